@@ -1,0 +1,36 @@
+// What a real Ledger's Ethereum app will show for each operation, so the console can say it before it starts.
+import type { ScreenContent } from './types';
+
+/** The Nano shows every whitespace character of a text message as a space. */
+const asShown = (text: string) => text.replace(/[\t\n\v\f\r]/g, ' ');
+
+export const expectedScreens = {
+  verifyAddress: (address: string): ScreenContent => ({
+    operation: 'verify-address',
+    title: 'Verify Ethereum address',
+    fields: [{ label: 'Address', value: address }],
+  }),
+  signMessage: (text: string): ScreenContent => ({
+    operation: 'sign-message',
+    title: 'Review message',
+    fields: [{ label: 'Message', value: asShown(text) }],
+  }),
+  encryptionKey: (address: string): ScreenContent => ({
+    operation: 'encryption-key',
+    title: 'Provide public privacy key',
+    fields: [{ label: 'Address', value: address }],
+  }),
+  sharedSecret: (address: string): ScreenContent => ({
+    operation: 'shared-secret',
+    title: 'Provide public secret key',
+    fields: [{ label: 'Address', value: address }],
+  }),
+};
+
+/** What the person should do, in plain words. */
+export function instructionFor(kind: 'usb' | 'virtual', operation: ScreenContent['operation']): string {
+  const verb = operation === 'sign-message' ? 'sign' : operation === 'verify-address' ? 'confirm the address' : 'approve';
+  return kind === 'usb'
+    ? `Check the screen of your Ledger, then ${verb} on the device (or reject it there).`
+    : `This is the screen of a virtual Ledger (not secure). Read it, then Approve or Reject.`;
+}
