@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AppInfo, MpcHostHealth } from '../preload/contract';
 import { DeviceManager, type DeviceManagerOptions } from './devices/manager';
 import type { Logger } from './log';
-import { udevRulesInstalled } from './platform/udev';
+import { udevGuidance, udevRulesInstalled } from './platform/udev';
 
 /** What main needs of the MPC host client. */
 export interface MpcHost {
@@ -13,7 +13,7 @@ export interface MpcHost {
 
 export interface ServicesOptions {
   dataDir: string;
-  shell: AppInfo['shell'] | 'cli';
+  shell: AppInfo['shell'];
   version: string;
   devices?: DeviceManagerOptions;
   mpc: MpcHost;
@@ -42,9 +42,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     appInfo: () => ({
       name: 'Custos',
       version: options.version,
-      shell: options.shell === 'cli' ? 'browser-host' : options.shell,
+      shell: options.shell,
       platform: process.platform,
       udevRulesInstalled: udevRulesInstalled(),
+      udevGuidance: udevRulesInstalled() === false ? udevGuidance() : null,
     }),
     async close() {
       await devices.close();

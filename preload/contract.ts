@@ -99,11 +99,13 @@ export interface MpcHostHealth {
 export interface AppInfo {
   name: 'Custos';
   version: string;
-  /** 'electron' in the desktop app; 'browser-host' in the development tool that serves the UI to a browser. */
-  shell: 'electron' | 'browser-host';
+  /** 'electron' in the desktop app; 'browser-host' in the development tool that serves the UI to a browser; 'cli' headless. */
+  shell: 'electron' | 'browser-host' | 'cli';
   platform: string;
   /** Linux only: whether Ledger's udev rules were found (without them USB Ledgers are invisible). */
   udevRulesInstalled: boolean | null;
+  /** When the rules are missing (an AppImage install): the commands that install them, to show the person. */
+  udevGuidance: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -121,9 +123,6 @@ export const derivationPath = z
   );
 
 export const deviceId = z.string().min(1).max(200);
-const hex32 = z
-  .string()
-  .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte hex string (64 hex digits)');
 /** A statement the device can show as text: printable ASCII and newlines, as the Ethereum app displays it. */
 export const statementText = z
   .string()

@@ -1,0 +1,202 @@
+// Shape checks for records read from untrusted storage: one encoding per meaning, or a clear reason why not.
+import { addressOfPublicKey } from '../ethereum.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { ID_PATTERN, nameProblem } from '../statements.js';
+import { ROLES } from './types.js';
+import type { Action, Group, GovernanceRecord, Role, User, VaultSettings } from './types.js';
+
+/** A problem found in a record's shape; replay reports it as MALFORMED. */
+export class ShapeError extends Error {
+  override readonly name = 'ShapeError';
+}
+
+function fail(message: string): never {
+  throw new ShapeError(message);
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const HEX = /^0x(?:[0-9a-f]{2})*$/;
+
+export function checkId(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) fail(`${what} must be 1..64 of A-Z a-z 0-9 _ -`);
+  return value;
+}
+
+export function checkName(value: unknown, what: string): string {
+  const problem = typeof value === 'string' ? nameProblem(value) : 'a name must be a string';
+  if (problem !== null) fail(`${what}: ${problem}`);
+  return value as string;
+}
+
+export function checkTime(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+    fail(`${what} must be an ISO-8601 UTC time such as 2025-01-31T12:00:00Z`);
+  }
+  return value;
+}
+
+export function checkSeq(value: unknown, what = 'seq'): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${what} must be a non-negative integer`);
+  return value;
+}
+
+function checkHex(value: unknown, bytes: readonly number[], what: string): string {
+  if (typeof value !== 'string' || !HEX.test(value) || !bytes.includes((value.length - 2) / 2)) {
+    fail(`${what} must be 0x + lowercase hex of ${bytes.join(' or ')} bytes`);
+  }
+  return value;
+}
+
+export function checkSignature(value: unknown, what = 'signature'): string {
+  return checkHex(value, [65], what);
+}
+
+/** Distinct roles from ROLES, non-empty, in ROLES order. */
+export function checkRoles(value: unknown): readonly Role[] {
+  if (!Array.isArray(value) || value.length === 0) fail('roles must be a non-empty list');
+  let last = -1;
+  for (const r of value as unknown[]) {
+    const at = ROLES.indexOf(r as Role);
+    if (at < 0) fail(`unknown role ${JSON.stringify(r)}; roles are ${ROLES.join(', ')}`);
+    if (at <= last) fail(`roles must be distinct and in the order ${ROLES.join(', ')}`);
+    last = at;
+  }
+  return value as readonly Role[];
+}
+
+function checkObject(value: unknown, what: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} must be an object`);
+  const record = value as Record<string, unknown>;
+  for (const k of keys) if (!(k in record) || record[k] === undefined) fail(`${what} lacks ${k}`);
+  for (const k of Object.keys(record)) {
+    if (!keys.includes(k) && !optional.includes(k)) fail(`${what} has an unexpected field ${k}`);
+  }
+  return record;
+}
+
+export function checkUser(value: unknown): User {
+  const u = checkObject(value, 'user', [
+    'id', 'name', 'roles', 'identityAddress', 'identityPublicKey', 'encryptionKey', 'devicePath', 'registrationSignature',
+  ]);
+  checkId(u.id, 'user id');
+  checkName(u.name, 'user name');
+  checkRoles(u.roles);
+  const publicKey = checkHex(u.identityPublicKey, [33, 65], 'identity public key');
+  let address: string;
+  try {
+    address = addressOfPublicKey(hexToBytes(publicKey.slice(2)));
+  } catch {
+    fail('identity public key is not a point of secp256k1');
+  }
+  if (u.identityAddress !== address) fail(`identity address must be ${address}, the EIP-55 address of the public key`);
+  checkHex(u.encryptionKey, [32], 'encryption key');
+  if (typeof u.devicePath !== 'string' || !/^m(\/[0-9]{1,10}'?){1,10}$/.test(u.devicePath)) {
+    fail("device path must look like m/44'/60'/0'/0/0");
+  }
+  checkSignature(u.registrationSignature, 'registration signature');
+  return value as User;
+}
+
+export function checkSettings(value: unknown): VaultSettings {
+  const s = checkObject(value, 'settings', ['adminQuorum', 'proposerMayApprove']);
+  if (typeof s.adminQuorum !== 'number' || !Number.isSafeInteger(s.adminQuorum)) fail('adminQuorum must be an integer');
+  if (typeof s.proposerMayApprove !== 'boolean') fail('proposerMayApprove must be a boolean');
+  return value as VaultSettings;
+}
+
+function checkMembers(value: unknown): readonly string[] {
+  if (!Array.isArray(value)) fail('members must be a list of user ids');
+  for (const m of value as unknown[]) checkId(m, 'member id');
+  if (new Set(value).size !== value.length) fail('a group lists each member once');
+  return value as readonly string[];
+}
+
+export function checkGroup(value: unknown): Group {
+  const g = checkObject(value, 'group', ['id', 'name', 'members']);
+  checkId(g.id, 'group id');
+  checkName(g.name, 'group name');
+  checkMembers(g.members);
+  return value as Group;
+}
+
+export function checkAction(value: unknown): Action {
+  const type = (value as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'add-user':
+      checkUser(checkObject(value, 'add-user', ['type', 'user']).user);
+      break;
+    case 'revoke-user':
+      checkId(checkObject(value, 'revoke-user', ['type', 'userId']).userId, 'user id');
+      break;
+    case 'set-roles': {
+      const a = checkObject(value, 'set-roles', ['type', 'userId', 'roles']);
+      checkId(a.userId, 'user id');
+      checkRoles(a.roles);
+      break;
+    }
+    case 'create-group':
+      checkGroup(checkObject(value, 'create-group', ['type', 'group']).group);
+      break;
+    case 'edit-group': {
+      const a = checkObject(value, 'edit-group', ['type', 'groupId'], ['name', 'members']);
+      checkId(a.groupId, 'group id');
+      if (a.name === undefined && a.members === undefined) fail('edit-group changes the name, the members or both');
+      if (a.name !== undefined) checkName(a.name, 'group name');
+      if (a.members !== undefined) checkMembers(a.members);
+      break;
+    }
+    case 'set-quorum': {
+      const a = checkObject(value, 'set-quorum', ['type', 'quorum']);
+      if (typeof a.quorum !== 'number' || !Number.isSafeInteger(a.quorum)) fail('quorum must be an integer');
+      break;
+    }
+    case 'set-proposer-may-approve':
+      if (typeof checkObject(value, 'set-proposer-may-approve', ['type', 'value']).value !== 'boolean') fail('value must be a boolean');
+      break;
+    default:
+      fail(`unknown action type ${JSON.stringify(type)}`);
+  }
+  return value as Action;
+}
+
+/** Checks a record's shape (not its signature or rules). */
+export function checkRecord(value: unknown): GovernanceRecord {
+  const type = (value as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'genesis': {
+      const r = checkObject(value, 'genesis record', ['type', 'seq', 'vaultId', 'vaultName', 'createdAt', 'admin', 'settings', 'signature']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkName(r.vaultName, 'vault name');
+      checkTime(r.createdAt, 'createdAt');
+      checkUser(r.admin);
+      checkSettings(r.settings);
+      checkSignature(r.signature);
+      break;
+    }
+    case 'proposal': {
+      const r = checkObject(value, 'proposal record', ['type', 'seq', 'vaultId', 'proposalId', 'proposerId', 'action', 'createdAt', 'signature']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.proposalId, 'proposal id');
+      checkId(r.proposerId, 'proposer id');
+      checkAction(r.action);
+      checkTime(r.createdAt, 'createdAt');
+      checkSignature(r.signature);
+      break;
+    }
+    case 'approval':
+    case 'rejection': {
+      const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'proposalId', 'userId', 'signature']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.proposalId, 'proposal id');
+      checkId(r.userId, 'user id');
+      checkSignature(r.signature);
+      break;
+    }
+    default:
+      fail(`unknown record type ${JSON.stringify(type)}`);
+  }
+  return value as GovernanceRecord;
+}

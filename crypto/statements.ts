@@ -1,0 +1,362 @@
+// The one renderer of every statement a device shows and signs (EIP-191 personal message), and its verifier.
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { verifyPersonalSignature } from './ethereum.js';
+
+/*
+ * Text format, version 1 (what the Ledger Ethereum app shows, byte for byte):
+ *
+ * - Only printable ASCII (0x20..0x7E) and '\n'; lines are at most 32 characters; no trailing newline.
+ * - Line 1 is the header "Custos v1: <title>"; then "Vault: <name>", "Vault id: <id>", "Kind: <kind>",
+ *   "Seq: <n>", the kind's own fields, and last the digest of the exact payload the statement approves.
+ * - A field is "Label: value" when that fits in 32 characters. Otherwise the line is "Label:" and the
+ *   value follows on continuation lines indented by two spaces:
+ *     - a digest (32 bytes) is four lines of 16 hex digits, without 0x;
+ *     - an address (20 bytes) is two lines, "0x" + 20 hex digits then 20 hex digits (EIP-55 case kept);
+ *     - a list (roles, members) is one line per item, "  - item";
+ *     - anything else is cut into chunks of 30 characters.
+ * - Names are restricted (see NAME_PATTERN) so that no name can imitate a label, a list separator or a
+ *   line break. Names outside printable ASCII are REJECTED, not transliterated: the name stored must be
+ *   the name the person saw on the device, and no transliteration table is stable across languages.
+ */
+
+export const STATEMENT_VERSION = 1;
+export const MAX_LINE = 32;
+/** Device review stays humane; a longer text (a huge member list) must be split into several proposals. */
+export const MAX_STATEMENT_LENGTH = 2048;
+
+export type StatementKind =
+  | 'genesis'
+  | 'registration'
+  | 'proposal'
+  | 'proposal-approval'
+  | 'proposal-rejection'
+  | 'transfer-approval'
+  | 'transfer-rejection';
+
+/** Fields every statement carries: they pin it to one vault, one kind, one place in the log and one payload. */
+export interface StatementBase {
+  readonly vaultId: string;
+  readonly vaultName: string;
+  /** The sequence number of the log record that carries this signature. */
+  readonly seq: number;
+  /** 0x + 64 hex: sha256 of the canonical payload this statement approves. */
+  readonly digest: string;
+}
+
+export interface GenesisStatement extends StatementBase {
+  readonly kind: 'genesis';
+  readonly adminName: string;
+  readonly adminAddress: string;
+  readonly quorum: number;
+  readonly proposerMayApprove: boolean;
+}
+
+export interface RegistrationStatement extends StatementBase {
+  readonly kind: 'registration';
+  readonly userName: string;
+  readonly roles: readonly string[];
+  readonly address: string;
+  readonly devicePath: string;
+}
+
+/** What a proposal does, with ids already resolved to the names a person recognises. */
+export type ProposalChange =
+  | { readonly type: 'add-user'; readonly userName: string; readonly roles: readonly string[]; readonly address: string }
+  | { readonly type: 'revoke-user'; readonly userName: string; readonly address: string }
+  | { readonly type: 'set-roles'; readonly userName: string; readonly roles: readonly string[] }
+  | { readonly type: 'create-group'; readonly groupName: string; readonly memberNames: readonly string[] }
+  | {
+      readonly type: 'edit-group';
+      readonly groupName: string;
+      readonly newName?: string;
+      readonly memberNames?: readonly string[];
+    }
+  | { readonly type: 'set-quorum'; readonly quorum: number; readonly administrators: number }
+  | { readonly type: 'set-proposer-may-approve'; readonly value: boolean };
+
+export interface ProposalStatement extends StatementBase {
+  readonly kind: 'proposal';
+  readonly proposalId: string;
+  readonly change: ProposalChange;
+}
+
+export interface ProposalDecisionStatement extends StatementBase {
+  readonly kind: 'proposal-approval' | 'proposal-rejection';
+  readonly proposalId: string;
+  /** The seq of the proposal record; `digest` is that proposal's payload digest. */
+  readonly proposalSeq: number;
+  readonly change: ProposalChange;
+}
+
+/** Shaped now for transfer requests; `digest` binds the exact transaction (its sighashes). */
+export interface TransferDecisionStatement extends StatementBase {
+  readonly kind: 'transfer-approval' | 'transfer-rejection';
+  readonly requestId: string;
+  readonly walletName: string;
+  /** Ticker, e.g. BTC. */
+  readonly asset: string;
+  /** Decimals of the asset's smallest unit (8 for BTC). */
+  readonly decimals: number;
+  /** In the smallest unit. */
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly destination: string;
+}
+
+export type Statement =
+  | GenesisStatement
+  | RegistrationStatement
+  | ProposalStatement
+  | ProposalDecisionStatement
+  | TransferDecisionStatement;
+
+export class StatementError extends Error {
+  override readonly name = 'StatementError';
+}
+
+/** Names of vaults, users, groups and wallets: 1..32 chars, letters, digits, space and . ' _ ( ) & / - */
+export const NAME_PATTERN = /^[A-Za-z0-9.'_()&/-](?:[A-Za-z0-9 .'_()&/-]{0,30}[A-Za-z0-9.'_()&/-])?$/;
+/** Ids (vault, proposal, request): 1..64 of A-Z a-z 0-9 _ - */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Why `name` can't appear in a statement, or null when it can. Callers validate input with it early. */
+export function nameProblem(name: string): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'a name must not be empty';
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x20-\x7e]/.test(name)) {
+    return 'a name must use printable ASCII only (the device shows other characters as hex); write it in Latin letters';
+  }
+  if (name.length > 32) return 'a name is at most 32 characters';
+  if (name.includes('  ')) return 'a name must not contain two spaces in a row';
+  if (!NAME_PATTERN.test(name)) {
+    return "a name uses letters, digits, spaces and . ' _ ( ) & / - only, and starts and ends with a non-space";
+  }
+  return null;
+}
+
+const TITLES: Record<StatementKind, string> = {
+  genesis: 'create vault',
+  registration: 'register device',
+  proposal: 'propose change',
+  'proposal-approval': 'APPROVE change',
+  'proposal-rejection': 'REJECT change',
+  'transfer-approval': 'APPROVE transfer',
+  'transfer-rejection': 'REJECT transfer',
+};
+
+/** The exact text the device shows and signs. Throws StatementError on any field it can't show faithfully. */
+export function renderStatement(statement: Statement): string {
+  const out = new Lines();
+  out.line(`Custos v${STATEMENT_VERSION}: ${TITLES[statement.kind] ?? fail(`unknown statement kind ${String(statement.kind)}`)}`);
+  out.field('Vault', name(statement.vaultName, 'vault name'));
+  out.field('Vault id', id(statement.vaultId, 'vault id'));
+  out.field('Kind', statement.kind);
+  out.field('Seq', seq(statement.seq, 'seq'));
+  switch (statement.kind) {
+    case 'genesis':
+      out.field('Admin', name(statement.adminName, 'administrator name'));
+      out.address('Address', statement.adminAddress);
+      out.field('Quorum', count(statement.quorum, 'quorum'));
+      out.field('Proposer counts', yesNo(statement.proposerMayApprove));
+      break;
+    case 'registration':
+      out.field('User', name(statement.userName, 'user name'));
+      out.list('Roles', roles(statement.roles));
+      out.address('Address', statement.address);
+      out.field('Path', devicePath(statement.devicePath));
+      break;
+    case 'proposal':
+      out.field('Proposal', id(statement.proposalId, 'proposal id'));
+      renderChange(out, statement.change);
+      break;
+    case 'proposal-approval':
+    case 'proposal-rejection':
+      out.field('Proposal', id(statement.proposalId, 'proposal id'));
+      out.field('Proposed at seq', seq(statement.proposalSeq, 'proposal seq'));
+      renderChange(out, statement.change);
+      break;
+    case 'transfer-approval':
+    case 'transfer-rejection': {
+      const decimals = statement.decimals;
+      if (!Number.isSafeInteger(decimals) || decimals < 0 || decimals > 30) fail('decimals must be an integer in 0..30');
+      const asset = statement.asset;
+      if (!/^[A-Z0-9]{1,10}$/.test(asset)) fail('an asset ticker is 1..10 of A-Z 0-9');
+      out.field('Request', id(statement.requestId, 'request id'));
+      out.field('Wallet', name(statement.walletName, 'wallet name'));
+      out.field('Amount', `${formatUnits(statement.amount, decimals)} ${asset}`);
+      out.field('Fee', `${formatUnits(statement.fee, decimals)} ${asset}`);
+      out.field('To', destination(statement.destination));
+      break;
+    }
+    default:
+      fail(`unknown statement kind ${String((statement as { kind: unknown }).kind)}`);
+  }
+  out.digest('Digest', statement.digest);
+  const text = out.text();
+  if (text.length > MAX_STATEMENT_LENGTH) fail(`the statement is ${text.length} characters; at most ${MAX_STATEMENT_LENGTH}`);
+  return text;
+}
+
+/**
+ * True when `signature` (65 bytes r‖s‖v, or its hex) is `expectedAddress`'s EIP-191 signature of the
+ * statement's rendering. Re-renders with renderStatement, so what verifies is exactly what was shown.
+ */
+export function verifyStatement(statement: Statement, signature: Uint8Array | string, expectedAddress: string): boolean {
+  let text: string;
+  let sig: Uint8Array;
+  try {
+    text = renderStatement(statement);
+    sig = typeof signature === 'string' ? hexToBytes(signature.replace(/^0x/i, '')) : signature;
+  } catch {
+    return false;
+  }
+  return verifyPersonalSignature(text, sig, expectedAddress);
+}
+
+function renderChange(out: Lines, change: ProposalChange): void {
+  switch (change.type) {
+    case 'add-user':
+      out.field('Change', 'add user');
+      out.field('User', name(change.userName, 'user name'));
+      out.list('Roles', roles(change.roles));
+      out.address('Address', change.address);
+      return;
+    case 'revoke-user':
+      out.field('Change', 'REVOKE user');
+      out.field('User', name(change.userName, 'user name'));
+      out.address('Address', change.address);
+      return;
+    case 'set-roles':
+      out.field('Change', 'set roles');
+      out.field('User', name(change.userName, 'user name'));
+      out.list('Roles', roles(change.roles));
+      return;
+    case 'create-group':
+      out.field('Change', 'create group');
+      out.field('Group', name(change.groupName, 'group name'));
+      out.list('Members', names(change.memberNames));
+      return;
+    case 'edit-group':
+      out.field('Change', 'edit group');
+      out.field('Group', name(change.groupName, 'group name'));
+      if (change.newName === undefined && change.memberNames === undefined) fail('an edit-group change changes something');
+      if (change.newName !== undefined) out.field('New name', name(change.newName, 'new group name'));
+      if (change.memberNames !== undefined) out.list('Members', names(change.memberNames));
+      return;
+    case 'set-quorum':
+      out.field('Change', 'set admin quorum');
+      out.field('New quorum', count(change.quorum, 'quorum'));
+      out.field('Administrators', count(change.administrators, 'administrators'));
+      return;
+    case 'set-proposer-may-approve':
+      out.field('Change', 'proposer approval');
+      out.field('Proposer counts', yesNo(change.value));
+      return;
+    default:
+      fail(`unknown change type ${String((change as { type: unknown }).type)}`);
+  }
+}
+
+/** Accumulates lines and enforces the line rules, so no renderer branch can break them. */
+class Lines {
+  private readonly lines: string[] = [];
+
+  line(text: string): void {
+    // eslint-disable-next-line no-control-regex
+    if (/[^\x20-\x7e]/.test(text)) fail('a statement line holds a non-printable character');
+    if (text.length > MAX_LINE) fail(`a statement line is longer than ${MAX_LINE}: ${text}`);
+    this.lines.push(text);
+  }
+
+  field(label: string, value: string): void {
+    const single = `${label}: ${value}`;
+    if (single.length <= MAX_LINE) return this.line(single);
+    this.line(`${label}:`);
+    for (let i = 0; i < value.length; i += MAX_LINE - 2) this.line('  ' + value.slice(i, i + MAX_LINE - 2));
+  }
+
+  list(label: string, items: readonly string[]): void {
+    const joined = items.length === 0 ? '(none)' : items.join(', ');
+    if (`${label}: ${joined}`.length <= MAX_LINE) return this.line(`${label}: ${joined}`);
+    this.line(`${label}:`);
+    for (const item of items) this.line(`  - ${item}`);
+  }
+
+  address(label: string, address: string): void {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) fail(`${label.toLowerCase()} must be a 0x-prefixed 20-byte address`);
+    this.line(`${label}:`);
+    this.line('  ' + address.slice(0, 22));
+    this.line('  ' + address.slice(22));
+  }
+
+  digest(label: string, digest: string): void {
+    if (!/^0x[0-9a-f]{64}$/.test(digest)) fail('a digest must be 0x + 64 lowercase hex digits');
+    this.line(`${label}:`);
+    for (let i = 2; i < 66; i += 16) this.line('  ' + digest.slice(i, i + 16));
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+function fail(message: string): never {
+  throw new StatementError(message);
+}
+
+function name(value: string, what: string): string {
+  const problem = nameProblem(value);
+  if (problem !== null) fail(`${what}: ${problem}`);
+  return value;
+}
+
+function names(values: readonly string[]): readonly string[] {
+  if (!Array.isArray(values)) fail('a member list must be an array');
+  return values.map((v) => name(v, 'member name'));
+}
+
+function id(value: string, what: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) fail(`${what} must be 1..64 of A-Z a-z 0-9 _ -`);
+  return value;
+}
+
+function seq(value: number, what: string): string {
+  if (!Number.isSafeInteger(value) || value < 0) fail(`${what} must be a non-negative integer`);
+  return String(value);
+}
+
+function count(value: number, what: string): string {
+  if (!Number.isSafeInteger(value) || value < 1) fail(`${what} must be a positive integer`);
+  return String(value);
+}
+
+function roles(values: readonly string[]): readonly string[] {
+  if (!Array.isArray(values) || values.length === 0) fail('roles must be a non-empty list');
+  for (const r of values) if (!/^[a-z]{1,20}$/.test(r)) fail(`unknown role text ${JSON.stringify(r)}`);
+  return values;
+}
+
+function devicePath(value: string): string {
+  if (typeof value !== 'string' || !/^m(\/[0-9]{1,10}'?){1,10}$/.test(value)) fail("a device path looks like m/44'/60'/0'/0/0");
+  return value;
+}
+
+function destination(value: string): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9]{1,128}$/.test(value)) fail('a destination is 1..128 letters and digits');
+  return value;
+}
+
+function yesNo(value: boolean): string {
+  if (typeof value !== 'boolean') fail('expected a boolean');
+  return value ? 'yes' : 'no';
+}
+
+/** 150000000n with 8 decimals → "1.5"; no float ever touches an amount. */
+export function formatUnits(amount: bigint, decimals: number): string {
+  if (typeof amount !== 'bigint' || amount < 0n) fail('an amount is a non-negative bigint in the smallest unit');
+  const base = 10n ** BigInt(decimals);
+  const whole = (amount / base).toString();
+  if (decimals === 0) return whole;
+  const frac = (amount % base).toString().padStart(decimals, '0').replace(/0+$/, '');
+  return frac === '' ? whole : `${whole}.${frac}`;
+}

@@ -1,0 +1,16 @@
+// What every CLI command receives: parsed options and where to write.
+export interface CliContext {
+  json: boolean;
+  dataDir: string;
+  virtual: boolean;
+  mnemonic: string | undefined;
+  path: string;
+  text: string | undefined;
+  show: boolean;
+  reject: boolean;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** A mistake in how the command was called (exit code 2). */
+export class CliUsageError extends Error {}

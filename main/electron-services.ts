@@ -1,0 +1,17 @@
+// Main's services inside Electron: the MPC host as a utility process, USB Ledgers with hot-plug.
+import { nodeHidDiscovery } from './devices/usb';
+import type { Logger } from './log';
+import { electronHostLauncher } from './mpc/launch-electron';
+import { MpcHostClient } from './mpc/client';
+import { startServices, type Services } from './services';
+
+export function startElectronServices(options: { dataDir: string; version: string; log: Logger }): Promise<Services> {
+  return startServices({
+    dataDir: options.dataDir,
+    shell: 'electron',
+    version: options.version,
+    log: options.log,
+    mpc: new MpcHostClient({ launcher: electronHostLauncher(), log: options.log }),
+    devices: { usb: nodeHidDiscovery((message) => options.log.warn(message)) },
+  });
+}

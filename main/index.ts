@@ -1,0 +1,110 @@
+// The Electron shell: one locked-down window, the IPC handler table, the MPC host's spawn. Everything else is
+// plain modules that also run (and are tested) under Node.
+import path from 'node:path';
+import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
+import { CHANNELS, type Result } from '../preload/contract';
+import { startElectronServices } from './electron-services';
+import { dispatch } from './ipc/dispatch';
+import { bindEvents, createHandlers } from './ipc/handlers';
+import { isTrustedSenderUrl, type TrustedPage } from './ipc/sender';
+import { consoleLogger } from './log';
+
+const log = consoleLogger('custos-main');
+const rendererFile = path.join(import.meta.dirname, '../renderer/index.html');
+const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+const page: TrustedPage = { rendererFile, devServerUrl };
+
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+/** No navigation, no new windows, no webviews, no permissions: the console is one local page. */
+function lockDown(contents: WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isTrustedSenderUrl(url, page)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links to documentation open in the person's browser, never inside the console.
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 960,
+    minHeight: 640,
+    title: 'Custos',
+    show: false,
+    backgroundColor: '#f7f8fa',
+    webPreferences: {
+      preload: path.join(import.meta.dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  if (devServerUrl) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererFile);
+  return window;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const defaultSession = session.defaultSession;
+  defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  defaultSession.setPermissionCheckHandler(() => false);
+  defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  app.on('web-contents-created', (_event, contents) => lockDown(contents));
+
+  const services = await startElectronServices({ dataDir: app.getPath('userData'), version: app.getVersion(), log });
+  const handlers = createHandlers(services);
+  for (const channel of CHANNELS) {
+    ipcMain.handle(channel, (event, input): Promise<Result<unknown>> | Result<unknown> => {
+      if (!event.senderFrame || !isTrustedSenderUrl(event.senderFrame.url, page)) {
+        log.warn('refused an IPC call from an untrusted frame', { channel, url: event.senderFrame?.url });
+        return { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'This call did not come from the Custos console.' } };
+      }
+      return dispatch(handlers, channel, input, log);
+    });
+  }
+
+  let window = createWindow();
+  const unbind = bindEvents(services, (event, payload) => {
+    if (!window.isDestroyed()) window.webContents.send(event, payload);
+  });
+  app.on('second-instance', () => {
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) window = createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    unbind();
+    void services.close();
+  });
+}
+
+start().catch((err: unknown) => {
+  log.error('Custos failed to start', err);
+  app.exit(1);
+});

@@ -1,0 +1,75 @@
+// The MPC host's message handling: validates each request, answers it, and never lets a bad message stop the host.
+import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, parseHostRequest, type HostReply, type HostRequest } from './protocol';
+import type { HostPort } from './port';
+
+export interface HostOptions {
+  port: HostPort;
+  pid: number;
+  /** Milliseconds since some fixed point; uptime is measured with it. */
+  now: () => number;
+  /** How the host ends; a parameter so the wiring is testable without exiting the test runner. */
+  exit: (code: number) => void;
+  /** Where the host's own diagnostics go (stderr): never stdout, which the CLI keeps for its JSON. */
+  warn: (line: string) => void;
+}
+
+/** Starts answering on the port and announces readiness. */
+export function runHost(options: HostOptions): void {
+  const { port, pid, now, exit, warn } = options;
+  const startedAt = now();
+  let stopping = false;
+
+  const handle = (request: HostRequest): HostReply | null => {
+    switch (request.type) {
+      case 'ping':
+        return {
+          v: PROTOCOL_VERSION,
+          id: request.id,
+          type: 'pong',
+          protocolVersion: PROTOCOL_VERSION,
+          hostVersion: HOST_VERSION,
+          pid,
+          uptimeMs: Math.max(0, Math.round(now() - startedAt)),
+          echo: request.echo ?? null,
+        };
+      case 'shutdown':
+        stopping = true;
+        // Let the current turn finish (pending posts flush) before the process ends.
+        setImmediate(() => exit(0));
+        return null;
+    }
+  };
+
+  port.onMessage((data) => {
+    if (stopping) return;
+    const parsed = parseHostRequest(data);
+    if (!parsed.ok) {
+      warn(`mpc-host: refused a message: ${parsed.error.message}`);
+      port.post({ v: PROTOCOL_VERSION, id: parsed.error.id, type: 'error', code: 'MPC_PROTOCOL', message: parsed.error.message });
+      return;
+    }
+    let reply: HostReply | null;
+    try {
+      reply = handle(parsed.value);
+    } catch (err) {
+      // A fault in one request must not take down the host; its text stays in the host's log, not in the reply.
+      warn(`mpc-host: "${parsed.value.type}" failed: ${(err as Error)?.stack ?? String(err)}`);
+      reply = {
+        v: PROTOCOL_VERSION,
+        id: parsed.value.id,
+        type: 'error',
+        code: 'INTERNAL',
+        message: `The MPC host could not handle "${parsed.value.type}"; it is still running.`,
+      };
+    }
+    if (reply) port.post(reply);
+  });
+
+  port.onParentGone(() => {
+    // Without main nobody can ask for or receive anything; a host left behind would only hold memory.
+    stopping = true;
+    exit(0);
+  });
+
+  port.post({ v: PROTOCOL_VERSION, id: READY_ID, type: 'ready', protocolVersion: PROTOCOL_VERSION, hostVersion: HOST_VERSION, pid });
+}

@@ -1,0 +1,265 @@
+// main's client of the MPC host: starts it through a launcher, sends typed requests, checks and correlates every reply.
+import type { MpcHostHealth } from '../../preload/contract';
+import { CustosError } from '../errors';
+import { silentLogger, type Logger } from '../log';
+import {
+  PROTOCOL_VERSION,
+  REPLY_TO,
+  parseHostReply,
+  type HostReply,
+  type HostRequestType,
+  type RequestBody,
+} from '../mpc-host/protocol';
+import type { HostExit, HostHandle, HostLauncher } from './launcher';
+
+export interface MpcHostClientOptions {
+  launcher: HostLauncher;
+  /** How long a request may wait for its reply. */
+  requestTimeoutMs?: number;
+  /** How long a new host may take to say it is ready (a `.ts` entry compiles first under tsx). */
+  startTimeoutMs?: number;
+  log?: Logger;
+  /** A monotonic clock in milliseconds, for round-trip times. */
+  now?: () => number;
+}
+
+/** The reply type that answers each request type that has one. */
+type ReplyOf<T extends HostRequestType> = (typeof REPLY_TO)[T] extends HostReply['type']
+  ? Extract<HostReply, { type: (typeof REPLY_TO)[T] }>
+  : never;
+type AnsweredType = { [T in HostRequestType]: (typeof REPLY_TO)[T] extends null ? never : T }[HostRequestType];
+
+interface Pending {
+  type: HostRequestType;
+  expect: HostReply['type'];
+  resolve(reply: HostReply): void;
+  reject(err: CustosError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** One host process and what is waiting on it. A new one is made for every launch. */
+interface Session {
+  handle: HostHandle;
+  ready: Promise<void>;
+  pending: Map<string, Pending>;
+  exited: boolean;
+}
+
+const unavailable = (message: string, details?: CustosError['details']) =>
+  new CustosError('MPC_HOST_UNAVAILABLE', message, details);
+
+export class MpcHostClient {
+  private readonly launcher: HostLauncher;
+  private readonly requestTimeoutMs: number;
+  private readonly startTimeoutMs: number;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private session: Session | null = null;
+  private seq = 0;
+  private closed = false;
+
+  constructor(options: MpcHostClientOptions) {
+    this.launcher = options.launcher;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 20_000;
+    this.log = options.log ?? silentLogger;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** The running host's pid, or null when none runs. */
+  get pid(): number | null {
+    return this.session && !this.session.exited ? (this.session.handle.pid ?? null) : null;
+  }
+
+  /**
+   * Starts the host if none runs and waits until it is ready. Requests call it themselves, so a host that crashed
+   * is started again by the next request; the crash itself was reported to whoever was waiting, and logged.
+   */
+  async start(): Promise<void> {
+    if (this.closed) throw unavailable('The MPC host client is closed: Custos is shutting down.');
+    if (!this.session || this.session.exited) this.session = this.launch();
+    await this.session.ready;
+  }
+
+  /** Stops the host (whatever it is doing) and starts a new one. */
+  async restart(): Promise<void> {
+    const old = this.session;
+    if (old && !old.exited) {
+      const gone = new Promise<void>((resolve) => old.handle.onExit(() => resolve()));
+      old.handle.kill();
+      await gone;
+    }
+    await this.start();
+  }
+
+  /** Checks the host answers, and how fast. */
+  async ping(): Promise<MpcHostHealth> {
+    // Started first so the round trip measures the exchange, not a host launch.
+    await this.start();
+    const started = this.now();
+    const echo = `ping-${this.seq + 1}`;
+    const pong = await this.request({ type: 'ping', echo });
+    if (pong.echo !== echo) {
+      throw new CustosError('MPC_PROTOCOL', 'The MPC host answered a ping with another ping\'s echo. Restart Custos.');
+    }
+    return {
+      protocolVersion: pong.protocolVersion,
+      hostVersion: pong.hostVersion,
+      pid: pong.pid,
+      uptimeMs: pong.uptimeMs,
+      roundTripMs: Math.round((this.now() - started) * 1000) / 1000,
+    };
+  }
+
+  /** Sends one request and resolves with its validated reply; every failure is a CustosError. */
+  async request<T extends AnsweredType>(body: RequestBody<T>): Promise<ReplyOf<T>> {
+    await this.start();
+    const session = this.session!;
+    const id = `r${++this.seq}`;
+    const type = body.type as T;
+    const expect = REPLY_TO[type] as HostReply['type'];
+    const reply = await new Promise<HostReply>((resolve, reject) => {
+      // The host may have died between its ready and this request; its exit already failed everyone it knew of.
+      if (session.exited) {
+        reject(unavailable('The MPC host stopped just before this request. Try again: Custos starts it anew.'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        session.pending.delete(id);
+        reject(
+          unavailable(
+            `The MPC host did not answer "${type}" within ${Math.round(this.requestTimeoutMs / 1000)} s. It may be overloaded or stuck; restart Custos if this keeps happening.`,
+            { request: type, timeoutMs: this.requestTimeoutMs },
+          ),
+        );
+      }, this.requestTimeoutMs);
+      session.pending.set(id, { type, expect, resolve, reject, timer });
+      session.handle.postMessage({ ...body, v: PROTOCOL_VERSION, id });
+    });
+    return reply as ReplyOf<T>;
+  }
+
+  /** Asks the host to exit, waits a little, then kills it. Pending requests fail; no new ones are accepted. */
+  async close(graceMs = 2000): Promise<void> {
+    this.closed = true;
+    const session = this.session;
+    if (!session || session.exited) return;
+    const gone = new Promise<void>((resolve) => session.handle.onExit(() => resolve()));
+    session.handle.postMessage({ v: PROTOCOL_VERSION, id: `r${++this.seq}`, type: 'shutdown' });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        session.handle.kill();
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([gone, killed]);
+    clearTimeout(timer);
+    await gone;
+  }
+
+  private launch(): Session {
+    let handle: HostHandle;
+    try {
+      handle = this.launcher.launch();
+    } catch (err) {
+      const error = err instanceof CustosError ? err : unavailable('The MPC host could not be started. Restart Custos; if it keeps failing, reinstall it.');
+      const failed: Session = { handle: deadHandle(), ready: Promise.reject(error), pending: new Map(), exited: true };
+      failed.ready.catch(() => {});
+      return failed;
+    }
+    let markReady!: () => void;
+    let failReady!: (err: CustosError) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    // Nobody may be awaiting yet; an early failure must not become an unhandled rejection.
+    ready.catch(() => {});
+    const session: Session = { handle, ready, pending: new Map(), exited: false };
+    const startTimer = setTimeout(() => {
+      failReady(unavailable(`The MPC host did not start within ${Math.round(this.startTimeoutMs / 1000)} s. Restart Custos.`));
+      handle.kill();
+    }, this.startTimeoutMs);
+
+    handle.onMessage((raw) => this.receive(session, raw, () => {
+      clearTimeout(startTimer);
+      markReady();
+    }));
+    handle.onExit((exit) => {
+      session.exited = true;
+      clearTimeout(startTimer);
+      const how = describeExit(exit);
+      if (!this.closed) this.log.warn(`MPC host ${how}`, { pid: handle.pid ?? null });
+      const error = unavailable(
+        this.closed
+          ? 'The MPC host was stopped because Custos is shutting down.'
+          : `The MPC host ${how} before it answered. Custos starts it again on the next request.`,
+        { exitCode: exit.code, signal: exit.signal },
+      );
+      failReady(error);
+      for (const [id, pending] of session.pending) {
+        clearTimeout(pending.timer);
+        session.pending.delete(id);
+        pending.reject(error);
+      }
+    });
+    return session;
+  }
+
+  private receive(session: Session, raw: unknown, onReady: () => void): void {
+    const parsed = parseHostReply(raw);
+    if (!parsed.ok) {
+      this.log.warn('MPC host sent a message Custos does not understand', { reason: parsed.error.message });
+      const pending = parsed.error.id ? session.pending.get(parsed.error.id) : undefined;
+      if (pending && parsed.error.id) {
+        this.settle(session, parsed.error.id, pending);
+        pending.reject(new CustosError('MPC_PROTOCOL', `The MPC host answered "${pending.type}" with a malformed message: ${parsed.error.message}`));
+      }
+      return;
+    }
+    const reply = parsed.value;
+    if (reply.type === 'ready') {
+      if (reply.protocolVersion !== PROTOCOL_VERSION) {
+        // Same envelope version but a different protocol inside would be a build mix-up; refuse to talk to it.
+        session.handle.kill();
+        return;
+      }
+      onReady();
+      return;
+    }
+    if (reply.id === null) {
+      this.log.warn('MPC host refused a message it could not attribute', { reason: reply.type === 'error' ? reply.message : reply.type });
+      return;
+    }
+    const pending = session.pending.get(reply.id);
+    if (!pending) {
+      // Late answers to requests that already timed out land here.
+      this.log.warn('MPC host answered a request nobody is waiting for', { id: reply.id, type: reply.type });
+      return;
+    }
+    this.settle(session, reply.id, pending);
+    if (reply.type === 'error') {
+      pending.reject(new CustosError(reply.code, `The MPC host refused "${pending.type}": ${reply.message}`));
+    } else if (reply.type !== pending.expect) {
+      pending.reject(new CustosError('MPC_PROTOCOL', `The MPC host answered "${pending.type}" with "${reply.type}" instead of "${pending.expect}".`));
+    } else {
+      pending.resolve(reply);
+    }
+  }
+
+  private settle(session: Session, id: string, pending: Pending): void {
+    clearTimeout(pending.timer);
+    session.pending.delete(id);
+  }
+}
+
+function describeExit(exit: HostExit): string {
+  if (exit.error) return `failed (${exit.error})`;
+  if (exit.signal) return `was stopped by signal ${exit.signal}`;
+  return `exited with code ${exit.code ?? 'unknown'}`;
+}
+
+function deadHandle(): HostHandle {
+  return { pid: undefined, postMessage: () => {}, onMessage: () => {}, onExit: () => {}, kill: () => {} };
+}

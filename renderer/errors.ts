@@ -1,0 +1,44 @@
+// Maps each error code of the contract to what a person should do next, in plain words.
+import type { CustosErrorData, ErrorCode } from '../preload/contract';
+import { CustosFailure } from './api';
+
+export interface ErrorAdvice {
+  /** A short heading: what the person should do. */
+  action: string;
+  /** Whether the person can fix it at the device (the UI shows it as a warning, not a fault). */
+  severity: 'warning' | 'error';
+}
+
+// A Record over ErrorCode: adding a code to the contract fails the type check until it is mapped here.
+const ADVICE: Record<ErrorCode, ErrorAdvice> = {
+  BAD_INPUT: { action: 'Check what you entered', severity: 'warning' },
+  UNKNOWN_CHANNEL: { action: 'Update Custos: this screen asked for something this version does not offer', severity: 'error' },
+  FORBIDDEN_SENDER: { action: 'Reload the window: the request did not come from the Custos console', severity: 'error' },
+  INTERNAL: { action: 'Try again; if it keeps happening, restart Custos and send the log to your administrator', severity: 'error' },
+  DEVICE_NOT_FOUND: { action: 'Reconnect the device, or pick another one', severity: 'warning' },
+  DEVICE_LOCKED: { action: 'Unlock your Ledger', severity: 'warning' },
+  WRONG_APP: { action: 'Open the Ethereum app on your Ledger', severity: 'warning' },
+  APP_TOO_OLD: { action: 'Update the Ethereum app with Ledger Live', severity: 'warning' },
+  REJECTED_ON_DEVICE: { action: 'You rejected this on the device', severity: 'warning' },
+  BLIND_SIGNING_REQUIRED: { action: 'Enable "Blind signing" in the Ethereum app settings on your Ledger', severity: 'warning' },
+  DEVICE_DISCONNECTED: { action: 'Reconnect your Ledger, unlock it and open the Ethereum app', severity: 'warning' },
+  DEVICE_BUSY: { action: 'Finish or reject what the device is showing, then try again', severity: 'warning' },
+  DEVICE_IN_USE: { action: 'Close Ledger Live or any other program using the Ledger', severity: 'warning' },
+  DEVICE_TIMEOUT: { action: 'Nothing was confirmed in time: try again when you are at the device', severity: 'warning' },
+  DEVICE_BAD_RESPONSE: { action: 'Reconnect the device and try again; if it repeats, do not use this device', severity: 'error' },
+  DEVICE_ERROR: { action: 'Reconnect the device and try again', severity: 'error' },
+  MPC_HOST_UNAVAILABLE: { action: 'Restart Custos: its signing process is not running', severity: 'error' },
+  MPC_PROTOCOL: { action: 'Stop and tell your administrator: the signing ceremony failed a check', severity: 'error' },
+};
+
+const FALLBACK: ErrorAdvice = { action: 'Try again; if it keeps happening, restart Custos', severity: 'error' };
+
+export function adviceFor(code: ErrorCode | string): ErrorAdvice {
+  return (ADVICE as Record<string, ErrorAdvice>)[code] ?? FALLBACK;
+}
+
+/** Any thrown value as error data fit to show: a CustosFailure keeps main's message, anything else says nothing raw. */
+export function errorData(err: unknown): CustosErrorData {
+  if (err instanceof CustosFailure) return err.data;
+  return { code: 'INTERNAL', message: 'Something went wrong in the console. Nothing was changed.' };
+}

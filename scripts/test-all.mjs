@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, unit + integration tests, end-to-end tests; ends with one summary line.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const reports = mkdtempSync(path.join(tmpdir(), 'custos-test-'));
+const steps = [
+  { name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] },
+  { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'] },
+  {
+    name: 'unit + integration',
+    cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'unit.json')}`],
+    report: path.join(reports, 'unit.json'),
+  },
+  { name: 'build renderer', cmd: ['npm', 'run', '--silent', 'build:renderer'] },
+  {
+    name: 'end-to-end (Chromium)',
+    cmd: ['npx', 'vitest', 'run', '--config', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'e2e.json')}`],
+    report: path.join(reports, 'e2e.json'),
+  },
+];
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failedSteps = [];
+for (const step of steps) {
+  process.stdout.write(`\n=== ${step.name}\n`);
+  const started = Date.now();
+  const run = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (step.report && existsSync(step.report)) {
+    const r = JSON.parse(readFileSync(step.report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    if (r.numTotalTests === 0) failedSteps.push(`${step.name} (ran no test)`);
+  } else if (step.report) {
+    failedSteps.push(`${step.name} (no report)`);
+  }
+  if (run.status !== 0) failedSteps.push(`${step.name} (exit ${run.status ?? run.signal})`);
+  process.stdout.write(`=== ${step.name}: ${run.status === 0 ? 'ok' : 'FAILED'} in ${seconds}s\n`);
+}
+
+if (failedSteps.length) process.stdout.write(`\nFailed steps: ${[...new Set(failedSteps)].join(', ')}\n`);
+// A failed step that is not a test (typecheck, lint, build) counts as one failure, so the line never hides it.
+const stepFailures = failedSteps.filter((s) => !/unit|end-to-end/.test(s)).length;
+process.stdout.write(`\ntests: ${passed} passed, ${failed + stepFailures} failed, ${skipped} skipped\n`);
+process.exit(failedSteps.length || failed ? 1 : 0);

@@ -1,0 +1,138 @@
+// The Devices screen end to end: virtual Ledgers added, read and signed with through the UI, approved or rejected
+// on the virtual device's screen, against the real main-process services behind the browser host.
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness';
+
+const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+const ADDRESS = '0x9858EfFD232B4033E47d90003D41EC34EcaEda94';
+const LABEL = 'Alice test Ledger';
+const STATEMENT = 'Custos e2e: I confirm this test statement.';
+
+/** Waits until the value shown under `name` in `scope` matches `pattern`, then returns it. */
+async function valueOf(scope: Locator, name: string, pattern: RegExp): Promise<string> {
+  const value = scope.getByRole('definition', { name, exact: true });
+  await value.filter({ hasText: pattern }).waitFor();
+  return ((await value.textContent()) ?? '').trim();
+}
+
+const deviceCard = (page: Page, label: string) => page.getByRole('region', { name: label, exact: true });
+
+async function signStatement(page: Page, text: string): Promise<Locator> {
+  const card = deviceCard(page, LABEL);
+  await card.getByRole('textbox', { name: 'Statement' }).fill(text);
+  await card.getByRole('button', { name: 'Sign statement' }).click();
+  const prompt = page.getByRole('dialog', { name: 'Review message' });
+  await prompt.waitFor();
+  return prompt;
+}
+
+describe('Devices screen', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('says how to begin when there is no device', async () => {
+    const { page } = h;
+    await page.getByRole('heading', { name: 'No devices yet' }).waitFor();
+    expect(await page.getByText('open the Ethereum app').count()).toBeGreaterThan(0);
+    expect(await page.getByRole('link', { name: 'Devices' }).getAttribute('aria-current')).toBe('page');
+  });
+
+  it('adds a virtual device from a given mnemonic and labels it not secure', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Add virtual device' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
+    await dialog.waitFor();
+    await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(LABEL);
+    // Naive UI keeps the radio input itself zero-sized: the person clicks its label, and so does the test.
+    await dialog.getByText('Use a mnemonic I give').click();
+    expect(await dialog.getByRole('radio', { name: 'Use a mnemonic I give' }).isChecked()).toBe(true);
+    await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(MNEMONIC);
+    await dialog.getByRole('button', { name: 'Add device' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const card = deviceCard(page, LABEL);
+    await card.waitFor();
+    await card.getByText('Virtual — not secure').waitFor();
+    // The console asks the new device which app it runs: the virtual Ledger runs the Ethereum app.
+    await card.getByText('Ready', { exact: true }).waitFor();
+    await card.getByText(/^Ethereum \d+\.\d+\.\d+/).waitFor();
+  });
+
+  it("reads the device's address at m/44'/60'/0'/0/0", async () => {
+    const { page } = h;
+    const card = deviceCard(page, LABEL);
+    expect(await card.getByRole('textbox', { name: 'Derivation path' }).inputValue()).toBe("m/44'/60'/0'/0/0");
+    await card.getByRole('button', { name: 'Read address' }).click();
+    expect(await valueOf(card, 'Address', /0x[0-9a-fA-F]{40}/)).toBe(ADDRESS);
+  });
+
+  it('signs a test statement approved on the virtual screen', async () => {
+    const { page } = h;
+    const prompt = await signStatement(page, STATEMENT);
+    // The dialog shows the screen as the device shows it, with the person's two choices.
+    expect(await valueOf(prompt, 'Message', /Custos e2e/)).toBe(STATEMENT);
+    await prompt.getByText('Virtual — not secure').waitFor();
+    await h.screenshot('device-prompt.png');
+
+    await prompt.getByRole('button', { name: 'Approve' }).click();
+    await prompt.waitFor({ state: 'hidden' });
+
+    const card = deviceCard(page, LABEL);
+    expect(await valueOf(card, 'Signature', /^\s*0x[0-9a-f]+\s*$/i)).toMatch(/^0x[0-9a-f]{130}$/i);
+    expect(await valueOf(card, 'Signer', /0x/)).toBe(ADDRESS);
+    await h.screenshot('devices.png');
+  });
+
+  it('shows a rejection on the virtual screen as a clear message, and no signature', async () => {
+    const { page } = h;
+    const prompt = await signStatement(page, 'Custos e2e: this one is rejected.');
+    await prompt.getByRole('button', { name: 'Reject' }).click();
+    await prompt.waitFor({ state: 'hidden' });
+
+    const alert = page.getByRole('alert').filter({ hasText: 'You rejected this on the device' });
+    await alert.waitFor();
+    expect(await alert.textContent()).not.toMatch(/at \w+ \(|Error:|stack/i);
+    expect(await deviceCard(page, LABEL).getByRole('definition', { name: 'Signature', exact: true }).count()).toBe(0);
+    await alert.getByRole('button', { name: /close/i }).click();
+    await alert.waitFor({ state: 'detached' });
+  });
+
+  it('shows a generated mnemonic once, with a testing-only warning', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Add virtual device' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Add device' }).click();
+
+    const shown = page.getByRole('dialog', { name: /^Mnemonic of Virtual Ledger/ });
+    await shown.waitFor();
+    await shown.getByText('For testing only — shown once').waitFor();
+    const words = await shown.getByRole('list', { name: 'Generated mnemonic' }).getByRole('listitem').allTextContents();
+    expect(words).toHaveLength(12);
+    await shown.getByRole('button', { name: 'I have noted it' }).click();
+    await shown.waitFor({ state: 'hidden' });
+    expect(await page.getByRole('region', { name: /^Virtual Ledger \d+$/ }).count()).toBe(1);
+  });
+
+  it('removes a virtual device after confirmation', async () => {
+    const { page } = h;
+    const card = page.getByRole('region', { name: /^Virtual Ledger \d+$/ });
+    const label = (await card.getByRole('heading').textContent())!.trim();
+    await card.getByRole('button', { name: `Remove ${label}` }).click();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await card.waitFor({ state: 'detached' });
+    await deviceCard(page, LABEL).waitFor();
+  });
+
+  it('logs no console error (no CSP violation, no uncaught error)', () => {
+    expect(h.consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+// End-to-end harness: the browser host (real main-process services, temp data folder) and headless Chromium on it.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBrowserHost } from '../../main/browser-host/server';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const screenshotsDir = path.join(repoRoot, 'docs/screenshots');
+
+const CHROMIUM = process.env.CUSTOS_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Harness {
+  page: Page;
+  /** The host's address, token included. */
+  url: string;
+  /** Console errors and uncaught page errors seen so far (a CSP violation is logged as a console error). */
+  consoleErrors: string[];
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the host on a fresh data folder (the renderer must already be built) and opens the console in Chromium. */
+export async function startHarness(): Promise<Harness> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-e2e-'));
+  const closers: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    const host = await startBrowserHost({ dataDir, rendererDir: path.join(repoRoot, 'out/renderer') });
+    closers.push(() => host.close());
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    closers.push(() => browser.close());
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    await page.goto(host.url);
+    return {
+      page,
+      url: host.url,
+      consoleErrors,
+      async screenshot(name) {
+        await mkdir(screenshotsDir, { recursive: true });
+        const file = path.join(screenshotsDir, name);
+        await page.screenshot({ path: file, animations: 'disabled' });
+        return file;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
