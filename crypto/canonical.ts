@@ -43,9 +43,14 @@ export function digest(value: unknown): string {
 
 /** A JSON string literal; exported so hot paths (the audit chain) can build canonical text by hand. */
 export function quote(text: string): string {
+  // Most strings (ids, hex, ISO times) need no escaping; skipping JSON.stringify for them is the hot path.
+  if (PLAIN.test(text)) return '"' + text + '"';
   if (!isWellFormed(text)) throw new TypeError('canonical JSON: a string holds a lone surrogate');
   return JSON.stringify(text);
 }
+
+// eslint-disable-next-line no-control-regex
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function encode(value: unknown, stack: object[], path: string): string {
   switch (typeof value) {

@@ -8,15 +8,13 @@ import { dispatch } from './ipc/dispatch';
 import { bindEvents, createHandlers } from './ipc/handlers';
 import { isTrustedSenderUrl, type TrustedPage } from './ipc/sender';
 import { consoleLogger } from './log';
+import { CONTENT_SECURITY_POLICY } from './security/csp';
 
 const log = consoleLogger('custos-main');
 const rendererFile = path.join(import.meta.dirname, '../renderer/index.html');
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 const page: TrustedPage = { rendererFile, devServerUrl };
 
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
-  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -68,7 +66,7 @@ async function start(): Promise<void> {
   defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   defaultSession.setPermissionCheckHandler(() => false);
   defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
 

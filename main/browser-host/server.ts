@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName } from '../../preload/contract';
 import { bindEvents, createHandlers } from '../ipc/handlers';
 import { dispatch } from '../ipc/dispatch';
+import { CONTENT_SECURITY_POLICY } from '../security/csp';
 import { startNodeServices } from '../node-services';
 import type { Services } from '../services';
 import { buildShim } from './shim';
@@ -102,7 +103,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         const html = await readFile(indexFile, 'utf8');
         // The shim must define window.custos before the app's module script runs: a classic script in <head> does.
         const injected = html.replace(/<head>/i, '<head>\n    <script src="./__custos/shim.js"></script>');
-        return send(res, 200, injected, CONTENT_TYPES['.html'], cookie);
+        return send(res, 200, injected, CONTENT_TYPES['.html'], { ...cookie, 'content-security-policy': CONTENT_SECURITY_POLICY });
       }
       const file = path.resolve(rendererDir, '.' + decodeURIComponent(url.pathname));
       if (!file.startsWith(rendererDir + path.sep)) return send(res, 404, 'Not found');

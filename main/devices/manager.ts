@@ -19,7 +19,7 @@ import { PromptBoard, type PromptOutcome } from './prompt-board';
 import { SerialQueue, TimeoutError, withTimeout } from './serial-queue';
 import type { LedgerEndpoint, ScreenContent } from './types';
 import type { UsbDiscovery } from './usb';
-import { VirtualLedger, virtualEndpoint } from './virtual';
+import { VirtualLedger, virtualEndpoint, type VirtualEndpointOptions } from './virtual';
 
 export interface DeviceManagerOptions {
   /** Limit for an exchange that needs no person: probes and silent reads. */
@@ -117,15 +117,22 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     if (!validateMnemonic(mnemonic, wordlist)) {
       throw new CustosError('BAD_INPUT', 'That mnemonic is not a valid BIP-39 English phrase (a word or the checksum is wrong).');
     }
+    const ledger = new VirtualLedger({ mnemonic, label: options.label ?? `Virtual Ledger ${this.virtualCount + 1}` });
+    return { device: this.attachVirtual(ledger), ledger, mnemonic };
+  }
+
+  /**
+   * Plugs in a virtual Ledger built elsewhere (tests build locked ones, old ones, faulty ones). Its screens become
+   * prompts answered through `respond`, unless the caller installs its own responder afterwards.
+   */
+  attachVirtual(ledger: VirtualLedger, endpointOptions: VirtualEndpointOptions = {}): DeviceSummary {
     this.virtualCount += 1;
-    const label = options.label ?? `Virtual Ledger ${this.virtualCount}`;
-    const ledger = new VirtualLedger({ mnemonic, label });
     const id = `virtual:${this.virtualCount}`;
     ledger.screen.setResponder((content) => this.board.ask(id, content));
-    const entry: Entry = { endpoint: virtualEndpoint(ledger, id), transport: null, state: 'unknown', app: null, virtual: ledger };
+    const entry: Entry = { endpoint: virtualEndpoint(ledger, id, endpointOptions), transport: null, state: 'unknown', app: null, virtual: ledger };
     this.entries.set(id, entry);
     this.changed();
-    return { device: this.summary(entry), ledger, mnemonic };
+    return this.summary(entry);
   }
 
   /** The virtual Ledger behind a device id (tests and the CLI drive its screen and faults). */

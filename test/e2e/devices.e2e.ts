@@ -9,9 +9,12 @@ const ADDRESS = '0x9858EfFD232B4033E47d90003D41EC34EcaEda94';
 const LABEL = 'Alice test Ledger';
 const STATEMENT = 'Custos e2e: I confirm this test statement.';
 
-/** Waits until the value shown under `name` in `scope` matches `pattern`, then returns it. */
+/**
+ * Waits until the value labelled `name` in `scope` matches `pattern`, then returns it. Values are <dd> elements
+ * labelled by their <dt> (aria-labelledby); Playwright names no "definition" role, so they are found by their label.
+ */
 async function valueOf(scope: Locator, name: string, pattern: RegExp): Promise<string> {
-  const value = scope.getByRole('definition', { name, exact: true });
+  const value = scope.getByLabel(name, { exact: true });
   await value.filter({ hasText: pattern }).waitFor();
   return ((await value.textContent()) ?? '').trim();
 }
@@ -74,6 +77,20 @@ describe('Devices screen', () => {
     expect(await valueOf(card, 'Address', /0x[0-9a-fA-F]{40}/)).toBe(ADDRESS);
   });
 
+  it('shows the address on the device screen when asked, before showing it in the console', async () => {
+    const { page } = h;
+    const card = deviceCard(page, LABEL);
+    await card.getByRole('checkbox', { name: 'Show on device' }).check();
+    await card.getByRole('button', { name: 'Read address' }).click();
+    const prompt = page.getByRole('dialog', { name: 'Verify Ethereum address' });
+    await prompt.waitFor();
+    expect(await valueOf(prompt, 'Address', /0x[0-9a-fA-F]{40}/)).toBe(ADDRESS);
+    await prompt.getByRole('button', { name: 'Approve' }).click();
+    await prompt.waitFor({ state: 'hidden' });
+    expect(await valueOf(card, 'Address', /0x[0-9a-fA-F]{40}/)).toBe(ADDRESS);
+    await card.getByRole('checkbox', { name: 'Show on device' }).uncheck();
+  });
+
   it('signs a test statement approved on the virtual screen', async () => {
     const { page } = h;
     const prompt = await signStatement(page, STATEMENT);
@@ -100,7 +117,7 @@ describe('Devices screen', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'You rejected this on the device' });
     await alert.waitFor();
     expect(await alert.textContent()).not.toMatch(/at \w+ \(|Error:|stack/i);
-    expect(await deviceCard(page, LABEL).getByRole('definition', { name: 'Signature', exact: true }).count()).toBe(0);
+    expect(await deviceCard(page, LABEL).getByLabel('Signature', { exact: true }).count()).toBe(0);
     await alert.getByRole('button', { name: /close/i }).click();
     await alert.waitFor({ state: 'detached' });
   });
@@ -125,7 +142,7 @@ describe('Devices screen', () => {
   it('removes a virtual device after confirmation', async () => {
     const { page } = h;
     const card = page.getByRole('region', { name: /^Virtual Ledger \d+$/ });
-    const label = (await card.getByRole('heading').textContent())!.trim();
+    const label = (await card.getByRole('heading', { level: 2 }).textContent())!.trim();
     await card.getByRole('button', { name: `Remove ${label}` }).click();
     await page.getByRole('button', { name: 'Remove', exact: true }).click();
     await card.waitFor({ state: 'detached' });

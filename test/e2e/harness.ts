@@ -44,6 +44,8 @@ export async function startHarness(): Promise<Harness> {
     closers.push(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
+    // Fails a step well within the test's own limit, so the report names the locator that did not appear.
+    page.setDefaultTimeout(15_000);
     const consoleErrors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -57,6 +59,13 @@ export async function startHarness(): Promise<Harness> {
       async screenshot(name) {
         await mkdir(screenshotsDir, { recursive: true });
         const file = path.join(screenshotsDir, name);
+        // Waits for transitions (a dialog fading in or out, its mask) to finish, so the picture shows a settled screen.
+        await page.waitForFunction(() =>
+          document
+            .getAnimations()
+            // Spinners loop forever; only animations that end are waited for.
+            .every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+        );
         await page.screenshot({ path: file, animations: 'disabled' });
         return file;
       },

@@ -1,0 +1,91 @@
+// Compares the replayed governance state with what a store projects, naming each difference so tampering is reported.
+import { canonicalize } from '../canonical.js';
+import type { Action, Group, ProposalStatus, User, UserStatus, VaultSettings } from './types.js';
+
+/** What a database holds about the vault's governance; a GovernanceState is one. */
+export interface GovernanceProjection {
+  readonly vaultId: string;
+  readonly vaultName: string;
+  readonly seq: number;
+  readonly settings: VaultSettings;
+  readonly users: readonly (User & { readonly status: UserStatus })[];
+  readonly groups: readonly Group[];
+  readonly proposals: readonly {
+    readonly id: string;
+    readonly seq: number;
+    readonly proposerId: string;
+    readonly action: Action;
+    readonly status: ProposalStatus;
+    readonly approvals: readonly { readonly userId: string }[];
+    readonly rejections: readonly { readonly userId: string }[];
+  }[];
+}
+
+export interface StateDifference {
+  readonly entity: 'vault' | 'settings' | 'user' | 'group' | 'proposal';
+  /** Id of the user, group or proposal; absent for vault and settings. */
+  readonly id?: string;
+  /** The field that differs, or 'presence' when the whole entity is missing or extra. */
+  readonly field: string;
+  /** Canonical JSON of each side (or 'absent'). */
+  readonly expected: string;
+  readonly actual: string;
+  readonly message: string;
+}
+
+const USER_FIELDS = ['name', 'roles', 'status', 'identityAddress', 'identityPublicKey', 'encryptionKey', 'devicePath', 'registrationSignature'] as const;
+
+/**
+ * Every difference between `expected` (replayed from the signed log) and `actual` (the store's
+ * projection). Empty means they agree. Order-free lists (group members, approvals) compare as sets.
+ */
+export function diffState(expected: GovernanceProjection, actual: GovernanceProjection): StateDifference[] {
+  const out: StateDifference[] = [];
+  const add = (entity: StateDifference['entity'], id: string | undefined, field: string, e: unknown, a: unknown, what: string): void => {
+    const es = e === undefined ? 'absent' : canonicalize(e);
+    const as = a === undefined ? 'absent' : canonicalize(a);
+    if (es === as) return;
+    const base = { entity, field, expected: es, actual: as, message: `${what}: the signed log says ${es}, the store says ${as}` };
+    out.push(id === undefined ? base : { ...base, id });
+  };
+  add('vault', undefined, 'vaultId', expected.vaultId, actual.vaultId, 'vault id');
+  add('vault', undefined, 'vaultName', expected.vaultName, actual.vaultName, 'vault name');
+  add('vault', undefined, 'seq', expected.seq, actual.seq, 'last record seq');
+  add('settings', undefined, 'adminQuorum', expected.settings.adminQuorum, actual.settings.adminQuorum, 'administrator quorum');
+  add('settings', undefined, 'proposerMayApprove', expected.settings.proposerMayApprove, actual.settings.proposerMayApprove, 'proposer may approve');
+
+  byId(expected.users, actual.users, (id, e, a) => {
+    if (e === undefined || a === undefined) return add('user', id, 'presence', e && 'present', a && 'present', `user ${id}`);
+    for (const f of USER_FIELDS) add('user', id, f, e[f], a[f], `user ${id} ${f}`);
+  });
+  byId(expected.groups, actual.groups, (id, e, a) => {
+    if (e === undefined || a === undefined) return add('group', id, 'presence', e && 'present', a && 'present', `group ${id}`);
+    add('group', id, 'name', e.name, a.name, `group ${id} name`);
+    add('group', id, 'members', sorted(e.members), sorted(a.members), `group ${id} members`);
+  });
+  byId(expected.proposals, actual.proposals, (id, e, a) => {
+    if (e === undefined || a === undefined) return add('proposal', id, 'presence', e && 'present', a && 'present', `proposal ${id}`);
+    add('proposal', id, 'seq', e.seq, a.seq, `proposal ${id} seq`);
+    add('proposal', id, 'proposerId', e.proposerId, a.proposerId, `proposal ${id} proposer`);
+    add('proposal', id, 'action', e.action, a.action, `proposal ${id} action`);
+    add('proposal', id, 'status', e.status, a.status, `proposal ${id} status`);
+    add('proposal', id, 'approvals', sorted(e.approvals.map((d) => d.userId)), sorted(a.approvals.map((d) => d.userId)), `proposal ${id} approvals`);
+    add('proposal', id, 'rejections', sorted(e.rejections.map((d) => d.userId)), sorted(a.rejections.map((d) => d.userId)), `proposal ${id} rejections`);
+  });
+  return out;
+}
+
+function sorted(values: readonly string[]): string[] {
+  return [...values].sort();
+}
+
+function byId<T extends { readonly id: string }>(expected: readonly T[], actual: readonly T[], visit: (id: string, e: T | undefined, a: T | undefined) => void): void {
+  const e = new Map(expected.map((x) => [x.id, x]));
+  const a = new Map<string, T>();
+  for (const x of actual) {
+    // A duplicated row is tampering too: report it as an extra entity under the same id.
+    if (a.has(x.id)) visit(x.id, undefined, x);
+    else a.set(x.id, x);
+  }
+  for (const id of [...new Set([...e.keys(), ...a.keys()])].sort()) visit(id, e.get(id), a.get(id));
+}

@@ -1,0 +1,21 @@
+// The governance layer's public surface: model types, rules, record statements, replay and state diff.
+export * from './types.js';
+export { configurationProblem, isActiveAdministrator, tally } from './rules.js';
+export type { Tally } from './rules.js';
+export {
+  lookupOf,
+  describeAction,
+  registrationDigest,
+  genesisDigest,
+  proposalDigest,
+  registrationStatement,
+  genesisStatement,
+  proposalStatement,
+  decisionStatement,
+} from './records.js';
+export type { GovernanceLookup } from './records.js';
+export { replay, replayErrors, ReplayError } from './replay.js';
+export type { ReplayErrorCode } from './replay.js';
+export { diffState } from './diff.js';
+export type { GovernanceProjection, StateDifference } from './diff.js';
+export { checkRecord, checkUser, checkAction, ShapeError } from './validate.js';

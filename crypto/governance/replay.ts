@@ -1,0 +1,394 @@
+// Pure replay of the signed governance log from genesis: checks every signature and rule, and yields the state.
+import { verifyStatement } from '../statements.js';
+import type { ProposalChange } from '../statements.js';
+import { configurationProblem, isActiveAdministrator, tally } from './rules.js';
+import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
+import type { GovernanceLookup } from './records.js';
+import { checkRecord, ShapeError } from './validate.js';
+import type {
+  Action,
+  Decision,
+  DecisionRecord,
+  GenesisRecord,
+  GovernanceRecord,
+  GovernanceState,
+  Group,
+  ProposalRecord,
+  ProposalState,
+  ProposalStatus,
+  Role,
+  UserState,
+  VaultSettings,
+} from './types.js';
+
+export type ReplayErrorCode =
+  | 'MALFORMED'
+  | 'SEQUENCE'
+  | 'WRONG_VAULT'
+  | 'BAD_SIGNATURE'
+  | 'UNKNOWN_SIGNER'
+  | 'NOT_ADMINISTRATOR'
+  | 'UNKNOWN_PROPOSAL'
+  | 'RULE_BROKEN';
+
+/** What is wrong with one record of the log: `index` is its position, `seq` what it claims (null if unreadable). */
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError';
+  constructor(
+    readonly code: ReplayErrorCode,
+    readonly index: number,
+    readonly seq: number | null,
+    readonly problem: string,
+  ) {
+    super(`record ${index} (seq ${seq ?? '?'}): ${code}: ${problem}`);
+  }
+}
+
+type MutableUser = { -readonly [K in keyof UserState]: UserState[K] };
+type MutableProposal = { -readonly [K in keyof ProposalState]: ProposalState[K] } & { approvals: Decision[]; rejections: Decision[] };
+type MutableGroup = { -readonly [K in keyof Group]: Group[K] };
+
+/** The state while replaying; mutated only after a record passed every check, so a bad record changes nothing. */
+class Working implements GovernanceLookup {
+  seq = 0;
+  settings: VaultSettings;
+  readonly users = new Map<string, MutableUser>();
+  readonly groups = new Map<string, MutableGroup>();
+  readonly proposals = new Map<string, MutableProposal>();
+  /** Pending proposals, so settling after each record does not walk the whole history. */
+  readonly pending = new Set<MutableProposal>();
+
+  constructor(readonly genesis: GenesisRecord) {
+    this.settings = { ...genesis.settings };
+  }
+
+  get vaultId(): string {
+    return this.genesis.vaultId;
+  }
+  get vaultName(): string {
+    return this.genesis.vaultName;
+  }
+  user(id: string): UserState | undefined {
+    return this.users.get(id);
+  }
+  group(id: string): Group | undefined {
+    return this.groups.get(id);
+  }
+  proposal(id: string): ProposalState | undefined {
+    return this.proposals.get(id);
+  }
+  administrators(): number {
+    let n = 0;
+    for (const u of this.users.values()) if (isActiveAdministrator(u)) n++;
+    return n;
+  }
+
+  snapshot(): GovernanceState {
+    const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return structuredClone({
+      vaultId: this.vaultId,
+      vaultName: this.vaultName,
+      createdAt: this.genesis.createdAt,
+      seq: this.seq,
+      settings: this.settings,
+      users: [...this.users.values()].sort(byId),
+      groups: [...this.groups.values()].sort(byId),
+      proposals: [...this.proposals.values()].sort(byId),
+    });
+  }
+}
+
+/** Replays the whole log and returns the state, or throws the first ReplayError. */
+export function replay(records: readonly unknown[]): GovernanceState {
+  const errors = run(records, true);
+  if (errors.state === null) throw errors.errors[0] ?? new ReplayError('MALFORMED', 0, null, 'the log is empty');
+  return errors.state;
+}
+
+/**
+ * Every problem in the log, in order. A bad record is skipped (it changes nothing) and replay goes on,
+ * so one tampered row is named along with what it made fail later. Empty means the log is sound.
+ */
+export function replayErrors(records: readonly unknown[]): ReplayError[] {
+  return run(records, false).errors;
+}
+
+function run(records: readonly unknown[], stopAtFirst: boolean): { state: GovernanceState | null; errors: ReplayError[] } {
+  const errors: ReplayError[] = [];
+  if (records.length === 0) return { state: null, errors: [new ReplayError('MALFORMED', 0, null, 'the log is empty: it starts with a genesis record')] };
+  let working: Working | null = null;
+  let expectedSeq = 0;
+  for (let index = 0; index < records.length; index++) {
+    const raw = records[index];
+    const claimedSeq = typeof (raw as { seq?: unknown } | null)?.seq === 'number' ? ((raw as { seq: number }).seq) : null;
+    const err = (code: ReplayErrorCode, problem: string): ReplayError => new ReplayError(code, index, claimedSeq, problem);
+    try {
+      let record: GovernanceRecord;
+      try {
+        record = checkRecord(raw);
+      } catch (e) {
+        if (e instanceof ShapeError) throw err('MALFORMED', e.message);
+        throw e;
+      }
+      if (record.seq !== expectedSeq) {
+        const expected = expectedSeq;
+        if (record.seq < expected) throw err('SEQUENCE', `seq ${record.seq} repeats or goes back (expected ${expected})`);
+        // Follow the record's numbering after a gap, so one deleted record is reported once.
+        expectedSeq = record.seq + 1;
+        throw err('SEQUENCE', `expected seq ${expected}: ${record.seq - expected} record(s) missing before it`);
+      }
+      expectedSeq = record.seq + 1;
+      if (working === null) {
+        if (record.type !== 'genesis') throw err('MALFORMED', 'the log must start with a genesis record');
+        working = applyGenesis(record, err);
+        continue;
+      }
+      if (record.vaultId !== working.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${working.vaultId}`);
+      if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
+      if (record.type === 'proposal') applyProposal(working, record, err);
+      else applyDecision(working, record, err);
+      working.seq = record.seq;
+    } catch (e) {
+      if (!(e instanceof ReplayError)) throw e;
+      errors.push(e);
+      if (stopAtFirst) return { state: null, errors };
+    }
+  }
+  if (working === null) return { state: null, errors };
+  return { state: errors.length === 0 ? working.snapshot() : null, errors };
+}
+
+type Err = (code: ReplayErrorCode, problem: string) => ReplayError;
+
+function applyGenesis(record: GenesisRecord, err: Err): Working {
+  const admin = record.admin;
+  if (!admin.roles.includes('administrator')) throw err('RULE_BROKEN', 'the first user must be an administrator');
+  const problem = configurationProblem(1, record.settings.adminQuorum, record.settings.proposerMayApprove);
+  if (problem !== null) throw err('RULE_BROKEN', problem);
+  const vault = { vaultId: record.vaultId, vaultName: record.vaultName };
+  if (!verifyStatement(registrationStatement(vault, 0, admin), admin.registrationSignature, admin.identityAddress)) {
+    throw err('BAD_SIGNATURE', `the registration of ${admin.id} is not signed by its device ${admin.identityAddress}`);
+  }
+  if (!verifyStatement(genesisStatement(record), record.signature, admin.identityAddress)) {
+    throw err('BAD_SIGNATURE', `the genesis statement is not signed by the administrator's device ${admin.identityAddress}`);
+  }
+  const working = new Working(record);
+  working.users.set(admin.id, { ...admin, status: 'active', registeredAtSeq: 0, registeredRoles: admin.roles, adminSinceSeq: 0 });
+  return working;
+}
+
+/** The active administrator `userId`, checked in the order: known, then signature, then role. */
+function signer(working: Working, userId: string, err: Err): UserState {
+  const user = working.users.get(userId);
+  if (user === undefined) throw err('UNKNOWN_SIGNER', `no user ${userId} in the vault`);
+  return user;
+}
+
+function requireAdministrator(user: UserState, what: string, err: Err): void {
+  if (user.status !== 'active') throw err('NOT_ADMINISTRATOR', `${user.id} was revoked and cannot ${what}`);
+  if (!user.roles.includes('administrator')) throw err('NOT_ADMINISTRATOR', `${user.id} is not an administrator and cannot ${what}`);
+}
+
+function applyProposal(working: Working, record: ProposalRecord, err: Err): void {
+  const proposer = signer(working, record.proposerId, err);
+  // Role before rules: "who may propose" is the first question, and describing the change needs valid references.
+  requireAdministrator(proposer, 'propose', err);
+  if (working.proposals.has(record.proposalId)) throw err('RULE_BROKEN', `proposal ${record.proposalId} already exists`);
+  const problem = actionProblem(working, record.action);
+  if (problem !== null) throw err('RULE_BROKEN', problem);
+  const change: ProposalChange = describeAction(working, record.action);
+  if (!verifyStatement(proposalStatement(working, record, change), record.signature, proposer.identityAddress)) {
+    throw err('BAD_SIGNATURE', `the proposal is not signed by ${proposer.id}'s device ${proposer.identityAddress}`);
+  }
+  if (record.action.type === 'add-user') {
+    const user = record.action.user;
+    if (!verifyStatement(registrationStatement(working, record.seq, user), user.registrationSignature, user.identityAddress)) {
+      throw err('BAD_SIGNATURE', `the registration of ${user.id} is not signed by its device ${user.identityAddress}`);
+    }
+  }
+  const proposal: MutableProposal = {
+    id: record.proposalId,
+    seq: record.seq,
+    proposerId: record.proposerId,
+    action: record.action,
+    createdAt: record.createdAt,
+    digest: proposalDigest(record),
+    change,
+    status: 'pending',
+    // The proposal statement already shows the change on the proposer's device: when the vault lets
+    // the proposer count, that signature is their approval.
+    approvals: working.settings.proposerMayApprove ? [{ userId: proposer.id, seq: record.seq }] : [],
+    rejections: [],
+  };
+  working.proposals.set(proposal.id, proposal);
+  working.pending.add(proposal);
+  settle(working, record.seq);
+}
+
+function applyDecision(working: Working, record: DecisionRecord, err: Err): void {
+  const proposal = working.proposals.get(record.proposalId);
+  if (proposal === undefined) throw err('UNKNOWN_PROPOSAL', `no proposal ${record.proposalId}`);
+  const user = signer(working, record.userId, err);
+  if (!verifyStatement(decisionStatement(working, record), record.signature, user.identityAddress)) {
+    throw err('BAD_SIGNATURE', `the ${record.type} is not signed by ${user.id}'s device ${user.identityAddress}`);
+  }
+  requireAdministrator(user, `decide on proposal ${proposal.id}`, err);
+  if (proposal.status !== 'pending') throw err('RULE_BROKEN', `proposal ${proposal.id} is already ${proposal.status}`);
+  if (user.id === proposal.proposerId) {
+    throw err('RULE_BROKEN', working.settings.proposerMayApprove
+      ? `${user.id} proposed ${proposal.id}; their proposal already counts as their approval`
+      : `${user.id} proposed ${proposal.id} and may not decide on it in this vault`);
+  }
+  if ([...proposal.approvals, ...proposal.rejections].some((d) => d.userId === user.id)) {
+    throw err('RULE_BROKEN', `${user.id} already decided on proposal ${proposal.id}; a person counts once`);
+  }
+  (record.type === 'approval' ? proposal.approvals : proposal.rejections).push({ userId: user.id, seq: record.seq });
+  settle(working, record.seq);
+}
+
+/**
+ * Closes what can be closed after a record: an approved proposal applies (or fails if its action no
+ * longer fits the rules), and any proposal whose quorum has become unreachable is rejected.
+ */
+function settle(working: Working, seq: number): void {
+  for (;;) {
+    let changed = false;
+    for (const p of working.pending) {
+      if (p.status !== 'pending') continue;
+      const t = tally(p, working.users, working.settings);
+      if (t.reached) {
+        const problem = actionProblem(working, p.action);
+        if (problem === null) {
+          close(working, p, 'approved', seq);
+          applyAction(working, p, seq);
+        } else close(working, p, 'failed', seq, problem);
+        changed = true;
+      } else if (t.unreachable) {
+        close(working, p, 'rejected', seq, `with ${t.rejections.length} rejection(s) the quorum of ${t.quorum} can no longer be reached`);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+  }
+}
+
+function close(working: Working, p: MutableProposal, status: ProposalStatus, seq: number, reason?: string): void {
+  working.pending.delete(p);
+  p.status = status;
+  p.closedAtSeq = seq;
+  if (reason !== undefined) p.reason = reason;
+}
+
+function adminsAfter(working: Working, userId: string, roles: readonly Role[] | null): number {
+  const u = working.users.get(userId);
+  const before = isActiveAdministrator(u) ? 1 : 0;
+  const after = roles !== null && roles.includes('administrator') ? 1 : 0;
+  return working.administrators() - before + after;
+}
+
+/** Why `action` breaks a rule in the current state, or null. Checked when proposed and again when approved. */
+function actionProblem(working: Working, action: Action): string | null {
+  const { adminQuorum, proposerMayApprove } = working.settings;
+  const activeUser = (id: string): UserState | undefined => {
+    const u = working.users.get(id);
+    return u?.status === 'active' ? u : undefined;
+  };
+  const membersProblem = (members: readonly string[]): string | null => {
+    const bad = members.find((m) => activeUser(m) === undefined);
+    return bad === undefined ? null : `group member ${bad} is not an active user`;
+  };
+  const groupNameTaken = (name: string, except: string | null): boolean =>
+    [...working.groups.values()].some((g) => g.id !== except && g.name.toLowerCase() === name.toLowerCase());
+  switch (action.type) {
+    case 'add-user': {
+      const u = action.user;
+      if (working.users.has(u.id)) return `user id ${u.id} is already taken`;
+      for (const other of working.users.values()) {
+        if (other.status === 'active' && other.name.toLowerCase() === u.name.toLowerCase()) return `an active user is already named ${other.name}`;
+        if (other.identityAddress.toLowerCase() === u.identityAddress.toLowerCase()) return `device identity ${u.identityAddress} is already registered as ${other.id}; a person counts once`;
+        if (other.encryptionKey === u.encryptionKey) return `encryption key already registered for ${other.id}`;
+      }
+      if (!u.roles.includes('administrator')) return null;
+      return configurationProblem(working.administrators() + 1, adminQuorum, proposerMayApprove);
+    }
+    case 'revoke-user': {
+      if (activeUser(action.userId) === undefined) return `no active user ${action.userId} to revoke`;
+      return configurationProblem(adminsAfter(working, action.userId, null), adminQuorum, proposerMayApprove);
+    }
+    case 'set-roles': {
+      const u = activeUser(action.userId);
+      if (u === undefined) return `no active user ${action.userId}`;
+      if (u.roles.join() === action.roles.join()) return `${u.id} already has exactly these roles`;
+      return configurationProblem(adminsAfter(working, action.userId, action.roles), adminQuorum, proposerMayApprove);
+    }
+    case 'create-group':
+      if (working.groups.has(action.group.id)) return `group id ${action.group.id} is already taken`;
+      if (groupNameTaken(action.group.name, null)) return `a group is already named ${action.group.name}`;
+      return membersProblem(action.group.members);
+    case 'edit-group': {
+      if (!working.groups.has(action.groupId)) return `no group ${action.groupId}`;
+      if (action.name !== undefined && groupNameTaken(action.name, action.groupId)) return `a group is already named ${action.name}`;
+      return action.members === undefined ? null : membersProblem(action.members);
+    }
+    case 'set-quorum':
+      if (action.quorum === adminQuorum) return `the quorum is already ${adminQuorum}`;
+      return configurationProblem(working.administrators(), action.quorum, proposerMayApprove);
+    case 'set-proposer-may-approve':
+      if (action.value === proposerMayApprove) return `proposerMayApprove is already ${String(proposerMayApprove)}`;
+      return configurationProblem(working.administrators(), adminQuorum, action.value);
+  }
+}
+
+function applyAction(working: Working, proposal: MutableProposal, seq: number): void {
+  const action = proposal.action;
+  const setAdminSince = (u: MutableUser): void => {
+    const isAdmin = u.status === 'active' && u.roles.includes('administrator');
+    if (!isAdmin) u.adminSinceSeq = null;
+    else if (u.adminSinceSeq === null) u.adminSinceSeq = seq;
+  };
+  switch (action.type) {
+    case 'add-user': {
+      const u: MutableUser = { ...action.user, status: 'active', registeredAtSeq: proposal.seq, registeredRoles: action.user.roles, adminSinceSeq: null };
+      setAdminSince(u);
+      working.users.set(u.id, u);
+      return;
+    }
+    case 'revoke-user': {
+      const u = working.users.get(action.userId);
+      if (u === undefined) return;
+      u.status = 'revoked';
+      setAdminSince(u);
+      // A revoked person leaves every group: groups then hold only people who can still act.
+      for (const g of working.groups.values()) g.members = g.members.filter((m) => m !== u.id);
+      return;
+    }
+    case 'set-roles': {
+      const u = working.users.get(action.userId);
+      if (u === undefined) return;
+      u.roles = action.roles;
+      setAdminSince(u);
+      return;
+    }
+    case 'create-group':
+      working.groups.set(action.group.id, { id: action.group.id, name: action.group.name, members: [...action.group.members] });
+      return;
+    case 'edit-group': {
+      const g = working.groups.get(action.groupId);
+      if (g === undefined) return;
+      if (action.name !== undefined) g.name = action.name;
+      if (action.members !== undefined) g.members = [...action.members];
+      return;
+    }
+    case 'set-quorum':
+    case 'set-proposer-may-approve':
+      working.settings =
+        action.type === 'set-quorum'
+          ? { ...working.settings, adminQuorum: action.quorum }
+          : { ...working.settings, proposerMayApprove: action.value };
+      // Approvals were given under the old rules; they must be given again under the new ones.
+      for (const p of [...working.pending]) {
+        if (p.id !== proposal.id) close(working, p, 'cancelled', seq, 'the approval rules changed while it waited');
+      }
+      return;
+  }
+}

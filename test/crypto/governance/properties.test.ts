@@ -1,0 +1,125 @@
+// Property tests: random sequences of proposals and decisions keep the governance invariants, and any edit is caught.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { configurationProblem, isActiveAdministrator, replay, replayErrors, ROLES } from '../../../crypto/governance/index.js';
+import type { Action, GovernanceRecord, GovernanceState, Role } from '../../../crypto/governance/index.js';
+import { device, VaultBuilder } from '../fixtures.js';
+
+const stepArb = fc.record({ kind: fc.nat({ max: 9 }), a: fc.nat({ max: 99 }), b: fc.nat({ max: 99 }), c: fc.nat({ max: 99 }) });
+type Step = fc.infer<typeof stepArb>;
+
+const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
+const rolesOf = (mask: number): Role[] => ROLES.filter((_, i) => ((mask % 15) + 1) & (1 << i));
+
+/** Turns a random step into a record the console would try to append; null when the step makes no sense now. */
+function attempt(v: VaultBuilder, step: Step, counter: { n: number }): GovernanceRecord | null {
+  const s = v.state;
+  const active = s.users.filter((u) => u.status === 'active');
+  const admins = s.users.filter(isActiveAdministrator);
+  const pending = s.proposals.filter((p) => p.status === 'pending');
+  const actor = pick(admins, step.a);
+  if (actor === undefined) return null;
+  try {
+    switch (step.kind) {
+      case 0: {
+        const i = s.users.length;
+        if (i > 7) return null;
+        return v.proposalRecord(actor.id, v.addUserAction(device(i), `u${i}`, `User ${i}`, rolesOf(step.b)), `p${counter.n++}`);
+      }
+      case 1: {
+        const target = pick(active, step.b);
+        return target && v.proposalRecord(actor.id, { type: 'revoke-user', userId: target.id }, `p${counter.n++}`);
+      }
+      case 2: {
+        const target = pick(active, step.b);
+        return target && v.proposalRecord(actor.id, { type: 'set-roles', userId: target.id, roles: rolesOf(step.c) }, `p${counter.n++}`);
+      }
+      case 3:
+        return v.proposalRecord(actor.id, { type: 'set-quorum', quorum: (step.c % 4) + 1 }, `p${counter.n++}`);
+      case 4:
+        return v.proposalRecord(actor.id, { type: 'set-proposer-may-approve', value: !s.settings.proposerMayApprove }, `p${counter.n++}`);
+      case 5: {
+        const members = active.filter((_, i) => (step.c >> i) & 1).map((u) => u.id);
+        const action: Action = { type: 'create-group', group: { id: `g${counter.n}`, name: `Group ${counter.n}`, members } };
+        return v.proposalRecord(actor.id, action, `p${counter.n++}`);
+      }
+      default: {
+        const p = pick(pending, step.b);
+        return p ? v.decisionRecord(step.kind === 9 ? 'rejection' : 'approval', actor.id, p.id) : null;
+      }
+    }
+  } catch {
+    return null; // e.g. describing a change about a user who no longer exists
+  }
+}
+
+function checkInvariants(s: GovernanceState): void {
+  const admins = s.users.filter(isActiveAdministrator).length;
+  // The configuration rules hold in every reachable state (admins ≥ quorum, ≥2 once ≥3 admins, below the count).
+  expect(configurationProblem(admins, s.settings.adminQuorum, s.settings.proposerMayApprove)).toBeNull();
+  for (const p of s.proposals) {
+    const deciders = [...p.approvals, ...p.rejections].map((d) => d.userId);
+    // A person counts once.
+    expect(new Set(deciders).size).toBe(deciders.length);
+    expect(p.rejections.some((d) => d.userId === p.proposerId)).toBe(false);
+    if (p.status === 'approved') expect(p.approvals.length).toBeGreaterThanOrEqual(1);
+    if (p.status !== 'pending') expect(p.closedAtSeq).toBeGreaterThanOrEqual(p.seq);
+  }
+  for (const g of s.groups) for (const m of g.members) expect(s.users.find((u) => u.id === m)?.status).toBe('active');
+}
+
+function randomVault(steps: readonly Step[]): VaultBuilder {
+  const v = new VaultBuilder().genesis(device(0), 'u0', 'User 0');
+  const counter = { n: 0 };
+  for (const step of steps) {
+    const record = attempt(v, step, counter);
+    if (record !== null && v.tryPush(record)) checkInvariants(v.state);
+  }
+  return v;
+}
+
+describe('governance properties', () => {
+  it('random valid sequences keep the invariants and replay to the same state', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 25 }), (steps) => {
+        const v = randomVault(steps);
+        expect(replayErrors(v.records)).toEqual([]);
+        if (process.env.CUSTOS_DIST) console.log(v.records.length, v.state.users.length, v.state.settings, v.state.proposals.map((p) => p.status).join(','));
+        expect(replay(structuredClone(v.records))).toEqual(v.state);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('a changed signature byte anywhere in a random log is caught', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 15 }), fc.nat(), fc.nat({ max: 129 }), (steps, at, nibble) => {
+        const v = randomVault(steps);
+        const log = structuredClone(v.records) as (GovernanceRecord & { signature: string })[];
+        const rec = log[at % log.length] as { signature: string };
+        const i = 2 + nibble;
+        const c = rec.signature[i] as string;
+        rec.signature = rec.signature.slice(0, i) + (c === '0' ? '1' : '0') + rec.signature.slice(i + 1);
+        expect(replayErrors(log).length).toBeGreaterThan(0);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('deleting or moving any record but the last is caught by replay (the last: by the store seq)', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 15 }), fc.nat(), fc.nat(), (steps, from, to) => {
+        const v = randomVault(steps);
+        if (v.records.length < 2) return;
+        const deleted = structuredClone(v.records);
+        const [removed] = deleted.splice(from % (v.records.length - 1), 1);
+        expect(replayErrors(deleted).length).toBeGreaterThan(0);
+        const j = to % v.records.length;
+        if (j === from % (v.records.length - 1)) return;
+        deleted.splice(j, 0, removed as GovernanceRecord);
+        expect(replayErrors(deleted).length).toBeGreaterThan(0);
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
