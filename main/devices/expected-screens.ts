@@ -34,3 +34,17 @@ export function instructionFor(kind: 'usb' | 'virtual', operation: ScreenContent
     ? `Check the screen of your Ledger, then ${verb} on the device (or reject it there).`
     : `This is the screen of a virtual Ledger (not secure). Read it, then Approve or Reject.`;
 }
+
+/**
+ * What of a screen may leave main. The Ethereum app shows an EIP-1024 shared secret itself on its review screen;
+ * on a real device that stays on the device, so the console's copy of a virtual screen must not carry it either.
+ */
+export function screenForConsole(content: ScreenContent): ScreenContent {
+  if (content.operation !== 'shared-secret') return content;
+  return {
+    ...content,
+    fields: content.fields.map((f) =>
+      f.label === 'Key' ? { label: 'Key', value: '(the shared secret: shown only on the device)' } : f,
+    ),
+  };
+}

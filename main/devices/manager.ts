@@ -14,7 +14,7 @@ import {
   compareVersions,
   type AppAndVersion,
 } from './ethereum-app-session';
-import { expectedScreens } from './expected-screens';
+import { expectedScreens, screenForConsole } from './expected-screens';
 import { PromptBoard, type PromptOutcome } from './prompt-board';
 import { SerialQueue, TimeoutError, withTimeout } from './serial-queue';
 import type { LedgerEndpoint, ScreenContent } from './types';
@@ -128,7 +128,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   attachVirtual(ledger: VirtualLedger, endpointOptions: VirtualEndpointOptions = {}): DeviceSummary {
     this.virtualCount += 1;
     const id = `virtual:${this.virtualCount}`;
-    ledger.screen.setResponder((content) => this.board.ask(id, content));
+    ledger.screen.setResponder((content) => this.board.ask(id, screenForConsole(content)));
     const entry: Entry = { endpoint: virtualEndpoint(ledger, id, endpointOptions), transport: null, state: 'unknown', app: null, virtual: ledger };
     this.entries.set(id, entry);
     this.changed();

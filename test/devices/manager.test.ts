@@ -101,7 +101,11 @@ describe('device manager with a virtual Ledger', () => {
     const shown = answerNextPrompt(manager, 'approve');
     const secret = await manager.sharedSecret(device.id, PATH, remote);
     expect(Buffer.from(secret).toString('hex')).toBe('c6e2bb3e59ac84e47a6739fa39e7887a633ebc1d5a3af7160de72908866ed32c');
-    expect((await shown).operation).toBe('shared-secret');
+    const prompt = await shown;
+    expect(prompt.operation).toBe('shared-secret');
+    // The device shows the secret on its own screen; the console (and so the renderer) never receives it.
+    expect(JSON.stringify(prompt).toLowerCase()).not.toContain('c6e2bb3e59ac84e47a6739fa39e7887a633ebc1d5a3af7160de72908866ed32c');
+    expect(prompt.fields.find((f) => f.label === 'Address')?.value).toBe(ABANDON_ADDRESS);
   });
 
   it('a locked device says to unlock it, and works once unlocked', async () => {
