@@ -49,7 +49,6 @@ export function quote(text: string): string {
   return JSON.stringify(text);
 }
 
-// eslint-disable-next-line no-control-regex
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function encode(value: unknown, stack: object[], path: string): string {

@@ -122,7 +122,6 @@ export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Why `name` can't appear in a statement, or null when it can. Callers validate input with it early. */
 export function nameProblem(name: string): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'a name must not be empty';
-  // eslint-disable-next-line no-control-regex
   if (/[^\x20-\x7e]/.test(name)) {
     return 'a name must use printable ASCII only (the device shows other characters as hex); write it in Latin letters';
   }
@@ -262,8 +261,7 @@ class Lines {
   private readonly lines: string[] = [];
 
   line(text: string): void {
-    // eslint-disable-next-line no-control-regex
-    if (/[^\x20-\x7e]/.test(text)) fail('a statement line holds a non-printable character');
+      if (/[^\x20-\x7e]/.test(text)) fail('a statement line holds a non-printable character');
     if (text.length > MAX_LINE) fail(`a statement line is longer than ${MAX_LINE}: ${text}`);
     this.lines.push(text);
   }

@@ -19,7 +19,6 @@ import {
 import type {
   Action,
   DecisionRecord,
-  GenesisRecord,
   GovernanceRecord,
   GovernanceState,
   ProposalRecord,

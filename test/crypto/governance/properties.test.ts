@@ -6,7 +6,7 @@ import type { Action, GovernanceRecord, GovernanceState, Role } from '../../../c
 import { device, standardVault, VaultBuilder } from '../fixtures.js';
 
 const stepArb = fc.record({ kind: fc.nat({ max: 11 }), a: fc.nat({ max: 99 }), b: fc.nat({ max: 99 }), c: fc.nat({ max: 99 }) });
-type Step = fc.infer<typeof stepArb>;
+type Step = { kind: number; a: number; b: number; c: number };
 
 const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
 const rolesOf = (mask: number): Role[] => ROLES.filter((_, i) => ((mask % 15) + 1) & (1 << i));
@@ -28,11 +28,11 @@ function attempt(v: VaultBuilder, step: Step, counter: { n: number }): Governanc
       }
       case 1: {
         const target = pick(active, step.b);
-        return target && v.proposalRecord(actor.id, { type: 'revoke-user', userId: target.id }, `p${counter.n++}`);
+        return target ? v.proposalRecord(actor.id, { type: 'revoke-user', userId: target.id }, `p${counter.n++}`) : null;
       }
       case 2: {
         const target = pick(active, step.b);
-        return target && v.proposalRecord(actor.id, { type: 'set-roles', userId: target.id, roles: rolesOf(step.c) }, `p${counter.n++}`);
+        return target ? v.proposalRecord(actor.id, { type: 'set-roles', userId: target.id, roles: rolesOf(step.c) }, `p${counter.n++}`) : null;
       }
       case 3:
         return v.proposalRecord(actor.id, { type: 'set-quorum', quorum: (step.c % 4) + 1 }, `p${counter.n++}`);

@@ -109,7 +109,7 @@ describe('the signed log: replay names the tampered record', () => {
 
   it('a malformed record (unknown role) is named, not thrown', () => {
     const t = clone(log);
-    ((t[7] as ProposalRecord).action as { user: { roles: string[] } }).user.roles = ['root'];
+    ((t[7] as ProposalRecord).action as unknown as { user: { roles: string[] } }).user.roles = ['root'];
     expect(firstError(t)).toMatchObject({ code: 'MALFORMED', seq: 7, problem: expect.stringMatching(/unknown role/) });
   });
 
