@@ -105,7 +105,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         const injected = html.replace(/<head>/i, '<head>\n    <script src="./__custos/shim.js"></script>');
         return send(res, 200, injected, CONTENT_TYPES['.html'], { ...cookie, 'content-security-policy': CONTENT_SECURITY_POLICY });
       }
-      const file = path.resolve(rendererDir, '.' + decodeURIComponent(url.pathname));
+      let requested: string;
+      try {
+        requested = decodeURIComponent(url.pathname);
+      } catch {
+        return send(res, 400, 'Bad request');
+      }
+      const file = path.resolve(rendererDir, '.' + requested);
       if (!file.startsWith(rendererDir + path.sep)) return send(res, 404, 'Not found');
       try {
         const body = await readFile(file);

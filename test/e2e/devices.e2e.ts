@@ -2,6 +2,7 @@
 // on the virtual device's screen, against the real main-process services behind the browser host.
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../preload/contract';
 import { startHarness, type Harness } from './harness';
 
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -39,6 +40,20 @@ describe('Devices screen', () => {
 
   afterAll(async () => {
     await h?.close();
+  });
+
+  it('window.custos in Chromium exposes exactly the contract\'s channels, and no way to reach ipc or Node', async () => {
+    const exposed = await h.page.evaluate(() => {
+      const api = (window as unknown as { custos: Record<string, unknown> }).custos;
+      const names: string[] = [];
+      for (const [ns, value] of Object.entries(api)) {
+        if (typeof value === 'object' && value) for (const m of Object.keys(value)) names.push(`${ns}.${m}`);
+      }
+      return { names: names.sort(), frozen: Object.isFrozen(api), hasRequire: typeof (window as unknown as { require?: unknown }).require };
+    });
+    expect(exposed.names).toEqual([...CHANNELS].sort());
+    expect(exposed.frozen).toBe(true);
+    expect(exposed.hasRequire).toBe('undefined');
   });
 
   it('says how to begin when there is no device', async () => {

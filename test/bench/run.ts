@@ -1,0 +1,114 @@
+// `npm run bench`: Custos' paths next to their floor (the bare library call) in the same run; ratios, not seconds.
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { appendEntry, entryPreimage, verifyChain, type AuditEntry } from '../../crypto/audit-chain';
+import { personalMessageHash, verifyPersonalSignature, addressOfPublicKey } from '../../crypto/ethereum';
+import { DeviceManager } from '../../main/devices/manager';
+
+interface Row {
+  name: string;
+  unit: string;
+  custos: number;
+  floor: number;
+  /** custos time per op / floor time per op: how much Custos adds over the bare library call. */
+  ratio: number;
+  note: string;
+}
+
+/** Runs `fn` repeatedly for about `ms` (after a warm-up) and returns operations per second. */
+async function rate(fn: () => unknown | Promise<unknown>, ms = 1500): Promise<number> {
+  const warmUntil = performance.now() + ms / 5;
+  while (performance.now() < warmUntil) await fn();
+  let ops = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    await fn();
+    ops += 1;
+    now = performance.now();
+  }
+  return (ops * 1000) / (now - start);
+}
+
+async function deviceSigning(): Promise<Row> {
+  const manager = new DeviceManager();
+  const { device, ledger } = manager.addVirtual({
+    mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+  });
+  ledger.screen.setResponder(() => 'approve');
+  const path = "m/44'/60'/0'/0/0";
+  const text = 'Custos v1: APPROVE change\nVault: Bench\nSeq: 1';
+  const custos = await rate(() => manager.signStatement(device.id, path, text));
+  await manager.close();
+  const key = secp256k1.utils.randomSecretKey();
+  const floor = await rate(() => secp256k1.sign(personalMessageHash(text), key, { prehash: false }));
+  return {
+    name: 'statement signed on a virtual Ledger',
+    unit: 'signatures/s',
+    custos,
+    floor,
+    ratio: floor / custos,
+    note: 'manager → hw-app-eth → HID framing → emulator (+ app check, identity, verification) vs noble sign',
+  };
+}
+
+async function signatureVerification(): Promise<Row> {
+  const key = secp256k1.utils.randomSecretKey();
+  const address = addressOfPublicKey(secp256k1.getPublicKey(key, false));
+  const text = 'Custos v1: APPROVE transfer\nVault: Bench\nSeq: 7';
+  const hash = personalMessageHash(text);
+  const recovered = secp256k1.sign(hash, key, { prehash: false, format: 'recovered' });
+  const rsv = new Uint8Array(65);
+  rsv.set(recovered.subarray(1, 65), 0);
+  rsv[64] = 27 + (recovered[0] as number);
+  const custos = await rate(() => {
+    if (!verifyPersonalSignature(text, rsv, address)) throw new Error('bench: signature did not verify');
+  });
+  const sig = secp256k1.Signature.fromBytes(recovered, 'recovered');
+  const floor = await rate(() => sig.recoverPublicKey(hash));
+  return {
+    name: 'approval signature verified (EIP-191 recover + address)',
+    unit: 'verifications/s',
+    custos,
+    floor,
+    ratio: floor / custos,
+    note: 'issue 5 target: ≥ 1,000/s per core',
+  };
+}
+
+async function auditChain(): Promise<Row> {
+  const entries: AuditEntry[] = [];
+  let prev: AuditEntry | null = null;
+  for (let i = 0; i < 20_000; i++) {
+    prev = appendEntry(prev, {
+      at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      actor: `user-${i % 7}`,
+      action: 'proposal.approve',
+      subject: `proposal-${i}`,
+      payload: { seq: i, note: 'bench' },
+    });
+    entries.push(prev);
+  }
+  const custos = (await rate(() => verifyChain(entries), 2000)) * entries.length;
+  const preimages = entries.map((e) => utf8ToBytes(entryPreimage(e)));
+  const floor = (await rate(() => preimages.forEach((p) => sha256(p)), 2000)) * entries.length;
+  return {
+    name: 'audit chain verification',
+    unit: 'entries/s',
+    custos,
+    floor,
+    ratio: floor / custos,
+    note: 'floor: sha256 of the same preimages; issue 5 target ≥ 100,000/s',
+  };
+}
+
+const rows = [await deviceSigning(), await signatureVerification(), await auditChain()];
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+console.log('Custos benchmarks (Node ' + process.version + '); ratio = Custos time per op ÷ floor time per op\n');
+console.log(['benchmark', 'unit', 'custos', 'floor', 'ratio'].join(' | '));
+console.log('---|---|---|---|---');
+for (const r of rows) console.log([r.name, r.unit, fmt(r.custos), fmt(r.floor), r.ratio.toFixed(2)].join(' | '));
+console.log('\nnotes:');
+for (const r of rows) console.log(`- ${r.name}: ${r.note}`);
+console.log(JSON.stringify({ bench: 'custos', node: process.version, rows }));
