@@ -23,6 +23,14 @@ export const ERROR_CODES = [
   'DEVICE_ERROR',
   'MPC_HOST_UNAVAILABLE',
   'MPC_PROTOCOL',
+  'VAULT_NOT_FOUND',
+  'VAULT_EXISTS',
+  'NOT_FOUND',
+  'NOT_AUTHORISED',
+  'RULE_VIOLATION',
+  'TAMPERING_DETECTED',
+  'DATABASE_TOO_NEW',
+  'STORE_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -109,6 +117,110 @@ export interface AppInfo {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The vault: governance as the renderer sees it (projections of the signed record log; main decides everything)
+
+export const ROLES = ['administrator', 'operator', 'approver', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface UserRef {
+  id: string;
+  name: string;
+}
+
+export interface VaultSettingsView {
+  adminQuorum: number;
+  proposerMayApprove: boolean;
+}
+
+export interface IntegrityReport {
+  /** 'ok' when the store equals the replay of the signed log and the audit chain verifies. */
+  status: 'ok' | 'tampered';
+  /** Each difference or broken link, in plain words ("user bob: roles are operator in the store, approver by the log"). */
+  problems: string[];
+  checkedAt: string;
+}
+
+export interface VaultSummary {
+  vaultId: string;
+  name: string;
+  createdAt: string;
+  /** The BIP-32 path at which every member's device holds their vault identity. */
+  identityPath: string;
+  /** Sequence number of the last signed record. */
+  seq: number;
+  settings: VaultSettingsView;
+  counts: { users: number; administrators: number; groups: number; pendingProposals: number };
+  integrity: IntegrityReport;
+}
+
+export interface UserView {
+  id: string;
+  name: string;
+  roles: Role[];
+  status: 'active' | 'revoked';
+  address: string;
+  devicePath: string;
+  encryptionKey: string;
+  registeredAtSeq: number;
+}
+
+export interface GroupView {
+  id: string;
+  name: string;
+  members: UserRef[];
+}
+
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'cancelled' | 'failed';
+
+export interface ProposalView {
+  id: string;
+  seq: number;
+  createdAt: string;
+  proposer: UserRef;
+  /** One line saying what it does ("Add user Dave (operator)"). */
+  title: string;
+  /** The statement an approver's device shows for it, exactly. */
+  statementPreview: string;
+  status: ProposalStatus;
+  /** Approvals that count now (a revoked approver's do not). */
+  approvals: (UserRef & { seq: number })[];
+  rejections: (UserRef & { seq: number })[];
+  /** Approvals the quorum needs in all. */
+  needed: number;
+  /** Administrators who may still approve. */
+  waitingFor: UserRef[];
+  reason: string | null;
+}
+
+export interface AuditEntryView {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  /** Canonical JSON. */
+  payload: string;
+  deviceSignature: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditVerification {
+  valid: boolean;
+  entries: number;
+  head: string;
+  brokenAt: number | null;
+  reason: string | null;
+}
+
+/** Who a connected device is in the vault (users are their devices). */
+export interface DeviceMember {
+  deviceId: string;
+  address: string;
+  user: (UserRef & { roles: Role[]; status: 'active' | 'revoked' }) | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Input schemas
 
 /** A BIP-32 path the Ethereum app accepts: m/44'/60'/… or m/45'/…, at most 10 levels, hardened with '. */
@@ -137,6 +249,22 @@ const mnemonic = z
 
 const empty = z.object({}).strict();
 
+/** A name a device can show: what the person sees on the screen is exactly what the vault stores. */
+const personName = z
+  .string()
+  .trim()
+  .min(1, 'a name is required')
+  .max(32, 'names are at most 32 characters (a device line)')
+  .regex(/^[A-Za-z0-9 .'_()&/-]+$/, "names use letters, digits, spaces and . ' _ ( ) & / - only (what a device can show)");
+const entityId = z.string().min(1).max(100);
+const roles = z
+  .array(z.enum(ROLES))
+  .min(1, 'at least one role')
+  .max(4)
+  .refine((r) => new Set(r).size === r.length, 'each role once');
+/** The device of the person acting: main reads its identity to know who they are. */
+const actingDevice = { deviceId };
+
 export const channels = {
   'app.info': { input: empty },
   'devices.list': { input: empty },
@@ -158,6 +286,52 @@ export const channels = {
     input: z.object({ promptId: z.string().min(1).max(100), decision: z.enum(['approve', 'reject']) }).strict(),
   },
   'mpc.ping': { input: empty },
+
+  'vault.status': { input: empty },
+  /** Genesis: the first administrator registers with their device and signs the genesis statement on it. */
+  'vault.create': {
+    input: z.object({ name: personName, adminName: personName, ...actingDevice, identityPath: derivationPath.optional() }).strict(),
+  },
+  'vault.verify': { input: empty },
+  'vault.whoIs': { input: z.object({ ...actingDevice }).strict() },
+
+  'users.list': { input: empty },
+  /** Proposes a new user: their device registers (and signs), then the proposer's device signs the proposal. */
+  'users.propose': {
+    input: z.object({ name: personName, roles, newUserDeviceId: deviceId, ...actingDevice }).strict(),
+  },
+  'users.proposeRevoke': { input: z.object({ userId: entityId, ...actingDevice }).strict() },
+  'users.proposeRoles': { input: z.object({ userId: entityId, roles, ...actingDevice }).strict() },
+
+  'groups.list': { input: empty },
+  'groups.proposeCreate': {
+    input: z.object({ name: personName, memberIds: z.array(entityId).max(1000), ...actingDevice }).strict(),
+  },
+  'groups.proposeEdit': {
+    input: z
+      .object({ groupId: entityId, name: personName.optional(), memberIds: z.array(entityId).max(1000).optional(), ...actingDevice })
+      .strict(),
+  },
+
+  'settings.proposeQuorum': { input: z.object({ quorum: z.number().int().min(1).max(1000), ...actingDevice }).strict() },
+  'settings.proposeProposerMayApprove': { input: z.object({ value: z.boolean(), ...actingDevice }).strict() },
+
+  'proposals.list': { input: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'cancelled', 'failed']).optional() }).strict() },
+  'proposals.approve': { input: z.object({ proposalId: entityId, ...actingDevice }).strict() },
+  'proposals.reject': { input: z.object({ proposalId: entityId, ...actingDevice }).strict() },
+
+  'audit.list': {
+    input: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+        actor: z.string().max(100).optional(),
+        action: z.string().max(100).optional(),
+      })
+      .strict(),
+  },
+  'audit.verify': { input: empty },
+  'audit.export': { input: z.object({ format: z.enum(['csv', 'json']) }).strict() },
 } as const;
 
 export type Channel = keyof typeof channels;
@@ -177,6 +351,26 @@ export interface ChannelResults {
   'devices.prompts': DevicePrompt[];
   'devices.respond': { answered: true };
   'mpc.ping': MpcHostHealth;
+  'vault.status': { vault: VaultSummary | null };
+  'vault.create': VaultSummary;
+  'vault.verify': IntegrityReport;
+  'vault.whoIs': DeviceMember;
+  'users.list': UserView[];
+  'users.propose': ProposalView;
+  'users.proposeRevoke': ProposalView;
+  'users.proposeRoles': ProposalView;
+  'groups.list': GroupView[];
+  'groups.proposeCreate': ProposalView;
+  'groups.proposeEdit': ProposalView;
+  'settings.proposeQuorum': ProposalView;
+  'settings.proposeProposerMayApprove': ProposalView;
+  'proposals.list': ProposalView[];
+  'proposals.approve': ProposalView;
+  'proposals.reject': ProposalView;
+  'audit.list': { total: number; entries: AuditEntryView[] };
+  'audit.verify': AuditVerification;
+  /** The export as text, with the chain, and the procedure to check it offline in its header (CSV) or a field (JSON). */
+  'audit.export': { filename: string; mimeType: string; content: string };
 }
 export type ChannelResult<C extends Channel> = ChannelResults[C];
 
@@ -184,12 +378,14 @@ export const CHANNELS = Object.keys(channels) as Channel[];
 
 /** Events main pushes to the renderer. */
 export interface EventPayloads {
+  /** The vault's signed log or audit log grew; the renderer reloads what it shows. */
+  'vault.changed': { seq: number; auditEntries: number };
   'devices.changed': DeviceSummary[];
   'devices.prompt': DevicePrompt;
   'devices.promptEnded': { promptId: string; outcome: 'approved' | 'rejected' | 'cancelled' };
 }
 export type EventName = keyof EventPayloads;
-export const EVENTS: EventName[] = ['devices.changed', 'devices.prompt', 'devices.promptEnded'];
+export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded'];
 
 // ---------------------------------------------------------------------------------------------------
 // The client both bridges expose: one function per channel, nested by the name's dot ("devices.list" →
