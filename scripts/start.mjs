@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { rebuildNativeModulesForElectron } from './native-modules.mjs';
 
 const require = createRequire(import.meta.url);
 const electronDir = path.dirname(require.resolve('electron/package.json'));
@@ -38,6 +39,11 @@ if (!electronBinary()) {
 }
 if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
   explainAndExit('there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set).');
+}
+
+// The console runs on Electron's own Node: its native modules must be built for it (npm test switches them back).
+if (!rebuildNativeModulesForElectron()) {
+  explainAndExit('the native modules (better-sqlite3, node-hid) could not be rebuilt for Electron (the Electron headers are downloaded for that).');
 }
 
 const child = spawn('npx', ['electron-vite', 'preview'], { stdio: 'inherit' });

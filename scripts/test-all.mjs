@@ -4,6 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ensureNativeModulesForNode } from './native-modules.mjs';
+
+// After `npm start` the native modules are built for Electron; the tests run under Node.
+ensureNativeModulesForNode();
 
 const reports = mkdtempSync(path.join(tmpdir(), 'custos-test-'));
 const steps = [
