@@ -29,6 +29,17 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   DEVICE_ERROR: { action: 'Reconnect the device and try again', severity: 'error' },
   MPC_HOST_UNAVAILABLE: { action: 'Restart Custos: its signing process is not running', severity: 'error' },
   MPC_PROTOCOL: { action: 'Stop and tell your administrator: the signing ceremony failed a check', severity: 'error' },
+  VAULT_NOT_FOUND: { action: 'Create the vault first (or open the folder that holds it)', severity: 'warning' },
+  VAULT_EXISTS: { action: 'This folder already holds a vault: open it instead of creating another', severity: 'warning' },
+  NOT_FOUND: { action: 'Reload the list: what you acted on is no longer there', severity: 'warning' },
+  NOT_AUTHORISED: { action: 'Act with the device of a member who holds the needed role (see "Acting as")', severity: 'warning' },
+  RULE_VIOLATION: { action: "Change the request so it keeps to the vault's rules", severity: 'warning' },
+  TAMPERING_DETECTED: {
+    action: "Stop and tell your administrators: the vault's records were altered outside Custos, and it refuses to act",
+    severity: 'error',
+  },
+  DATABASE_TOO_NEW: { action: 'Update Custos: this vault was written by a newer version', severity: 'error' },
+  STORE_ERROR: { action: 'Check the disk (space, permissions), then try again; nothing was changed', severity: 'error' },
 };
 
 const FALLBACK: ErrorAdvice = { action: 'Try again; if it keeps happening, restart Custos', severity: 'error' };

@@ -1,0 +1,145 @@
+// The vault domain: whether a vault exists, its summary and integrity, and who the acting device is in it.
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import type { DeviceMember, IntegrityReport, VaultSettingsView, VaultSummary } from '../../preload/contract';
+import { call, on } from '../api';
+import { useAlertsStore } from './alerts';
+import { useDevicesStore } from './devices';
+
+/** True while the vault is still being founded (the founder's signature counts alone until the quorum is set). */
+export function isFounding(settings: VaultSettingsView | undefined): boolean {
+  // `founding` joins VaultSettingsView with the vault-core handlers; read it without requiring it.
+  return (settings as (VaultSettingsView & { founding?: boolean }) | undefined)?.founding === true;
+}
+
+export const useVaultStore = defineStore('vault', () => {
+  const alerts = useAlertsStore();
+  const devices = useDevicesStore();
+
+  const vault = ref<VaultSummary | null>(null);
+  /** False until vault.status answered once: the router waits on it to choose Onboarding or the Dashboard. */
+  const loaded = ref(false);
+  /** Set when vault.status failed: the console can't tell whether a vault exists. */
+  const unavailable = ref(false);
+  const verifying = ref(false);
+
+  /** The device of the person at the console: every proposal, approval and rejection is signed with it. */
+  const actingDeviceId = ref<string | null>(null);
+  /** Who each connected device is in this vault (users are their devices), as main answers. */
+  const members = ref<Record<string, DeviceMember>>({});
+  const memberLoading = ref(false);
+
+  const exists = computed(() => vault.value !== null);
+  const founding = computed(() => isFounding(vault.value?.settings));
+  const tampered = computed(() => vault.value?.integrity.status === 'tampered');
+  const acting = computed<DeviceMember | null>(() => (actingDeviceId.value ? members.value[actingDeviceId.value] ?? null : null));
+  const actingLabel = computed(() => (actingDeviceId.value ? devices.labelOf(actingDeviceId.value) : null));
+
+  let off: (() => void) | null = null;
+  let pending: Promise<void> | null = null;
+
+  async function load(): Promise<void> {
+    if (!off) {
+      off = on('vault.changed', () => {
+        void load();
+      });
+    }
+    // Loads overlap when several events arrive together: one request at a time is enough.
+    pending ??= (async () => {
+      try {
+        vault.value = (await call('vault.status')).vault;
+        unavailable.value = false;
+        await loadMembers();
+      } catch (err) {
+        unavailable.value = true;
+        alerts.report('Opening the vault', err);
+      } finally {
+        loaded.value = true;
+        pending = null;
+      }
+    })();
+    return pending;
+  }
+
+  /** Asks main who each connected device is; the acting device's failure is reported, the others' stay quiet. */
+  async function loadMembers(): Promise<void> {
+    if (!vault.value) {
+      members.value = {};
+      return;
+    }
+    const usable = devices.devices.filter((d) => d.state !== 'disconnected');
+    memberLoading.value = true;
+    try {
+      const answers = await Promise.all(
+        usable.map(async (d) => {
+          try {
+            return await call('vault.whoIs', { deviceId: d.id });
+          } catch (err) {
+            if (d.id === actingDeviceId.value) alerts.report(`Finding who ${d.label} is`, err);
+            return null;
+          }
+        }),
+      );
+      const next: Record<string, DeviceMember> = {};
+      for (const member of answers) if (member) next[member.deviceId] = member;
+      members.value = next;
+    } finally {
+      memberLoading.value = false;
+    }
+  }
+
+  async function create(input: { name: string; adminName: string; deviceId: string }): Promise<VaultSummary> {
+    const created = await call('vault.create', input);
+    vault.value = created;
+    actingDeviceId.value = input.deviceId;
+    await loadMembers();
+    return created;
+  }
+
+  async function verify(): Promise<IntegrityReport | null> {
+    verifying.value = true;
+    try {
+      const report = await call('vault.verify');
+      if (vault.value) vault.value = { ...vault.value, integrity: report };
+      return report;
+    } catch (err) {
+      alerts.report('Checking the vault', err);
+      return null;
+    } finally {
+      verifying.value = false;
+    }
+  }
+
+  function setActing(deviceId: string | null): void {
+    actingDeviceId.value = deviceId;
+  }
+
+  // A device that went away can't act; a device that arrives may be a member: ask again.
+  watch(
+    () => devices.devices.map((d) => `${d.id}:${d.state}`).join(','),
+    () => {
+      if (actingDeviceId.value && !devices.devices.some((d) => d.id === actingDeviceId.value)) actingDeviceId.value = null;
+      if (loaded.value) void loadMembers();
+    },
+  );
+
+  return {
+    vault,
+    loaded,
+    unavailable,
+    verifying,
+    actingDeviceId,
+    members,
+    memberLoading,
+    exists,
+    founding,
+    tampered,
+    acting,
+    actingLabel,
+    load,
+    loadMembers,
+    create,
+    verify,
+    setActing,
+  };
+});
