@@ -1,6 +1,13 @@
 // Routes of the console. Hash history: Electron loads the app from file://, where path URLs can't be served.
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { useVaultStore } from './stores/vault';
+import AuditView from './views/AuditView.vue';
+import DashboardView from './views/DashboardView.vue';
 import DevicesView from './views/DevicesView.vue';
+import GroupsView from './views/GroupsView.vue';
+import OnboardingView from './views/OnboardingView.vue';
+import ProposalsView from './views/ProposalsView.vue';
+import UsersView from './views/UsersView.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -8,18 +15,34 @@ declare module 'vue-router' {
     nav?: string;
     /** The window title's first part. */
     title?: string;
+    /** 'vault': needs a vault (listed once one exists); 'onboarding': only until one exists; absent: always. */
+    when?: 'vault' | 'onboarding';
   }
 }
 
-// The navigation lists these routes in this order. Dashboard, Users, Groups, Proposals, Wallets, Requests and
-// Audit join here (each with meta.nav) as their views are built; nothing is listed before it works.
+// The navigation lists these routes in this order. Wallets and Requests join as their views are built.
 export const routes: RouteRecordRaw[] = [
-  { path: '/', redirect: '/devices' },
+  { path: '/', redirect: '/dashboard' },
+  { path: '/onboarding', name: 'onboarding', component: OnboardingView, meta: { nav: 'Create vault', title: 'Create vault', when: 'onboarding' } },
+  { path: '/dashboard', name: 'dashboard', component: DashboardView, meta: { nav: 'Dashboard', title: 'Dashboard', when: 'vault' } },
+  { path: '/users', name: 'users', component: UsersView, meta: { nav: 'Users', title: 'Users', when: 'vault' } },
+  { path: '/groups', name: 'groups', component: GroupsView, meta: { nav: 'Groups', title: 'Groups', when: 'vault' } },
+  { path: '/proposals', name: 'proposals', component: ProposalsView, meta: { nav: 'Proposals', title: 'Proposals', when: 'vault' } },
+  { path: '/audit', name: 'audit', component: AuditView, meta: { nav: 'Audit log', title: 'Audit log', when: 'vault' } },
   { path: '/devices', name: 'devices', component: DevicesView, meta: { nav: 'Devices', title: 'Devices' } },
-  { path: '/:pathMatch(.*)*', redirect: '/devices' },
+  { path: '/:pathMatch(.*)*', redirect: '/dashboard' },
 ];
 
 export const router = createRouter({ history: createWebHashHistory(), routes });
+
+// Onboarding replaces the vault's screens until a vault exists, and is gone once it does.
+router.beforeEach(async (to) => {
+  const vault = useVaultStore();
+  if (!vault.loaded) await vault.load();
+  if (to.meta.when === 'vault' && !vault.exists) return { name: 'onboarding' };
+  if (to.meta.when === 'onboarding' && vault.exists) return { name: 'dashboard' };
+  return true;
+});
 
 router.afterEach((to) => {
   document.title = to.meta.title ? `${to.meta.title} · Custos` : 'Custos';

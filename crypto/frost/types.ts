@@ -16,7 +16,9 @@ export type SecretShare = { identifier: PartyId; signingShare: Uint8Array };
 
 /** Broadcast pseudo-recipient: the transport delivers the message to every other party of the ceremony. */
 export const BROADCAST = '*';
-export type Recipient = PartyId | typeof BROADCAST;
+/** The signing coordinator's address (it holds no share, so it has no FROST identifier). */
+export const COORDINATOR = 'coordinator';
+export type Recipient = PartyId | typeof BROADCAST | typeof COORDINATOR;
 
 /** Fields every ceremony message carries, so a message can be routed, checked and blamed on its own. */
 export type MessageHeader = {

@@ -8,7 +8,8 @@ export interface GovernanceProjection {
   readonly vaultName: string;
   readonly seq: number;
   readonly settings: VaultSettings;
-  readonly users: readonly (User & { readonly status: UserStatus })[];
+  readonly founding: boolean;
+  readonly users: readonly (User & { readonly status: UserStatus; readonly registeredAtSeq?: number; readonly adminSinceSeq?: number | null })[];
   readonly groups: readonly Group[];
   readonly proposals: readonly {
     readonly id: string;
@@ -16,8 +17,11 @@ export interface GovernanceProjection {
     readonly proposerId: string;
     readonly action: Action;
     readonly status: ProposalStatus;
-    readonly approvals: readonly { readonly userId: string }[];
-    readonly rejections: readonly { readonly userId: string }[];
+    readonly approvals: readonly { readonly userId: string; readonly seq?: number }[];
+    readonly rejections: readonly { readonly userId: string; readonly seq?: number }[];
+    readonly digest?: string;
+    readonly closedAtSeq?: number;
+    readonly reason?: string;
   }[];
 }
 
@@ -34,6 +38,9 @@ export interface StateDifference {
 }
 
 const USER_FIELDS = ['name', 'roles', 'status', 'identityAddress', 'identityPublicKey', 'encryptionKey', 'devicePath', 'registrationSignature'] as const;
+/** Derived fields a store may also hold (it need not): compared only when both sides carry them. */
+const USER_DERIVED = ['registeredAtSeq', 'adminSinceSeq'] as const;
+const PROPOSAL_DERIVED = ['digest', 'closedAtSeq', 'reason'] as const;
 
 /**
  * Every difference between `expected` (replayed from the signed log) and `actual` (the store's
@@ -53,10 +60,12 @@ export function diffState(expected: GovernanceProjection, actual: GovernanceProj
   add('vault', undefined, 'seq', expected.seq, actual.seq, 'last record seq');
   add('settings', undefined, 'adminQuorum', expected.settings.adminQuorum, actual.settings.adminQuorum, 'administrator quorum');
   add('settings', undefined, 'proposerMayApprove', expected.settings.proposerMayApprove, actual.settings.proposerMayApprove, 'proposer may approve');
+  add('settings', undefined, 'founding', expected.founding, actual.founding, 'founding');
 
   byId(expected.users, actual.users, (id, e, a) => {
     if (e === undefined || a === undefined) return add('user', id, 'presence', e && 'present', a && 'present', `user ${id}`);
     for (const f of USER_FIELDS) add('user', id, f, e[f], a[f], `user ${id} ${f}`);
+    for (const f of USER_DERIVED) if (f in e && f in a) add('user', id, f, e[f], a[f], `user ${id} ${f}`);
   });
   byId(expected.groups, actual.groups, (id, e, a) => {
     if (e === undefined || a === undefined) return add('group', id, 'presence', e && 'present', a && 'present', `group ${id}`);
@@ -71,6 +80,15 @@ export function diffState(expected: GovernanceProjection, actual: GovernanceProj
     add('proposal', id, 'status', e.status, a.status, `proposal ${id} status`);
     add('proposal', id, 'approvals', sorted(e.approvals.map((d) => d.userId)), sorted(a.approvals.map((d) => d.userId)), `proposal ${id} approvals`);
     add('proposal', id, 'rejections', sorted(e.rejections.map((d) => d.userId)), sorted(a.rejections.map((d) => d.userId)), `proposal ${id} rejections`);
+    // Optional fields: absent on one side and present on the other is a difference, so a store cannot drop a reason.
+    for (const f of PROPOSAL_DERIVED) if (e[f] !== undefined || a[f] !== undefined) add('proposal', id, f, e[f], a[f], `proposal ${id} ${f}`);
+    const seqs = (ds: readonly { userId: string; seq?: number }[]) => sorted(ds.map((d) => `${d.userId}@${d.seq ?? '?'}`));
+    const all = [...e.approvals, ...e.rejections, ...a.approvals, ...a.rejections];
+    const sameDeciders = canonicalize(sorted([...e.approvals, ...e.rejections].map((d) => d.userId))) === canonicalize(sorted([...a.approvals, ...a.rejections].map((d) => d.userId)));
+    // Only when the same people decided: a missing decision is already named above.
+    if (sameDeciders && all.every((d) => d.seq !== undefined)) {
+      add('proposal', id, 'decision seqs', seqs([...e.approvals, ...e.rejections]), seqs([...a.approvals, ...a.rejections]), `proposal ${id} decision seqs`);
+    }
   });
   return out;
 }

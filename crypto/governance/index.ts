@@ -1,6 +1,6 @@
 // The governance layer's public surface: model types, rules, record statements, replay and state diff.
 export * from './types.js';
-export { configurationProblem, isActiveAdministrator, tally } from './rules.js';
+export { configurationProblem, isActiveAdministrator, proposerCounts, tally } from './rules.js';
 export type { Tally } from './rules.js';
 export {
   lookupOf,
@@ -14,7 +14,7 @@ export {
   decisionStatement,
 } from './records.js';
 export type { GovernanceLookup } from './records.js';
-export { replay, replayErrors, ReplayError } from './replay.js';
+export { replay, replayErrors, applyRecord, ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';
 export { diffState } from './diff.js';
 export type { GovernanceProjection, StateDifference } from './diff.js';

@@ -1,7 +1,7 @@
 // Pure replay of the signed governance log from genesis: checks every signature and rule, and yields the state.
 import { verifyStatement } from '../statements.js';
 import type { ProposalChange } from '../statements.js';
-import { configurationProblem, isActiveAdministrator, tally } from './rules.js';
+import { configurationProblem, isActiveAdministrator, proposerCounts, tally } from './rules.js';
 import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
 import type { GovernanceLookup } from './records.js';
 import { checkRecord, ShapeError } from './validate.js';
@@ -52,22 +52,38 @@ type MutableGroup = { -readonly [K in keyof Group]: Group[K] };
 class Working implements GovernanceLookup {
   seq = 0;
   settings: VaultSettings;
+  founding = true;
   readonly users = new Map<string, MutableUser>();
   readonly groups = new Map<string, MutableGroup>();
   readonly proposals = new Map<string, MutableProposal>();
   /** Pending proposals, so settling after each record does not walk the whole history. */
   readonly pending = new Set<MutableProposal>();
 
-  constructor(readonly genesis: GenesisRecord) {
-    this.settings = { ...genesis.settings };
+  constructor(
+    readonly vaultId: string,
+    readonly vaultName: string,
+    readonly createdAt: string,
+    settings: VaultSettings,
+  ) {
+    this.settings = { ...settings };
   }
 
-  get vaultId(): string {
-    return this.genesis.vaultId;
+  /** Resumes from a replayed state (a copy: the state given is never mutated). */
+  static fromState(state: GovernanceState): Working {
+    const w = new Working(state.vaultId, state.vaultName, state.createdAt, state.settings);
+    const copy = structuredClone(state);
+    w.seq = copy.seq;
+    w.founding = copy.founding;
+    for (const u of copy.users) w.users.set(u.id, u as MutableUser);
+    for (const g of copy.groups) w.groups.set(g.id, g as MutableGroup);
+    for (const p of copy.proposals) {
+      const mp = p as MutableProposal;
+      w.proposals.set(mp.id, mp);
+      if (mp.status === 'pending') w.pending.add(mp);
+    }
+    return w;
   }
-  get vaultName(): string {
-    return this.genesis.vaultName;
-  }
+
   user(id: string): UserState | undefined {
     return this.users.get(id);
   }
@@ -88,9 +104,10 @@ class Working implements GovernanceLookup {
     return structuredClone({
       vaultId: this.vaultId,
       vaultName: this.vaultName,
-      createdAt: this.genesis.createdAt,
+      createdAt: this.createdAt,
       seq: this.seq,
       settings: this.settings,
+      founding: this.founding,
       users: [...this.users.values()].sort(byId),
       groups: [...this.groups.values()].sort(byId),
       proposals: [...this.proposals.values()].sort(byId),
@@ -145,8 +162,8 @@ function run(records: readonly unknown[], stopAtFirst: boolean): { state: Govern
       }
       if (record.vaultId !== working.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${working.vaultId}`);
       if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
-      if (record.type === 'proposal') applyProposal(working, record, err);
-      else applyDecision(working, record, err);
+      if (record.type === 'proposal') applyProposal(working, record, err, true);
+      else applyDecision(working, record, err, true);
       working.seq = record.seq;
     } catch (e) {
       if (!(e instanceof ReplayError)) throw e;
@@ -160,10 +177,42 @@ function run(records: readonly unknown[], stopAtFirst: boolean): { state: Govern
 
 type Err = (code: ReplayErrorCode, problem: string) => ReplayError;
 
+/** A well-formed signature that verifies for nobody: stands in for one not yet asked of a device (see applyRecord). */
+export const PLACEHOLDER_SIGNATURE = '0x' + '00'.repeat(65);
+
+/**
+ * The state after one more record, or a ReplayError saying why the record is refused. With
+ * verifySignatures = false the console checks a draft (its signatures PLACEHOLDER_SIGNATURE) against
+ * every rule BEFORE asking a device to sign, so a refused action never bothers a person; once signed,
+ * the same call with signatures verified is the replay of the new record.
+ */
+export function applyRecord(state: GovernanceState, raw: unknown, options: { verifySignatures?: boolean } = {}): GovernanceState {
+  const verify = options.verifySignatures ?? true;
+  const claimedSeq = typeof (raw as { seq?: unknown } | null)?.seq === 'number' ? (raw as { seq: number }).seq : null;
+  const index = state.seq + 1;
+  const err: Err = (code, problem) => new ReplayError(code, index, claimedSeq, problem);
+  let record: GovernanceRecord;
+  try {
+    record = checkRecord(raw);
+  } catch (e) {
+    if (e instanceof ShapeError) throw err('MALFORMED', e.message);
+    throw e;
+  }
+  if (record.seq !== index) throw err('SEQUENCE', `expected seq ${index}, the record says ${record.seq}`);
+  if (record.vaultId !== state.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${state.vaultId}`);
+  if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
+  const working = Working.fromState(state);
+  if (record.type === 'proposal') applyProposal(working, record, err, verify);
+  else applyDecision(working, record, err, verify);
+  working.seq = record.seq;
+  return working.snapshot();
+}
+
 function applyGenesis(record: GenesisRecord, err: Err): Working {
   const admin = record.admin;
   if (!admin.roles.includes('administrator')) throw err('RULE_BROKEN', 'the first user must be an administrator');
-  const problem = configurationProblem(1, record.settings.adminQuorum, record.settings.proposerMayApprove);
+  // A new vault is founding: its sole administrator must be able to act alone, whatever proposerMayApprove says.
+  const problem = configurationProblem(1, record.settings.adminQuorum, record.settings.proposerMayApprove, true);
   if (problem !== null) throw err('RULE_BROKEN', problem);
   const vault = { vaultId: record.vaultId, vaultName: record.vaultName };
   if (!verifyStatement(registrationStatement(vault, 0, admin), admin.registrationSignature, admin.identityAddress)) {
@@ -172,7 +221,7 @@ function applyGenesis(record: GenesisRecord, err: Err): Working {
   if (!verifyStatement(genesisStatement(record), record.signature, admin.identityAddress)) {
     throw err('BAD_SIGNATURE', `the genesis statement is not signed by the administrator's device ${admin.identityAddress}`);
   }
-  const working = new Working(record);
+  const working = new Working(record.vaultId, record.vaultName, record.createdAt, record.settings);
   working.users.set(admin.id, { ...admin, status: 'active', registeredAtSeq: 0, registeredRoles: admin.roles, adminSinceSeq: 0 });
   return working;
 }
@@ -189,7 +238,7 @@ function requireAdministrator(user: UserState, what: string, err: Err): void {
   if (!user.roles.includes('administrator')) throw err('NOT_ADMINISTRATOR', `${user.id} is not an administrator and cannot ${what}`);
 }
 
-function applyProposal(working: Working, record: ProposalRecord, err: Err): void {
+function applyProposal(working: Working, record: ProposalRecord, err: Err, verify: boolean): void {
   const proposer = signer(working, record.proposerId, err);
   // Role before rules: "who may propose" is the first question, and describing the change needs valid references.
   requireAdministrator(proposer, 'propose', err);
@@ -197,12 +246,12 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err): void
   const problem = actionProblem(working, record.action);
   if (problem !== null) throw err('RULE_BROKEN', problem);
   const change: ProposalChange = describeAction(working, record.action);
-  if (!verifyStatement(proposalStatement(working, record, change), record.signature, proposer.identityAddress)) {
+  if (verify && !verifyStatement(proposalStatement(working, record, change), record.signature, proposer.identityAddress)) {
     throw err('BAD_SIGNATURE', `the proposal is not signed by ${proposer.id}'s device ${proposer.identityAddress}`);
   }
   if (record.action.type === 'add-user') {
     const user = record.action.user;
-    if (!verifyStatement(registrationStatement(working, record.seq, user), user.registrationSignature, user.identityAddress)) {
+    if (verify && !verifyStatement(registrationStatement(working, record.seq, user), user.registrationSignature, user.identityAddress)) {
       throw err('BAD_SIGNATURE', `the registration of ${user.id} is not signed by its device ${user.identityAddress}`);
     }
   }
@@ -215,9 +264,9 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err): void
     digest: proposalDigest(record),
     change,
     status: 'pending',
-    // The proposal statement already shows the change on the proposer's device: when the vault lets
-    // the proposer count, that signature is their approval.
-    approvals: working.settings.proposerMayApprove ? [{ userId: proposer.id, seq: record.seq }] : [],
+    // The proposal statement already shows the change on the proposer's device: when the proposer
+    // counts (founding, or the vault says so), that signature is their approval.
+    approvals: proposerCounts(working.settings, working.founding) ? [{ userId: proposer.id, seq: record.seq }] : [],
     rejections: [],
   };
   working.proposals.set(proposal.id, proposal);
@@ -225,17 +274,17 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err): void
   settle(working, record.seq);
 }
 
-function applyDecision(working: Working, record: DecisionRecord, err: Err): void {
+function applyDecision(working: Working, record: DecisionRecord, err: Err, verify: boolean): void {
   const proposal = working.proposals.get(record.proposalId);
   if (proposal === undefined) throw err('UNKNOWN_PROPOSAL', `no proposal ${record.proposalId}`);
   const user = signer(working, record.userId, err);
-  if (!verifyStatement(decisionStatement(working, record), record.signature, user.identityAddress)) {
+  if (verify && !verifyStatement(decisionStatement(working, record), record.signature, user.identityAddress)) {
     throw err('BAD_SIGNATURE', `the ${record.type} is not signed by ${user.id}'s device ${user.identityAddress}`);
   }
   requireAdministrator(user, `decide on proposal ${proposal.id}`, err);
   if (proposal.status !== 'pending') throw err('RULE_BROKEN', `proposal ${proposal.id} is already ${proposal.status}`);
   if (user.id === proposal.proposerId) {
-    throw err('RULE_BROKEN', working.settings.proposerMayApprove
+    throw err('RULE_BROKEN', proposerCounts(working.settings, working.founding)
       ? `${user.id} proposed ${proposal.id}; their proposal already counts as their approval`
       : `${user.id} proposed ${proposal.id} and may not decide on it in this vault`);
   }
@@ -255,7 +304,7 @@ function settle(working: Working, seq: number): void {
     let changed = false;
     for (const p of working.pending) {
       if (p.status !== 'pending') continue;
-      const t = tally(p, working.users, working.settings);
+      const t = tally(p, working.users, working.settings, working.founding);
       if (t.reached) {
         const problem = actionProblem(working, p.action);
         if (problem === null) {
@@ -289,6 +338,7 @@ function adminsAfter(working: Working, userId: string, roles: readonly Role[] | 
 /** Why `action` breaks a rule in the current state, or null. Checked when proposed and again when approved. */
 function actionProblem(working: Working, action: Action): string | null {
   const { adminQuorum, proposerMayApprove } = working.settings;
+  const founding = working.founding;
   const activeUser = (id: string): UserState | undefined => {
     const u = working.users.get(id);
     return u?.status === 'active' ? u : undefined;
@@ -309,17 +359,17 @@ function actionProblem(working: Working, action: Action): string | null {
         if (other.encryptionKey === u.encryptionKey) return `encryption key already registered for ${other.id}`;
       }
       if (!u.roles.includes('administrator')) return null;
-      return configurationProblem(working.administrators() + 1, adminQuorum, proposerMayApprove);
+      return configurationProblem(working.administrators() + 1, adminQuorum, proposerMayApprove, founding);
     }
     case 'revoke-user': {
       if (activeUser(action.userId) === undefined) return `no active user ${action.userId} to revoke`;
-      return configurationProblem(adminsAfter(working, action.userId, null), adminQuorum, proposerMayApprove);
+      return configurationProblem(adminsAfter(working, action.userId, null), adminQuorum, proposerMayApprove, founding);
     }
     case 'set-roles': {
       const u = activeUser(action.userId);
       if (u === undefined) return `no active user ${action.userId}`;
       if (u.roles.join() === action.roles.join()) return `${u.id} already has exactly these roles`;
-      return configurationProblem(adminsAfter(working, action.userId, action.roles), adminQuorum, proposerMayApprove);
+      return configurationProblem(adminsAfter(working, action.userId, action.roles), adminQuorum, proposerMayApprove, founding);
     }
     case 'create-group':
       if (working.groups.has(action.group.id)) return `group id ${action.group.id} is already taken`;
@@ -331,11 +381,12 @@ function actionProblem(working: Working, action: Action): string | null {
       return action.members === undefined ? null : membersProblem(action.members);
     }
     case 'set-quorum':
-      if (action.quorum === adminQuorum) return `the quorum is already ${adminQuorum}`;
-      return configurationProblem(working.administrators(), action.quorum, proposerMayApprove);
+      // Setting the quorum ends founding, so what it leaves must satisfy every rule (founding = false).
+      if (action.quorum === adminQuorum && !founding) return `the quorum is already ${adminQuorum}`;
+      return configurationProblem(working.administrators(), action.quorum, proposerMayApprove, false);
     case 'set-proposer-may-approve':
       if (action.value === proposerMayApprove) return `proposerMayApprove is already ${String(proposerMayApprove)}`;
-      return configurationProblem(working.administrators(), adminQuorum, action.value);
+      return configurationProblem(working.administrators(), adminQuorum, action.value, founding);
   }
 }
 
@@ -385,6 +436,7 @@ function applyAction(working: Working, proposal: MutableProposal, seq: number): 
         action.type === 'set-quorum'
           ? { ...working.settings, adminQuorum: action.quorum }
           : { ...working.settings, proposerMayApprove: action.value };
+      if (action.type === 'set-quorum') working.founding = false;
       // Approvals were given under the old rules; they must be given again under the new ones.
       for (const p of [...working.pending]) {
         if (p.id !== proposal.id) close(working, p, 'cancelled', seq, 'the approval rules changed while it waited');

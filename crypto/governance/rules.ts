@@ -9,13 +9,18 @@ import type { Decision, ProposalState, UserState, VaultSettings } from './types.
  *     administrator decides, and losing one device does not freeze the vault);
  *  4. liveness: when the proposer does not count, the other administrators alone must reach the quorum
  *     (quorum ≤ administrators − 1), so a sole administrator needs proposerMayApprove.
+ * While the vault is `founding` (from genesis until its first set-quorum takes effect), rules 3 and 4 do
+ * not apply: the founders are onboarded one by one under the genesis quorum of 1 and the proposer always
+ * counts (Ledger Enterprise's onboarding). Setting the quorum ends founding, so a set-quorum is checked
+ * with founding = false: the configuration it leaves must satisfy every rule.
  * Every change that touches these numbers (genesis, adding, revoking or re-roling an administrator,
  * set-quorum, set-proposer-may-approve) must leave a configuration for which this returns null.
  */
-export function configurationProblem(administrators: number, quorum: number, proposerMayApprove: boolean): string | null {
+export function configurationProblem(administrators: number, quorum: number, proposerMayApprove: boolean, founding = false): string | null {
   if (!Number.isSafeInteger(administrators) || administrators < 1) return 'the vault must keep at least one administrator';
   if (!Number.isSafeInteger(quorum) || quorum < 1) return 'the quorum must be a whole number of at least 1';
   if (quorum > administrators) return `a quorum of ${quorum} exceeds the ${administrators} administrator(s)`;
+  if (founding) return null;
   if (administrators >= 3 && quorum < 2) return `with ${administrators} administrators the quorum must be at least 2`;
   if (administrators >= 3 && quorum >= administrators) {
     return `with ${administrators} administrators the quorum must be below ${administrators}`;
@@ -24,6 +29,11 @@ export function configurationProblem(administrators: number, quorum: number, pro
     return `when the proposer does not count, ${administrators} administrator(s) cannot reach a quorum of ${quorum}`;
   }
   return null;
+}
+
+/** Whether a proposer's own signature counts as an approval: always while founding, else as the vault says. */
+export function proposerCounts(settings: VaultSettings, founding: boolean): boolean {
+  return founding || settings.proposerMayApprove;
 }
 
 export function isActiveAdministrator(user: UserState | undefined): boolean {
@@ -45,12 +55,13 @@ export interface Tally {
 /**
  * Counts a proposal's decisions under the current users and settings. A person counts once (decisions
  * are per user, and a user may decide once); a revoked or demoted administrator's decisions stop
- * counting, and do not count again if the role comes back; the proposer is not eligible unless
- * proposerMayApprove (then their proposal signature is their approval).
+ * counting, and do not count again if the role comes back; the proposer is not eligible unless they
+ * count (proposerCounts: then their proposal signature is their approval).
  */
-export function tally(proposal: ProposalState, users: ReadonlyMap<string, UserState>, settings: VaultSettings): Tally {
+export function tally(proposal: ProposalState, users: ReadonlyMap<string, UserState>, settings: VaultSettings, founding: boolean): Tally {
+  const mayCount = proposerCounts(settings, founding);
   const eligible = (userId: string): boolean =>
-    isActiveAdministrator(users.get(userId)) && (settings.proposerMayApprove || userId !== proposal.proposerId);
+    isActiveAdministrator(users.get(userId)) && (mayCount || userId !== proposal.proposerId);
   const counts = (d: Decision): boolean => {
     const since = users.get(d.userId)?.adminSinceSeq;
     return eligible(d.userId) && since !== null && since !== undefined && since <= d.seq;

@@ -137,6 +137,11 @@ export interface GovernanceState {
   /** Seq of the last record replayed. */
   readonly seq: number;
   readonly settings: VaultSettings;
+  /**
+   * True from genesis until the first set-quorum takes effect: the founders are onboarded under the genesis
+   * quorum, the proposer's own signature counts, and the minimum-quorum rules do not block adding administrators.
+   */
+  readonly founding: boolean;
   readonly users: readonly UserState[];
   readonly groups: readonly Group[];
   readonly proposals: readonly ProposalState[];

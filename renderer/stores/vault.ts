@@ -72,6 +72,8 @@ export const useVaultStore = defineStore('vault', () => {
     try {
       const answers = await Promise.all(
         usable.map(async (d) => {
+          // A device showing a screen is busy with the person; what it was known as still holds.
+          if (d.state === 'busy') return members.value[d.id] ?? null;
           try {
             return await call('vault.whoIs', { deviceId: d.id });
           } catch (err) {

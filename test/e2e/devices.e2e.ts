@@ -58,6 +58,9 @@ describe('Devices screen', () => {
 
   it('says how to begin when there is no device', async () => {
     const { page } = h;
+    // Without a vault the console opens on Onboarding; the Devices screen stays in the navigation.
+    await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
     await page.getByRole('heading', { name: 'No devices yet' }).waitFor();
     expect(await page.getByText('open the Ethereum app').count()).toBeGreaterThan(0);
     expect(await page.getByRole('link', { name: 'Devices' }).getAttribute('aria-current')).toBe('page');

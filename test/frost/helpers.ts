@@ -83,7 +83,7 @@ export function runSigning(
   shares: Map<PartyId, SecretShare>,
   signers: PartyId[],
   messages: Uint8Array[],
-  opts: { sessionId?: string; tamper?: (m: SignMessage, to: string) => SignMessage | null } = {},
+  opts: { sessionId?: string; shareCheck?: 'each' | 'on-failure'; tamper?: (m: SignMessage, to: string) => SignMessage | null } = {},
 ): Map<string, SignState> {
   const sessionId = opts.sessionId ?? 'sign-1';
   const states = new Map<string, SignState>();
@@ -93,7 +93,7 @@ export function runSigning(
     states.set(self, r.state);
     first.push(...r.outbox);
   }
-  states.set(COORD, signStart({ sessionId, self: null, signers, messages, publicPackage: pub }, null, rngFor('c')).state);
+  states.set(COORD, signStart({ sessionId, self: null, signers, messages, publicPackage: pub, shareCheck: opts.shareCheck }, null, rngFor('c')).state);
   route(states, first, signStep, opts.tamper);
   return states;
 }

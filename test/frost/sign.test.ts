@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../crypto/frost/errors.js';
 import { Fn } from '../../crypto/frost/curve.js';
 import { commitNonces, signAbort, signStart, signStep, signWithNonces } from '../../crypto/frost/sign.js';
+import type { SignMessage } from '../../crypto/frost/sign.js';
 import type { PartyId } from '../../crypto/frost/types.js';
 import { COORD, constantRng, ids, rngFor, runDkg, runSigning } from './helpers.js';
 import type { DkgRun } from './helpers.js';
@@ -29,7 +30,7 @@ describe('signing', () => {
     [2, 3],
     [3, 5],
     [7, 10],
-  ])('signs with any %i of %i and every party and the coordinator hold the same valid signature', (t, n) => {
+  ])('signs with any %i of %i: the coordinator holds a valid signature, the signers hold no nonce', (t, n) => {
     const run = t === 3 ? k35 : runDkg(t, n);
     const signers = ids(n).slice(1, 1 + t);
     const messages = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
@@ -38,7 +39,7 @@ describe('signing', () => {
     expect(sigs).toHaveLength(2);
     sigs.forEach((s, i) => expect(schnorr.verify(s, messages[i]!, run.groupKey.outputKey)).toBe(true));
     for (const id of signers) {
-      expect(states.get(id)!.public.signatures).toEqual(sigs);
+      expect(states.get(id)!.public.phase).toBe('done');
       expect(states.get(id)!.secret.nonces).toBeNull();
     }
   });
@@ -64,6 +65,27 @@ describe('signing', () => {
     expect(e.code).toBe('SIGN_CULPRIT');
     expect(e.culprit).toBe(bad);
     expect(e.reason).toMatch(/does not verify/);
+  });
+
+  it('names the bad signer too when shares are only checked after a failed aggregate', () => {
+    const signers = ids(5).slice(1, 4);
+    const bad = signers[0]!;
+    const tamper = (m: SignMessage): SignMessage =>
+      m.kind === 'sign/share' && m.from === bad ? { ...m, shares: [Fn.toBytes(Fn.add(Fn.fromBytes(m.shares[0]!), 1n))] } : m;
+    const e = caught(() => runSigning(k35.groupKey.publicPackage, k35.shares, signers, [new Uint8Array(32)], { shareCheck: 'on-failure', tamper }));
+    expect([e.code, e.culprit]).toEqual(['SIGN_CULPRIT', bad]);
+    const ok = runSigning(k35.groupKey.publicPackage, k35.shares, signers, [new Uint8Array(32)], { shareCheck: 'on-failure' });
+    expect(schnorr.verify(ok.get(COORD)!.public.signatures![0]!, new Uint8Array(32), k35.groupKey.outputKey)).toBe(true);
+  });
+
+  it('refuses a signature share sent to a signer instead of the coordinator', () => {
+    const signers = ids(5).slice(0, 3);
+    const e = caught(() =>
+      runSigning(k35.groupKey.publicPackage, k35.shares, signers, [new Uint8Array(32)], {
+        tamper: (m) => (m.kind === 'sign/share' && m.from === signers[0] ? { ...m, to: signers[1]! } as unknown as SignMessage : m),
+      }),
+    );
+    expect(e.code).toBe('MALFORMED_MESSAGE');
   });
 
   it('names a signer that commits to a non-point or to the wrong number of messages', () => {

@@ -27,9 +27,78 @@ describe('configurationProblem (the exact quorum rule)', () => {
         for (const pma of [true, false]) {
           const allowed = n >= 1 && q >= 1 && q <= n && (n < 3 || (q >= 2 && q <= n - 1)) && (pma || q <= n - 1);
           expect(configurationProblem(n, q, pma) === null, `n=${n} q=${q} pma=${pma}`).toBe(allowed);
+          expect(configurationProblem(n, q, pma, false) === null).toBe(allowed);
         }
       }
     }
+  });
+
+  it('while founding, only 1 ≤ q ≤ n holds (the minimum-quorum and liveness rules wait for the first set-quorum)', () => {
+    for (let n = 0; n <= 8; n++) {
+      for (let q = 0; q <= 9; q++) {
+        for (const pma of [true, false]) {
+          expect(configurationProblem(n, q, pma, true) === null, `n=${n} q=${q} pma=${pma}`).toBe(n >= 1 && q >= 1 && q <= n);
+        }
+      }
+    }
+  });
+});
+
+describe('founding (Ledger Enterprise onboarding)', () => {
+  /** Genesis as the console makes it: quorum 1, the proposer does not count once the quorum is set. */
+  const founded = (): VaultBuilder => new VaultBuilder().genesis(device(0), 'alice', 'Alice', { adminQuorum: 1, proposerMayApprove: false });
+
+  it('a sole founder acts alone: their proposal signature is their approval, whatever proposerMayApprove says', () => {
+    const v = founded();
+    expect(v.state.founding).toBe(true);
+    const bob = v.proposeAddUser('alice', device(1), 'bob', 'Bob', ['administrator']);
+    expect(v.proposal(bob)).toMatchObject({ status: 'approved', approvals: [{ userId: 'alice' }] });
+  });
+
+  it("the issue's flow: A founds, adds B and C as administrators, sets the quorum to 2; then D needs B and C", () => {
+    const v = founded();
+    v.proposeAddUser('alice', device(1), 'bob', 'Bob', ['administrator']);
+    const carol = v.proposeAddUser('alice', device(2), 'carol', 'Carol', ['administrator']);
+    expect(v.proposal(carol).status).toBe('approved');
+    expect(v.state.settings.adminQuorum).toBe(1);
+    v.propose('alice', { type: 'set-quorum', quorum: 2 });
+    expect(v.state).toMatchObject({ founding: false, settings: { adminQuorum: 2, proposerMayApprove: false } });
+    const dave = v.proposeAddUser('alice', device(3), 'dave', 'Dave', ['operator']);
+    expect(v.proposal(dave)).toMatchObject({ status: 'pending', approvals: [] });
+    v.approve('bob', dave);
+    expect(v.proposal(dave).status).toBe('pending');
+    v.approve('carol', dave);
+    expect(v.proposal(dave).status).toBe('approved');
+    expect(replayErrors(v.records)).toEqual([]);
+  });
+
+  it('the first set-quorum must leave a configuration that satisfies every rule', () => {
+    const v = founded();
+    v.proposeAddUser('alice', device(1), 'bob', 'Bob', ['administrator']);
+    v.proposeAddUser('alice', device(2), 'carol', 'Carol', ['administrator']);
+    // 3 administrators: 1 is too low, 3 is not below their number.
+    expect(v.tryPush(v.proposalRecord('alice', { type: 'set-quorum', quorum: 1 }))).toBe(false);
+    expect(v.tryPush(v.proposalRecord('alice', { type: 'set-quorum', quorum: 3 }))).toBe(false);
+    expect(v.tryPush(v.proposalRecord('alice', { type: 'set-quorum', quorum: 2 }))).toBe(true);
+  });
+
+  it("a founder's proposal closes at once; a decision on it afterwards is refused", () => {
+    const v = founded();
+    const p = v.propose('alice', { type: 'set-proposer-may-approve', value: true });
+    expect(v.proposal(p)).toMatchObject({ status: 'approved', closedAtSeq: 1 });
+    expect(() => v.approve('alice', p).state).toThrow(/already approved/);
+  });
+
+  it('ends with the first set-quorum even when it confirms the genesis quorum (two administrators, quorum 1)', () => {
+    const v = founded();
+    v.proposeAddUser('alice', device(1), 'bob', 'Bob', ['administrator']);
+    v.propose('alice', { type: 'set-quorum', quorum: 1 });
+    expect(v.state).toMatchObject({ founding: false, settings: { adminQuorum: 1, proposerMayApprove: false } });
+    // Now the proposer does not count: bob must approve alice's proposals.
+    const g = v.propose('alice', { type: 'create-group', group: { id: 'g1', name: 'Ops', members: [] } });
+    expect(v.proposal(g).status).toBe('pending');
+    v.approve('bob', g);
+    expect(v.proposal(g).status).toBe('approved');
   });
 });
 
@@ -54,9 +123,10 @@ describe('replay of the standard vault', () => {
 });
 
 describe('genesis', () => {
-  it('refuses a sole administrator whose own proposals would not count (no one could ever approve)', () => {
+  it('accepts a sole administrator whose proposer setting is off: while founding the proposer counts anyway', () => {
     const v = new VaultBuilder().genesis(device(0), 'alice', 'Alice', { adminQuorum: 1, proposerMayApprove: false });
-    expect(codeOf(v)).toBe('RULE_BROKEN');
+    expect(codeOf(v)).toBeUndefined();
+    expect(v.state.founding).toBe(true);
   });
 
   it('refuses a quorum above the single administrator', () => {
@@ -85,9 +155,18 @@ describe('quorum rules', () => {
     expect(w.tryPush(w.proposalRecord('alice', { type: 'set-quorum', quorum: 3 }))).toBe(true);
   });
 
-  it('refuses adding a third administrator while the quorum is 1', () => {
+  it('refuses adding a third administrator while the quorum is 1, once the quorum has been set', () => {
     const v = new VaultBuilder().genesis(device(0));
     v.proposeAddUser('alice', device(1), 'bob', 'Bob', ['administrator']);
+    // While founding the third administrator is welcome (see founding); after a set-quorum, all rules apply.
+    const w = new VaultBuilder();
+    w.records.push(...structuredClone(v.records));
+    for (const [id, d] of v.devices) w.devices.set(id, d);
+    expect(w.tryPush(w.proposalRecord('alice', w.addUserAction(device(2), 'carol', 'Carol', ['administrator']), 'prop-w'))).toBe(true);
+    v.propose('alice', { type: 'set-quorum', quorum: 2 });
+    const lower = v.propose('alice', { type: 'set-quorum', quorum: 1 });
+    v.approve('bob', lower);
+    expect(v.state).toMatchObject({ founding: false, settings: { adminQuorum: 1, proposerMayApprove: true } });
     expect(v.tryPush(v.proposalRecord('alice', v.addUserAction(device(2), 'carol', 'Carol', ['administrator'])))).toBe(false);
   });
 

@@ -1,0 +1,341 @@
+// The vault's governance end to end in Chromium: genesis, registrations, the quorum, approvals and rejections signed on
+// virtual Ledgers' screens through the console's prompt dialog, a revoked approver, and the audit log's chain and exports.
+import { entropyToMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness';
+
+/** One fixed mnemonic per person, so every run has the same addresses. */
+const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
+const PEOPLE = {
+  alice: { name: 'Alice', device: 'Alice Ledger', mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about' },
+  bob: { name: 'Bob', device: 'Bob Ledger', mnemonic: mnemonicOf(0x11) },
+  carol: { name: 'Carol', device: 'Carol Ledger', mnemonic: mnemonicOf(0x22) },
+  dave: { name: 'Dave', device: 'Dave Ledger', mnemonic: mnemonicOf(0x33) },
+  eve: { name: 'Eve', device: 'Eve Ledger', mnemonic: mnemonicOf(0x44) },
+} as const;
+type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+const VAULT = 'Treasury';
+
+/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
+async function expectNoProblem(page: Page): Promise<void> {
+  const problems = page.getByRole('region', { name: 'Problems' });
+  if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
+}
+
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+/** Approves the virtual device screen that shows `text` in the prompt dialog, and waits until that screen is gone. */
+async function approveOnScreen(page: Page, text: RegExp, decision: 'Approve' | 'Reject' = 'Approve'): Promise<void> {
+  const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: text });
+  await prompt.waitFor();
+  await prompt.getByText('Virtual — not secure').first().waitFor();
+  await prompt.getByRole('button', { name: decision, exact: true }).click();
+  await prompt.waitFor({ state: 'hidden' });
+}
+
+/** Adds a virtual Ledger from the dialog that `opener` opens (the Devices screen, or a device picker inline). */
+async function addVirtualDevice(page: Page, opener: Locator, person: Person): Promise<void> {
+  await opener.click();
+  const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
+  await dialog.waitFor();
+  await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(person.device);
+  await dialog.getByText('Use a mnemonic I give').click();
+  await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(person.mnemonic);
+  await dialog.getByRole('button', { name: 'Add device' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** Switches the header's "Acting as" to a person's device and waits until main says who it is. */
+async function actAs(page: Page, person: Person): Promise<void> {
+  const select = page.getByRole('combobox', { name: 'Acting as' });
+  const option = select.getByRole('option').filter({ hasText: person.device });
+  const value = await option.getAttribute('value');
+  expect(value).toBeTruthy();
+  await select.selectOption(value!);
+  await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: new RegExp(`^\\s*${person.name} ·`) }).waitFor();
+}
+
+const proposalCard = (page: Page, title: RegExp) => page.getByRole('article', { name: title });
+
+/** On the Proposals screen, decides a proposal with the acting device: the preview first, then the device's screen. */
+async function decide(page: Page, title: RegExp, decision: 'Approve' | 'Reject'): Promise<void> {
+  await nav(page, 'Proposals').click();
+  await page.getByText(/^\s*All \(/).click();
+  const card = proposalCard(page, title);
+  await card.getByRole('button', { name: new RegExp(`^${decision} `) }).click();
+  const dialog = page.getByRole('dialog', { name: new RegExp(`^${decision}: `) });
+  await dialog.waitFor();
+  // What the device will show is on screen before it starts.
+  await dialog.getByText(decision === 'Approve' ? 'Custos v1: APPROVE change' : 'Custos v1: REJECT change').waitFor();
+  await dialog.getByRole('button', { name: `${decision} on device` }).click();
+  await approveOnScreen(page, decision === 'Approve' ? /APPROVE change/ : /REJECT change/);
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+}
+
+/** The status of a proposal's card ("Pending", "Approved"…). */
+async function statusOf(page: Page, title: RegExp): Promise<string> {
+  await nav(page, 'Proposals').click();
+  await page.getByText(/^\s*All \(/).click();
+  const tag = proposalCard(page, title).locator('.n-tag').first();
+  return ((await tag.textContent()) ?? '').trim();
+}
+
+/** Decides with each person in turn until the proposal leaves "Pending"; answers who decided. */
+async function decideUntilClosed(page: Page, title: RegExp, decision: 'Approve' | 'Reject', people: Person[]): Promise<Person[]> {
+  const decided: Person[] = [];
+  for (const person of people) {
+    if ((await statusOf(page, title)) !== 'Pending') break;
+    await actAs(page, person);
+    await decide(page, title, decision);
+    decided.push(person);
+  }
+  return decided;
+}
+
+/** Registers a user from the Users screen, adding their virtual device inline; both devices' screens are approved. */
+async function register(page: Page, person: Person, roles: string[]): Promise<void> {
+  await nav(page, 'Users').click();
+  await page.getByRole('button', { name: 'Register user' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Register a user' });
+  await dialog.waitFor();
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(person.name);
+  for (const role of ['administrator', 'operator', 'approver', 'auditor']) {
+    const box = dialog.getByRole('checkbox', { name: new RegExp(`^${role}`, 'i') });
+    if ((await box.isChecked()) !== roles.includes(role)) await box.click();
+  }
+  await addVirtualDevice(page, dialog.getByRole('button', { name: 'Add virtual device' }), person);
+  const picker = dialog.getByRole('combobox', { name: "The new user's device" });
+  expect(await picker.locator('option:checked').textContent()).toContain(person.device);
+  await dialog.getByText(`Screen 1: Registration of ${person.name}`).waitFor();
+  await dialog.getByRole('button', { name: 'Register on devices' }).click();
+  await approveOnScreen(page, new RegExp(`register device[\\s\\S]*User: ${person.name}`));
+  await approveOnScreen(page, /propose change/);
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+}
+
+const userRow = (page: Page, name: string) => page.getByRole('table', { name: 'Users' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+
+describe('Vault governance in the console', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('opens on Onboarding when there is no vault, and creates it with the founder signing two screens', async () => {
+    const { page } = h;
+    await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
+    expect(await nav(page, 'Dashboard').count()).toBe(0);
+    await page.getByRole('textbox', { name: 'Vault name' }).fill(VAULT);
+    await page.getByRole('textbox', { name: 'Your name (the first administrator)' }).fill(PEOPLE.alice.name);
+    await addVirtualDevice(page, page.getByRole('form', { name: 'The vault and its first administrator' }).getByRole('button', { name: 'Add virtual device' }), PEOPLE.alice);
+    expect(await page.getByRole('combobox', { name: 'Your device' }).locator('option:checked').textContent()).toContain(PEOPLE.alice.device);
+    // Before starting, the console says what the device will show: the registration, then the genesis.
+    const steps = page.getByRole('region', { name: 'Before you start' });
+    await steps.getByText('Screen 1: Your registration').waitFor();
+    await steps.getByText('Screen 2: The genesis of the vault').waitFor();
+    await steps.getByText(`Admin: ${PEOPLE.alice.name}`).waitFor();
+    await h.screenshot('onboarding.png');
+
+    await page.getByRole('button', { name: 'Create vault on device' }).click();
+    await approveOnScreen(page, /register device/);
+    await approveOnScreen(page, new RegExp(`create vault[\\s\\S]*${VAULT}[\\s\\S]*${PEOPLE.alice.name}`));
+
+    await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
+    await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: /Alice · administrator/ }).waitFor();
+    await page.getByText('Set the administrator quorum to finish founding').waitFor();
+    expect(await nav(page, 'Create vault').count()).toBe(0);
+  });
+
+  it('registers Bob and Carol as administrators and sets the quorum to 2, Alice alone while founding', async () => {
+    const { page } = h;
+    await register(page, PEOPLE.bob, ['administrator']);
+    await register(page, PEOPLE.carol, ['administrator']);
+    for (const name of ['Bob', 'Carol']) {
+      const row = userRow(page, name);
+      await row.getByText('active', { exact: true }).waitFor();
+      await row.getByText('administrator', { exact: true }).waitFor();
+    }
+
+    await page.getByRole('button', { name: 'Set quorum' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set the administrator quorum' });
+    await dialog.getByRole('spinbutton', { name: 'Approvals needed for a change' }).fill('2');
+    await dialog.getByRole('button', { name: 'Propose on device' }).click();
+    await approveOnScreen(page, /propose change/);
+    await dialog.waitFor({ state: 'hidden' });
+
+    await nav(page, 'Dashboard').click();
+    await page.getByLabel('Administrator quorum', { exact: true }).filter({ hasText: '2 of 3 administrators' }).waitFor();
+    await page.getByText('Set the administrator quorum to finish founding').waitFor({ state: 'detached' });
+  });
+
+  it('adds the operator Dave once the other administrators approve on their virtual screens', async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.alice);
+    await register(page, PEOPLE.dave, ['operator']);
+    await page.getByRole('status').filter({ hasText: 'Proposal created: it takes effect when 2 administrators approve' }).waitFor();
+    expect(await userRow(page, 'Dave').count()).toBe(0);
+
+    // Bob's dashboard lists it as waiting for him.
+    await actAs(page, PEOPLE.bob);
+    await nav(page, 'Dashboard').click();
+    await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /Dave/ }).waitFor();
+
+    const decided = await decideUntilClosed(page, /Dave/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(decided.map((p) => p.name)).toContain('Bob');
+    expect(await statusOf(page, /Dave/)).toBe('Approved');
+    const approvedBy = proposalCard(page, /Dave/).getByLabel('Approved by', { exact: true });
+    for (const p of decided) expect(await approvedBy.textContent()).toContain(p.name);
+
+    await nav(page, 'Users').click();
+    await userRow(page, 'Dave').getByText('operator', { exact: true }).waitFor();
+  });
+
+  it('creates the group Payments by quorum, and rejects the group Night shift', async () => {
+    const { page } = h;
+    const proposeGroup = async (name: string, members: string[]) => {
+      await actAs(page, PEOPLE.alice);
+      await nav(page, 'Groups').click();
+      await page.getByRole('button', { name: 'Create group' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'Create a group' });
+      await dialog.getByRole('textbox', { name: 'Group name' }).fill(name);
+      for (const m of members) await dialog.getByRole('checkbox', { name: m, exact: true }).click();
+      await dialog.getByRole('button', { name: 'Propose on device' }).click();
+      await approveOnScreen(page, /propose change/);
+      await dialog.waitFor({ state: 'hidden' });
+    };
+
+    await proposeGroup('Payments', ['Bob', 'Carol', 'Dave']);
+    await decideUntilClosed(page, /Payments/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /Payments/)).toBe('Approved');
+
+    await proposeGroup('Night shift', ['Dave']);
+    const rejecters = await decideUntilClosed(page, /Night shift/, 'Reject', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /Night shift/)).toBe('Rejected');
+    const rejectedBy = proposalCard(page, /Night shift/).getByLabel('Rejected by', { exact: true });
+    for (const p of rejecters) expect(await rejectedBy.textContent()).toContain(p.name);
+
+    await nav(page, 'Groups').click();
+    const table = page.getByRole('table', { name: 'Groups' });
+    await table.getByRole('rowheader', { name: 'Payments' }).waitFor();
+    expect(await table.getByRole('rowheader', { name: 'Night shift' }).count()).toBe(0);
+    await h.screenshot('groups.png');
+  });
+
+  it("stops counting a revoked administrator's approval of a pending proposal", async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.alice);
+    await register(page, PEOPLE.eve, ['administrator']);
+    await decideUntilClosed(page, /Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /Eve/)).toBe('Approved');
+
+    // Alice proposes new roles for Dave; Eve approves it.
+    await actAs(page, PEOPLE.alice);
+    await nav(page, 'Users').click();
+    await page.getByRole('button', { name: 'Change roles of Dave' }).click();
+    const roles = page.getByRole('dialog', { name: 'Roles of Dave' });
+    await roles.getByRole('checkbox', { name: /^approver/i }).click();
+    await roles.getByRole('button', { name: 'Propose on device' }).click();
+    await approveOnScreen(page, /propose change/);
+    await roles.waitFor({ state: 'hidden' });
+    const rolesTitle = /Dave/;
+    const pendingRoles = () => page.getByRole('article', { name: rolesTitle }).filter({ hasText: 'Pending' });
+
+    await actAs(page, PEOPLE.eve);
+    await nav(page, 'Proposals').click();
+    await page.getByText(/^\s*Pending \(/).click();
+    const card = pendingRoles();
+    await card.getByRole('button', { name: /^Approve / }).click();
+    const dialog = page.getByRole('dialog', { name: /^Approve: / });
+    await dialog.getByRole('button', { name: 'Approve on device' }).click();
+    await approveOnScreen(page, /APPROVE change/);
+    await dialog.waitFor({ state: 'hidden' });
+    await card.getByLabel('Approved by', { exact: true }).filter({ hasText: 'Eve' }).waitFor();
+    const before = await card.getByRole('progressbar').getAttribute('aria-valuenow');
+
+    // Eve is revoked by the quorum (Bob and Carol).
+    await actAs(page, PEOPLE.alice);
+    await nav(page, 'Users').click();
+    await page.getByRole('button', { name: 'Revoke Eve' }).click();
+    const revoke = page.getByRole('dialog', { name: 'Revoke Eve' });
+    await revoke.getByRole('button', { name: 'Propose on device' }).click();
+    await approveOnScreen(page, /propose change/);
+    await revoke.waitFor({ state: 'hidden' });
+    await decideUntilClosed(page, /[Rr]evoke.*Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /[Rr]evoke.*Eve/)).toBe('Approved');
+    await nav(page, 'Users').click();
+    await userRow(page, 'Eve').getByText('revoked', { exact: true }).waitFor();
+
+    // The pending proposal no longer counts Eve's approval.
+    await nav(page, 'Proposals').click();
+    await page.getByText(/^\s*Pending \(/).click();
+    const after = pendingRoles();
+    await after.waitFor();
+    expect(await after.getByLabel('Approved by', { exact: true }).textContent()).not.toContain('Eve');
+    expect(Number(await after.getByRole('progressbar').getAttribute('aria-valuenow'))).toBe(Number(before) - 1);
+    await page.getByText(/^\s*All \(/).click();
+    await h.screenshot('proposals.png');
+  });
+
+  it('shows the vault, its members and what waits for the acting administrator', async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.bob);
+    await nav(page, 'Dashboard').click();
+    await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
+    await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /Dave/ }).waitFor();
+    await page.getByRole('region', { name: 'Recent activity' }).getByRole('row').nth(1).waitFor();
+    await h.screenshot('dashboard.png');
+
+    await nav(page, 'Users').click();
+    for (const name of ['Alice', 'Bob', 'Carol', 'Dave', 'Eve']) await userRow(page, name).waitFor();
+    await h.screenshot('users.png');
+  });
+
+  it('lists all of it in the audit log with a valid chain, and exports it as CSV and JSON', async () => {
+    const { page } = h;
+    await nav(page, 'Audit log').click();
+    await page.getByRole('status', { name: 'Chain status' }).filter({ hasText: 'Chain valid' }).waitFor();
+    const table = page.getByRole('table').filter({ hasText: 'Seq' }).first();
+    await table.waitFor();
+    const body = page.locator('.n-data-table');
+    for (const actor of ['Alice', 'Bob', 'Carol', 'Eve']) await body.getByText(actor, { exact: true }).first().waitFor();
+
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByRole('status', { name: 'Chain status' }).filter({ hasText: 'Chain valid' }).waitFor();
+    await h.screenshot('audit.png');
+
+    const json = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export JSON' }).click();
+    const jsonFile = await json;
+    const jsonPath = await jsonFile.path();
+    const { readFile } = await import('node:fs/promises');
+    const parsed: unknown = JSON.parse(await readFile(jsonPath, 'utf8'));
+    expect(JSON.stringify(parsed)).toContain('Eve');
+    expect(jsonFile.suggestedFilename()).toMatch(/\.json$/);
+
+    const csv = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const csvFile = await csv;
+    expect(csvFile.suggestedFilename()).toMatch(/\.csv$/);
+    expect(await readFile(await csvFile.path(), 'utf8')).toContain('Alice');
+    // The export downloaded; the console did not navigate away.
+    await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+
+    // Filtering by actor keeps only that actor's entries.
+    await page.getByRole('textbox', { name: 'Actor' }).fill('Eve');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText(/^\d+ of \d+ entries shown$/).filter({ hasNotText: /^0 of/ }).waitFor();
+  });
+
+  it('logs no console error (no CSP violation, no uncaught error)', () => {
+    expect(h.consoleErrors).toEqual([]);
+  });
+});
