@@ -2,8 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import type { AppInfo, MpcHostHealth } from '../preload/contract';
 import { DeviceManager, type DeviceManagerOptions } from './devices/manager';
+import { CustosError } from './errors';
 import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
+import { Store } from './store';
+import { VaultService } from './vault';
 
 /** What main needs of the MPC host client. */
 export interface MpcHost {
@@ -25,6 +28,11 @@ export interface Services {
   devices: DeviceManager;
   mpc: MpcHost;
   log: Logger;
+  /**
+   * The vault service over `<dataDir>/custos.sqlite`. Throws the store's error (DATABASE_TOO_NEW, STORE_ERROR)
+   * when the database could not be opened, so the console still starts and says why on every vault call.
+   */
+  vault(): VaultService;
   appInfo(): AppInfo;
   close(): Promise<void>;
 }
@@ -34,11 +42,27 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   const devices = new DeviceManager(options.devices);
   devices.on('warning', (message) => options.log.warn(message));
   await devices.start();
+  let store: Store | null = null;
+  let vault: VaultService | null = null;
+  let storeError: CustosError | null = null;
+  try {
+    store = Store.open(options.dataDir);
+    vault = new VaultService({ store, devices, log: options.log });
+  } catch (err) {
+    store?.close();
+    if (!(err instanceof CustosError)) throw err;
+    storeError = err;
+    options.log.error('the vault store could not be opened', { code: err.code, message: err.message });
+  }
   return {
     dataDir: options.dataDir,
     devices,
     mpc: options.mpc,
     log: options.log,
+    vault: () => {
+      if (vault === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
+      return vault;
+    },
     appInfo: () => ({
       name: 'Custos',
       version: options.version,
@@ -48,6 +72,8 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       udevGuidance: udevRulesInstalled() === false ? udevGuidance() : null,
     }),
     async close() {
+      vault?.close();
+      store?.close();
       await devices.close();
       await options.mpc.close();
     },

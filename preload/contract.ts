@@ -130,6 +130,8 @@ export interface UserRef {
 export interface VaultSettingsView {
   adminQuorum: number;
   proposerMayApprove: boolean;
+  /** From genesis until the first quorum change takes effect: founders are added one by one and the proposer counts. */
+  founding: boolean;
 }
 
 export interface IntegrityReport {

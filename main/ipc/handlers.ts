@@ -27,6 +27,26 @@ export function createHandlers(services: Services): Handlers {
       return { answered: true as const };
     },
     'mpc.ping': () => mpc.ping(),
+
+    'vault.status': () => services.vault().status(),
+    'vault.create': (input) => services.vault().create(input),
+    'vault.verify': () => services.vault().verify(),
+    'vault.whoIs': (input) => services.vault().whoIs(input),
+    'users.list': () => services.vault().listUsers(),
+    'users.propose': (input) => services.vault().proposeUser(input),
+    'users.proposeRevoke': (input) => services.vault().proposeRevoke(input),
+    'users.proposeRoles': (input) => services.vault().proposeRoles(input),
+    'groups.list': () => services.vault().listGroups(),
+    'groups.proposeCreate': (input) => services.vault().proposeGroupCreate(input),
+    'groups.proposeEdit': (input) => services.vault().proposeGroupEdit(input),
+    'settings.proposeQuorum': (input) => services.vault().proposeQuorum(input),
+    'settings.proposeProposerMayApprove': (input) => services.vault().proposeProposerMayApprove(input),
+    'proposals.list': (input) => services.vault().listProposals(input),
+    'proposals.approve': (input) => services.vault().approve(input),
+    'proposals.reject': (input) => services.vault().reject(input),
+    'audit.list': (input) => services.vault().auditList(input),
+    'audit.verify': () => services.vault().auditVerify(),
+    'audit.export': ({ format }) => services.vault().auditExport(format),
   };
 }
 
@@ -39,9 +59,19 @@ export function bindEvents(services: Services, emit: <E extends EventName>(event
   devices.on('changed', onChanged);
   devices.on('prompt', onPrompt);
   devices.on('promptEnded', onEnded);
+  const onVaultChanged = (changed: EventPayloads['vault.changed']) => emit('vault.changed', changed);
+  // A store that failed to open has no events to forward; its error answers every vault call instead.
+  let vault: ReturnType<Services['vault']> | null = null;
+  try {
+    vault = services.vault();
+  } catch {
+    vault = null;
+  }
+  vault?.on('changed', onVaultChanged);
   return () => {
     devices.off('changed', onChanged);
     devices.off('prompt', onPrompt);
     devices.off('promptEnded', onEnded);
+    vault?.off('changed', onVaultChanged);
   };
 }

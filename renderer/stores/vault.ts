@@ -8,8 +8,7 @@ import { useDevicesStore } from './devices';
 
 /** True while the vault is still being founded (the founder's signature counts alone until the quorum is set). */
 export function isFounding(settings: VaultSettingsView | undefined): boolean {
-  // `founding` joins VaultSettingsView with the vault-core handlers; read it without requiring it.
-  return (settings as (VaultSettingsView & { founding?: boolean }) | undefined)?.founding === true;
+  return settings?.founding === true;
 }
 
 export const useVaultStore = defineStore('vault', () => {

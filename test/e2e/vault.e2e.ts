@@ -187,12 +187,12 @@ describe('Vault governance in the console', () => {
     // Bob's dashboard lists it as waiting for him.
     await actAs(page, PEOPLE.bob);
     await nav(page, 'Dashboard').click();
-    await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /Dave/ }).waitFor();
+    await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /^Add user Dave/ }).waitFor();
 
-    const decided = await decideUntilClosed(page, /Dave/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    const decided = await decideUntilClosed(page, /^Add user Dave/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
     expect(decided.map((p) => p.name)).toContain('Bob');
-    expect(await statusOf(page, /Dave/)).toBe('Approved');
-    const approvedBy = proposalCard(page, /Dave/).getByLabel('Approved by', { exact: true });
+    expect(await statusOf(page, /^Add user Dave/)).toBe('Approved');
+    const approvedBy = proposalCard(page, /^Add user Dave/).getByLabel('Approved by', { exact: true });
     for (const p of decided) expect(await approvedBy.textContent()).toContain(p.name);
 
     await nav(page, 'Users').click();
@@ -214,13 +214,13 @@ describe('Vault governance in the console', () => {
     };
 
     await proposeGroup('Payments', ['Bob', 'Carol', 'Dave']);
-    await decideUntilClosed(page, /Payments/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
-    expect(await statusOf(page, /Payments/)).toBe('Approved');
+    await decideUntilClosed(page, /^Create group Payments/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /^Create group Payments/)).toBe('Approved');
 
     await proposeGroup('Night shift', ['Dave']);
-    const rejecters = await decideUntilClosed(page, /Night shift/, 'Reject', [PEOPLE.bob, PEOPLE.carol]);
-    expect(await statusOf(page, /Night shift/)).toBe('Rejected');
-    const rejectedBy = proposalCard(page, /Night shift/).getByLabel('Rejected by', { exact: true });
+    const rejecters = await decideUntilClosed(page, /^Create group Night shift/, 'Reject', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /^Create group Night shift/)).toBe('Rejected');
+    const rejectedBy = proposalCard(page, /^Create group Night shift/).getByLabel('Rejected by', { exact: true });
     for (const p of rejecters) expect(await rejectedBy.textContent()).toContain(p.name);
 
     await nav(page, 'Groups').click();
@@ -234,8 +234,8 @@ describe('Vault governance in the console', () => {
     const { page } = h;
     await actAs(page, PEOPLE.alice);
     await register(page, PEOPLE.eve, ['administrator']);
-    await decideUntilClosed(page, /Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
-    expect(await statusOf(page, /Eve/)).toBe('Approved');
+    await decideUntilClosed(page, /^Add user Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /^Add user Eve/)).toBe('Approved');
 
     // Alice proposes new roles for Dave; Eve approves it.
     await actAs(page, PEOPLE.alice);
@@ -246,7 +246,7 @@ describe('Vault governance in the console', () => {
     await roles.getByRole('button', { name: 'Propose on device' }).click();
     await approveOnScreen(page, /propose change/);
     await roles.waitFor({ state: 'hidden' });
-    const rolesTitle = /Dave/;
+    const rolesTitle = /^Set the roles of Dave/;
     const pendingRoles = () => page.getByRole('article', { name: rolesTitle }).filter({ hasText: 'Pending' });
 
     await actAs(page, PEOPLE.eve);
@@ -269,8 +269,8 @@ describe('Vault governance in the console', () => {
     await revoke.getByRole('button', { name: 'Propose on device' }).click();
     await approveOnScreen(page, /propose change/);
     await revoke.waitFor({ state: 'hidden' });
-    await decideUntilClosed(page, /[Rr]evoke.*Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
-    expect(await statusOf(page, /[Rr]evoke.*Eve/)).toBe('Approved');
+    await decideUntilClosed(page, /^Revoke user Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
+    expect(await statusOf(page, /^Revoke user Eve/)).toBe('Approved');
     await nav(page, 'Users').click();
     await userRow(page, 'Eve').getByText('revoked', { exact: true }).waitFor();
 
@@ -290,7 +290,7 @@ describe('Vault governance in the console', () => {
     await actAs(page, PEOPLE.bob);
     await nav(page, 'Dashboard').click();
     await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
-    await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /Dave/ }).waitFor();
+    await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /^Set the roles of Dave/ }).waitFor();
     await page.getByRole('region', { name: 'Recent activity' }).getByRole('row').nth(1).waitFor();
     await h.screenshot('dashboard.png');
 

@@ -1,0 +1,57 @@
+// The vault's store: one SQLite file, its repositories, and the one way to write (a transaction).
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { DATABASE_FILE, openDatabase, type OpenOptions } from './database';
+import { auditRepository, type AuditRepository } from './repositories/audit';
+import { groupRepository, type GroupRepository } from './repositories/groups';
+import { proposalRepository, type ProposalRepository } from './repositories/proposals';
+import { recordRepository, type RecordRepository } from './repositories/records';
+import { userRepository, type UserRepository } from './repositories/users';
+import { vaultRepository, type VaultRepository } from './repositories/vault';
+
+export { DATABASE_FILE } from './database';
+export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+export type { VaultHeader } from './repositories/vault';
+export type { AuditFilter } from './repositories/audit';
+export type { StoredRecord } from './repositories/records';
+
+export class Store {
+  readonly records: RecordRepository;
+  readonly vault: VaultRepository;
+  readonly users: UserRepository;
+  readonly groups: GroupRepository;
+  readonly proposals: ProposalRepository;
+  readonly audit: AuditRepository;
+
+  private constructor(readonly db: Database.Database, readonly file: string) {
+    this.records = recordRepository(db);
+    this.vault = vaultRepository(db);
+    this.users = userRepository(db);
+    this.groups = groupRepository(db);
+    this.proposals = proposalRepository(db);
+    this.audit = auditRepository(db);
+  }
+
+  /** Opens (creating if needed) `<dataDir>/custos.sqlite` and applies pending migrations. */
+  static open(dataDir: string, options: OpenOptions = {}): Store {
+    const file = path.join(dataDir, DATABASE_FILE);
+    return new Store(openDatabase(file, options), file);
+  }
+
+  /**
+   * Runs `work` as one IMMEDIATE transaction: every write of a state change (record, projections, audit
+   * entry) commits together or not at all, and a second process waits for the write lock up front.
+   */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Changes when another connection (another process, or sqlite3 by hand) commits to the file. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,7 @@
+// Every schema migration this build knows, in order: add 002-… here and the store applies it at start.
+import { migration001 } from './001-init';
+import type { Migration } from './types';
+
+export type { Migration } from './types';
+export const MIGRATIONS: readonly Migration[] = [migration001];
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

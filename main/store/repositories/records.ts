@@ -1,0 +1,30 @@
+// The signed governance log: append-only canonical JSON records numbered by seq.
+import type Database from 'better-sqlite3';
+import type { GovernanceRecord } from '../../../crypto/governance';
+import { toJson } from './json';
+
+export interface StoredRecord {
+  readonly seq: number;
+  /** Canonical JSON exactly as appended; parsed by replay, which checks its shape. */
+  readonly body: string;
+}
+
+export interface RecordRepository {
+  append(record: GovernanceRecord, recordedAt: string): void;
+  /** The whole log in seq order (replay reads it all; a vault's governance log is thousands of records, not millions). */
+  all(): StoredRecord[];
+  lastSeq(): number | null;
+}
+
+export function recordRepository(db: Database.Database): RecordRepository {
+  const insert = db.prepare('INSERT INTO records (seq, type, body, recorded_at) VALUES (?, ?, ?, ?)');
+  const selectAll = db.prepare('SELECT seq, body FROM records ORDER BY seq');
+  const selectLast = db.prepare('SELECT MAX(seq) AS seq FROM records');
+  return {
+    append(record, recordedAt) {
+      insert.run(record.seq, record.type, toJson(record), recordedAt);
+    },
+    all: () => selectAll.all() as StoredRecord[],
+    lastSeq: () => (selectLast.get() as { seq: number | null }).seq,
+  };
+}

@@ -1,0 +1,586 @@
+// The vault service: genesis, proposals and decisions signed on the actors' devices, the replay guard and the audit log.
+import { EventEmitter } from 'node:events';
+import { appendEntry, type AuditDraft, type AuditEntry } from '../../crypto/audit-chain';
+import { canonicalize, type CanonicalValue } from '../../crypto/canonical';
+import {
+  applyRecord,
+  decisionStatement,
+  genesisStatement,
+  isActiveAdministrator,
+  lookupOf,
+  PLACEHOLDER_SIGNATURE,
+  proposalStatement,
+  proposerCounts,
+  registrationStatement,
+  replay,
+  ReplayError,
+  type Action,
+  type DecisionRecord,
+  type GenesisRecord,
+  type GovernanceRecord,
+  type GovernanceState,
+  type ProposalRecord,
+  type ProposalState,
+  type Role,
+  type User,
+  type UserState,
+} from '../../crypto/governance';
+import { nameProblem, renderStatement, StatementError, type Statement } from '../../crypto/statements';
+import {
+  ROLES,
+  type AuditEntryView,
+  type AuditVerification,
+  type DeviceMember,
+  type EventPayloads,
+  type GroupView,
+  type IntegrityReport,
+  type ProposalStatus,
+  type ProposalView,
+  type UserView,
+  type VaultSummary,
+} from '../../preload/contract';
+import type { DeviceManager } from '../devices/manager';
+import { CustosError } from '../errors';
+import { silentLogger, type Logger } from '../log';
+import type { Store, VaultHeader } from '../store';
+import { exportCsv, exportJson } from './audit-export';
+import { randomIds, type IdGenerator } from './ids';
+import { IntegrityGuard, verifyAuditChain, type IntegrityCheck } from './integrity';
+import { writeProjection } from './projection';
+import { auditEntryView, groupView, proposalView, summaryView, titleOf, userView } from './views';
+
+export const DEFAULT_IDENTITY_PATH = "m/44'/60'/0'/0/0";
+
+export interface VaultServiceOptions {
+  store: Store;
+  devices: DeviceManager;
+  clock?: () => Date;
+  ids?: IdGenerator;
+  log?: Logger;
+}
+
+export interface VaultServiceEvents {
+  changed: [EventPayloads['vault.changed']];
+}
+
+/** What every acting call names: the device of the person acting (users are their devices). */
+interface Acting {
+  deviceId: string;
+}
+
+/** A state change ready to commit: the signed record, the state it yields, and its one audit entry. */
+interface Change {
+  readonly prev: GovernanceState | null;
+  readonly next: GovernanceState;
+  readonly record: GovernanceRecord;
+  readonly identityPath: string;
+  readonly audit: Omit<AuditDraft, 'at'>;
+}
+
+export class VaultService extends EventEmitter<VaultServiceEvents> {
+  private readonly store: Store;
+  private readonly devices: DeviceManager;
+  private readonly clock: () => Date;
+  private readonly ids: IdGenerator;
+  private readonly log: Logger;
+  private readonly guard: IntegrityGuard;
+  /** State changes run one at a time: each statement binds the next seq, so two cannot be signed at once. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: VaultServiceOptions) {
+    super();
+    this.store = options.store;
+    this.devices = options.devices;
+    this.clock = options.clock ?? (() => new Date());
+    this.ids = options.ids ?? randomIds;
+    this.log = options.log ?? silentLogger;
+    this.guard = new IntegrityGuard(this.store, this.clock);
+    // Verified on start: a tampered vault is reported at once, and refuses to act until it is restored.
+    const start = this.guard.check({ full: true });
+    if (start.report.status === 'tampered') this.log.warn('vault integrity check failed at start', { problems: start.report.problems });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads: from the store's projections, even when tampered, so people can see what is wrong.
+
+  status(): { vault: VaultSummary | null } {
+    const check = this.guard.check();
+    if (check.projection === null) return { vault: null };
+    return { vault: summaryView(check.projection.header, check.projection.state, check.report) };
+  }
+
+  /** Everything again from scratch: every signature, every projection row, every audit entry. */
+  verify(): IntegrityReport {
+    return this.guard.check({ full: true }).report;
+  }
+
+  async whoIs({ deviceId }: Acting): Promise<DeviceMember> {
+    const projection = this.guard.check().projection;
+    const path = projection?.header.identityPath ?? DEFAULT_IDENTITY_PATH;
+    const { address } = await this.devices.identity(deviceId, path);
+    const user = projection?.state.users.find((u) => sameAddress(u.identityAddress, address)) ?? null;
+    return { deviceId, address, user: user === null ? null : { id: user.id, name: user.name, roles: [...user.roles], status: user.status } };
+  }
+
+  listUsers(): UserView[] {
+    return this.read().users.map(userView);
+  }
+
+  listGroups(): GroupView[] {
+    const state = this.read();
+    return state.groups.map((g) => groupView(state, g.id)).filter((g): g is GroupView => g !== null);
+  }
+
+  listProposals(filter: { status?: ProposalStatus } = {}): ProposalView[] {
+    const state = this.read();
+    return state.proposals
+      .filter((p) => filter.status === undefined || p.status === filter.status)
+      .sort((a, b) => b.seq - a.seq)
+      .map((p) => proposalView(p, state));
+  }
+
+  auditList(filter: { offset: number; limit: number; actor?: string; action?: string }): { total: number; entries: AuditEntryView[] } {
+    const { total, entries } = this.store.audit.page(filter);
+    return { total, entries: entries.map(auditEntryView) };
+  }
+
+  auditVerify(): AuditVerification {
+    const r = verifyAuditChain(this.store, null);
+    return { valid: r.valid, entries: r.entries, head: r.head, brokenAt: r.brokenAt ?? null, reason: r.reason ?? null };
+  }
+
+  auditExport(format: 'csv' | 'json'): { filename: string; mimeType: string; content: string } {
+    const header = this.store.vault.get();
+    if (header === null) throw noVault();
+    const verification = this.auditVerify();
+    const at = this.now();
+    const meta = { vaultId: header.vaultId, vaultName: header.vaultName, exportedAt: at, head: verification.head };
+    const count = this.store.audit.count();
+    const stamp = at.replace(/[:.]/g, '-');
+    return format === 'csv'
+      ? { filename: `custos-audit-${header.vaultId}-${stamp}.csv`, mimeType: 'text/csv', content: exportCsv(this.store.audit.iterate(), meta, count) }
+      : { filename: `custos-audit-${header.vaultId}-${stamp}.json`, mimeType: 'application/json', content: exportJson(this.store.audit.iterate(), meta, count) };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Genesis
+
+  /**
+   * Creates the vault: the first administrator's device gives its identity and EIP-1024 key, then shows
+   * and signs the registration statement and the genesis statement (two screens).
+   */
+  create(input: { name: string; adminName: string; identityPath?: string } & Acting): Promise<VaultSummary> {
+    return this.exclusive(async () => {
+      const existing = this.guard.check();
+      if (existing.projection !== null || existing.recordCount > 0) {
+        const name = existing.projection?.header.vaultName;
+        throw new CustosError('VAULT_EXISTS', `This data folder already holds ${name ? `the vault "${name}"` : 'a vault'}. Open it, or choose another folder to create a new one.`);
+      }
+      requireName(input.name, 'vault name');
+      requireName(input.adminName, 'administrator name');
+      const path = input.identityPath ?? DEFAULT_IDENTITY_PATH;
+      const identity = await this.devices.identity(input.deviceId, path);
+      const { publicKey: encryptionKey } = await this.devices.encryptionKey(input.deviceId, path);
+      const vault = { vaultId: this.ids('vault'), vaultName: input.name };
+      const unsigned: User = {
+        id: this.ids('user'),
+        name: input.adminName,
+        roles: ['administrator'],
+        identityAddress: identity.address,
+        identityPublicKey: identity.publicKey,
+        encryptionKey,
+        devicePath: path,
+        registrationSignature: PLACEHOLDER_SIGNATURE,
+      };
+      // The proposer does not count once the quorum is set (founding lets the sole founder act until then).
+      const settings = { adminQuorum: 1, proposerMayApprove: false };
+      const createdAt = this.now();
+      const draft = (admin: User): Omit<GenesisRecord, 'signature'> => ({ type: 'genesis', seq: 0, ...vault, createdAt, admin, settings });
+      // Both statements must render before the device is asked for anything.
+      const registrationText = render(registrationStatement(vault, 0, unsigned));
+      render(genesisStatement(draft(unsigned)));
+      const registration = await this.sign(input.deviceId, path, registrationText, identity.address);
+      const admin: User = { ...unsigned, registrationSignature: registration };
+      const genesisDraft = draft(admin);
+      const signature = await this.sign(input.deviceId, path, render(genesisStatement(genesisDraft)), identity.address);
+      const record: GenesisRecord = { ...genesisDraft, signature };
+      const next = replayGenesis(record);
+      this.commit({
+        prev: null,
+        next,
+        record,
+        identityPath: path,
+        audit: {
+          actor: admin.id,
+          action: 'vault.create',
+          subject: vault.vaultId,
+          payload: { recordSeq: 0, actorName: admin.name, vaultName: vault.vaultName, identityPath: path, address: admin.identityAddress, registrationSignature: registration, settings: { ...settings } },
+          deviceSignature: signature,
+        },
+      });
+      const status = this.status().vault;
+      if (status === null) throw new CustosError('STORE_ERROR', 'The vault was written but cannot be read back. Check the data folder.');
+      return status;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Proposals
+
+  /** The new user's device registers (identity, encryption key, their registration signed on their screen); then the proposer signs. */
+  proposeUser(input: { name: string; roles: Role[]; newUserDeviceId: string } & Acting): Promise<ProposalView> {
+    requireName(input.name, 'user name');
+    return this.propose(input.deviceId, 'propose a new user', async ({ state, header, seq }) => {
+      if (input.newUserDeviceId === input.deviceId) {
+        throw new CustosError('BAD_INPUT', "The new user registers with their own device, not the proposer's. Connect their Ledger and choose it.");
+      }
+      const identity = await this.devices.identity(input.newUserDeviceId, header.identityPath);
+      const { publicKey: encryptionKey } = await this.devices.encryptionKey(input.newUserDeviceId, header.identityPath);
+      const taken = state.users.find((u) => sameAddress(u.identityAddress, identity.address));
+      if (taken !== undefined) {
+        throw new CustosError('RULE_VIOLATION', `This device is already registered as ${taken.name}; a person counts once. Use the new user's own Ledger.`);
+      }
+      const user: User = {
+        id: this.ids('user'),
+        name: input.name,
+        roles: orderRoles(input.roles),
+        identityAddress: identity.address,
+        identityPublicKey: identity.publicKey,
+        encryptionKey,
+        devicePath: header.identityPath,
+        registrationSignature: PLACEHOLDER_SIGNATURE,
+      };
+      const action: Action = { type: 'add-user', user };
+      return {
+        action,
+        // After the rules accepted the draft: the new user's screen first, then the proposer's.
+        beforeProposerSigns: async () => {
+          const text = render(registrationStatement(state, seq, user));
+          const registrationSignature = await this.sign(input.newUserDeviceId, header.identityPath, text, identity.address);
+          return { type: 'add-user', user: { ...user, registrationSignature } };
+        },
+      };
+    });
+  }
+
+  proposeRevoke(input: { userId: string } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a revocation', ({ state }) => {
+      requireUser(state, input.userId);
+      return { action: { type: 'revoke-user', userId: input.userId } };
+    });
+  }
+
+  proposeRoles(input: { userId: string; roles: Role[] } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a role change', ({ state }) => {
+      requireUser(state, input.userId);
+      return { action: { type: 'set-roles', userId: input.userId, roles: orderRoles(input.roles) } };
+    });
+  }
+
+  proposeGroupCreate(input: { name: string; memberIds: string[] } & Acting): Promise<ProposalView> {
+    requireName(input.name, 'group name');
+    return this.propose(input.deviceId, 'propose a group', ({ state }) => {
+      const members = requireMembers(state, input.memberIds);
+      return { action: { type: 'create-group', group: { id: this.ids('group'), name: input.name, members } } };
+    });
+  }
+
+  proposeGroupEdit(input: { groupId: string; name?: string; memberIds?: string[] } & Acting): Promise<ProposalView> {
+    if (input.name !== undefined) requireName(input.name, 'group name');
+    if (input.name === undefined && input.memberIds === undefined) {
+      throw new CustosError('BAD_INPUT', 'Say what changes: a new name, a new member list, or both.');
+    }
+    return this.propose(input.deviceId, 'propose a group change', ({ state }) => {
+      if (!state.groups.some((g) => g.id === input.groupId)) throw new CustosError('NOT_FOUND', `There is no group ${input.groupId} in this vault. List the groups to find its id.`);
+      const action: Action = {
+        type: 'edit-group',
+        groupId: input.groupId,
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.memberIds === undefined ? {} : { members: requireMembers(state, input.memberIds) }),
+      };
+      return { action };
+    });
+  }
+
+  proposeQuorum(input: { quorum: number } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a quorum change', () => ({ action: { type: 'set-quorum', quorum: input.quorum } }));
+  }
+
+  proposeProposerMayApprove(input: { value: boolean } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a settings change', () => ({ action: { type: 'set-proposer-may-approve', value: input.value } }));
+  }
+
+  approve(input: { proposalId: string } & Acting): Promise<ProposalView> {
+    return this.decide('approval', input);
+  }
+
+  reject(input: { proposalId: string } & Acting): Promise<ProposalView> {
+    return this.decide('rejection', input);
+  }
+
+  close(): void {
+    this.removeAllListeners();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private propose(
+    deviceId: string,
+    doing: string,
+    build: (ctx: { state: GovernanceState; header: VaultHeader; seq: number }) =>
+      | Promise<{ action: Action; beforeProposerSigns?: () => Promise<Action> }>
+      | { action: Action; beforeProposerSigns?: () => Promise<Action> },
+  ): Promise<ProposalView> {
+    return this.exclusive(async () => {
+      const { state, header } = this.guardForChange();
+      const actor = await this.actor(deviceId, state, header, doing);
+      const seq = state.seq + 1;
+      const built = await build({ state, header, seq });
+      const proposalId = this.ids('proposal');
+      const createdAt = this.now();
+      const draft = (action: Action): Omit<ProposalRecord, 'signature'> => ({
+        type: 'proposal',
+        seq,
+        vaultId: state.vaultId,
+        proposalId,
+        proposerId: actor.id,
+        action,
+        createdAt,
+      });
+      // Every rule checked before any device is asked to sign.
+      this.preflight(state, { ...draft(built.action), signature: PLACEHOLDER_SIGNATURE });
+      const action = built.beforeProposerSigns === undefined ? built.action : await built.beforeProposerSigns();
+      const unsigned = draft(action);
+      const signature = await this.sign(deviceId, header.identityPath, render(proposalStatement(lookupOf(state), unsigned)), actor.identityAddress);
+      const record: ProposalRecord = { ...unsigned, signature };
+      const next = this.replayNext(state, record);
+      const proposal = findProposal(next, proposalId);
+      this.commit({
+        prev: state,
+        next,
+        record,
+        identityPath: header.identityPath,
+        audit: {
+          actor: actor.id,
+          action: 'proposal.create',
+          subject: proposalId,
+          payload: { recordSeq: seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, seq) },
+          deviceSignature: signature,
+        },
+      });
+      return proposalView(proposal, next);
+    });
+  }
+
+  private decide(type: 'approval' | 'rejection', input: { proposalId: string } & Acting): Promise<ProposalView> {
+    const verb = type === 'approval' ? 'approve' : 'reject';
+    return this.exclusive(async () => {
+      const { state, header } = this.guardForChange();
+      const proposal = state.proposals.find((p) => p.id === input.proposalId);
+      if (proposal === undefined) throw new CustosError('NOT_FOUND', `There is no proposal ${input.proposalId} in this vault. List the proposals to find its id.`);
+      if (proposal.status !== 'pending') {
+        throw new CustosError('RULE_VIOLATION', `This proposal is already ${proposal.status}; there is nothing left to ${verb}.`, { status: proposal.status });
+      }
+      const actor = await this.actor(input.deviceId, state, header, 'approve or reject proposals');
+      if (actor.id === proposal.proposerId) {
+        throw new CustosError(
+          'RULE_VIOLATION',
+          proposerCounts(state.settings, state.founding)
+            ? 'You proposed this change, and your proposal already counts as your approval. Another administrator must decide.'
+            : 'You proposed this change; in this vault a proposer does not decide on their own proposal. Another administrator must decide.',
+        );
+      }
+      const earlier = [...proposal.approvals.map((d) => ({ ...d, kind: 'approved' })), ...proposal.rejections.map((d) => ({ ...d, kind: 'rejected' }))].find((d) => d.userId === actor.id);
+      if (earlier !== undefined) {
+        throw new CustosError('RULE_VIOLATION', `${actor.name} already ${earlier.kind} this proposal (record ${earlier.seq}); a person counts once.`);
+      }
+      const seq = state.seq + 1;
+      const unsigned = { type, seq, vaultId: state.vaultId, proposalId: proposal.id } as const;
+      this.preflight(state, { ...unsigned, userId: actor.id, signature: PLACEHOLDER_SIGNATURE });
+      const signature = await this.sign(input.deviceId, header.identityPath, render(decisionStatement(lookupOf(state), unsigned)), actor.identityAddress);
+      const record: DecisionRecord = { ...unsigned, userId: actor.id, signature };
+      const next = this.replayNext(state, record);
+      const after = findProposal(next, proposal.id);
+      this.commit({
+        prev: state,
+        next,
+        record,
+        identityPath: header.identityPath,
+        audit: {
+          actor: actor.id,
+          action: type === 'approval' ? 'proposal.approve' : 'proposal.reject',
+          subject: proposal.id,
+          payload: { recordSeq: seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, seq) },
+          deviceSignature: signature,
+        },
+      });
+      return proposalView(after, next);
+    });
+  }
+
+  /** The replayed state, if the store agrees with it and the audit chain holds; else the vault refuses to act. */
+  private guardForChange(): { state: GovernanceState; header: VaultHeader; check: IntegrityCheck } {
+    const check = this.guard.check();
+    if (check.projection === null && check.recordCount === 0) throw noVault();
+    if (check.report.status === 'tampered' || check.replayed === null || check.projection === null) {
+      const shown = check.report.problems.slice(0, 3).join(' ');
+      const more = check.report.problems.length > 3 ? ` (and ${check.report.problems.length - 3} more)` : '';
+      throw new CustosError(
+        'TAMPERING_DETECTED',
+        `The vault refuses to act: its database no longer matches its signed log. ${shown}${more} Nothing was changed. Restore the data folder from a backup; Verify lists every difference.`,
+        { problems: check.report.problems.length },
+      );
+    }
+    return { state: check.replayed, header: check.projection.header, check };
+  }
+
+  /** Reads go to the projections, whatever their integrity (the status says whether to trust them). */
+  private read(): GovernanceState {
+    const projection = this.guard.check().projection;
+    if (projection === null) throw noVault();
+    return projection.state;
+  }
+
+  /** The active administrator whose device this is. */
+  private async actor(deviceId: string, state: GovernanceState, header: VaultHeader, doing: string): Promise<UserState> {
+    const { address } = await this.devices.identity(deviceId, header.identityPath);
+    const user = state.users.find((u) => sameAddress(u.identityAddress, address));
+    if (user === undefined) {
+      throw new CustosError(
+        'NOT_AUTHORISED',
+        `This device (${address}) is not a member of the vault "${state.vaultName}". Use the Ledger of an administrator to ${doing}.`,
+      );
+    }
+    if (user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `${user.name} was revoked and can no longer ${doing}.`);
+    if (!isActiveAdministrator(user)) {
+      throw new CustosError('NOT_AUTHORISED', `${user.name} is not an administrator, and only administrators ${doing}. Ask an administrator.`);
+    }
+    return user;
+  }
+
+  private preflight(state: GovernanceState, draft: GovernanceRecord): void {
+    try {
+      applyRecord(state, draft, { verifySignatures: false });
+    } catch (err) {
+      if (!(err instanceof ReplayError)) throw err;
+      const code = err.code === 'NOT_ADMINISTRATOR' || err.code === 'UNKNOWN_SIGNER' ? 'NOT_AUTHORISED' : err.code === 'UNKNOWN_PROPOSAL' ? 'NOT_FOUND' : 'RULE_VIOLATION';
+      throw new CustosError(code, `The vault's rules refuse this: ${err.problem}. Nothing was signed.`);
+    }
+  }
+
+  /** Replays the signed record onto the state: what the device signed must verify like any record of the log. */
+  private replayNext(state: GovernanceState, record: GovernanceRecord): GovernanceState {
+    try {
+      return applyRecord(state, record);
+    } catch (err) {
+      if (!(err instanceof ReplayError)) throw err;
+      const code = err.code === 'BAD_SIGNATURE' ? 'DEVICE_BAD_RESPONSE' : 'RULE_VIOLATION';
+      throw new CustosError(code, `The signed record does not replay: ${err.problem}. Nothing was recorded.`);
+    }
+  }
+
+  /** Asks the device to show and sign `text`; the signature must come from the expected identity. */
+  private async sign(deviceId: string, path: string, text: string, expectedAddress: string): Promise<string> {
+    const signed = await this.devices.signStatement(deviceId, path, text);
+    if (!sameAddress(signed.address, expectedAddress)) {
+      throw new CustosError('DEVICE_BAD_RESPONSE', 'A different device signed than the one that was identified. Nothing was recorded; try again with one device.');
+    }
+    return signed.signature;
+  }
+
+  /** One transaction: the record, the projections it changes and its one audit entry, or nothing at all. */
+  private commit(change: Change): void {
+    const at = this.now();
+    const body = canonicalize(change.record);
+    let entry: AuditEntry | null = null;
+    this.store.transaction(() => {
+      const last = this.store.records.lastSeq();
+      if ((last ?? -1) !== change.record.seq - 1) {
+        throw new CustosError('STORE_ERROR', 'The vault changed while the device was signing (another Custos wrote to it). Nothing was recorded; try again.');
+      }
+      this.store.records.append(change.record, at);
+      writeProjection(this.store, change.prev, change.next, change.identityPath);
+      entry = appendEntry(this.store.audit.last(), { at, ...change.audit });
+      this.store.audit.append(entry);
+    });
+    const written = entry as AuditEntry | null;
+    if (written === null) return;
+    this.guard.committed({ seq: change.record.seq, body }, change.next, written);
+    this.emit('changed', { seq: change.next.seq, auditEntries: written.seq + 1 });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+function replayGenesis(record: GenesisRecord): GovernanceState {
+  try {
+    return replay([record]);
+  } catch (err) {
+    if (!(err instanceof ReplayError)) throw err;
+    throw new CustosError('DEVICE_BAD_RESPONSE', `The genesis does not verify: ${err.problem}. Nothing was recorded.`);
+  }
+}
+
+function render(statement: Statement): string {
+  try {
+    return renderStatement(statement);
+  } catch (err) {
+    if (err instanceof StatementError) throw new CustosError('BAD_INPUT', `This cannot be shown faithfully on a device: ${err.message}. Nothing was signed.`);
+    throw err;
+  }
+}
+
+function requireName(name: string, what: string): void {
+  const problem = nameProblem(name);
+  if (problem !== null) throw new CustosError('BAD_INPUT', `The ${what} "${name}" cannot be used: ${problem}.`);
+}
+
+function requireUser(state: GovernanceState, userId: string): UserState {
+  const user = state.users.find((u) => u.id === userId);
+  if (user === undefined) throw new CustosError('NOT_FOUND', `There is no user ${userId} in this vault. List the users to find their id.`);
+  return user;
+}
+
+function requireMembers(state: GovernanceState, ids: readonly string[]): string[] {
+  if (new Set(ids).size !== ids.length) throw new CustosError('BAD_INPUT', 'A group lists each member once.');
+  for (const id of ids) requireUser(state, id);
+  return [...ids];
+}
+
+/** Roles in the one order digests use, so ["operator","administrator"] and its reverse mean one thing. */
+function orderRoles(roles: readonly Role[]): Role[] {
+  return ROLES.filter((r) => roles.includes(r));
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function findProposal(state: GovernanceState, id: string): ProposalState {
+  const p = state.proposals.find((x) => x.id === id);
+  if (p === undefined) throw new Error(`proposal ${id} missing after replay`);
+  return p;
+}
+
+/** Proposals the record closed (approved and applied, rejected, cancelled, failed): the audit entry names them. */
+function settled(state: GovernanceState, seq: number): CanonicalValue {
+  return state.proposals
+    .filter((p) => p.closedAtSeq === seq)
+    .map((p) => ({ proposalId: p.id, status: p.status, title: titleOf(p.change), ...(p.reason === undefined ? {} : { reason: p.reason }) }));
+}
+
+function toCanonical(value: unknown): CanonicalValue {
+  return JSON.parse(canonicalize(value)) as CanonicalValue;
+}
+
+function noVault(): CustosError {
+  return new CustosError('VAULT_NOT_FOUND', 'There is no vault in this data folder yet. Create one, or open the folder that holds it.');
+}

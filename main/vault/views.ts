@@ -1,0 +1,140 @@
+// Turns the governance state the store projects into the contract's views: summary, users, groups, proposals.
+import type { AuditEntry } from '../../crypto/audit-chain';
+import { canonicalize } from '../../crypto/canonical';
+import {
+  decisionStatement,
+  isActiveAdministrator,
+  lookupOf,
+  proposalStatement,
+  proposerCounts,
+  tally,
+  type GovernanceState,
+  type ProposalState,
+  type UserState,
+} from '../../crypto/governance';
+import { renderStatement, type ProposalChange } from '../../crypto/statements';
+import type { AuditEntryView, GroupView, IntegrityReport, ProposalView, UserRef, UserView, VaultSummary } from '../../preload/contract';
+import type { VaultHeader } from '../store';
+
+export function summaryView(header: VaultHeader, state: GovernanceState, integrity: IntegrityReport): VaultSummary {
+  return {
+    vaultId: header.vaultId,
+    name: header.vaultName,
+    createdAt: header.createdAt,
+    identityPath: header.identityPath,
+    seq: header.seq,
+    settings: { adminQuorum: header.settings.adminQuorum, proposerMayApprove: header.settings.proposerMayApprove, founding: header.founding },
+    counts: {
+      users: state.users.filter((u) => u.status === 'active').length,
+      administrators: state.users.filter(isActiveAdministrator).length,
+      groups: state.groups.length,
+      pendingProposals: state.proposals.filter((p) => p.status === 'pending').length,
+    },
+    integrity,
+  };
+}
+
+export function userView(u: UserState): UserView {
+  return {
+    id: u.id,
+    name: u.name,
+    roles: [...u.roles],
+    status: u.status,
+    address: u.identityAddress,
+    devicePath: u.devicePath,
+    encryptionKey: u.encryptionKey,
+    registeredAtSeq: u.registeredAtSeq,
+  };
+}
+
+function refOf(users: ReadonlyMap<string, UserState>, id: string): UserRef {
+  return { id, name: users.get(id)?.name ?? id };
+}
+
+export function groupView(state: GovernanceState, groupId: string): GroupView | null {
+  const g = state.groups.find((x) => x.id === groupId);
+  if (g === undefined) return null;
+  const users = new Map(state.users.map((u) => [u.id, u]));
+  return { id: g.id, name: g.name, members: g.members.map((m) => refOf(users, m)) };
+}
+
+/** One line saying what a proposal does, in names. */
+export function titleOf(change: ProposalChange): string {
+  switch (change.type) {
+    case 'add-user':
+      return `Add user ${change.userName} (${change.roles.join(', ')})`;
+    case 'revoke-user':
+      return `Revoke user ${change.userName}`;
+    case 'set-roles':
+      return `Set the roles of ${change.userName} to ${change.roles.join(', ')}`;
+    case 'create-group':
+      return `Create group ${change.groupName} (${change.memberNames.length} member${change.memberNames.length === 1 ? '' : 's'})`;
+    case 'edit-group': {
+      const parts = [change.newName !== undefined ? `rename to ${change.newName}` : null, change.memberNames !== undefined ? `${change.memberNames.length} member(s)` : null];
+      return `Edit group ${change.groupName}: ${parts.filter((p) => p !== null).join(', ')}`;
+    }
+    case 'set-quorum':
+      return `Set the administrator quorum to ${change.quorum} (of ${change.administrators})`;
+    case 'set-proposer-may-approve':
+      return change.value ? 'Let a proposer count as one of the approvals' : 'Stop counting a proposer as one of the approvals';
+  }
+}
+
+/**
+ * A proposal as the UI shows it. Pending: the approvals that count now (a revoked or demoted
+ * administrator's do not), who may still approve, and the exact statement an approver's device will
+ * show next. Closed: every decision recorded, and the statement its proposer signed.
+ */
+export function proposalView(p: ProposalState, state: GovernanceState): ProposalView {
+  const users = new Map(state.users.map((u) => [u.id, u]));
+  const withSeq = (d: { userId: string; seq: number }) => ({ ...refOf(users, d.userId), seq: d.seq });
+  const pending = p.status === 'pending';
+  const t = tally(p, users, state.settings, state.founding);
+  const decided = new Set([...p.approvals, ...p.rejections].map((d) => d.userId));
+  const mayCount = proposerCounts(state.settings, state.founding);
+  const waitingFor = pending
+    ? state.users.filter((u) => isActiveAdministrator(u) && !decided.has(u.id) && (mayCount || u.id !== p.proposerId)).map((u) => refOf(users, u.id))
+    : [];
+  return {
+    id: p.id,
+    seq: p.seq,
+    createdAt: p.createdAt,
+    proposer: refOf(users, p.proposerId),
+    title: titleOf(p.change),
+    statementPreview: statementPreview(p, state),
+    status: p.status,
+    approvals: (pending ? t.approvals : p.approvals).map(withSeq),
+    rejections: (pending ? t.rejections : p.rejections).map(withSeq),
+    needed: state.settings.adminQuorum,
+    waitingFor,
+    reason: p.reason ?? null,
+  };
+}
+
+function statementPreview(p: ProposalState, state: GovernanceState): string {
+  try {
+    const lookup = lookupOf(state);
+    if (p.status === 'pending') {
+      return renderStatement(decisionStatement(lookup, { type: 'approval', seq: state.seq + 1, vaultId: state.vaultId, proposalId: p.id }));
+    }
+    const draft = { type: 'proposal', seq: p.seq, vaultId: state.vaultId, proposalId: p.id, proposerId: p.proposerId, action: p.action, createdAt: p.createdAt } as const;
+    return renderStatement(proposalStatement(lookup, draft, p.change));
+  } catch {
+    // A hand-edited row may not render; the integrity report says why.
+    return '';
+  }
+}
+
+export function auditEntryView(e: AuditEntry): AuditEntryView {
+  return {
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    subject: e.subject,
+    payload: canonicalize(e.payload),
+    deviceSignature: e.deviceSignature ?? null,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
