@@ -8,6 +8,15 @@ export interface CliContext {
   text: string | undefined;
   show: boolean;
   reject: boolean;
+  /** Vault commands' options (undefined when not given). */
+  name?: string;
+  adminName?: string;
+  roles?: string;
+  members?: string;
+  status?: string;
+  format?: string;
+  outFile?: string;
+  newUserMnemonic?: string;
   out(line: string): void;
   err(line: string): void;
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CustosError, toErrorData } from '../errors';
 import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
+import { isVaultGroup, runVaultCommand } from './vault-commands';
 import { type CliContext, CliUsageError } from './context';
 
 const USAGE = `Custos — vault console (headless)
@@ -15,6 +16,19 @@ Devices:
                                                 the identity (public key, address) at a path
   device sign-message --text T [--virtual] [--mnemonic M] [--path P] [--reject] [--json]
                                                 an EIP-191 statement signed after the device showed it
+Vault (each acting command signs on the acting person's device; --virtual needs --mnemonic, their phrase):
+  vault init --name N --admin-name A [--path P]  create the vault (genesis): two screens on the first administrator's device
+  vault status | vault verify                   the vault, and whether its store equals the replay of its signed log
+  user add --name N --roles r1,r2 [--new-user-mnemonic M]
+                                                the new user's device registers, then the proposer signs the proposal
+  user list | user revoke <user> | user roles <user> --roles r1,r2
+  group create --name N [--members a,b] | group edit <group> [--name N] [--members a,b] | group list
+  quorum set <n>                                propose the administrators' quorum (the first one ends founding)
+  proposal list [--status pending|approved|rejected|cancelled|failed]
+  proposal approve <id> | proposal reject <id>  sign the decision on the device (--reject rejects on its screen)
+  audit verify                                  check the hash chain; prints the head to pin
+  audit export [--format json|csv] [--out FILE] the chain for offline checking (scripts/verify-audit-export.mjs)
+  (<user> and <group> are ids or names; roles: administrator, operator, approver, auditor)
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Other:
@@ -43,6 +57,14 @@ function parseCli(argv: string[]) {
       show: { type: 'boolean', default: false },
       reject: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      name: { type: 'string' },
+      'admin-name': { type: 'string' },
+      roles: { type: 'string' },
+      members: { type: 'string' },
+      status: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'new-user-mnemonic': { type: 'string' },
     },
   });
 }
@@ -65,10 +87,18 @@ export async function main(argv: string[]): Promise<number> {
     text: values.text,
     show: values.show ?? false,
     reject: values.reject ?? false,
+    name: values.name,
+    adminName: values['admin-name'],
+    roles: values.roles,
+    members: values.members,
+    status: values.status,
+    format: values.format,
+    outFile: values.out,
+    newUserMnemonic: values['new-user-mnemonic'],
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
-  const [group, command] = positionals;
+  const [group, command, ...args] = positionals;
   if (values.help || !group) {
     ctx.out(USAGE);
     return values.help ? 0 : 2;
@@ -76,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (group === 'device') return await runDeviceCommand(command, ctx);
     if (group === 'mpc') return await runMpcCommand(command, ctx);
+    if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
     if (group === 'demo') {
       throw new CliUsageError('The headless demo is not built yet: it comes with the transfers issue. See the README.');
     }

@@ -24,7 +24,8 @@ export const useUsersStore = defineStore('users', () => {
     });
     loading.value = true;
     try {
-      users.value = await call('users.list');
+      // In the order they joined the vault: the founder first.
+      users.value = [...(await call('users.list'))].sort((a, b) => a.registeredAtSeq - b.registeredAtSeq);
     } catch (err) {
       alerts.report('Listing users', err);
     } finally {

@@ -1,0 +1,31 @@
+// Names for the ids the audit log records (users, groups, proposals, the vault), from what main listed.
+import { computed } from 'vue';
+import { useGroupsStore } from './stores/groups';
+import { useProposalsStore } from './stores/proposals';
+import { useUsersStore } from './stores/users';
+import { useVaultStore } from './stores/vault';
+
+/** A lookup from an id to what a person recognises; unknown ids show as they are. */
+export function useNamesOf() {
+  const users = useUsersStore();
+  const groups = useGroupsStore();
+  const proposals = useProposalsStore();
+  const vault = useVaultStore();
+
+  const names = computed(() => {
+    const map = new Map<string, string>();
+    for (const u of users.users) map.set(u.id, u.name);
+    for (const g of groups.groups) map.set(g.id, `group ${g.name}`);
+    for (const p of proposals.proposals) map.set(p.id, p.title);
+    if (vault.vault) map.set(vault.vault.vaultId, `vault ${vault.vault.name}`);
+    return map;
+  });
+
+  function load(): void {
+    if (!users.loaded) void users.load();
+    if (!groups.loaded) void groups.load();
+    if (!proposals.loaded) void proposals.load();
+  }
+
+  return { nameOf: (id: string) => names.value.get(id) ?? id, load };
+}
