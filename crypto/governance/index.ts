@@ -14,7 +14,7 @@ export {
   decisionStatement,
 } from './records.js';
 export type { GovernanceLookup } from './records.js';
-export { replay, replayErrors, applyRecord, ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
+export { replay, replayErrors, replayReport, applyRecord, ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';
 export { diffState } from './diff.js';
 export type { GovernanceProjection, StateDifference } from './diff.js';

@@ -130,6 +130,11 @@ export function replayErrors(records: readonly unknown[]): ReplayError[] {
   return run(records, false).errors;
 }
 
+/** replayErrors and replay in one pass: the state (null unless the log is sound) and every problem. */
+export function replayReport(records: readonly unknown[]): { state: GovernanceState | null; errors: ReplayError[] } {
+  return run(records, false);
+}
+
 function run(records: readonly unknown[], stopAtFirst: boolean): { state: GovernanceState | null; errors: ReplayError[] } {
   const errors: ReplayError[] = [];
   if (records.length === 0) return { state: null, errors: [new ReplayError('MALFORMED', 0, null, 'the log is empty: it starts with a genesis record')] };

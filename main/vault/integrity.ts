@@ -1,7 +1,7 @@
 // The replay guard: replays the signed log, compares it with the store's projections, and verifies the audit chain.
 import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS_HASH, verifyChain, type AuditEntry, type ChainVerification } from '../../crypto/audit-chain';
-import { diffState, replayErrors, replay, type GovernanceState } from '../../crypto/governance';
+import { diffState, replayReport, type GovernanceState } from '../../crypto/governance';
 import type { IntegrityReport } from '../../preload/contract';
 import type { Store } from '../store';
 import { loadProjection, type Projection } from './projection';
@@ -95,9 +95,9 @@ export class IntegrityGuard {
     }
     let replayed: GovernanceState | null = null;
     if (parsed.length > 0) {
-      const errors = replayErrors(parsed);
+      const { state, errors } = replayReport(parsed);
       for (const e of errors) problems.push(`Signed log, record ${e.seq ?? e.index}: ${e.problem} (${e.code}).`);
-      if (errors.length === 0) replayed = replay(parsed);
+      replayed = state;
     }
     this.log = { fingerprint, count: stored.length, replayed, problems };
     return this.log;
