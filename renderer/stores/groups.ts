@@ -1,15 +1,13 @@
 // The groups domain: named sets of users (the approval steps of policies name them) and the proposals that shape them.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { GroupView, ProposalView } from '../../preload/contract';
+import type { GroupView } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 import { useProposalsStore } from './proposals';
-import { useVaultStore } from './vault';
 
 export const useGroupsStore = defineStore('groups', () => {
   const alerts = useAlertsStore();
-  const vault = useVaultStore();
   const proposals = useProposalsStore();
 
   const groups = ref<GroupView[]>([]);
@@ -33,25 +31,13 @@ export const useGroupsStore = defineStore('groups', () => {
     }
   }
 
-  async function propose(context: string, work: (deviceId: string) => Promise<ProposalView>): Promise<ProposalView | null> {
-    const deviceId = vault.actingDeviceId;
-    if (!deviceId) return null;
-    try {
-      const proposal = await work(deviceId);
-      proposals.record('created', proposal);
-      return proposal;
-    } catch (err) {
-      alerts.report(context, err);
-      return null;
-    }
-  }
 
   const create = (name: string, memberIds: string[]) =>
-    propose(`Proposing group ${name}`, (deviceId) => call('groups.proposeCreate', { name, memberIds, deviceId }));
+    proposals.propose(`Proposing group ${name}`, (deviceId) => call('groups.proposeCreate', { name, memberIds, deviceId }));
 
   /** Proposes only what changed: a rename, a new member list, or both. */
   const edit = (group: GroupView, change: { name?: string; memberIds?: string[] }) =>
-    propose(`Proposing changes to ${group.name}`, (deviceId) => call('groups.proposeEdit', { groupId: group.id, ...change, deviceId }));
+    proposals.propose(`Proposing changes to ${group.name}`, (deviceId) => call('groups.proposeEdit', { groupId: group.id, ...change, deviceId }));
 
   return { groups, loaded, loading, load, create, edit };
 });

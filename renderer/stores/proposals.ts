@@ -51,6 +51,20 @@ export const useProposalsStore = defineStore('proposals', () => {
     proposals.value = [proposal, ...others].sort((a, b) => b.seq - a.seq);
   }
 
+  /** Creates a proposal with the acting device; answers it, or null after reporting why it failed. */
+  async function propose(context: string, work: (deviceId: string) => Promise<ProposalView>): Promise<ProposalView | null> {
+    const deviceId = vault.actingDeviceId;
+    if (!deviceId) return null;
+    try {
+      const proposal = await work(deviceId);
+      record('created', proposal);
+      return proposal;
+    } catch (err) {
+      alerts.report(context, err);
+      return null;
+    }
+  }
+
   async function decide(proposalId: string, decision: 'approve' | 'reject'): Promise<ProposalView | null> {
     const deviceId = vault.actingDeviceId;
     if (!deviceId) return null;
@@ -71,5 +85,5 @@ export const useProposalsStore = defineStore('proposals', () => {
     outcome.value = null;
   }
 
-  return { proposals, loaded, loading, outcome, deciding, pending, waitingForMe, load, record, decide, clearOutcome };
+  return { proposals, loaded, loading, outcome, deciding, pending, waitingForMe, load, record, propose, decide, clearOutcome };
 });
