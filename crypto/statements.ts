@@ -72,7 +72,23 @@ export type ProposalChange =
       readonly memberNames?: readonly string[];
     }
   | { readonly type: 'set-quorum'; readonly quorum: number; readonly administrators: number }
-  | { readonly type: 'set-proposer-may-approve'; readonly value: boolean };
+  | { readonly type: 'set-proposer-may-approve'; readonly value: boolean }
+  | {
+      readonly type: 'create-wallet';
+      readonly walletName: string;
+      readonly network: string;
+      readonly threshold: number;
+      readonly custodianNames: readonly string[];
+    }
+  | { readonly type: 'refresh-wallet'; readonly walletName: string; readonly threshold: number; readonly custodianNames: readonly string[] }
+  | {
+      readonly type: 'reshare-wallet';
+      readonly walletName: string;
+      readonly threshold: number;
+      readonly custodianNames: readonly string[];
+      /** Custodians who lose their share, by name: the device says who is cut off. */
+      readonly removedNames: readonly string[];
+    };
 
 export interface ProposalStatement extends StatementBase {
   readonly kind: 'proposal';
@@ -251,9 +267,35 @@ function renderChange(out: Lines, change: ProposalChange): void {
       out.field('Change', 'proposer approval');
       out.field('Proposer counts', yesNo(change.value));
       return;
+    case 'create-wallet':
+      out.field('Change', 'create wallet');
+      out.field('Wallet', name(change.walletName, 'wallet name'));
+      if (!/^(mainnet|testnet|signet|regtest)$/.test(change.network)) fail('network must be mainnet, testnet, signet or regtest');
+      out.field('Network', `Bitcoin ${change.network}`);
+      out.field('Threshold', threshold(change.threshold, change.custodianNames.length));
+      out.list('Custodians', names(change.custodianNames));
+      return;
+    case 'refresh-wallet':
+      out.field('Change', 'refresh wallet shares');
+      out.field('Wallet', name(change.walletName, 'wallet name'));
+      out.field('Threshold', threshold(change.threshold, change.custodianNames.length));
+      out.list('Custodians', names(change.custodianNames));
+      return;
+    case 'reshare-wallet':
+      out.field('Change', 'reshare wallet');
+      out.field('Wallet', name(change.walletName, 'wallet name'));
+      out.field('New threshold', threshold(change.threshold, change.custodianNames.length));
+      out.list('Custodians', names(change.custodianNames));
+      out.list('Removed', names(change.removedNames));
+      return;
     default:
       fail(`unknown change type ${String((change as { type: unknown }).type)}`);
   }
+}
+
+function threshold(t: number, n: number): string {
+  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(n) || t < 2 || t > n) fail(`a threshold is 2..${n} of ${n}`);
+  return `${t} of ${n}`;
 }
 
 /** Accumulates lines and enforces the line rules, so no renderer branch can break them. */

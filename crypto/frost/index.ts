@@ -13,3 +13,4 @@ export type { CeremonyErrorCode, CeremonyFailure } from './errors.js';
 export { BROADCAST, COORDINATOR } from './types.js';
 export type { GroupKey, MessageHeader, PartyId, PublicPackage, Recipient, Rng, SecretShare } from './types.js';
 export { wipeBytes, wipeShare } from './wipe.js';
+export { partyIdFor } from './party-id.js';

@@ -1,6 +1,6 @@
 // Compares the replayed governance state with what a store projects, naming each difference so tampering is reported.
 import { canonicalize } from '../canonical.js';
-import type { Action, Group, ProposalStatus, User, UserStatus, VaultSettings } from './types.js';
+import type { Action, Group, ProposalStatus, User, UserStatus, VaultSettings, WalletState } from './types.js';
 
 /** What a database holds about the vault's governance; a GovernanceState is one. */
 export interface GovernanceProjection {
@@ -23,10 +23,11 @@ export interface GovernanceProjection {
     readonly closedAtSeq?: number;
     readonly reason?: string;
   }[];
+  readonly wallets: readonly WalletState[];
 }
 
 export interface StateDifference {
-  readonly entity: 'vault' | 'settings' | 'user' | 'group' | 'proposal';
+  readonly entity: 'vault' | 'settings' | 'user' | 'group' | 'proposal' | 'wallet';
   /** Id of the user, group or proposal; absent for vault and settings. */
   readonly id?: string;
   /** The field that differs, or 'presence' when the whole entity is missing or extra. */
@@ -90,8 +91,14 @@ export function diffState(expected: GovernanceProjection, actual: GovernanceProj
       add('proposal', id, 'decision seqs', seqs([...e.approvals, ...e.rejections]), seqs([...a.approvals, ...a.rejections]), `proposal ${id} decision seqs`);
     }
   });
+  byId(expected.wallets, actual.wallets, (id, e, a) => {
+    if (e === undefined || a === undefined) return add('wallet', id, 'presence', e && 'present', a && 'present', `wallet ${id}`);
+    for (const f of WALLET_FIELDS) add('wallet', id, f, e[f], a[f], `wallet ${id} ${f}`);
+  });
   return out;
 }
+
+const WALLET_FIELDS = ['name', 'network', 'createdAtSeq', 'status', 'key', 'pending'] as const;
 
 function sorted(values: readonly string[]): string[] {
   return [...values].sort();

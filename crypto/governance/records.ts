@@ -8,7 +8,7 @@ import type {
   ProposalStatement,
   RegistrationStatement,
 } from '../statements.js';
-import type { Action, DecisionRecord, GenesisRecord, GovernanceState, Group, ProposalRecord, User, UserState } from './types.js';
+import type { Action, DecisionRecord, GenesisRecord, GovernanceState, Group, ProposalRecord, User, UserState, WalletState } from './types.js';
 import { isActiveAdministrator } from './rules.js';
 
 /** What building statements needs from the state at one point of the log. */
@@ -17,6 +17,7 @@ export interface GovernanceLookup {
   readonly vaultName: string;
   user(id: string): UserState | undefined;
   group(id: string): Group | undefined;
+  wallet(id: string): WalletState | undefined;
   administrators(): number;
   proposal(id: string): { readonly seq: number; readonly digest: string; readonly change: ProposalChange } | undefined;
 }
@@ -26,11 +27,13 @@ export function lookupOf(state: GovernanceState): GovernanceLookup {
   const users = new Map(state.users.map((u) => [u.id, u]));
   const groups = new Map(state.groups.map((g) => [g.id, g]));
   const proposals = new Map(state.proposals.map((p) => [p.id, p]));
+  const wallets = new Map(state.wallets.map((w) => [w.id, w]));
   return {
     vaultId: state.vaultId,
     vaultName: state.vaultName,
     user: (id) => users.get(id),
     group: (id) => groups.get(id),
+    wallet: (id) => wallets.get(id),
     administrators: () => state.users.filter(isActiveAdministrator).length,
     proposal: (id) => proposals.get(id),
   };
@@ -69,6 +72,14 @@ function actionBody(action: Action): CanonicalValue {
       return { type: action.type, quorum: action.quorum };
     case 'set-proposer-may-approve':
       return { type: action.type, value: action.value };
+    case 'create-wallet': {
+      const w = action.wallet;
+      return { type: action.type, wallet: { id: w.id, name: w.name, network: w.network, threshold: w.threshold, custodians: [...w.custodians] } };
+    }
+    case 'refresh-wallet':
+      return { type: action.type, walletId: action.walletId };
+    case 'reshare-wallet':
+      return { type: action.type, walletId: action.walletId, threshold: action.threshold, custodians: [...action.custodians] };
   }
 }
 
@@ -136,6 +147,7 @@ export function genesisStatement(record: Omit<GenesisRecord, 'signature'>): Gene
 export function describeAction(lookup: GovernanceLookup, action: Action): ProposalChange {
   const user = (id: string): UserState => lookup.user(id) ?? missing(`user ${id}`);
   const group = (id: string): Group => lookup.group(id) ?? missing(`group ${id}`);
+  const wallet = (id: string): WalletState => lookup.wallet(id) ?? missing(`wallet ${id}`);
   switch (action.type) {
     case 'add-user':
       return { type: 'add-user', userName: action.user.name, roles: action.user.roles, address: action.user.identityAddress };
@@ -160,6 +172,30 @@ export function describeAction(lookup: GovernanceLookup, action: Action): Propos
       return { type: 'set-quorum', quorum: action.quorum, administrators: lookup.administrators() };
     case 'set-proposer-may-approve':
       return { type: 'set-proposer-may-approve', value: action.value };
+    case 'create-wallet':
+      return {
+        type: 'create-wallet',
+        walletName: action.wallet.name,
+        network: action.wallet.network,
+        threshold: action.wallet.threshold,
+        custodianNames: action.wallet.custodians.map((id) => user(id).name),
+      };
+    case 'refresh-wallet': {
+      const w = wallet(action.walletId);
+      const key = w.key ?? missing(`the key of wallet ${w.id}`);
+      return { type: 'refresh-wallet', walletName: w.name, threshold: key.threshold, custodianNames: key.custodians.map((c) => user(c.userId).name) };
+    }
+    case 'reshare-wallet': {
+      const w = wallet(action.walletId);
+      const before = (w.key?.custodians ?? []).map((c) => c.userId);
+      return {
+        type: 'reshare-wallet',
+        walletName: w.name,
+        threshold: action.threshold,
+        custodianNames: action.custodians.map((id) => user(id).name),
+        removedNames: before.filter((id) => !action.custodians.includes(id)).map((id) => user(id).name),
+      };
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { configurationProblem, isActiveAdministrator, proposerCounts, tally } fr
 import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
 import type { GovernanceLookup } from './records.js';
 import { checkRecord, ShapeError } from './validate.js';
+import { walletKeyProblem } from './wallet-key.js';
 import type {
   Action,
   Decision,
@@ -13,12 +14,15 @@ import type {
   GovernanceRecord,
   GovernanceState,
   Group,
+  KeyRecord,
+  PendingCeremony,
   ProposalRecord,
   ProposalState,
   ProposalStatus,
   Role,
   UserState,
   VaultSettings,
+  WalletState,
 } from './types.js';
 
 export type ReplayErrorCode =
@@ -47,6 +51,7 @@ export class ReplayError extends Error {
 type MutableUser = { -readonly [K in keyof UserState]: UserState[K] };
 type MutableProposal = { -readonly [K in keyof ProposalState]: ProposalState[K] } & { approvals: Decision[]; rejections: Decision[] };
 type MutableGroup = { -readonly [K in keyof Group]: Group[K] };
+type MutableWallet = { -readonly [K in keyof WalletState]: WalletState[K] };
 
 /** The state while replaying; mutated only after a record passed every check, so a bad record changes nothing. */
 class Working implements GovernanceLookup {
@@ -56,6 +61,7 @@ class Working implements GovernanceLookup {
   readonly users = new Map<string, MutableUser>();
   readonly groups = new Map<string, MutableGroup>();
   readonly proposals = new Map<string, MutableProposal>();
+  readonly wallets = new Map<string, MutableWallet>();
   /** Pending proposals, so settling after each record does not walk the whole history. */
   readonly pending = new Set<MutableProposal>();
 
@@ -76,6 +82,7 @@ class Working implements GovernanceLookup {
     w.founding = copy.founding;
     for (const u of copy.users) w.users.set(u.id, u as MutableUser);
     for (const g of copy.groups) w.groups.set(g.id, g as MutableGroup);
+    for (const x of copy.wallets) w.wallets.set(x.id, x as MutableWallet);
     for (const p of copy.proposals) {
       const mp = p as MutableProposal;
       w.proposals.set(mp.id, mp);
@@ -89,6 +96,9 @@ class Working implements GovernanceLookup {
   }
   group(id: string): Group | undefined {
     return this.groups.get(id);
+  }
+  wallet(id: string): WalletState | undefined {
+    return this.wallets.get(id);
   }
   proposal(id: string): ProposalState | undefined {
     return this.proposals.get(id);
@@ -111,6 +121,7 @@ class Working implements GovernanceLookup {
       users: [...this.users.values()].sort(byId),
       groups: [...this.groups.values()].sort(byId),
       proposals: [...this.proposals.values()].sort(byId),
+      wallets: [...this.wallets.values()].sort(byId),
     });
   }
 }
@@ -168,6 +179,7 @@ function run(records: readonly unknown[], stopAtFirst: boolean): { state: Govern
       if (record.vaultId !== working.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${working.vaultId}`);
       if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
       if (record.type === 'proposal') applyProposal(working, record, err, true);
+      else if (record.type === 'wallet-key') applyKey(working, record, err);
       else applyDecision(working, record, err, true);
       working.seq = record.seq;
     } catch (e) {
@@ -208,6 +220,7 @@ export function applyRecord(state: GovernanceState, raw: unknown, options: { ver
   if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
   const working = Working.fromState(state);
   if (record.type === 'proposal') applyProposal(working, record, err, verify);
+  else if (record.type === 'wallet-key') applyKey(working, record, err);
   else applyDecision(working, record, err, verify);
   working.seq = record.seq;
   return working.snapshot();
@@ -300,6 +313,22 @@ function applyDecision(working: Working, record: DecisionRecord, err: Err, verif
   settle(working, record.seq);
 }
 
+/** A ceremony's outcome: accepted only as the one the wallet owes, with the approved custodians and threshold. */
+function applyKey(working: Working, record: KeyRecord, err: Err): void {
+  const wallet = working.wallets.get(record.walletId);
+  if (wallet === undefined) throw err('RULE_BROKEN', `no wallet ${record.walletId}`);
+  const pending = wallet.pending;
+  if (pending === null) throw err('RULE_BROKEN', `wallet ${wallet.id} owes no key ceremony`);
+  if (pending.proposalId !== record.proposalId) throw err('RULE_BROKEN', `wallet ${wallet.id} owes the ceremony of proposal ${pending.proposalId}, not ${record.proposalId}`);
+  const problem = walletKeyProblem(record.key, pending, wallet.key, record.ceremony);
+  if (problem !== null) throw err('RULE_BROKEN', `wallet ${wallet.id}: ${problem}`);
+  const inactive = record.key.custodians.find((c) => working.users.get(c.userId)?.status !== 'active');
+  if (inactive !== undefined) throw err('RULE_BROKEN', `custodian ${inactive.userId} is not an active user`);
+  wallet.key = record.key;
+  wallet.status = 'active';
+  wallet.pending = null;
+}
+
 /**
  * Closes what can be closed after a record: an approved proposal applies (or fails if its action no
  * longer fits the rules), and any proposal whose quorum has become unreachable is rejected.
@@ -368,6 +397,10 @@ function actionProblem(working: Working, action: Action): string | null {
     }
     case 'revoke-user': {
       if (activeUser(action.userId) === undefined) return `no active user ${action.userId} to revoke`;
+      for (const w of working.wallets.values()) {
+        const problem = revocationProblem(working, w, action.userId);
+        if (problem !== null) return problem;
+      }
       return configurationProblem(adminsAfter(working, action.userId, null), adminQuorum, proposerMayApprove, founding);
     }
     case 'set-roles': {
@@ -392,7 +425,59 @@ function actionProblem(working: Working, action: Action): string | null {
     case 'set-proposer-may-approve':
       if (action.value === proposerMayApprove) return `proposerMayApprove is already ${String(proposerMayApprove)}`;
       return configurationProblem(working.administrators(), adminQuorum, action.value, founding);
+    case 'create-wallet': {
+      const w = action.wallet;
+      if (working.wallets.has(w.id)) return `wallet id ${w.id} is already taken`;
+      if ([...working.wallets.values()].some((x) => x.name.toLowerCase() === w.name.toLowerCase())) return `a wallet is already named ${w.name}`;
+      const bad = w.custodians.find((id) => activeUser(id) === undefined);
+      return bad === undefined ? null : `custodian ${bad} is not an active user`;
+    }
+    case 'refresh-wallet':
+    case 'reshare-wallet': {
+      const w = working.wallets.get(action.walletId);
+      if (w === undefined) return `no wallet ${action.walletId}`;
+      if (w.key === null) return `wallet ${w.name} has no key yet`;
+      if (w.pending !== null) return `wallet ${w.name} already owes a key ceremony (proposal ${w.pending.proposalId}); it must be recorded first`;
+      const dealers = w.key.custodians.filter((c) => activeUser(c.userId) !== undefined).length;
+      if (dealers < w.key.threshold) return `only ${dealers} of the wallet's custodians are active; ${w.key.threshold} must take part`;
+      if (action.type === 'refresh-wallet') {
+        return dealers === w.key.custodians.length ? null : 'a custodian was revoked: reshare without them instead of refreshing';
+      }
+      const bad = action.custodians.find((id) => activeUser(id) === undefined);
+      if (bad !== undefined) return `custodian ${bad} is not an active user`;
+      const same = [...action.custodians].sort().join() === w.key.custodians.map((c) => c.userId).sort().join();
+      return same && action.threshold === w.key.threshold ? 'the custodians and threshold would not change: refresh the shares instead' : null;
+    }
   }
+}
+
+/** Revoking a custodian must leave their wallets able to reshare without them: enough dealers, and at least two parties. */
+function revocationProblem(working: Working, w: WalletState, userId: string): string | null {
+  const next = ceremonyAfterRevocation(w, userId, '-');
+  if (next === null) return null;
+  if (next.custodians.length < 2) return `revoking ${userId} would leave wallet ${w.name} with one custodian; reshare it to others first`;
+  if (w.key !== null) {
+    const dealers = w.key.custodians.filter((c) => c.userId !== userId && working.users.get(c.userId)?.status === 'active').length;
+    if (dealers < w.key.threshold) return `revoking ${userId} would leave wallet ${w.name} with ${dealers} active custodians, fewer than its threshold ${w.key.threshold}`;
+  }
+  return null;
+}
+
+/**
+ * The ceremony a wallet owes once `userId` is revoked (null: they hold no share and are owed none). A revocation
+ * starts a reshare without them, so it really revokes: their old share stops combining once the reshare lands.
+ */
+function ceremonyAfterRevocation(w: WalletState, userId: string, proposalId: string): PendingCeremony | null {
+  if (w.pending !== null && w.pending.custodians.includes(userId)) {
+    const custodians = w.pending.custodians.filter((c) => c !== userId);
+    const ceremony = w.pending.ceremony === 'refresh' ? 'reshare' : w.pending.ceremony;
+    return { ...w.pending, ceremony, custodians, threshold: Math.min(w.pending.threshold, custodians.length) };
+  }
+  if (w.pending === null && w.key !== null && w.key.custodians.some((c) => c.userId === userId)) {
+    const custodians = w.key.custodians.map((c) => c.userId).filter((c) => c !== userId);
+    return { proposalId, ceremony: 'reshare', custodians, threshold: Math.min(w.key.threshold, custodians.length) };
+  }
+  return null;
 }
 
 function applyAction(working: Working, proposal: MutableProposal, seq: number): void {
@@ -416,6 +501,10 @@ function applyAction(working: Working, proposal: MutableProposal, seq: number): 
       setAdminSince(u);
       // A revoked person leaves every group: groups then hold only people who can still act.
       for (const g of working.groups.values()) g.members = g.members.filter((m) => m !== u.id);
+      for (const w of working.wallets.values()) {
+        const next = ceremonyAfterRevocation(w, u.id, proposal.id);
+        if (next !== null) w.pending = next;
+      }
       return;
     }
     case 'set-roles': {
@@ -447,5 +536,21 @@ function applyAction(working: Working, proposal: MutableProposal, seq: number): 
         if (p.id !== proposal.id) close(working, p, 'cancelled', seq, 'the approval rules changed while it waited');
       }
       return;
+    case 'create-wallet': {
+      const w = action.wallet;
+      const pending: PendingCeremony = { proposalId: proposal.id, ceremony: 'dkg', threshold: w.threshold, custodians: [...w.custodians] };
+      working.wallets.set(w.id, { id: w.id, name: w.name, network: w.network, createdAtSeq: seq, status: 'awaiting-key', key: null, pending });
+      return;
+    }
+    case 'refresh-wallet':
+    case 'reshare-wallet': {
+      const w = working.wallets.get(action.walletId);
+      if (w === undefined || w.key === null) return;
+      w.pending =
+        action.type === 'refresh-wallet'
+          ? { proposalId: proposal.id, ceremony: 'refresh', threshold: w.key.threshold, custodians: w.key.custodians.map((c) => c.userId) }
+          : { proposalId: proposal.id, ceremony: 'reshare', threshold: action.threshold, custodians: [...action.custodians] };
+      return;
+    }
   }
 }

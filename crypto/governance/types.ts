@@ -43,7 +43,93 @@ export type Action =
   | { readonly type: 'create-group'; readonly group: Group }
   | { readonly type: 'edit-group'; readonly groupId: string; readonly name?: string; readonly members?: readonly string[] }
   | { readonly type: 'set-quorum'; readonly quorum: number }
-  | { readonly type: 'set-proposer-may-approve'; readonly value: boolean };
+  | { readonly type: 'set-proposer-may-approve'; readonly value: boolean }
+  | { readonly type: 'create-wallet'; readonly wallet: WalletSpec }
+  | { readonly type: 'refresh-wallet'; readonly walletId: string }
+  | { readonly type: 'reshare-wallet'; readonly walletId: string; readonly threshold: number; readonly custodians: readonly string[] };
+
+export const WALLET_NETWORKS = ['mainnet', 'testnet', 'signet', 'regtest'] as const;
+export type WalletNetwork = (typeof WALLET_NETWORKS)[number];
+/** Custodians of one wallet at most: a DKG among more parties is hours of device prompts, not a vault's need. */
+export const MAX_CUSTODIANS = 100;
+
+/** What a create-wallet proposal names: the key does not exist yet; a DKG makes it once the proposal is approved. */
+export interface WalletSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly network: WalletNetwork;
+  /** Signatures need `threshold` custodians (2 ≤ threshold ≤ custodians). */
+  readonly threshold: number;
+  /** User ids, distinct, each an active user; each holds one share sealed to their device. */
+  readonly custodians: readonly string[];
+}
+
+/** A custodian's FROST party (crypto/frost partyIdFor(userId)). */
+export interface Custodian {
+  readonly userId: string;
+  readonly partyId: string;
+}
+
+/**
+ * The public outcome of a key ceremony, as recorded: all hex is lowercase without 0x (as the MPC host speaks it).
+ * `shareDigests` are sha256 of each custodian's sealed share, so a swapped sealed share in the store is caught.
+ */
+export interface WalletKey {
+  readonly keyVersion: number;
+  readonly threshold: number;
+  /** Sorted by partyId. */
+  readonly custodians: readonly Custodian[];
+  readonly internalKey: string;
+  readonly outputKey: string;
+  readonly chainCode: string;
+  /** noble's VSS commitments of the (Taproot-tweaked) key: `threshold` compressed points, the first being the group key. */
+  readonly commitments: readonly string[];
+  /** Sorted by partyId, one per custodian. */
+  readonly verifyingShares: readonly { readonly partyId: string; readonly key: string }[];
+  /** Sorted by partyId, one per custodian. */
+  readonly shareDigests: readonly { readonly partyId: string; readonly digest: string }[];
+}
+
+export type KeyCeremony = 'dkg' | 'refresh' | 'reshare';
+
+/** A ceremony an approved proposal asked for and that has not been recorded yet. */
+export interface PendingCeremony {
+  readonly proposalId: string;
+  readonly ceremony: KeyCeremony;
+  readonly threshold: number;
+  readonly custodians: readonly string[];
+}
+
+export type WalletStatus = 'awaiting-key' | 'active';
+
+export interface WalletState {
+  readonly id: string;
+  readonly name: string;
+  readonly network: WalletNetwork;
+  /** Seq of the record that approved the wallet's creation. */
+  readonly createdAtSeq: number;
+  readonly status: WalletStatus;
+  /** The key in force (null until the DKG is recorded). */
+  readonly key: WalletKey | null;
+  /** The ceremony still owed: the DKG of a new wallet, or a refresh/reshare (a revoked custodian's starts one). */
+  readonly pending: PendingCeremony | null;
+}
+
+/**
+ * Not signed by a device: a ceremony's public outcome. Replay accepts it only as the fulfilment of an approved
+ * proposal's pending ceremony, with exactly the custodians and threshold approved and a consistent public key.
+ */
+export interface KeyRecord {
+  readonly type: 'wallet-key';
+  readonly seq: number;
+  readonly vaultId: string;
+  readonly walletId: string;
+  readonly proposalId: string;
+  readonly ceremony: KeyCeremony;
+  readonly ceremonyId: string;
+  readonly createdAt: string;
+  readonly key: WalletKey;
+}
 
 export type ActionType = Action['type'];
 
@@ -82,7 +168,7 @@ export interface DecisionRecord {
   readonly signature: string;
 }
 
-export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord;
+export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord | KeyRecord;
 
 export type UserStatus = 'active' | 'revoked';
 
@@ -145,4 +231,5 @@ export interface GovernanceState {
   readonly users: readonly UserState[];
   readonly groups: readonly Group[];
   readonly proposals: readonly ProposalState[];
+  readonly wallets: readonly WalletState[];
 }

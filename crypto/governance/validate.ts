@@ -2,8 +2,8 @@
 import { addressOfPublicKey } from '../ethereum.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { ID_PATTERN, nameProblem } from '../statements.js';
-import { ROLES } from './types.js';
-import type { Action, Group, GovernanceRecord, Role, User, VaultSettings } from './types.js';
+import { MAX_CUSTODIANS, ROLES, WALLET_NETWORKS } from './types.js';
+import type { Action, Group, GovernanceRecord, Role, User, VaultSettings, WalletKey, WalletSpec } from './types.js';
 
 /** A problem found in a record's shape; replay reports it as MALFORMED. */
 export class ShapeError extends Error {
@@ -119,6 +119,67 @@ export function checkGroup(value: unknown): Group {
   return value as Group;
 }
 
+function checkCustodianIds(value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length < 2 || value.length > MAX_CUSTODIANS) fail(`custodians must list 2..${MAX_CUSTODIANS} user ids`);
+  for (const m of value as unknown[]) checkId(m, 'custodian id');
+  if (new Set(value).size !== value.length) fail('a wallet lists each custodian once');
+  return value as readonly string[];
+}
+
+function checkThreshold(value: unknown, n: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 2 || value > n) fail(`threshold must be an integer from 2 to ${n} (the custodians)`);
+  return value;
+}
+
+export function checkWalletSpec(value: unknown): WalletSpec {
+  const w = checkObject(value, 'wallet', ['id', 'name', 'network', 'threshold', 'custodians']);
+  checkId(w.id, 'wallet id');
+  checkName(w.name, 'wallet name');
+  if (!WALLET_NETWORKS.includes(w.network as WalletSpec['network'])) fail(`network must be one of ${WALLET_NETWORKS.join(', ')}`);
+  checkThreshold(w.threshold, checkCustodianIds(w.custodians).length);
+  return value as WalletSpec;
+}
+
+const PLAIN_HEX = /^(?:[0-9a-f]{2})+$/;
+function checkPlainHex(value: unknown, bytes: number, what: string): string {
+  if (typeof value !== 'string' || !PLAIN_HEX.test(value) || value.length !== bytes * 2) fail(`${what} must be ${bytes} bytes of lowercase hex (no 0x)`);
+  return value;
+}
+
+/** Shape only: whether the key is consistent (points on the curve, shares matching commitments) is replay's check. */
+export function checkWalletKey(value: unknown): WalletKey {
+  const k = checkObject(value, 'wallet key', ['keyVersion', 'threshold', 'custodians', 'internalKey', 'outputKey', 'chainCode', 'commitments', 'verifyingShares', 'shareDigests']);
+  if (typeof k.keyVersion !== 'number' || !Number.isSafeInteger(k.keyVersion) || k.keyVersion < 1) fail('keyVersion must be a positive integer');
+  if (!Array.isArray(k.custodians) || k.custodians.length < 2 || k.custodians.length > MAX_CUSTODIANS) fail(`a key has 2..${MAX_CUSTODIANS} custodians`);
+  const n = k.custodians.length;
+  const t = checkThreshold(k.threshold, n);
+  const parties: string[] = [];
+  for (const c of k.custodians as unknown[]) {
+    const o = checkObject(c, 'custodian', ['userId', 'partyId']);
+    checkId(o.userId, 'custodian user id');
+    parties.push(checkPlainHex(o.partyId, 32, 'party id'));
+  }
+  const ascending = (xs: string[]) => xs.every((x, i) => i === 0 || (xs[i - 1] as string) < x);
+  if (!ascending(parties)) fail('custodians must be sorted by party id, each once');
+  if (new Set((k.custodians as { userId: string }[]).map((c) => c.userId)).size !== n) fail('a key lists each custodian once');
+  checkPlainHex(k.internalKey, 32, 'internal key');
+  checkPlainHex(k.outputKey, 32, 'output key');
+  checkPlainHex(k.chainCode, 32, 'chain code');
+  if (!Array.isArray(k.commitments) || k.commitments.length !== t) fail(`a key of threshold ${t} has ${t} commitments`);
+  for (const c of k.commitments as unknown[]) checkPlainHex(c, 33, 'commitment');
+  const perParty = (list: unknown, field: 'key' | 'digest', bytes: number, what: string): void => {
+    if (!Array.isArray(list) || list.length !== n) fail(`${what}: one per custodian`);
+    (list as unknown[]).forEach((item, i) => {
+      const o = checkObject(item, what, ['partyId', field]);
+      if (o.partyId !== parties[i]) fail(`${what} must follow the custodians' order`);
+      checkPlainHex(o[field], bytes, what);
+    });
+  };
+  perParty(k.verifyingShares, 'key', 33, 'verifying shares');
+  perParty(k.shareDigests, 'digest', 32, 'share digests');
+  return value as WalletKey;
+}
+
 export function checkAction(value: unknown): Action {
   const type = (value as { type?: unknown } | null)?.type;
   switch (type) {
@@ -153,6 +214,18 @@ export function checkAction(value: unknown): Action {
     case 'set-proposer-may-approve':
       if (typeof checkObject(value, 'set-proposer-may-approve', ['type', 'value']).value !== 'boolean') fail('value must be a boolean');
       break;
+    case 'create-wallet':
+      checkWalletSpec(checkObject(value, 'create-wallet', ['type', 'wallet']).wallet);
+      break;
+    case 'refresh-wallet':
+      checkId(checkObject(value, 'refresh-wallet', ['type', 'walletId']).walletId, 'wallet id');
+      break;
+    case 'reshare-wallet': {
+      const a = checkObject(value, 'reshare-wallet', ['type', 'walletId', 'threshold', 'custodians']);
+      checkId(a.walletId, 'wallet id');
+      checkThreshold(a.threshold, checkCustodianIds(a.custodians).length);
+      break;
+    }
     default:
       fail(`unknown action type ${JSON.stringify(type)}`);
   }
@@ -193,6 +266,18 @@ export function checkRecord(value: unknown): GovernanceRecord {
       checkId(r.proposalId, 'proposal id');
       checkId(r.userId, 'user id');
       checkSignature(r.signature);
+      break;
+    }
+    case 'wallet-key': {
+      const r = checkObject(value, 'wallet-key record', ['type', 'seq', 'vaultId', 'walletId', 'proposalId', 'ceremony', 'ceremonyId', 'createdAt', 'key']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.walletId, 'wallet id');
+      checkId(r.proposalId, 'proposal id');
+      if (r.ceremony !== 'dkg' && r.ceremony !== 'refresh' && r.ceremony !== 'reshare') fail('ceremony must be dkg, refresh or reshare');
+      checkId(r.ceremonyId, 'ceremony id');
+      checkTime(r.createdAt, 'createdAt');
+      checkWalletKey(r.key);
       break;
     }
     default:

@@ -8,12 +8,14 @@ import { proposalRepository, type ProposalRepository } from './repositories/prop
 import { recordRepository, type RecordRepository } from './repositories/records';
 import { userRepository, type UserRepository } from './repositories/users';
 import { vaultRepository, type VaultRepository } from './repositories/vault';
+import { walletRepository, type WalletRepository } from './repositories/wallets';
 
 export { DATABASE_FILE } from './database';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 export type { VaultHeader } from './repositories/vault';
 export type { AuditFilter } from './repositories/audit';
 export type { StoredRecord } from './repositories/records';
+export type { SealedShareRow } from './repositories/wallets';
 
 export class Store {
   readonly records: RecordRepository;
@@ -22,6 +24,7 @@ export class Store {
   readonly groups: GroupRepository;
   readonly proposals: ProposalRepository;
   readonly audit: AuditRepository;
+  readonly wallets: WalletRepository;
 
   private constructor(readonly db: Database.Database, readonly file: string) {
     this.records = recordRepository(db);
@@ -30,6 +33,7 @@ export class Store {
     this.groups = groupRepository(db);
     this.proposals = proposalRepository(db);
     this.audit = auditRepository(db);
+    this.wallets = walletRepository(db);
   }
 
   /** Opens (creating if needed) `<dataDir>/custos.sqlite` and applies pending migrations. */

@@ -38,7 +38,25 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
       record.run(m.version, m.name, now().toISOString());
       applied.push(m.version);
     }
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`the migration left ${broken.length} broken reference(s); nothing was changed`);
     return applied;
   });
-  return run.immediate();
+  // PRAGMA foreign_keys is a no-op inside a transaction: SQLite's table-rebuild procedure turns it off around one.
+  const rebuilds = migrations.slice(schemaVersionOrZero(db)).some((m) => m.rebuildsTables === true);
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (rebuilds && enforced) db.pragma('foreign_keys = OFF');
+  try {
+    return run.immediate();
+  } finally {
+    if (rebuilds && enforced) db.pragma('foreign_keys = ON');
+  }
+}
+
+function schemaVersionOrZero(db: Database.Database): number {
+  try {
+    return schemaVersion(db);
+  } catch {
+    return 0;
+  }
 }

@@ -24,6 +24,7 @@ export function loadProjection(store: Store): Projection | null {
       users: store.users.list(),
       groups: store.groups.list(),
       proposals: store.proposals.list(),
+      wallets: store.wallets.list(),
     },
   };
 }
@@ -51,4 +52,5 @@ export function writeProjection(store: Store, prev: GovernanceState | null, next
   for (const u of changed(prev?.users, next.users)) store.users.save(u);
   for (const g of changed(prev?.groups, next.groups)) store.groups.save(g);
   for (const p of changed(prev?.proposals, next.proposals)) store.proposals.save(p);
+  for (const w of changed(prev?.wallets, next.wallets)) store.wallets.save(w);
 }

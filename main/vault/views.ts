@@ -77,6 +77,12 @@ export function titleOf(change: ProposalChange): string {
       return `Set the administrator quorum to ${change.quorum} (of ${change.administrators})`;
     case 'set-proposer-may-approve':
       return change.value ? 'Let a proposer count as one of the approvals' : 'Stop counting a proposer as one of the approvals';
+    case 'create-wallet':
+      return `Create wallet ${change.walletName} (${change.threshold} of ${change.custodianNames.length}, ${change.network})`;
+    case 'refresh-wallet':
+      return `Refresh the shares of wallet ${change.walletName}`;
+    case 'reshare-wallet':
+      return `Reshare wallet ${change.walletName} to ${change.threshold} of ${change.custodianNames.length}${change.removedNames.length ? ` without ${change.removedNames.join(', ')}` : ''}`;
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CustosError } from '../../main/errors';
 import { DATABASE_FILE, LATEST_SCHEMA_VERSION, MIGRATIONS, Store } from '../../main/store';
+import { openDatabase } from '../../main/store/database';
 import { schemaVersion } from '../../main/store/migrate';
 import { foundedVault, harness, tempDir, type Harness } from '../vault/helpers';
 
@@ -38,7 +39,7 @@ describe('migrations', () => {
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(Number(store.db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
     expect(tables(store.db)).toEqual(
-      expect.arrayContaining(['schema_migrations', 'records', 'vault', 'users', 'groups', 'group_members', 'proposals', 'proposal_decisions', 'audit_entries']),
+      expect.arrayContaining(['schema_migrations', 'records', 'vault', 'users', 'groups', 'group_members', 'proposals', 'proposal_decisions', 'audit_entries', 'wallets', 'wallet_shares']),
     );
     const recorded = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(recorded).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
@@ -54,9 +55,22 @@ describe('migrations', () => {
   for (let from = 1; from < LATEST_SCHEMA_VERSION; from++) {
     it(`migrates a vault written at schema ${from} to ${LATEST_SCHEMA_VERSION}, keeping its data`, () => {
       const dir = tempDir('custos-store-');
-      Store.open(dir, { migrations: MIGRATIONS.slice(0, from) }).close();
+      // Rows that refer to the log: a rebuild of `records` must keep every reference intact.
+      const old = openDatabase(path.join(dir, DATABASE_FILE), { migrations: MIGRATIONS.slice(0, from) });
+      old.exec(`INSERT INTO records (seq, type, body, recorded_at) VALUES (0, 'genesis', '{}', '2026-01-01T00:00:00Z'), (1, 'proposal', '{}', '2026-01-01T00:00:01Z');
+        INSERT INTO users (id, name, roles, registered_roles, status, identity_address, identity_public_key, encryption_key, device_path, registration_signature, registered_at_seq)
+          VALUES ('u1', 'Ann', '[]', '[]', 'active', '0x', '0x', '0x', 'm', '0x', 0);
+        INSERT INTO proposals (id, seq, proposer_id, action, change, digest, created_at, status) VALUES ('p1', 1, 'u1', '{}', '{}', '0x', '2026-01-01T00:00:01Z', 'pending');
+        INSERT INTO proposal_decisions (proposal_id, user_id, kind, seq) VALUES ('p1', 'u1', 'approval', 1);`);
+      old.close();
       const store = Store.open(dir);
       expect(schemaVersion(store.db)).toBe(LATEST_SCHEMA_VERSION);
+      expect(store.records.all().map((r) => r.seq)).toEqual([0, 1]);
+      expect(store.db.prepare('SELECT COUNT(*) AS n FROM proposal_decisions').get()).toEqual({ n: 1 });
+      expect(store.db.pragma('foreign_key_check')).toEqual([]);
+      expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+      // The log stays append-only after its rebuild.
+      expect(() => store.db.prepare('DELETE FROM records WHERE seq = 1').run()).toThrow(/append-only/);
       store.close();
       healthy(path.join(dir, DATABASE_FILE));
     });

@@ -4,4 +4,6 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Rebuilds a table others refer to: run with foreign keys off, then every reference is checked before commit. */
+  readonly rebuildsTables?: boolean;
 }
