@@ -7,11 +7,20 @@ import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
 import { Store } from './store';
 import { VaultService } from './vault';
+import type { CeremonyHost } from './wallets/ceremony-host';
+import { WalletCeremonies } from './wallets/ceremonies';
+import { PsbtSigner } from './wallets/psbt-signing';
 
-/** What main needs of the MPC host client. */
-export interface MpcHost {
+/** What main needs of the MPC host client: its health, its ceremonies, its end. */
+export interface MpcHost extends CeremonyHost {
   ping(): Promise<MpcHostHealth>;
   close(): Promise<void>;
+}
+
+/** Wallet services over the vault: key ceremonies and PSBT signing. */
+export interface WalletServices {
+  ceremonies: WalletCeremonies;
+  signer: PsbtSigner;
 }
 
 export interface ServicesOptions {
@@ -33,6 +42,8 @@ export interface Services {
    * when the database could not be opened, so the console still starts and says why on every vault call.
    */
   vault(): VaultService;
+  /** Same failure as vault() when the store could not be opened. */
+  wallets(): WalletServices;
   appInfo(): AppInfo;
   close(): Promise<void>;
 }
@@ -45,9 +56,14 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   let store: Store | null = null;
   let vault: VaultService | null = null;
   let storeError: CustosError | null = null;
+  let wallets: WalletServices | null = null;
   try {
     store = Store.open(options.dataDir);
     vault = new VaultService({ store, devices, log: options.log });
+    wallets = {
+      ceremonies: new WalletCeremonies({ vault, devices, host: options.mpc, log: options.log }),
+      signer: new PsbtSigner(vault, devices, options.mpc),
+    };
   } catch (err) {
     store?.close();
     if (!(err instanceof CustosError)) throw err;
@@ -62,6 +78,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     vault: () => {
       if (vault === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
       return vault;
+    },
+    wallets: () => {
+      if (wallets === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
+      return wallets;
     },
     appInfo: () => ({
       name: 'Custos',

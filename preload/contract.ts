@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'DEVICE_ERROR',
   'MPC_HOST_UNAVAILABLE',
   'MPC_PROTOCOL',
+  'MPC_CEREMONY_FAILED',
   'VAULT_NOT_FOUND',
   'VAULT_EXISTS',
   'NOT_FOUND',
@@ -215,6 +216,47 @@ export interface AuditVerification {
   reason: string | null;
 }
 
+export const WALLET_NETWORKS = ['mainnet', 'testnet', 'signet', 'regtest'] as const;
+export type WalletNetwork = (typeof WALLET_NETWORKS)[number];
+export type KeyCeremony = 'dkg' | 'refresh' | 'reshare';
+
+export interface WalletCustodianView extends UserRef {
+  /** FROST party identifier (hex). */
+  partyId: string;
+  /** 'sealed': holds a share of the key in force, sealed to their device; 'revoked': holds one, but was revoked (a reshare is owed). */
+  share: 'sealed' | 'revoked';
+}
+
+export interface WalletView {
+  id: string;
+  name: string;
+  network: WalletNetwork;
+  /** 'awaiting-key': approved, its DKG not yet run; 'active': it has a key. */
+  status: 'awaiting-key' | 'active';
+  /** Of the key in force (or, awaiting its key, the approved ones). */
+  threshold: number;
+  custodians: WalletCustodianView[];
+  keyVersion: number | null;
+  /** BIP-341 internal key and output key (x-only hex) of the wallet's root key. */
+  internalKey: string | null;
+  outputKey: string | null;
+  /** Watch-only output descriptors with checksums: ranged receive and change (tr(xpub/0/*), tr(xpub/1/*)), and the root key. */
+  descriptors: { receive: string; change: string; root: string } | null;
+  /** The first receive address (m/0/0 under the wallet key). */
+  address: string | null;
+  /** A key ceremony owed by an approved proposal (or a revocation): run it with the custodians' devices connected. */
+  pending: { proposalId: string; ceremony: KeyCeremony; threshold: number; custodians: UserRef[] } | null;
+  createdAtSeq: number;
+}
+
+export interface WalletAddress {
+  branch: 'receive' | 'change';
+  index: number;
+  /** Relative to the wallet key, e.g. "0/5". */
+  path: string;
+  address: string;
+}
+
 /** Who a connected device is in the vault (users are their devices). */
 export interface DeviceMember {
   deviceId: string;
@@ -322,6 +364,41 @@ export const channels = {
   'proposals.approve': { input: z.object({ proposalId: entityId, ...actingDevice }).strict() },
   'proposals.reject': { input: z.object({ proposalId: entityId, ...actingDevice }).strict() },
 
+  'wallets.list': { input: empty },
+  'wallets.get': { input: z.object({ walletId: entityId }).strict() },
+  /** Proposes a wallet; once approved, its DKG runs with `wallets.runCeremony`. */
+  'wallets.proposeCreate': {
+    input: z
+      .object({
+        name: personName,
+        network: z.enum(WALLET_NETWORKS),
+        threshold: z.number().int().min(2).max(100),
+        custodianIds: z.array(entityId).min(2).max(100),
+        ...actingDevice,
+      })
+      .strict()
+      .refine((w) => w.threshold <= w.custodianIds.length, { message: 'the threshold cannot exceed the number of custodians', path: ['threshold'] })
+      .refine((w) => new Set(w.custodianIds).size === w.custodianIds.length, { message: 'each custodian once', path: ['custodianIds'] }),
+  },
+  'wallets.proposeRefresh': { input: z.object({ walletId: entityId, ...actingDevice }).strict() },
+  'wallets.proposeReshare': {
+    input: z
+      .object({ walletId: entityId, threshold: z.number().int().min(2).max(100), custodianIds: z.array(entityId).min(2).max(100), ...actingDevice })
+      .strict()
+      .refine((w) => w.threshold <= w.custodianIds.length, { message: 'the threshold cannot exceed the number of custodians', path: ['threshold'] })
+      .refine((w) => new Set(w.custodianIds).size === w.custodianIds.length, { message: 'each custodian once', path: ['custodianIds'] }),
+  },
+  /**
+   * Runs the key ceremony the wallet owes (DKG, refresh or reshare). The custodians' devices must be connected:
+   * main finds each by its identity, and each custodian approves on their device. Progress arrives as `wallets.progress`.
+   */
+  'wallets.runCeremony': { input: z.object({ walletId: entityId }).strict() },
+  'wallets.addresses': {
+    input: z
+      .object({ walletId: entityId, branch: z.enum(['receive', 'change']).default('receive'), from: z.number().int().min(0).max(2 ** 31 - 1).default(0), count: z.number().int().min(1).max(100).default(10) })
+      .strict(),
+  },
+
   'audit.list': {
     input: z
       .object({
@@ -369,6 +446,13 @@ export interface ChannelResults {
   'proposals.list': ProposalView[];
   'proposals.approve': ProposalView;
   'proposals.reject': ProposalView;
+  'wallets.list': WalletView[];
+  'wallets.get': WalletView;
+  'wallets.proposeCreate': ProposalView;
+  'wallets.proposeRefresh': ProposalView;
+  'wallets.proposeReshare': ProposalView;
+  'wallets.runCeremony': WalletView;
+  'wallets.addresses': WalletAddress[];
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;
   /** The export as text, with the chain, and the procedure to check it offline in its header (CSV) or a field (JSON). */
@@ -385,9 +469,23 @@ export interface EventPayloads {
   'devices.changed': DeviceSummary[];
   'devices.prompt': DevicePrompt;
   'devices.promptEnded': { promptId: string; outcome: 'approved' | 'rejected' | 'cancelled' };
+  /** A key ceremony's progress: device steps (one per custodian) and the MPC host's steps. */
+  'wallets.progress': WalletProgress;
 }
 export type EventName = keyof EventPayloads;
-export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded'];
+export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress'];
+
+export interface WalletProgress {
+  walletId: string;
+  ceremony: KeyCeremony;
+  /** 'devices': custodians' devices give their part; 'host': the MPC host runs the rounds; 'record': the outcome is recorded. */
+  stage: 'devices' | 'host' | 'record' | 'done' | 'failed';
+  /** A short step name (e.g. "round1", "seal") or the custodian being asked. */
+  step: string;
+  done: number;
+  total: number;
+  message: string;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // The client both bridges expose: one function per channel, nested by the name's dot ("devices.list" →

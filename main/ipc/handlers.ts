@@ -1,6 +1,7 @@
 // The handler table: one function per contract channel, each a thin call into a service.
 import type { EventName, EventPayloads } from '../../preload/contract';
 import type { Services } from '../services';
+import { walletAddresses, walletView } from '../wallets/views';
 import type { Handlers } from './dispatch';
 
 export function createHandlers(services: Services): Handlers {
@@ -44,6 +45,23 @@ export function createHandlers(services: Services): Handlers {
     'proposals.list': (input) => services.vault().listProposals(input),
     'proposals.approve': (input) => services.vault().approve(input),
     'proposals.reject': (input) => services.vault().reject(input),
+    'wallets.list': () => {
+      const state = services.vault().readState();
+      return state.wallets.map((w) => walletView(state, w));
+    },
+    'wallets.get': ({ walletId }) => {
+      const { wallet, state } = services.vault().wallet(walletId);
+      return walletView(state, wallet);
+    },
+    'wallets.proposeCreate': ({ custodianIds, ...rest }) => services.vault().proposeWallet({ ...rest, custodianIds }),
+    'wallets.proposeRefresh': (input) => services.vault().proposeRefresh(input),
+    'wallets.proposeReshare': ({ custodianIds, ...rest }) => services.vault().proposeReshare({ ...rest, custodianIds }),
+    'wallets.runCeremony': async ({ walletId }) => {
+      await services.wallets().ceremonies.run(walletId);
+      const { wallet, state } = services.vault().wallet(walletId);
+      return walletView(state, wallet);
+    },
+    'wallets.addresses': ({ walletId, branch, from, count }) => walletAddresses(services.vault().wallet(walletId).wallet, branch, from, count),
     'audit.list': (input) => services.vault().auditList(input),
     'audit.verify': () => services.vault().auditVerify(),
     'audit.export': ({ format }) => services.vault().auditExport(format),
@@ -68,7 +86,16 @@ export function bindEvents(services: Services, emit: <E extends EventName>(event
     vault = null;
   }
   vault?.on('changed', onVaultChanged);
+  const onProgress = (progress: EventPayloads['wallets.progress']) => emit('wallets.progress', progress);
+  let wallets: ReturnType<Services['wallets']> | null = null;
+  try {
+    wallets = services.wallets();
+  } catch {
+    wallets = null;
+  }
+  wallets?.ceremonies.on('progress', onProgress);
   return () => {
+    wallets?.ceremonies.off('progress', onProgress);
     devices.off('changed', onChanged);
     devices.off('prompt', onPrompt);
     devices.off('promptEnded', onEnded);

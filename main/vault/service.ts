@@ -19,11 +19,16 @@ import {
   type GenesisRecord,
   type GovernanceRecord,
   type GovernanceState,
+  type KeyCeremony,
+  type KeyRecord,
   type ProposalRecord,
   type ProposalState,
   type Role,
   type User,
   type UserState,
+  type WalletKey,
+  type WalletNetwork,
+  type WalletState,
 } from '../../crypto/governance';
 import { nameProblem, renderStatement, StatementError, type Statement } from '../../crypto/statements';
 import {
@@ -42,7 +47,7 @@ import {
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
-import type { Store, VaultHeader } from '../store';
+import type { SealedShareRow, Store, VaultHeader } from '../store';
 import { exportCsv, exportJson } from './audit-export';
 import { randomIds, type IdGenerator } from './ids';
 import { IntegrityGuard, verifyAuditChain, type IntegrityCheck } from './integrity';
@@ -75,6 +80,18 @@ interface Change {
   readonly record: GovernanceRecord;
   readonly identityPath: string;
   readonly audit: Omit<AuditDraft, 'at'>;
+  /** More writes that belong to the same change (a key's sealed shares), inside its transaction. */
+  readonly alsoWrite?: () => void;
+}
+
+/** A key ceremony's outcome, ready to record: the public key and the sealed shares (ciphertexts). */
+export interface KeyOutcome {
+  walletId: string;
+  proposalId: string;
+  ceremony: KeyCeremony;
+  ceremonyId: string;
+  key: WalletKey;
+  shares: SealedShareRow[];
 }
 
 export class VaultService extends EventEmitter<VaultServiceEvents> {
@@ -310,6 +327,109 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     return this.propose(input.deviceId, 'propose a settings change', () => ({ action: { type: 'set-proposer-may-approve', value: input.value } }));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Wallets: created, refreshed and reshared by proposal; their key ceremonies recorded by main/wallets.
+
+  /** The projected governance state (what the UI reads), for views that need names as well as wallets. */
+  readState(): GovernanceState {
+    return this.read();
+  }
+
+  /** The wallet from the projections (reads), with the state it belongs to. */
+  wallet(walletId: string): { wallet: WalletState; state: GovernanceState; header: VaultHeader } {
+    const projection = this.guard.check().projection;
+    if (projection === null) throw noVault();
+    return { wallet: requireWallet(projection.state, walletId), state: projection.state, header: projection.header };
+  }
+
+  /** The wallet as the signed log says, for acting on it (refuses a tampered vault, like every change). */
+  walletForChange(walletId: string): { wallet: WalletState; state: GovernanceState; header: VaultHeader } {
+    const { state, header } = this.guardForChange();
+    return { wallet: requireWallet(state, walletId), state, header };
+  }
+
+  /** The sealed shares of the wallet's key in force, one per custodian. */
+  sealedShares(walletId: string): SealedShareRow[] {
+    const { wallet } = this.walletForChange(walletId);
+    if (wallet.key === null) return [];
+    return this.store.wallets.shares(walletId, wallet.key.keyVersion);
+  }
+
+  proposeWallet(input: { name: string; network: WalletNetwork; threshold: number; custodianIds: string[] } & Acting): Promise<ProposalView> {
+    requireName(input.name, 'wallet name');
+    return this.propose(input.deviceId, 'propose a wallet', ({ state }) => {
+      requireMembers(state, input.custodianIds);
+      return {
+        action: {
+          type: 'create-wallet',
+          wallet: { id: this.ids('wallet'), name: input.name, network: input.network, threshold: input.threshold, custodians: [...input.custodianIds] },
+        },
+      };
+    });
+  }
+
+  proposeRefresh(input: { walletId: string } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a share refresh', ({ state }) => {
+      requireWallet(state, input.walletId);
+      return { action: { type: 'refresh-wallet', walletId: input.walletId } };
+    });
+  }
+
+  proposeReshare(input: { walletId: string; threshold: number; custodianIds: string[] } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a reshare', ({ state }) => {
+      requireWallet(state, input.walletId);
+      requireMembers(state, input.custodianIds);
+      return { action: { type: 'reshare-wallet', walletId: input.walletId, threshold: input.threshold, custodians: [...input.custodianIds] } };
+    });
+  }
+
+  /**
+   * Records a key ceremony's outcome: the record, the wallet's projection and its sealed shares in one transaction,
+   * after replay accepted the record as the ceremony the wallet owes. A crash before the commit leaves the wallet
+   * owing the same ceremony (it simply runs again); after it, the new key and shares are both there.
+   */
+  recordKey(outcome: KeyOutcome): Promise<WalletState> {
+    return this.exclusive(async () => {
+      const { state, header } = this.guardForChange();
+      const record: KeyRecord = {
+        type: 'wallet-key',
+        seq: state.seq + 1,
+        vaultId: state.vaultId,
+        walletId: outcome.walletId,
+        proposalId: outcome.proposalId,
+        ceremony: outcome.ceremony,
+        ceremonyId: outcome.ceremonyId,
+        createdAt: this.now(),
+        key: outcome.key,
+      };
+      const next = this.replayNext(state, record);
+      const wallet = requireWallet(next, outcome.walletId);
+      this.commit({
+        prev: state,
+        next,
+        record,
+        identityPath: header.identityPath,
+        alsoWrite: () => this.store.wallets.replaceShares(outcome.walletId, outcome.key.keyVersion, outcome.shares),
+        audit: {
+          actor: 'mpc-host',
+          action: `wallet.${outcome.ceremony}`,
+          subject: outcome.walletId,
+          payload: {
+            recordSeq: record.seq,
+            walletName: wallet.name,
+            proposalId: outcome.proposalId,
+            ceremonyId: outcome.ceremonyId,
+            keyVersion: outcome.key.keyVersion,
+            threshold: outcome.key.threshold,
+            custodians: outcome.key.custodians.map((c) => c.userId),
+            outputKey: outcome.key.outputKey,
+          },
+        },
+      });
+      return wallet;
+    });
+  }
+
   approve(input: { proposalId: string } & Acting): Promise<ProposalView> {
     return this.decide('approval', input);
   }
@@ -500,6 +620,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
       }
       this.store.records.append(change.record, at);
       writeProjection(this.store, change.prev, change.next, change.identityPath);
+      change.alsoWrite?.();
       entry = appendEntry(this.store.audit.last(), { at, ...change.audit });
       this.store.audit.append(entry);
     });
@@ -547,6 +668,12 @@ function requireUser(state: GovernanceState, userId: string): UserState {
   const user = state.users.find((u) => u.id === userId);
   if (user === undefined) throw new CustosError('NOT_FOUND', `There is no user ${userId} in this vault. List the users to find their id.`);
   return user;
+}
+
+function requireWallet(state: GovernanceState, walletId: string): WalletState {
+  const wallet = state.wallets.find((w) => w.id === walletId);
+  if (wallet === undefined) throw new CustosError('NOT_FOUND', `There is no wallet ${walletId} in this vault. List the wallets to find its id.`);
+  return wallet;
 }
 
 function requireMembers(state: GovernanceState, ids: readonly string[]): string[] {

@@ -105,10 +105,14 @@ describe('refusals', () => {
   });
 });
 
+/** No MPC host: these channels never reach it, and a call that did would fail loudly. */
+const unreachable = () => Promise.reject(new Error('the MPC host is not part of this test'));
+const noHost = { ping: unreachable, close: async () => {}, dkg: unreachable, reshare: unreachable, sign: unreachable };
+
 describe('the vault channels through the handler table', () => {
   it('validates inputs, answers Results, and forwards vault.changed', async () => {
     const dir = tempDir();
-    const services = await startServices({ dataDir: dir, shell: 'cli', version: 'test', log: silentLogger, mpc: { ping: () => Promise.reject(new Error('no')), close: async () => {} } });
+    const services = await startServices({ dataDir: dir, shell: 'cli', version: 'test', log: silentLogger, mpc: noHost });
     try {
       const handlers = createHandlers(services);
       const events: unknown[] = [];

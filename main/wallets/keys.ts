@@ -1,0 +1,56 @@
+// Converts between a wallet's recorded key (governance WalletKey, hex) and the FROST layer's GroupKey (bytes).
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { WalletKey } from '../../crypto/governance';
+import type { GroupKey, PartyId } from '../../crypto/frost';
+import { compareIds } from '../../crypto/frost/check';
+
+export function groupKeyOf(key: WalletKey): GroupKey {
+  const verifyingShares: Record<PartyId, Uint8Array> = {};
+  for (const v of key.verifyingShares) verifyingShares[v.partyId] = hexToBytes(v.key);
+  return {
+    threshold: key.threshold,
+    parties: key.custodians.map((c) => c.partyId),
+    publicPackage: {
+      signers: { min: key.threshold, max: key.custodians.length },
+      commitments: key.commitments.map((c) => hexToBytes(c)),
+      verifyingShares,
+    },
+    internalKey: hexToBytes(key.internalKey),
+    outputKey: hexToBytes(key.outputKey),
+    chainCode: hexToBytes(key.chainCode),
+  };
+}
+
+/** The record of a ceremony's outcome; `sealed` maps party id to the sealed share (hex), digested into the record. */
+export function walletKeyOf(groupKey: GroupKey, keyVersion: number, userOfParty: ReadonlyMap<PartyId, string>, sealed: ReadonlyMap<PartyId, string>): WalletKey {
+  const parties = [...groupKey.parties].sort(compareIds);
+  const userId = (p: PartyId): string => {
+    const u = userOfParty.get(p);
+    if (u === undefined) throw new Error(`party ${p} is no custodian of this ceremony`);
+    return u;
+  };
+  return {
+    keyVersion,
+    threshold: groupKey.threshold,
+    custodians: parties.map((partyId) => ({ userId: userId(partyId), partyId })),
+    internalKey: bytesToHex(groupKey.internalKey),
+    outputKey: bytesToHex(groupKey.outputKey),
+    chainCode: bytesToHex(groupKey.chainCode),
+    commitments: groupKey.publicPackage.commitments.map((c) => bytesToHex(c)),
+    verifyingShares: parties.map((partyId) => {
+      const v = groupKey.publicPackage.verifyingShares[partyId];
+      if (v === undefined) throw new Error(`no verifying share for party ${partyId}`);
+      return { partyId, key: bytesToHex(v) };
+    }),
+    shareDigests: parties.map((partyId) => {
+      const s = sealed.get(partyId);
+      if (s === undefined) throw new Error(`no sealed share for party ${partyId}`);
+      return { partyId, digest: shareDigest(s) };
+    }),
+  };
+}
+
+export function shareDigest(sealedHex: string): string {
+  return bytesToHex(sha256(hexToBytes(sealedHex)));
+}
