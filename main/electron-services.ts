@@ -3,6 +3,7 @@ import { nodeHidDiscovery } from './devices/usb';
 import type { Logger } from './log';
 import { electronHostLauncher } from './mpc/launch-electron';
 import { MpcHostClient } from './mpc/client';
+import { mpcHostOf } from './wallets/host-adapter';
 import { startServices, type Services } from './services';
 
 export function startElectronServices(options: { dataDir: string; version: string; log: Logger }): Promise<Services> {
@@ -11,7 +12,7 @@ export function startElectronServices(options: { dataDir: string; version: strin
     shell: 'electron',
     version: options.version,
     log: options.log,
-    mpc: new MpcHostClient({ launcher: electronHostLauncher(), log: options.log }),
+    mpc: mpcHostOf(new MpcHostClient({ launcher: electronHostLauncher(), log: options.log })),
     devices: { usb: nodeHidDiscovery((message) => options.log.warn(message)) },
   });
 }

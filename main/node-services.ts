@@ -3,6 +3,7 @@ import { nodeHidDiscovery } from './devices/usb';
 import { consoleLogger, type Logger } from './log';
 import { nodeHostLauncher } from './mpc/launch-node';
 import { MpcHostClient } from './mpc/client';
+import { mpcHostOf } from './wallets/host-adapter';
 import { HOST_VERSION } from './mpc-host/protocol';
 import { startServices, type Services, type ServicesOptions } from './services';
 
@@ -22,7 +23,7 @@ export function startNodeServices(options: NodeServicesOptions): Promise<Service
     shell: options.shell,
     version: HOST_VERSION,
     log,
-    mpc: new MpcHostClient({ launcher: nodeHostLauncher(), log }),
+    mpc: mpcHostOf(new MpcHostClient({ launcher: nodeHostLauncher(), log })),
     devices: {
       usb: options.usb ? nodeHidDiscovery((message) => log.warn(message)) : null,
       exchangeTimeoutMs: options.exchangeTimeoutMs,
