@@ -17,6 +17,16 @@ export interface CliContext {
   format?: string;
   outFile?: string;
   newUserMnemonic?: string;
+  /** Wallet commands' options. */
+  network?: string;
+  threshold?: string;
+  custodians?: string;
+  /** Virtual custodians' BIP-39 phrases, separated by ';' (with --virtual). */
+  devices?: string;
+  branch?: string;
+  from?: string;
+  count?: string;
+  psbt?: string;
   out(line: string): void;
   err(line: string): void;
 }

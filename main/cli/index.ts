@@ -4,6 +4,7 @@ import { CustosError, toErrorData } from '../errors';
 import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
 import { isVaultGroup, runVaultCommand } from './vault-commands';
+import { runWalletCommand } from './wallet-commands';
 import { type CliContext, CliUsageError } from './context';
 
 const USAGE = `Custos — vault console (headless)
@@ -29,6 +30,19 @@ Vault (each acting command signs on the acting person's device; --virtual needs 
   audit verify                                  check the hash chain; prints the head to pin
   audit export [--format json|csv] [--out FILE] the chain for offline checking (scripts/verify-audit-export.mjs)
   (<user> and <group> are ids or names; roles: administrator, operator, approver, auditor)
+Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custodian's device):
+  wallet create --name N --threshold T --custodians a,b,c [--network regtest|signet|testnet|mainnet]
+                                                propose a wallet; its DKG runs once approved (at once with --devices)
+  wallet ceremony <wallet>                      run the key ceremony the wallet owes (DKG, refresh, reshare)
+  wallet list | wallet show <wallet>
+  wallet address <wallet> [--branch receive|change] [--from I] [--count N]
+  wallet descriptor <wallet>                    watch-only descriptors (Bitcoin Core importdescriptors, Sparrow)
+  wallet refresh <wallet>                       propose new shares for the same key
+  wallet reshare <wallet> --threshold T --custodians a,b,c,d
+                                                propose a new threshold and/or custodians, same key and addresses
+  psbt sign <wallet> --psbt FILE|BASE64 [--out FILE]
+                                                sign the wallet's inputs with t custodians' devices
+  (--devices "phrase; phrase; …": the custodians' virtual Ledgers, with --virtual)
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Other:
@@ -65,6 +79,14 @@ function parseCli(argv: string[]) {
       format: { type: 'string' },
       out: { type: 'string' },
       'new-user-mnemonic': { type: 'string' },
+      network: { type: 'string' },
+      threshold: { type: 'string' },
+      custodians: { type: 'string' },
+      devices: { type: 'string' },
+      branch: { type: 'string' },
+      from: { type: 'string' },
+      count: { type: 'string' },
+      psbt: { type: 'string' },
     },
   });
 }
@@ -95,6 +117,14 @@ export async function main(argv: string[]): Promise<number> {
     format: values.format,
     outFile: values.out,
     newUserMnemonic: values['new-user-mnemonic'],
+    network: values.network,
+    threshold: values.threshold,
+    custodians: values.custodians,
+    devices: values.devices,
+    branch: values.branch,
+    from: values.from,
+    count: values.count,
+    psbt: values.psbt,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
@@ -107,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'device') return await runDeviceCommand(command, ctx);
     if (group === 'mpc') return await runMpcCommand(command, ctx);
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
+    if (group === 'wallet' || group === 'psbt') return await runWalletCommand(group, command, args, ctx);
     if (group === 'demo') {
       throw new CliUsageError('The headless demo is not built yet: it comes with the transfers issue. See the README.');
     }

@@ -25,6 +25,21 @@ function printScreens(ctx: CliContext, manager: DeviceManager, deviceId: string,
 }
 
 /**
+ * The custodians' virtual Ledgers for a key ceremony or a signature (--devices "phrase; phrase"): each one's screens
+ * printed and answered like the acting person's. A phrase already present (the acting person's) is not added twice.
+ */
+export function addCustodianDevices(ctx: CliContext, manager: DeviceManager): void {
+  const phrases = (ctx.devices ?? '').split(';').map((p) => p.trim().replace(/\s+/g, ' ')).filter(Boolean);
+  const present = new Set(ctx.mnemonic ? [ctx.mnemonic.trim().replace(/\s+/g, ' ')] : []);
+  phrases.forEach((phrase, i) => {
+    if (present.has(phrase)) return;
+    present.add(phrase);
+    const added = manager.addVirtual({ label: `custodian ${i + 1}`, mnemonic: phrase });
+    printScreens(ctx, manager, added.device.id, `custodian ${i + 1}’s`);
+  });
+}
+
+/**
  * Virtual: the acting person's Ledger from --mnemonic (a new phrase, printed, only for `vault init`),
  * and the new user's from --new-user-mnemonic. USB: the first Ledger is the actor and, for `user add`,
  * the second is the new user.

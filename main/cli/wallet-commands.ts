@@ -1,0 +1,191 @@
+// `custos wallet …` and `custos psbt sign`: wallets by proposal, their key ceremonies with custodians' devices, addresses,
+// descriptors and PSBT signing, on the same services as the console.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { base64 } from '@scure/base';
+import { channels, WALLET_NETWORKS, type ProposalView, type WalletView } from '../../preload/contract';
+import { DeviceManager } from '../devices/manager';
+import { CustosError } from '../errors';
+import { silentLogger } from '../log';
+import { MpcHostClient } from '../mpc/client';
+import { nodeHostLauncher } from '../mpc/launch-node';
+import { Store } from '../store';
+import { VaultService } from '../vault';
+import { WalletCeremonies } from '../wallets/ceremonies';
+import { mpcHostOf } from '../wallets/host-adapter';
+import { PsbtSigner } from '../wallets/psbt-signing';
+import { walletAddresses, walletView } from '../wallets/views';
+import { type CliContext, CliUsageError } from './context';
+import { addCustodianDevices, openVaultDevices } from './vault-devices';
+
+export const WALLET_COMMANDS = ['create', 'list', 'show', 'address', 'descriptor', 'refresh', 'reshare', 'ceremony'] as const;
+
+/** Commands the acting person signs (a proposal); the others read, or run a ceremony with the custodians' devices. */
+const PROPOSING = new Set(['create', 'refresh', 'reshare']);
+const USING_HOST = new Set(['create', 'refresh', 'reshare', 'ceremony', 'sign']);
+
+export async function runWalletCommand(group: 'wallet' | 'psbt', command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
+  const known: readonly string[] = group === 'wallet' ? WALLET_COMMANDS : ['sign'];
+  if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown ${group} command "${command ?? ''}": use ${known.join(', ')}.`);
+  mkdirSync(ctx.dataDir, { recursive: true });
+  const store = Store.open(ctx.dataDir);
+  const devices = PROPOSING.has(command) ? await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false }) : null;
+  const manager = devices?.manager ?? (ctx.virtual ? new DeviceManager() : await usbManager(ctx));
+  const client = USING_HOST.has(command) ? new MpcHostClient({ launcher: nodeHostLauncher(), log: silentLogger }) : null;
+  try {
+    if (ctx.virtual) addCustodianDevices(ctx, manager);
+    const vault = new VaultService({ store, devices: manager });
+    const host = client === null ? null : mpcHostOf(client);
+    const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
+    const state = () => vault.readState();
+    const wallet = (ref: string | undefined): string => resolveWallet(vault, ref);
+    const show = (id: string): WalletView => walletView(state(), vault.wallet(id).wallet);
+    const ceremony = async (id: string): Promise<WalletView> => {
+      const ceremonies = new WalletCeremonies({ vault, devices: manager, host: host! });
+      ceremonies.on('progress', (p) => ctx.err(`  [${p.stage}] ${p.message}${p.total > 1 && p.stage === 'host' ? ` (${p.done}/${p.total})` : ''}`));
+      await ceremonies.run(id);
+      return show(id);
+    };
+    /** A proposal that took effect at once owes its ceremony: run it now if the custodians' devices are here. */
+    const proposed = async (p: ProposalView, walletId: string): Promise<number> => {
+      const owed = p.status === 'approved' ? show(walletId).pending : null;
+      if (owed !== null && ctx.devices !== undefined) {
+        const w = await ceremony(walletId);
+        out({ proposal: p, wallet: w }, `${p.title}: approved; key version ${w.keyVersion} recorded. Address ${w.address}`);
+        return 0;
+      }
+      const next = owed !== null ? ` Run: custos wallet ceremony ${walletId} (with the custodians' devices).` : p.status === 'pending' ? ` Waiting for ${p.waitingFor.map((u) => u.name).join(', ')}.` : '';
+      out({ proposal: p, walletId }, `${p.id}\t${p.status}\t${p.title}.${next}`);
+      return 0;
+    };
+    switch (`${group} ${command}`) {
+      case 'wallet create': {
+        const input = parse(channels['wallets.proposeCreate'].input, {
+          name: required(ctx.name, '--name', "the wallet's name"),
+          network: ctx.network ?? 'regtest',
+          threshold: Number(required(ctx.threshold, '--threshold', 'the signatures needed (t of n)')),
+          custodianIds: users(vault, required(ctx.custodians, '--custodians', 'a comma-separated list of custodians')),
+          deviceId: devices!.actor(),
+        });
+        const p = await vault.proposeWallet(input);
+        const created = (p.status === 'approved' ? state().wallets.find((w) => w.name === input.name) : undefined) ?? null;
+        if (created === null) {
+          out({ proposal: p }, `${p.id}\t${p.status}\t${p.title}. Once approved: custos wallet ceremony <wallet>.`);
+          return 0;
+        }
+        return await proposed(p, created.id);
+      }
+      case 'wallet list': {
+        const list = state().wallets.map((w) => walletView(state(), w));
+        out({ wallets: list }, list.map((w) => `${w.id}\t${w.name}\t${w.network}\t${w.status}\t${w.threshold} of ${w.custodians.length || w.pending?.custodians.length}\t${w.address ?? '(no key yet)'}`).join('\n') || 'No wallets.');
+        return 0;
+      }
+      case 'wallet show': {
+        const w = show(wallet(args[0]));
+        out(w, [`${w.name} (${w.id}) on ${w.network}: ${w.status}`, `threshold ${w.threshold}; key version ${w.keyVersion ?? '-'}; output key ${w.outputKey ?? '-'}`, `custodians: ${w.custodians.map((c) => `${c.name} (${c.share})`).join(', ') || '-'}`, `address: ${w.address ?? '-'}`, w.pending ? `owes a ${w.pending.ceremony} (proposal ${w.pending.proposalId})` : ''].filter(Boolean).join('\n'));
+        return 0;
+      }
+      case 'wallet address': {
+        const id = wallet(args[0]);
+        const input = parse(channels['wallets.addresses'].input, { walletId: id, branch: ctx.branch ?? 'receive', from: Number(ctx.from ?? 0), count: Number(ctx.count ?? 1) });
+        const list = walletAddresses(vault.wallet(id).wallet, input.branch, input.from, input.count);
+        if (list.length === 0) throw new CustosError('RULE_VIOLATION', 'This wallet has no key yet: run its key ceremony first.');
+        out({ addresses: list }, list.map((a) => `${a.path}\t${a.address}`).join('\n'));
+        return 0;
+      }
+      case 'wallet descriptor': {
+        const w = show(wallet(args[0]));
+        if (w.descriptors === null) throw new CustosError('RULE_VIOLATION', 'This wallet has no key yet: run its key ceremony first.');
+        out(w.descriptors, `receive: ${w.descriptors.receive}\nchange:  ${w.descriptors.change}\nroot:    ${w.descriptors.root}`);
+        return 0;
+      }
+      case 'wallet refresh': {
+        const id = wallet(args[0]);
+        return await proposed(await vault.proposeRefresh({ walletId: id, deviceId: devices!.actor() }), id);
+      }
+      case 'wallet reshare': {
+        const id = wallet(args[0]);
+        const input = parse(channels['wallets.proposeReshare'].input, {
+          walletId: id,
+          threshold: Number(required(ctx.threshold, '--threshold', 'the new threshold')),
+          custodianIds: users(vault, required(ctx.custodians, '--custodians', 'the new custodians')),
+          deviceId: devices!.actor(),
+        });
+        return await proposed(await vault.proposeReshare(input), id);
+      }
+      case 'wallet ceremony': {
+        const w = await ceremony(wallet(args[0]));
+        out(w, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}). Address ${w.address}`);
+        return 0;
+      }
+      case 'psbt sign': {
+        const id = wallet(args[0]);
+        const psbt = readPsbt(required(ctx.psbt, '--psbt', 'the PSBT (a file, or base64)'));
+        const signer = new PsbtSigner(vault, manager, host!);
+        const signed = await signer.sign(id, psbt, { onProgress: (m) => ctx.err(`  ${m}`) });
+        const encoded = base64.encode(signed.psbt);
+        if (ctx.outFile !== undefined) writeFileSync(ctx.outFile, encoded + '\n');
+        out({ psbt: encoded, txHex: signed.txHex, txid: signed.txid, signed: signed.signed }, [`signed inputs: ${signed.signed.map((s) => `${s.index} (${s.path || 'root'})`).join(', ')}`, signed.txid ? `txid ${signed.txid}\n${signed.txHex}` : 'not final yet (other inputs need other signers)', ctx.outFile ? `PSBT written to ${ctx.outFile}` : `PSBT: ${encoded}`].join('\n'));
+        return 0;
+      }
+      default:
+        throw new CliUsageError(`Unknown command ${group} ${command}.`);
+    }
+  } finally {
+    await client?.close();
+    store.close();
+    await manager.close();
+  }
+}
+
+async function usbManager(ctx: CliContext): Promise<DeviceManager> {
+  const { nodeHidDiscovery } = await import('../devices/usb');
+  const manager = new DeviceManager({ usb: nodeHidDiscovery((m) => ctx.err(m)) });
+  await manager.start();
+  return manager;
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new CliUsageError(`${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return r.data;
+}
+
+function required(value: string | undefined, option: string, what: string): string {
+  if (value === undefined || value === '') throw new CliUsageError(`${option}: ${what} is required.`);
+  return value;
+}
+
+function users(vault: VaultService, list: string): string[] {
+  const all = vault.listUsers();
+  return list.split(',').map((s) => s.trim()).filter(Boolean).map((ref) => {
+    const u = all.find((x) => x.id === ref) ?? all.find((x) => x.status === 'active' && x.name.toLowerCase() === ref.toLowerCase());
+    if (u === undefined) throw new CustosError('NOT_FOUND', `There is no user "${ref}" in this vault. Run custos user list.`);
+    return u.id;
+  });
+}
+
+function resolveWallet(vault: VaultService, ref: string | undefined): string {
+  const wanted = required(ref, '<wallet>', 'the wallet (id or name)');
+  const found = vault.readState().wallets.find((w) => w.id === wanted || w.name.toLowerCase() === wanted.toLowerCase());
+  if (found === undefined) throw new CustosError('NOT_FOUND', `There is no wallet "${wanted}" in this vault. Run custos wallet list.`);
+  return found.id;
+}
+
+function readPsbt(ref: string): Uint8Array {
+  let text = ref;
+  try {
+    text = readFileSync(ref, 'utf8');
+  } catch {
+    // Not a file: the value itself is the PSBT.
+  }
+  try {
+    return base64.decode(text.trim());
+  } catch {
+    throw new CliUsageError('--psbt: not a base64 PSBT (BIP-174) nor a file holding one.');
+  }
+}
+
+export const WALLET_NETWORK_LIST = WALLET_NETWORKS.join(', ');
