@@ -30,6 +30,7 @@ export type StatementKind =
   | 'proposal'
   | 'proposal-approval'
   | 'proposal-rejection'
+  | 'transfer-request'
   | 'transfer-approval'
   | 'transfer-rejection';
 
@@ -88,7 +89,10 @@ export type ProposalChange =
       readonly custodianNames: readonly string[];
       /** Custodians who lose their share, by name: the device says who is cut off. */
       readonly removedNames: readonly string[];
-    };
+    }
+  /** The device shows the policy's hash; the console shows the document that hashes to it. */
+  | { readonly type: 'set-policy'; readonly walletName: string; readonly version: number; readonly rules: number; readonly policyHash: string }
+  | { readonly type: 'set-whitelist'; readonly whitelistName: string; readonly network: string; readonly entries: number; readonly whitelistHash: string };
 
 export interface ProposalStatement extends StatementBase {
   readonly kind: 'proposal';
@@ -104,9 +108,15 @@ export interface ProposalDecisionStatement extends StatementBase {
   readonly change: ProposalChange;
 }
 
-/** Shaped now for transfer requests; `digest` binds the exact transaction (its sighashes). */
+/**
+ * A transfer request as its initiator signs it, and as each approver approves or rejects it. `digest` binds the
+ * exact transaction (its BIP-341 sighashes) with everything shown; the policy in force is shown by version and hash.
+ */
 export interface TransferDecisionStatement extends StatementBase {
-  readonly kind: 'transfer-approval' | 'transfer-rejection';
+  readonly kind: 'transfer-request' | 'transfer-approval' | 'transfer-rejection';
+  readonly policyVersion: number;
+  /** 0x + 64 hex. */
+  readonly policyHash: string;
   readonly requestId: string;
   readonly walletName: string;
   /** Ticker, e.g. BTC. */
@@ -155,6 +165,7 @@ const TITLES: Record<StatementKind, string> = {
   proposal: 'propose change',
   'proposal-approval': 'APPROVE change',
   'proposal-rejection': 'REJECT change',
+  'transfer-request': 'REQUEST transfer',
   'transfer-approval': 'APPROVE transfer',
   'transfer-rejection': 'REJECT transfer',
 };
@@ -190,6 +201,7 @@ export function renderStatement(statement: Statement): string {
       out.field('Proposed at seq', seq(statement.proposalSeq, 'proposal seq'));
       renderChange(out, statement.change);
       break;
+    case 'transfer-request':
     case 'transfer-approval':
     case 'transfer-rejection': {
       const decimals = statement.decimals;
@@ -201,6 +213,8 @@ export function renderStatement(statement: Statement): string {
       out.field('Amount', `${formatUnits(statement.amount, decimals)} ${asset}`);
       out.field('Fee', `${formatUnits(statement.fee, decimals)} ${asset}`);
       out.field('To', destination(statement.destination));
+      out.field('Policy', `version ${count(statement.policyVersion, 'policy version')}`);
+      out.digest('Policy hash', statement.policyHash);
       break;
     }
     default:
@@ -287,6 +301,21 @@ function renderChange(out: Lines, change: ProposalChange): void {
       out.field('New threshold', threshold(change.threshold, change.custodianNames.length));
       out.list('Custodians', names(change.custodianNames));
       out.list('Removed', names(change.removedNames));
+      return;
+    case 'set-policy':
+      out.field('Change', 'adopt policy');
+      out.field('Wallet', name(change.walletName, 'wallet name'));
+      out.field('Policy', `version ${count(change.version, 'policy version')}`);
+      out.field('Rules', count(change.rules, 'rules'));
+      out.digest('Policy hash', change.policyHash);
+      return;
+    case 'set-whitelist':
+      out.field('Change', 'set whitelist');
+      out.field('Whitelist', name(change.whitelistName, 'whitelist name'));
+      if (!/^(mainnet|testnet|signet|regtest)$/.test(change.network)) fail('network must be mainnet, testnet, signet or regtest');
+      out.field('Network', `Bitcoin ${change.network}`);
+      out.field('Addresses', String(change.entries));
+      out.digest('List hash', change.whitelistHash);
       return;
     default:
       fail(`unknown change type ${String((change as { type: unknown }).type)}`);

@@ -1,6 +1,6 @@
 // Compares the replayed governance state with what a store projects, naming each difference so tampering is reported.
 import { canonicalize } from '../canonical.js';
-import type { Action, Group, ProposalStatus, User, UserStatus, VaultSettings, WalletState } from './types.js';
+import type { Action, Group, PolicyState, ProposalStatus, TransferState, User, UserStatus, VaultSettings, WalletState, WhitelistState } from './types.js';
 
 /** What a database holds about the vault's governance; a GovernanceState is one. */
 export interface GovernanceProjection {
@@ -24,10 +24,13 @@ export interface GovernanceProjection {
     readonly reason?: string;
   }[];
   readonly wallets: readonly WalletState[];
+  readonly policies: readonly PolicyState[];
+  readonly whitelists: readonly WhitelistState[];
+  readonly transfers: readonly TransferState[];
 }
 
 export interface StateDifference {
-  readonly entity: 'vault' | 'settings' | 'user' | 'group' | 'proposal' | 'wallet';
+  readonly entity: 'vault' | 'settings' | 'user' | 'group' | 'proposal' | 'wallet' | 'policy' | 'whitelist' | 'transfer';
   /** Id of the user, group or proposal; absent for vault and settings. */
   readonly id?: string;
   /** The field that differs, or 'presence' when the whole entity is missing or extra. */
@@ -94,6 +97,19 @@ export function diffState(expected: GovernanceProjection, actual: GovernanceProj
   byId(expected.wallets, actual.wallets, (id, e, a) => {
     if (e === undefined || a === undefined) return add('wallet', id, 'presence', e && 'present', a && 'present', `wallet ${id}`);
     for (const f of WALLET_FIELDS) add('wallet', id, f, e[f], a[f], `wallet ${id} ${f}`);
+  });
+  const keyed = (ps: readonly PolicyState[]) => ps.map((p) => ({ ...p, id: p.walletId }));
+  byId(keyed(expected.policies), keyed(actual.policies), (id, e, a) => {
+    if (e === undefined || a === undefined) return add('policy', id, 'presence', e && 'present', a && 'present', `policy of wallet ${id}`);
+    for (const f of ['version', 'hash', 'document', 'adoptedAtSeq'] as const) add('policy', id, f, e[f], a[f], `policy of wallet ${id} ${f}`);
+  });
+  byId(expected.whitelists, actual.whitelists, (id, e, a) => {
+    if (e === undefined || a === undefined) return add('whitelist', id, 'presence', e && 'present', a && 'present', `whitelist ${id}`);
+    for (const f of ['hash', 'document', 'changedAtSeq'] as const) add('whitelist', id, f, e[f], a[f], `whitelist ${id} ${f}`);
+  });
+  byId(expected.transfers, actual.transfers, (id, e, a) => {
+    if (e === undefined || a === undefined) return add('transfer', id, 'presence', e && 'present', a && 'present', `transfer ${id}`);
+    for (const f of ['seq', 'request', 'approvals', 'rejections', 'signed'] as const) add('transfer', id, f, e[f], a[f], `transfer ${id} ${f}`);
   });
   return out;
 }

@@ -1,5 +1,6 @@
 // Payload digests and device statements for each governance record: what the console asks a device to sign, and what replay re-renders.
-import { digest } from '../canonical.js';
+import { canonicalize, digest } from '../canonical.js';
+import { policyHash, validatePolicy, validateWhitelist, whitelistHash } from '../policy/index.js';
 import type { CanonicalValue } from '../canonical.js';
 import type {
   GenesisStatement,
@@ -80,6 +81,10 @@ function actionBody(action: Action): CanonicalValue {
       return { type: action.type, walletId: action.walletId };
     case 'reshare-wallet':
       return { type: action.type, walletId: action.walletId, threshold: action.threshold, custodians: [...action.custodians] };
+    case 'set-policy':
+      return { type: action.type, policy: JSON.parse(canonicalize(action.policy)) as CanonicalValue };
+    case 'set-whitelist':
+      return { type: action.type, whitelist: JSON.parse(canonicalize(action.whitelist)) as CanonicalValue };
   }
 }
 
@@ -195,6 +200,14 @@ export function describeAction(lookup: GovernanceLookup, action: Action): Propos
         custodianNames: action.custodians.map((id) => user(id).name),
         removedNames: before.filter((id) => !action.custodians.includes(id)).map((id) => user(id).name),
       };
+    }
+    case 'set-policy': {
+      const policy = validatePolicy(action.policy);
+      return { type: 'set-policy', walletName: wallet(policy.walletId).name, version: policy.version, rules: policy.rules.length, policyHash: policyHash(policy) };
+    }
+    case 'set-whitelist': {
+      const list = validateWhitelist(action.whitelist);
+      return { type: 'set-whitelist', whitelistName: list.name, network: list.network, entries: list.entries.length, whitelistHash: whitelistHash(list) };
     }
   }
 }

@@ -5,7 +5,10 @@ import { configurationProblem, isActiveAdministrator, proposerCounts, tally } fr
 import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
 import type { GovernanceLookup } from './records.js';
 import { checkRecord, ShapeError } from './validate.js';
-import { walletKeyProblem } from './wallet-key.js';
+import { groupKeyOf, walletKeyProblem } from './wallet-key.js';
+import { applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferBook, type TransferProblem } from './transfers.js';
+import { PolicyError, policyHash, policyReferenceProblems, validatePolicy, validateWhitelist, whitelistHash, type Whitelist } from '../policy/index.js';
+import type { GroupKey } from '../frost/types.js';
 import type {
   Action,
   Decision,
@@ -16,6 +19,11 @@ import type {
   Group,
   KeyRecord,
   PendingCeremony,
+  PolicyState,
+  TransferRecord,
+  TransferState,
+  WalletKey,
+  WhitelistState,
   ProposalRecord,
   ProposalState,
   ProposalStatus,
@@ -54,7 +62,7 @@ type MutableGroup = { -readonly [K in keyof Group]: Group[K] };
 type MutableWallet = { -readonly [K in keyof WalletState]: WalletState[K] };
 
 /** The state while replaying; mutated only after a record passed every check, so a bad record changes nothing. */
-class Working implements GovernanceLookup {
+class Working implements GovernanceLookup, TransferBook {
   seq = 0;
   settings: VaultSettings;
   founding = true;
@@ -62,6 +70,10 @@ class Working implements GovernanceLookup {
   readonly groups = new Map<string, MutableGroup>();
   readonly proposals = new Map<string, MutableProposal>();
   readonly wallets = new Map<string, MutableWallet>();
+  readonly policies = new Map<string, PolicyState>();
+  readonly whitelists = new Map<string, WhitelistState>();
+  readonly transfers = new Map<string, TransferState>();
+  private readonly keys = new WeakMap<WalletKey, GroupKey>();
   /** Pending proposals, so settling after each record does not walk the whole history. */
   readonly pending = new Set<MutableProposal>();
 
@@ -83,6 +95,9 @@ class Working implements GovernanceLookup {
     for (const u of copy.users) w.users.set(u.id, u as MutableUser);
     for (const g of copy.groups) w.groups.set(g.id, g as MutableGroup);
     for (const x of copy.wallets) w.wallets.set(x.id, x as MutableWallet);
+    for (const x of copy.policies) w.policies.set(x.walletId, x);
+    for (const x of copy.whitelists) w.whitelists.set(x.id, x);
+    for (const x of copy.transfers) w.transfers.set(x.id, x);
     for (const p of copy.proposals) {
       const mp = p as MutableProposal;
       w.proposals.set(mp.id, mp);
@@ -99,6 +114,23 @@ class Working implements GovernanceLookup {
   }
   wallet(id: string): WalletState | undefined {
     return this.wallets.get(id);
+  }
+  policy(walletId: string): PolicyState | undefined {
+    return this.policies.get(walletId);
+  }
+  transfer(id: string): TransferState | undefined {
+    return this.transfers.get(id);
+  }
+  setTransfer(t: TransferState): void {
+    this.transfers.set(t.id, t);
+  }
+  groupKey(key: WalletKey): GroupKey {
+    let g = this.keys.get(key);
+    if (g === undefined) {
+      g = groupKeyOf(key);
+      this.keys.set(key, g);
+    }
+    return g;
   }
   proposal(id: string): ProposalState | undefined {
     return this.proposals.get(id);
@@ -122,6 +154,9 @@ class Working implements GovernanceLookup {
       groups: [...this.groups.values()].sort(byId),
       proposals: [...this.proposals.values()].sort(byId),
       wallets: [...this.wallets.values()].sort(byId),
+      policies: [...this.policies.values()].sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0)),
+      whitelists: [...this.whitelists.values()].sort(byId),
+      transfers: [...this.transfers.values()].sort(byId),
     });
   }
 }
@@ -178,9 +213,7 @@ function run(records: readonly unknown[], stopAtFirst: boolean): { state: Govern
       }
       if (record.vaultId !== working.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${working.vaultId}`);
       if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
-      if (record.type === 'proposal') applyProposal(working, record, err, true);
-      else if (record.type === 'wallet-key') applyKey(working, record, err);
-      else applyDecision(working, record, err, true);
+      applyOne(working, record, err, true);
       working.seq = record.seq;
     } catch (e) {
       if (!(e instanceof ReplayError)) throw e;
@@ -219,9 +252,7 @@ export function applyRecord(state: GovernanceState, raw: unknown, options: { ver
   if (record.vaultId !== state.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${state.vaultId}`);
   if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
   const working = Working.fromState(state);
-  if (record.type === 'proposal') applyProposal(working, record, err, verify);
-  else if (record.type === 'wallet-key') applyKey(working, record, err);
-  else applyDecision(working, record, err, verify);
+  applyOne(working, record, err, verify);
   working.seq = record.seq;
   return working.snapshot();
 }
@@ -311,6 +342,31 @@ function applyDecision(working: Working, record: DecisionRecord, err: Err, verif
   }
   (record.type === 'approval' ? proposal.approvals : proposal.rejections).push({ userId: user.id, seq: record.seq });
   settle(working, record.seq);
+}
+
+function applyOne(working: Working, record: Exclude<GovernanceRecord, GenesisRecord>, err: Err, verify: boolean): void {
+  switch (record.type) {
+    case 'proposal':
+      return applyProposal(working, record, err, verify);
+    case 'approval':
+    case 'rejection':
+      return applyDecision(working, record, err, verify);
+    case 'wallet-key':
+      return applyKey(working, record, err);
+    default:
+      return applyTransfer(working, record, err, verify);
+  }
+}
+
+function applyTransfer(working: Working, record: TransferRecord, err: Err, verify: boolean): void {
+  const problem: TransferProblem =
+    record.type === 'transfer-request'
+      ? applyTransferRequest(working, record, verify)
+      : record.type === 'transfer-signed'
+        ? applyTransferSigned(working, record)
+        : applyTransferDecision(working, record, verify);
+  if (problem === null) return;
+  throw err(problem.kind === 'signature' ? 'BAD_SIGNATURE' : problem.kind === 'unknown' ? 'UNKNOWN_SIGNER' : 'RULE_BROKEN', problem.problem);
 }
 
 /** A ceremony's outcome: accepted only as the one the wallet owes, with the approved custodians and threshold. */
@@ -448,7 +504,42 @@ function actionProblem(working: Working, action: Action): string | null {
       const same = [...action.custodians].sort().join() === w.key.custodians.map((c) => c.userId).sort().join();
       return same && action.threshold === w.key.threshold ? 'the custodians and threshold would not change: refresh the shares instead' : null;
     }
+    case 'set-policy': {
+      let policy;
+      try {
+        policy = validatePolicy(action.policy);
+      } catch (e) {
+        if (e instanceof PolicyError) return `the policy is not valid: ${e.message}`;
+        throw e;
+      }
+      const w = working.wallets.get(policy.walletId);
+      if (w === undefined) return `no wallet ${policy.walletId}`;
+      const version = (working.policies.get(w.id)?.version ?? 0) + 1;
+      if (policy.version !== version) return `the next policy of ${w.name} is version ${version}, not ${policy.version}`;
+      const references = policyReferenceProblems(policy, whitelistsOf(working), w.network);
+      const groups = policy.rules.flatMap((r) => [...r.steps.map((s) => s.groupId), ...(r.initiatorGroupId === null ? [] : [r.initiatorGroupId])]);
+      const missingGroup = groups.find((g) => !working.groups.has(g));
+      if (missingGroup !== undefined) references.push(`group ${missingGroup} does not exist`);
+      return references.length === 0 ? null : `the policy refers to what is not there: ${references.join('; ')}`;
+    }
+    case 'set-whitelist': {
+      let list: Whitelist;
+      try {
+        list = validateWhitelist(action.whitelist);
+      } catch (e) {
+        if (e instanceof PolicyError) return `the whitelist is not valid: ${e.message}`;
+        throw e;
+      }
+      const sameName = [...working.whitelists.values()].find((x) => x.id !== list.id && x.document.name.toLowerCase() === list.name.toLowerCase());
+      if (sameName !== undefined) return `a whitelist is already named ${list.name}`;
+      const current = working.whitelists.get(list.id);
+      return current !== undefined && current.hash === whitelistHash(list) ? `whitelist ${list.name} already holds exactly these entries` : null;
+    }
   }
+}
+
+function whitelistsOf(working: Working): Whitelist[] {
+  return [...working.whitelists.values()].map((w) => validateWhitelist(w.document));
 }
 
 /** Revoking a custodian must leave their wallets able to reshare without them: enough dealers, and at least two parties. */
@@ -550,6 +641,16 @@ function applyAction(working: Working, proposal: MutableProposal, seq: number): 
         action.type === 'refresh-wallet'
           ? { proposalId: proposal.id, ceremony: 'refresh', threshold: w.key.threshold, custodians: w.key.custodians.map((c) => c.userId) }
           : { proposalId: proposal.id, ceremony: 'reshare', threshold: action.threshold, custodians: [...action.custodians] };
+      return;
+    }
+    case 'set-policy': {
+      const policy = validatePolicy(action.policy);
+      working.policies.set(policy.walletId, { walletId: policy.walletId, version: policy.version, hash: policyHash(policy), document: action.policy, adoptedAtSeq: seq });
+      return;
+    }
+    case 'set-whitelist': {
+      const list = validateWhitelist(action.whitelist);
+      working.whitelists.set(list.id, { id: list.id, hash: whitelistHash(list), document: action.whitelist, changedAtSeq: seq });
       return;
     }
   }

@@ -1,4 +1,5 @@
 // The governance model as plain data: roles, users, groups, settings, the signed record log and the replayed state.
+import type { PolicyDocument, WhitelistDocument } from '../policy/index.js';
 import type { ProposalChange } from '../statements.js';
 
 export const ROLES = ['administrator', 'operator', 'approver', 'auditor'] as const;
@@ -46,7 +47,11 @@ export type Action =
   | { readonly type: 'set-proposer-may-approve'; readonly value: boolean }
   | { readonly type: 'create-wallet'; readonly wallet: WalletSpec }
   | { readonly type: 'refresh-wallet'; readonly walletId: string }
-  | { readonly type: 'reshare-wallet'; readonly walletId: string; readonly threshold: number; readonly custodians: readonly string[] };
+  | { readonly type: 'reshare-wallet'; readonly walletId: string; readonly threshold: number; readonly custodians: readonly string[] }
+  /** Adopts a wallet's policy: a crypto/policy PolicyDocument (its version the next one for the wallet). */
+  | { readonly type: 'set-policy'; readonly policy: PolicyDocument }
+  /** Creates or replaces a named whitelist: a crypto/policy WhitelistDocument. */
+  | { readonly type: 'set-whitelist'; readonly whitelist: WhitelistDocument };
 
 export const WALLET_NETWORKS = ['mainnet', 'testnet', 'signet', 'regtest'] as const;
 export type WalletNetwork = (typeof WALLET_NETWORKS)[number];
@@ -168,7 +173,97 @@ export interface DecisionRecord {
   readonly signature: string;
 }
 
-export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord | KeyRecord;
+/**
+ * A transfer as its initiator (an operator) signed it on their device: the exact transaction (the PSBT, the BIP-341
+ * sighashes of the wallet's inputs and the wallet path each one spends), what it pays, and the policy in force.
+ * Amounts are decimal strings of sats.
+ */
+export interface TransferRequestRecord {
+  readonly type: 'transfer-request';
+  readonly seq: number;
+  readonly vaultId: string;
+  readonly requestId: string;
+  readonly walletId: string;
+  readonly initiatorId: string;
+  readonly destination: string;
+  readonly amount: string;
+  readonly fee: string;
+  /** The unsigned PSBT, base64. */
+  readonly psbt: string;
+  /** One per input, in input order: the wallet path it spends ("" for the wallet key, "0/5" for receive 5). */
+  readonly inputPaths: readonly string[];
+  /** The change output's wallet path, or null when there is no change. */
+  readonly changePath: string | null;
+  /** BIP-341 sighashes of the inputs, in input order (lowercase hex). */
+  readonly sighashes: readonly string[];
+  readonly policyVersion: number;
+  /** 0x-hex sha256 of the policy in force. */
+  readonly policyHash: string;
+  readonly createdAt: string;
+  readonly signature: string;
+}
+
+/** An approver's decision on a transfer, signed on their device over the statement regenerated from the request. */
+export interface TransferDecisionRecord {
+  readonly type: 'transfer-approval' | 'transfer-rejection';
+  readonly seq: number;
+  readonly vaultId: string;
+  readonly requestId: string;
+  readonly userId: string;
+  /** When the console recorded it (the MPC host keeps its own time of receipt for delays). */
+  readonly at: string;
+  readonly signature: string;
+}
+
+/** The MPC host's signatures for a request: the final transaction. Not device-signed: its input signatures are the proof. */
+export interface TransferSignedRecord {
+  readonly type: 'transfer-signed';
+  readonly seq: number;
+  readonly vaultId: string;
+  readonly requestId: string;
+  /** The policy rule the console evaluated it under (velocity counts per rule; the MPC host keeps its own ledger). */
+  readonly ruleId: string;
+  readonly txid: string;
+  /** The final network transaction, hex. */
+  readonly tx: string;
+  readonly at: string;
+}
+
+export type TransferRecord = TransferRequestRecord | TransferDecisionRecord | TransferSignedRecord;
+
+export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord | KeyRecord | TransferRecord;
+
+export interface PolicyState {
+  readonly walletId: string;
+  readonly version: number;
+  /** 0x-hex, crypto/policy policyHash. */
+  readonly hash: string;
+  readonly document: PolicyDocument;
+  readonly adoptedAtSeq: number;
+}
+
+export interface WhitelistState {
+  readonly id: string;
+  readonly hash: string;
+  readonly document: WhitelistDocument;
+  readonly changedAtSeq: number;
+}
+
+export interface TransferDecisionState {
+  readonly userId: string;
+  readonly seq: number;
+  readonly at: string;
+}
+
+/** The facts of a transfer as the log holds them; its policy decision is computed from them (crypto/transfers). */
+export interface TransferState {
+  readonly id: string;
+  readonly seq: number;
+  readonly request: TransferRequestRecord;
+  readonly approvals: readonly TransferDecisionState[];
+  readonly rejections: readonly TransferDecisionState[];
+  readonly signed: { readonly seq: number; readonly ruleId: string; readonly txid: string; readonly tx: string; readonly at: string } | null;
+}
 
 export type UserStatus = 'active' | 'revoked';
 
@@ -232,4 +327,8 @@ export interface GovernanceState {
   readonly groups: readonly Group[];
   readonly proposals: readonly ProposalState[];
   readonly wallets: readonly WalletState[];
+  /** The policy in force for each wallet that has one (earlier versions stay in the log). */
+  readonly policies: readonly PolicyState[];
+  readonly whitelists: readonly WhitelistState[];
+  readonly transfers: readonly TransferState[];
 }

@@ -1,5 +1,7 @@
 // Shape checks for records read from untrusted storage: one encoding per meaning, or a clear reason why not.
 import { addressOfPublicKey } from '../ethereum.js';
+import { canonicalize } from '../canonical.js';
+import { PolicyError, policyDocument, validatePolicy, validateWhitelist, whitelistDocument } from '../policy/index.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { ID_PATTERN, nameProblem } from '../statements.js';
 import { MAX_CUSTODIANS, ROLES, WALLET_NETWORKS } from './types.js';
@@ -141,6 +143,12 @@ export function checkWalletSpec(value: unknown): WalletSpec {
 }
 
 const PLAIN_HEX = /^(?:[0-9a-f]{2})+$/;
+
+/** Sats as a canonical decimal string (no sign, no leading zeros), at least `min`. */
+function checkSats(value: unknown, what: string, min: bigint): bigint {
+  if (typeof value !== 'string' || !/^(0|[1-9]\d{0,20})$/.test(value) || BigInt(value) < min) fail(`${what} must be a decimal count of sats, at least ${min}`);
+  return BigInt(value as string);
+}
 function checkPlainHex(value: unknown, bytes: number, what: string): string {
   if (typeof value !== 'string' || !PLAIN_HEX.test(value) || value.length !== bytes * 2) fail(`${what} must be ${bytes} bytes of lowercase hex (no 0x)`);
   return value;
@@ -178,6 +186,18 @@ export function checkWalletKey(value: unknown): WalletKey {
   perParty(k.verifyingShares, 'key', 33, 'verifying shares');
   perParty(k.shareDigests, 'digest', 32, 'share digests');
   return value as WalletKey;
+}
+
+/** A policy or whitelist document in its one canonical form: what validates must re-encode to the same bytes. */
+function checkDocument(value: unknown, what: string, normalise: (v: unknown) => unknown): void {
+  let normal: unknown;
+  try {
+    normal = normalise(value);
+  } catch (e) {
+    if (e instanceof PolicyError) fail(`${what}: ${e.message}`);
+    throw e;
+  }
+  if (canonicalize(normal) !== canonicalize(value)) fail(`${what} is not in its canonical document form`);
 }
 
 export function checkAction(value: unknown): Action {
@@ -224,6 +244,16 @@ export function checkAction(value: unknown): Action {
       const a = checkObject(value, 'reshare-wallet', ['type', 'walletId', 'threshold', 'custodians']);
       checkId(a.walletId, 'wallet id');
       checkThreshold(a.threshold, checkCustodianIds(a.custodians).length);
+      break;
+    }
+    case 'set-policy': {
+      const a = checkObject(value, 'set-policy', ['type', 'policy']);
+      checkDocument(a.policy, 'policy', (v) => policyDocument(validatePolicy(v)));
+      break;
+    }
+    case 'set-whitelist': {
+      const a = checkObject(value, 'set-whitelist', ['type', 'whitelist']);
+      checkDocument(a.whitelist, 'whitelist', (v) => whitelistDocument(validateWhitelist(v)));
       break;
     }
     default:
@@ -278,6 +308,52 @@ export function checkRecord(value: unknown): GovernanceRecord {
       checkId(r.ceremonyId, 'ceremony id');
       checkTime(r.createdAt, 'createdAt');
       checkWalletKey(r.key);
+      break;
+    }
+    case 'transfer-request': {
+      const r = checkObject(value, 'transfer-request record', [
+        'type', 'seq', 'vaultId', 'requestId', 'walletId', 'initiatorId', 'destination', 'amount', 'fee', 'psbt', 'inputPaths', 'changePath', 'sighashes', 'policyVersion', 'policyHash', 'createdAt', 'signature',
+      ]);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.requestId, 'request id');
+      checkId(r.walletId, 'wallet id');
+      checkId(r.initiatorId, 'initiator id');
+      if (typeof r.destination !== 'string' || !/^[a-z0-9]{14,90}$|^[A-HJ-NP-Za-km-z1-9]{25,40}$/.test(r.destination)) fail('destination must be a Bitcoin address');
+      checkSats(r.amount, 'amount', 1n);
+      checkSats(r.fee, 'fee', 0n);
+      if (typeof r.psbt !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(r.psbt) || r.psbt.length > 1_000_000) fail('psbt must be base64 (at most 1 MB)');
+      if (!Array.isArray(r.inputPaths) || r.inputPaths.length === 0 || r.inputPaths.length > 1000) fail('inputPaths must list 1..1000 wallet paths');
+      for (const p of r.inputPaths as unknown[]) if (typeof p !== 'string' || !/^$|^\d{1,10}(\/\d{1,10}){0,9}$/.test(p)) fail('an input path is "" or like "0/5"');
+      if (r.changePath !== null && (typeof r.changePath !== 'string' || !/^$|^\d{1,10}(\/\d{1,10}){0,9}$/.test(r.changePath))) fail('changePath is null, "" or like "1/0"');
+      if (!Array.isArray(r.sighashes) || r.sighashes.length !== r.inputPaths.length) fail('one sighash per input');
+      for (const h of r.sighashes as unknown[]) checkPlainHex(h, 32, 'sighash');
+      if (typeof r.policyVersion !== 'number' || !Number.isSafeInteger(r.policyVersion) || r.policyVersion < 1) fail('policyVersion must be a positive integer');
+      checkHex(r.policyHash, [32], 'policy hash');
+      checkTime(r.createdAt, 'createdAt');
+      checkSignature(r.signature);
+      break;
+    }
+    case 'transfer-approval':
+    case 'transfer-rejection': {
+      const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'requestId', 'userId', 'at', 'signature']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.requestId, 'request id');
+      checkId(r.userId, 'user id');
+      checkTime(r.at, 'at');
+      checkSignature(r.signature);
+      break;
+    }
+    case 'transfer-signed': {
+      const r = checkObject(value, 'transfer-signed record', ['type', 'seq', 'vaultId', 'requestId', 'ruleId', 'txid', 'tx', 'at']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.requestId, 'request id');
+      checkId(r.ruleId, 'rule id');
+      checkPlainHex(r.txid, 32, 'txid');
+      if (typeof r.tx !== 'string' || !PLAIN_HEX.test(r.tx) || r.tx.length > 2_000_000) fail('tx must be lowercase hex');
+      checkTime(r.at, 'at');
       break;
     }
     default:

@@ -2,7 +2,26 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { commitmentEval, idToScalar, parsePoint, sameBytes, taprootOutputPoint, xOnly } from '../frost/curve.js';
 import { partyIdFor } from '../frost/party-id.js';
+import type { GroupKey, PartyId } from '../frost/types.js';
 import type { KeyCeremony, PendingCeremony, WalletKey } from './types.js';
+
+/** The recorded key (hex) as the FROST layer's GroupKey (bytes). */
+export function groupKeyOf(key: WalletKey): GroupKey {
+  const verifyingShares: Record<PartyId, Uint8Array> = {};
+  for (const v of key.verifyingShares) verifyingShares[v.partyId] = hexToBytes(v.key);
+  return {
+    threshold: key.threshold,
+    parties: key.custodians.map((c) => c.partyId),
+    publicPackage: {
+      signers: { min: key.threshold, max: key.custodians.length },
+      commitments: key.commitments.map((c) => hexToBytes(c)),
+      verifyingShares,
+    },
+    internalKey: hexToBytes(key.internalKey),
+    outputKey: hexToBytes(key.outputKey),
+    chainCode: hexToBytes(key.chainCode),
+  };
+}
 
 /**
  * Why `key` cannot be the outcome of `pending` on a wallet whose key is `current`, or null.

@@ -9,6 +9,7 @@ import { recordRepository, type RecordRepository } from './repositories/records'
 import { userRepository, type UserRepository } from './repositories/users';
 import { vaultRepository, type VaultRepository } from './repositories/vault';
 import { walletRepository, type WalletRepository } from './repositories/wallets';
+import { transferRepository, type TransferRepository } from './repositories/transfers';
 
 export { DATABASE_FILE } from './database';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
@@ -16,6 +17,7 @@ export type { VaultHeader } from './repositories/vault';
 export type { AuditFilter } from './repositories/audit';
 export type { StoredRecord } from './repositories/records';
 export type { SealedShareRow } from './repositories/wallets';
+export type { UtxoRow } from './repositories/transfers';
 
 export class Store {
   readonly records: RecordRepository;
@@ -25,6 +27,7 @@ export class Store {
   readonly proposals: ProposalRepository;
   readonly audit: AuditRepository;
   readonly wallets: WalletRepository;
+  readonly transfers: TransferRepository;
 
   private constructor(readonly db: Database.Database, readonly file: string) {
     this.records = recordRepository(db);
@@ -34,6 +37,7 @@ export class Store {
     this.proposals = proposalRepository(db);
     this.audit = auditRepository(db);
     this.wallets = walletRepository(db);
+    this.transfers = transferRepository(db);
   }
 
   /** Opens (creating if needed) `<dataDir>/custos.sqlite` and applies pending migrations. */

@@ -1,6 +1,6 @@
 // Reads the store's projections as a governance state, and brings them to a newly replayed state (only what changed).
 import { canonicalize } from '../../crypto/canonical';
-import type { GovernanceState } from '../../crypto/governance';
+import type { GovernanceState, PolicyState } from '../../crypto/governance';
 import type { Store, VaultHeader } from '../store';
 
 /** What the store says the vault is (null before genesis): the tables the UI reads. */
@@ -25,6 +25,9 @@ export function loadProjection(store: Store): Projection | null {
       groups: store.groups.list(),
       proposals: store.proposals.list(),
       wallets: store.wallets.list(),
+      policies: store.transfers.policies(),
+      whitelists: store.transfers.whitelists(),
+      transfers: store.transfers.all(),
     },
   };
 }
@@ -53,4 +56,8 @@ export function writeProjection(store: Store, prev: GovernanceState | null, next
   for (const g of changed(prev?.groups, next.groups)) store.groups.save(g);
   for (const p of changed(prev?.proposals, next.proposals)) store.proposals.save(p);
   for (const w of changed(prev?.wallets, next.wallets)) store.wallets.save(w);
+  const byWallet = (ps: readonly PolicyState[] | undefined) => (ps ?? []).map((p) => ({ ...p, id: p.walletId }));
+  for (const p of changed(byWallet(prev?.policies), byWallet(next.policies))) store.transfers.savePolicy(p);
+  for (const w of changed(prev?.whitelists, next.whitelists)) store.transfers.saveWhitelist(w);
+  for (const t of changed(prev?.transfers, next.transfers)) store.transfers.save(t);
 }

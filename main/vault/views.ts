@@ -83,6 +83,10 @@ export function titleOf(change: ProposalChange): string {
       return `Refresh the shares of wallet ${change.walletName}`;
     case 'reshare-wallet':
       return `Reshare wallet ${change.walletName} to ${change.threshold} of ${change.custodianNames.length}${change.removedNames.length ? ` without ${change.removedNames.join(', ')}` : ''}`;
+    case 'set-policy':
+      return `Adopt policy version ${change.version} for wallet ${change.walletName} (${change.rules} rule${change.rules === 1 ? '' : 's'})`;
+    case 'set-whitelist':
+      return `Set whitelist ${change.whitelistName} (${change.entries} address${change.entries === 1 ? '' : 'es'}, ${change.network})`;
   }
 }
 

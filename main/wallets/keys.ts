@@ -5,22 +5,7 @@ import type { WalletKey } from '../../crypto/governance';
 import type { GroupKey, PartyId } from '../../crypto/frost';
 import { compareIds } from '../../crypto/frost/check';
 
-export function groupKeyOf(key: WalletKey): GroupKey {
-  const verifyingShares: Record<PartyId, Uint8Array> = {};
-  for (const v of key.verifyingShares) verifyingShares[v.partyId] = hexToBytes(v.key);
-  return {
-    threshold: key.threshold,
-    parties: key.custodians.map((c) => c.partyId),
-    publicPackage: {
-      signers: { min: key.threshold, max: key.custodians.length },
-      commitments: key.commitments.map((c) => hexToBytes(c)),
-      verifyingShares,
-    },
-    internalKey: hexToBytes(key.internalKey),
-    outputKey: hexToBytes(key.outputKey),
-    chainCode: hexToBytes(key.chainCode),
-  };
-}
+export { groupKeyOf } from '../../crypto/governance/wallet-key';
 
 /** The record of a ceremony's outcome; `sealed` maps party id to the sealed share (hex), digested into the record. */
 export function walletKeyOf(groupKey: GroupKey, keyVersion: number, userOfParty: ReadonlyMap<PartyId, string>, sealed: ReadonlyMap<PartyId, string>): WalletKey {

@@ -33,6 +33,8 @@ const transfer: TransferDecisionStatement = {
   amount: 150_000_000n,
   fee: 1_250n,
   destination: 'bcrt1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr',
+  policyVersion: 3,
+  policyHash: '0x' + 'ab'.repeat(32),
   digest: DIGEST,
 };
 
@@ -78,6 +80,12 @@ describe('renderStatement', () => {
         '  bcrt1p5cyxnuxmeuwuvkwfem96lqzs',
         '  zd02n6xdcjrs20cac6yqjjwudpxqke',
         '  drcr',
+        'Policy: version 3',
+        'Policy hash:',
+        '  abababababababab',
+        '  abababababababab',
+        '  abababababababab',
+        '  abababababababab',
         'Digest:',
         '  9f86d081884c7d65',
         '  9a2feaa0c55ad015',

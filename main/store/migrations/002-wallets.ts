@@ -1,4 +1,4 @@
-// Migration 2: wallets (a projection of the log), their sealed shares, and the log's new record type 'wallet-key'.
+// Migration 2: wallets, policies, whitelists and transfers (projections of the log), sealed shares, the log's new record types.
 import type { Migration } from './types';
 
 /*
@@ -9,12 +9,12 @@ import type { Migration } from './types';
  */
 export const migration002: Migration = {
   version: 2,
-  name: 'wallets',
+  name: 'wallets-and-transfers',
   rebuildsTables: true,
   sql: `
 CREATE TABLE records_next (
   seq INTEGER PRIMARY KEY CHECK (seq >= 0),
-  type TEXT NOT NULL CHECK (type IN ('genesis', 'proposal', 'approval', 'rejection', 'wallet-key')),
+  type TEXT NOT NULL CHECK (type IN ('genesis', 'proposal', 'approval', 'rejection', 'wallet-key', 'transfer-request', 'transfer-approval', 'transfer-rejection', 'transfer-signed')),
   body TEXT NOT NULL,
   recorded_at TEXT NOT NULL
 ) STRICT;
@@ -43,6 +43,46 @@ CREATE TABLE wallet_shares (
   user_id TEXT NOT NULL REFERENCES users (id),
   sealed TEXT NOT NULL,
   PRIMARY KEY (wallet_id, key_version, party_id)
+) STRICT;
+
+CREATE TABLE policies (
+  wallet_id TEXT PRIMARY KEY REFERENCES wallets (id),
+  version INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  document TEXT NOT NULL,
+  adopted_at_seq INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE whitelists (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL,
+  document TEXT NOT NULL,
+  changed_at_seq INTEGER NOT NULL
+) STRICT;
+
+-- One row per request: the request record and its decisions as canonical JSON, plus the columns lists filter on.
+CREATE TABLE transfers (
+  id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  wallet_id TEXT NOT NULL REFERENCES wallets (id),
+  initiator_id TEXT NOT NULL REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  signed INTEGER NOT NULL CHECK (signed IN (0, 1)),
+  body TEXT NOT NULL
+) STRICT;
+CREATE INDEX transfers_by_wallet ON transfers (wallet_id, seq);
+CREATE INDEX transfers_by_signed ON transfers (signed, seq);
+
+-- What the console knows of the chain: coins a wallet can spend (operational data, not governance: not in the log).
+CREATE TABLE utxos (
+  wallet_id TEXT NOT NULL REFERENCES wallets (id),
+  txid TEXT NOT NULL,
+  vout INTEGER NOT NULL,
+  amount TEXT NOT NULL,
+  path TEXT NOT NULL,
+  label TEXT NOT NULL,
+  spent_by TEXT,
+  PRIMARY KEY (txid, vout)
 ) STRICT;
 `,
 };

@@ -1,0 +1,56 @@
+// A transfer's policy decision from the replayed log: the policy in force, its whitelists, the approvals, the history.
+import { evaluate, validatePolicy, validateWhitelist, type Decision, type SignedTransfer } from '../policy/index.js';
+import type { GovernanceState, TransferState } from '../governance/types.js';
+import { sats } from './statements.js';
+
+export interface DecisionContext {
+  /** ms since the epoch. */
+  now: number;
+  /** Transfers the wallet signed (the console's log, or the MPC host's own ledger). */
+  history: readonly SignedTransfer[];
+  /** When each decision counts from (ms); by default the time its record carries. The MPC host passes its own receipt times. */
+  timeOf?: (decision: { userId: string; seq: number; at: string }) => number;
+}
+
+/**
+ * evaluate() over the log's facts. Approvals count only from active users who are members of a step's group now
+ * (a revoked person has left every group); a person counts once (evaluate's matching).
+ */
+export function transferDecision(state: GovernanceState, transfer: TransferState, ctx: DecisionContext): Decision {
+  const request = transfer.request;
+  const adopted = state.policies.find((p) => p.walletId === request.walletId);
+  if (adopted === undefined || adopted.version !== request.policyVersion || adopted.hash !== request.policyHash) {
+    return {
+      outcome: 'denied',
+      code: 'INVALID_REQUEST',
+      reason: adopted === undefined ? 'the wallet has no policy in force' : `the request was made under policy version ${request.policyVersion}; version ${adopted.version} is in force now`,
+      ruleId: null,
+      velocity: [],
+    };
+  }
+  const policy = validatePolicy(adopted.document);
+  const whitelists = state.whitelists.map((w) => validateWhitelist(w.document));
+  const active = new Set(state.users.filter((u) => u.status === 'active').map((u) => u.id));
+  const groups = new Map(state.groups.map((g) => [g.id, new Set(g.members.filter((m) => active.has(m)))]));
+  const timeOf = ctx.timeOf ?? ((d) => Date.parse(d.at));
+  return evaluate({
+    policy,
+    whitelists,
+    request: { id: request.requestId, walletId: request.walletId, initiatorId: request.initiatorId, destination: request.destination, amount: sats(request.amount), createdAt: Date.parse(request.createdAt) },
+    approvals: transfer.approvals.filter((a) => active.has(a.userId)).map((a) => ({ userId: a.userId, at: timeOf(a) })),
+    rejections: transfer.rejections.filter((r) => active.has(r.userId)).map((r) => ({ userId: r.userId, at: timeOf(r) })),
+    groupsAt: groups,
+    history: ctx.history.filter((h) => h.requestId !== request.requestId),
+    now: ctx.now,
+  });
+}
+
+/** The wallet's signed transfers as the console's log records them, for velocity (the host keeps its own). */
+export function signedHistory(state: GovernanceState, walletId: string): SignedTransfer[] {
+  const out: SignedTransfer[] = [];
+  for (const t of state.transfers) {
+    if (t.request.walletId !== walletId || t.signed === null) continue;
+    out.push({ requestId: t.id, ruleId: t.signed.ruleId, amount: sats(t.request.amount), signedAt: Date.parse(t.signed.at) });
+  }
+  return out;
+}
