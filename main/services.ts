@@ -10,6 +10,7 @@ import { VaultService } from './vault';
 import type { CeremonyHost } from './wallets/ceremony-host';
 import { WalletCeremonies } from './wallets/ceremonies';
 import { PsbtSigner } from './wallets/psbt-signing';
+import { TransferService } from './transfers/service';
 
 /** What main needs of the MPC host client: its health, its ceremonies, its end. */
 export interface MpcHost extends CeremonyHost {
@@ -21,6 +22,7 @@ export interface MpcHost extends CeremonyHost {
 export interface WalletServices {
   ceremonies: WalletCeremonies;
   signer: PsbtSigner;
+  transfers: TransferService;
 }
 
 export interface ServicesOptions {
@@ -63,7 +65,15 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     wallets = {
       ceremonies: new WalletCeremonies({ vault, devices, host: options.mpc, log: options.log }),
       signer: new PsbtSigner(vault, devices, options.mpc),
+      transfers: new TransferService({ vault, store, devices, host: options.mpc }),
     };
+    // The MPC host times approvals (delays) by when it first sees them: it gets the log as it grows.
+    const opened = store;
+    vault.on('changed', () => {
+      options.mpc.syncLog(opened.records.all().map((r) => r.body)).catch((err: unknown) => {
+        options.log.warn('the MPC host did not take the latest records; it gets them again with the next one', { error: (err as Error)?.message ?? String(err) });
+      });
+    });
   } catch (err) {
     store?.close();
     if (!(err instanceof CustosError)) throw err;

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'MPC_HOST_UNAVAILABLE',
   'MPC_PROTOCOL',
   'MPC_CEREMONY_FAILED',
+  'POLICY_DENIED',
   'VAULT_NOT_FOUND',
   'VAULT_EXISTS',
   'NOT_FOUND',
@@ -257,6 +258,92 @@ export interface WalletAddress {
   address: string;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Transfers under policy
+
+export interface PolicyView {
+  walletId: string;
+  version: number;
+  /** 0x-hex sha256 of the canonical document: what the administrators' devices showed when it was adopted. */
+  hash: string;
+  /** The canonical JSON document (crypto/policy format custos-policy/1). */
+  document: string;
+  adoptedAtSeq: number;
+}
+
+export interface WhitelistView {
+  id: string;
+  name: string;
+  network: WalletNetwork;
+  hash: string;
+  entries: { address: string; label: string }[];
+  changedAtSeq: number;
+}
+
+export interface UtxoView {
+  txid: string;
+  vout: number;
+  /** Sats, decimal. */
+  amount: string;
+  path: string;
+  label: string;
+  spentBy: string | null;
+}
+
+export type TransferStatus = 'pending' | 'waiting-delay' | 'ready' | 'denied' | 'rejected' | 'signed';
+
+export interface TransferStepView {
+  index: number;
+  group: UserRef;
+  required: number;
+  counted: UserRef[];
+  missing: number;
+  finished: boolean;
+}
+
+export interface VelocityView {
+  scope: 'wallet' | 'rule';
+  windowSeconds: number;
+  /** Sats, decimal. */
+  used: string;
+  max: string;
+  left: string;
+  fits: boolean;
+}
+
+export interface TransferView {
+  id: string;
+  seq: number;
+  wallet: UserRef;
+  initiator: UserRef;
+  destination: string;
+  /** Sats, decimal. */
+  amount: string;
+  fee: string;
+  createdAt: string;
+  policy: { version: number; hash: string };
+  /** 0x-hex: what every approval signs; it binds the exact transaction. */
+  digest: string;
+  status: TransferStatus;
+  /** The rule that matched (null when none did), and why the request is denied or rejected, in plain words. */
+  rule: { id: string; name: string } | null;
+  reason: string | null;
+  steps: TransferStepView[];
+  velocity: VelocityView[];
+  /** When signing may start (after the rule's delay), ISO; null until every step is full. */
+  delayUntil: string | null;
+  approvals: (UserRef & { seq: number; at: string })[];
+  rejections: (UserRef & { seq: number; at: string })[];
+  /** The statement an approver's device will show next (its seq is the next record's). */
+  statementPreview: string;
+  signed: { txid: string; tx: string; psbt: string; at: string } | null;
+}
+
+export interface SimulationView {
+  results: { requestId: string; before: string; after: string; changed: 'same' | 'now-denied' | 'now-allowed' | 'rerouted' }[];
+  counts: Record<'same' | 'now-denied' | 'now-allowed' | 'rerouted', number>;
+}
+
 /** Who a connected device is in the vault (users are their devices). */
 export interface DeviceMember {
   deviceId: string;
@@ -306,6 +393,12 @@ const roles = z
   .min(1, 'at least one role')
   .max(4)
   .refine((r) => new Set(r).size === r.length, 'each role once');
+/** Sats as a decimal string (a JSON number cannot hold every amount exactly). */
+const sats = z.string().regex(/^[1-9]\d{0,17}$/, 'an amount in sats: a whole number, no leading zeros');
+/** A path under the wallet key: "" (the key itself), "0/5" (receive 5), "1/0" (change 0). */
+const walletPath = z.string().regex(/^$|^\d{1,10}(\/\d{1,10}){0,9}$/, 'a wallet path such as 0/5 (or empty for the wallet key)');
+/** A JSON document as text, at most 1 MB. */
+const jsonDocument = z.string().min(2).max(1_000_000);
 /** The device of the person acting: main reads its identity to know who they are. */
 const actingDevice = { deviceId };
 
@@ -399,6 +492,44 @@ export const channels = {
       .strict(),
   },
 
+  /** Records a coin the wallet can spend (what the console knows of the chain; on regtest a made-up prevout is fine). */
+  'wallets.fund': {
+    input: z
+      .object({
+        walletId: entityId,
+        txid: z.string().regex(/^[0-9a-f]{64}$/, 'a txid is 64 lowercase hex digits'),
+        vout: z.number().int().min(0).max(100_000),
+        amount: sats,
+        path: walletPath,
+        label: z.string().trim().min(1).max(60),
+      })
+      .strict(),
+  },
+  'wallets.utxos': { input: z.object({ walletId: entityId }).strict() },
+
+  'policies.get': { input: z.object({ walletId: entityId }).strict() },
+  /** Proposes a policy (JSON document, custos-policy/1); administrators adopt it by quorum. */
+  'policies.propose': { input: z.object({ document: jsonDocument, ...actingDevice }).strict() },
+  /** Replays a draft policy against the wallet's past requests: which would have been allowed, denied or routed differently. */
+  'policies.simulate': { input: z.object({ walletId: entityId, document: jsonDocument }).strict() },
+  'whitelists.list': { input: empty },
+  'whitelists.propose': { input: z.object({ document: jsonDocument, ...actingDevice }).strict() },
+
+  'transfers.list': {
+    input: z.object({ walletId: entityId.optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+  },
+  'transfers.get': { input: z.object({ requestId: entityId }).strict() },
+  /** An operator requests a transfer: the console builds the exact transaction from the wallet's coins; the operator signs it on their device. */
+  'transfers.create': {
+    input: z
+      .object({ walletId: entityId, destination: z.string().trim().min(14).max(90), amount: sats, feeRate: z.number().int().min(1).max(10_000), ...actingDevice })
+      .strict(),
+  },
+  'transfers.approve': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
+  'transfers.reject': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
+  /** Signs an allowed request: t custodians open their shares on their devices; the MPC host checks every piece of evidence itself. */
+  'transfers.sign': { input: z.object({ requestId: entityId }).strict() },
+
   'audit.list': {
     input: z
       .object({
@@ -453,6 +584,19 @@ export interface ChannelResults {
   'wallets.proposeReshare': ProposalView;
   'wallets.runCeremony': WalletView;
   'wallets.addresses': WalletAddress[];
+  'wallets.fund': UtxoView[];
+  'wallets.utxos': UtxoView[];
+  'policies.get': PolicyView | null;
+  'policies.propose': ProposalView;
+  'policies.simulate': SimulationView;
+  'whitelists.list': WhitelistView[];
+  'whitelists.propose': ProposalView;
+  'transfers.list': { total: number; transfers: TransferView[] };
+  'transfers.get': TransferView;
+  'transfers.create': TransferView;
+  'transfers.approve': TransferView;
+  'transfers.reject': TransferView;
+  'transfers.sign': TransferView;
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;
   /** The export as text, with the chain, and the procedure to check it offline in its header (CSV) or a field (JSON). */

@@ -2,6 +2,8 @@
 export interface CliContext {
   json: boolean;
   dataDir: string;
+  /** Whether --data-dir was given (the demo uses a fresh folder otherwise). */
+  dataDirGiven?: boolean;
   virtual: boolean;
   mnemonic: string | undefined;
   path: string;

@@ -5,6 +5,7 @@ import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
 import { isVaultGroup, runVaultCommand } from './vault-commands';
 import { runWalletCommand } from './wallet-commands';
+import { runDemo } from './demo';
 import { type CliContext, CliUsageError } from './context';
 
 const USAGE = `Custos — vault console (headless)
@@ -46,7 +47,7 @@ Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custod
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Other:
-  demo                                          the whole custody flow, headless (not built yet)
+  demo [--json] [--data-dir DIR]                the whole custody flow, headless, on virtual Ledgers (a fresh folder unless given)
 
 Common options:
   --json           one JSON object on stdout (errors too, as {"error": {code, message}})
@@ -138,9 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'mpc') return await runMpcCommand(command, ctx);
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
     if (group === 'wallet' || group === 'psbt') return await runWalletCommand(group, command, args, ctx);
-    if (group === 'demo') {
-      throw new CliUsageError('The headless demo is not built yet: it comes with the transfers issue. See the README.');
-    }
+    if (group === 'demo') return await runDemo({ ...ctx, dataDirGiven: argv.some((a) => a === '--data-dir' || a.startsWith('--data-dir=')) });
     throw new CliUsageError(`Unknown command "${group}". Run custos --help.`);
   } catch (err) {
     const data =

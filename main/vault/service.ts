@@ -23,6 +23,7 @@ import {
   type KeyRecord,
   type ProposalRecord,
   type ProposalState,
+  type TransferRecord,
   type Role,
   type User,
   type UserState,
@@ -31,6 +32,7 @@ import {
   type WalletState,
 } from '../../crypto/governance';
 import { nameProblem, renderStatement, StatementError, type Statement } from '../../crypto/statements';
+import { PolicyError, policyDocument, validatePolicy, validateWhitelist, whitelistDocument } from '../../crypto/policy';
 import {
   ROLES,
   type AuditEntryView,
@@ -383,6 +385,22 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     });
   }
 
+  /** Proposes a wallet's policy from its JSON document (crypto/policy custos-policy/1), in its canonical form. */
+  proposePolicy(input: { document: string } & Acting): Promise<ProposalView> {
+    const policy = parseDocument(input.document, 'policy', (v) => policyDocument(validatePolicy(v)));
+    return this.propose(input.deviceId, 'propose a policy', () => ({ action: { type: 'set-policy', policy } }));
+  }
+
+  /** Proposes a whitelist (new, or replacing the one with its id); a document without an id gets a new one. */
+  proposeWhitelist(input: { document: string } & Acting): Promise<ProposalView> {
+    return this.propose(input.deviceId, 'propose a whitelist', () => {
+      const raw = parseJson(input.document, 'whitelist');
+      const withId = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw) ? { ...raw, id: this.ids('whitelist') } : raw;
+      const whitelist = parseDocument(JSON.stringify(withId), 'whitelist', (v) => whitelistDocument(validateWhitelist(v)));
+      return { action: { type: 'set-whitelist', whitelist } };
+    });
+  }
+
   /**
    * Records a key ceremony's outcome: the record, the wallet's projection and its sealed shares in one transaction,
    * after replay accepted the record as the ceremony the wallet owes. A crash before the commit leaves the wallet
@@ -428,6 +446,41 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
       });
       return wallet;
     });
+  }
+
+  /**
+   * Appends one transfer record built against the current state (its device signature obtained inside `build`), after
+   * replay accepted it: the same path every governance record takes. Returns the state after it.
+   */
+  appendTransfer(
+    build: (ctx: { state: GovernanceState; header: VaultHeader; seq: number; now: string }) => Promise<{ record: TransferRecord; audit: Omit<AuditDraft, 'at'>; alsoWrite?: () => void }>,
+  ): Promise<GovernanceState> {
+    return this.exclusive(async () => {
+      const { state, header } = this.guardForChange();
+      const built = await build({ state, header, seq: state.seq + 1, now: this.now() });
+      const next = this.replayNext(state, built.record);
+      this.commit({ prev: state, next, record: built.record, identityPath: header.identityPath, audit: built.audit, alsoWrite: built.alsoWrite });
+      return next;
+    });
+  }
+
+  /** Checks a draft record against every rule before a device is asked to sign it (signatures not checked). */
+  preflightTransfer(state: GovernanceState, draft: TransferRecord): void {
+    this.preflight(state, draft);
+  }
+
+  /** The active user whose device this is (any role): transfers check roles themselves. */
+  async member(deviceId: string, state: GovernanceState, header: VaultHeader): Promise<UserState> {
+    const { address } = await this.devices.identity(deviceId, header.identityPath);
+    const user = state.users.find((u) => sameAddress(u.identityAddress, address));
+    if (user === undefined) throw new CustosError('NOT_AUTHORISED', `This device (${address}) is not a member of the vault "${state.vaultName}".`);
+    if (user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `${user.name} was revoked and can no longer act.`);
+    return user;
+  }
+
+  /** Asks the device to show and sign a statement; the signature must come from the expected identity. */
+  signOnDevice(deviceId: string, path: string, statement: Statement, expectedAddress: string): Promise<string> {
+    return this.sign(deviceId, path, render(statement), expectedAddress);
   }
 
   approve(input: { proposalId: string } & Acting): Promise<ProposalView> {
@@ -668,6 +721,25 @@ function requireUser(state: GovernanceState, userId: string): UserState {
   const user = state.users.find((u) => u.id === userId);
   if (user === undefined) throw new CustosError('NOT_FOUND', `There is no user ${userId} in this vault. List the users to find their id.`);
   return user;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new CustosError('BAD_INPUT', `The ${what} is not valid JSON: ${(err as Error).message}.`);
+  }
+}
+
+/** A document validated and put in its one canonical form, or BAD_INPUT naming the first problem by path. */
+function parseDocument<T>(text: string, what: string, normalise: (value: unknown) => T): T {
+  const value = parseJson(text, what);
+  try {
+    return normalise(value);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CustosError('BAD_INPUT', `The ${what} cannot be used: ${err.message}.`);
+    throw err;
+  }
 }
 
 function requireWallet(state: GovernanceState, walletId: string): WalletState {

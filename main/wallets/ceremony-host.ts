@@ -59,4 +59,17 @@ export interface CeremonyHost {
     },
     onProgress: (p: HostProgress) => void,
   ): Promise<{ signatures: Uint8Array[] }>;
+
+  /**
+   * Signs a transfer request once the host itself has checked the evidence: the whole signed log (canonical record
+   * bodies in seq order, checked against what it pinned before), the policy and its adoption, every approval, velocity
+   * from its own ledger, the delay by its own clock, and the sighashes. Resolves with one signature per input.
+   */
+  /** Gives the host the signed log as it grows, so it times approvals (delays) by when it first saw them. */
+  syncLog(records: string[]): Promise<void>;
+
+  signTransfer(
+    input: { ceremonyId: string; requestId: string; records: string[]; signers: UnsealingParty[] },
+    onProgress: (p: HostProgress) => void,
+  ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }>;
 }

@@ -9,5 +9,9 @@ export function mpcHostOf(client: MpcHostClient): MpcHost {
     dkg: (input, onProgress) => client.runDkg(input, { onProgress }),
     reshare: (input, onProgress) => client.reshare(input, { onProgress }),
     sign: (input, onProgress) => client.sign(input, { onProgress }),
+    syncLog: async (records) => {
+      await client.syncLog(records);
+    },
+    signTransfer: (input, onProgress) => client.signTransfer(input, { onProgress }),
   };
 }

@@ -107,7 +107,7 @@ describe('refusals', () => {
 
 /** No MPC host: these channels never reach it, and a call that did would fail loudly. */
 const unreachable = () => Promise.reject(new Error('the MPC host is not part of this test'));
-const noHost = { ping: unreachable, close: async () => {}, dkg: unreachable, reshare: unreachable, sign: unreachable };
+const noHost = { ping: unreachable, close: async () => {}, dkg: unreachable, reshare: unreachable, sign: unreachable, syncLog: async () => {}, signTransfer: unreachable };
 
 describe('the vault channels through the handler table', () => {
   it('validates inputs, answers Results, and forwards vault.changed', async () => {

@@ -1,0 +1,41 @@
+// Which of a wallet's known coins a new request may spend: unspent, and not held by an open request.
+import { base64 } from '@scure/base';
+import { Transaction } from '@scure/btc-signer';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { GovernanceState } from '../../crypto/governance';
+import type { UtxoRow } from '../store';
+
+/** "txid:vout" of every input of a PSBT (base64). */
+export function outpointsOf(psbt: string): { txid: string; vout: number }[] {
+  const tx = Transaction.fromPSBT(base64.decode(psbt));
+  const out: { txid: string; vout: number }[] = [];
+  for (let i = 0; i < tx.inputsLength; i++) {
+    const input = tx.getInput(i);
+    if (input.txid !== undefined && input.index !== undefined) out.push({ txid: bytesToHex(input.txid), vout: input.index });
+  }
+  return out;
+}
+
+/** Coins free to spend: `open(requestId)` says whether an unsigned request still holds its coins (pending or allowed). */
+export function spendableCoins(state: GovernanceState, walletId: string, coins: readonly UtxoRow[], open: (requestId: string) => boolean): UtxoRow[] {
+  const held = new Set<string>();
+  for (const t of state.transfers) {
+    if (t.request.walletId !== walletId || t.signed !== null || !open(t.id)) continue;
+    for (const o of outpointsOf(t.request.psbt)) held.add(`${o.txid}:${o.vout}`);
+  }
+  return coins.filter((c) => c.spentBy === null && !held.has(`${c.txid}:${c.vout}`));
+}
+
+/** Largest first until the amount plus a generous fee allowance is covered (buildSend computes the exact fee). */
+export function selectCoins(coins: readonly UtxoRow[], amount: bigint, feeRate: bigint): UtxoRow[] {
+  const sorted = [...coins].sort((a, b) => (BigInt(b.amount) > BigInt(a.amount) ? 1 : BigInt(b.amount) < BigInt(a.amount) ? -1 : 0));
+  const chosen: UtxoRow[] = [];
+  let total = 0n;
+  for (const c of sorted) {
+    chosen.push(c);
+    total += BigInt(c.amount);
+    const fee = feeRate * BigInt(11 + 58 * chosen.length + 43 * 2);
+    if (total >= amount + fee) return chosen;
+  }
+  return chosen;
+}

@@ -1,0 +1,361 @@
+// Transfers under policy: an operator requests the exact transaction on their device, approvers approve or reject on
+// theirs, and signing goes to the MPC host, which checks the whole evidence itself before any share signs.
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { base64 } from '@scure/base';
+import { Transaction } from '@scure/btc-signer';
+import { buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
+import { deriveChildKey, partyIdFor } from '../../crypto/frost';
+import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState } from '../../crypto/governance';
+import { groupKeyOf } from '../../crypto/governance/wallet-key';
+import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
+import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
+import { transferStatement } from '../../crypto/transfers/statements';
+import { parseWalletPath } from '../../crypto/transfers/transaction';
+import type { PolicyView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
+import type { DeviceManager } from '../devices/manager';
+import { CustosError } from '../errors';
+import type { Store } from '../store';
+import { randomIds, type IdGenerator } from '../vault/ids';
+import type { VaultService } from '../vault/service';
+import type { CeremonyHost, UnsealingParty } from '../wallets/ceremony-host';
+import { devicesOf } from '../wallets/custodian-devices';
+import { unsealSecret } from '../wallets/device-secrets';
+import { openableShares } from '../wallets/shares';
+import { outpointsOf, selectCoins, spendableCoins } from './coins';
+import { transferView } from './views';
+
+export interface TransferServiceOptions {
+  vault: VaultService;
+  store: Store;
+  devices: DeviceManager;
+  host: CeremonyHost;
+  clock?: () => Date;
+  ids?: IdGenerator;
+}
+
+export class TransferService {
+  private readonly vault: VaultService;
+  private readonly store: Store;
+  private readonly devices: DeviceManager;
+  private readonly host: CeremonyHost;
+  private readonly clock: () => Date;
+  private readonly ids: IdGenerator;
+
+  constructor(options: TransferServiceOptions) {
+    this.vault = options.vault;
+    this.store = options.store;
+    this.devices = options.devices;
+    this.host = options.host;
+    this.clock = options.clock ?? (() => new Date());
+    this.ids = options.ids ?? randomIds;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  list(filter: { walletId?: string; offset: number; limit: number }): { total: number; transfers: TransferView[] } {
+    const state = this.vault.readState();
+    const { total, transfers } = this.store.transfers.page(filter);
+    return { total, transfers: transfers.map((t) => this.view(state, t)) };
+  }
+
+  get(requestId: string): TransferView {
+    const state = this.vault.readState();
+    return this.view(state, requireTransfer(state, requestId));
+  }
+
+  decision(state: GovernanceState, t: TransferState): Decision {
+    return transferDecision(state, t, { now: this.clock().getTime(), history: signedHistory(state, t.request.walletId) });
+  }
+
+  policy(walletId: string): PolicyView | null {
+    const p = this.vault.readState().policies.find((x) => x.walletId === walletId);
+    return p === undefined ? null : { walletId, version: p.version, hash: p.hash, document: JSON.stringify(p.document, null, 2), adoptedAtSeq: p.adoptedAtSeq };
+  }
+
+  whitelists(): WhitelistView[] {
+    return this.vault.readState().whitelists.map((w) => {
+      const list = validateWhitelist(w.document);
+      return { id: list.id, name: list.name, network: list.network, hash: w.hash, entries: list.entries.map((e) => ({ ...e })), changedAtSeq: w.changedAtSeq };
+    });
+  }
+
+  utxos(walletId: string): UtxoView[] {
+    this.vault.wallet(walletId);
+    return this.store.transfers.utxos(walletId).map(({ walletId: _w, ...u }) => u);
+  }
+
+  /** Records a coin of the wallet (chain knowledge, not governance): its output must pay the wallet's key at `path`. */
+  fund(input: { walletId: string; txid: string; vout: number; amount: string; path: string; label: string }): UtxoView[] {
+    const { wallet } = this.vault.wallet(input.walletId);
+    if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet: run its key ceremony first.`);
+    if (parseWalletPath(input.path) === null) throw new CustosError('BAD_INPUT', `"${input.path}" is not a wallet path (like 0/5).`);
+    if (this.store.transfers.utxos(input.walletId).some((u) => u.txid === input.txid && u.vout === input.vout)) {
+      throw new CustosError('RULE_VIOLATION', `The coin ${input.txid}:${input.vout} is already recorded.`);
+    }
+    this.store.transfers.addUtxo({ walletId: input.walletId, txid: input.txid, vout: input.vout, amount: input.amount, path: input.path, label: input.label });
+    return this.utxos(input.walletId);
+  }
+
+  /** The wallet's past requests replayed under a draft policy, next to what the policy in force decided. */
+  simulate(walletId: string, document: string): SimulationView {
+    const state = this.vault.readState();
+    const { wallet } = this.vault.wallet(walletId);
+    let draft;
+    try {
+      draft = validatePolicy(JSON.parse(document) as unknown);
+    } catch (err) {
+      const message = err instanceof PolicyError ? err.message : (err as Error).message;
+      throw new CustosError('BAD_INPUT', `The draft policy cannot be used: ${message}.`);
+    }
+    if (draft.walletId !== walletId) throw new CustosError('BAD_INPUT', `The draft governs wallet ${draft.walletId}, not ${wallet.name}.`);
+    const adopted = state.policies.find((p) => p.walletId === walletId);
+    const current = adopted === undefined ? { ...draft, rules: [], velocity: [] } : validatePolicy(adopted.document);
+    const whitelists = state.whitelists.map((w) => validateWhitelist(w.document));
+    const active = new Set(state.users.filter((u) => u.status === 'active').map((u) => u.id));
+    const groupsAt = new Map(state.groups.map((g) => [g.id, new Set(g.members.filter((m) => active.has(m)))]));
+    const history = signedHistory(state, walletId);
+    const cases = state.transfers
+      .filter((t) => t.request.walletId === walletId)
+      .map((t) => ({
+        request: { id: t.id, walletId, initiatorId: t.request.initiatorId, destination: t.request.destination, amount: BigInt(t.request.amount), createdAt: Date.parse(t.request.createdAt) },
+        approvals: t.approvals.map((a) => ({ userId: a.userId, at: Date.parse(a.at) })),
+        rejections: t.rejections.map((a) => ({ userId: a.userId, at: Date.parse(a.at) })),
+        groupsAt,
+        history,
+        now: t.signed === null ? this.clock().getTime() : Date.parse(t.signed.at),
+      }));
+    const report = simulate({ current, draft, whitelists, cases });
+    const describe = (o: { outcome: string; ruleId: string | null; reason?: string }) => `${o.outcome}${o.ruleId ? ` (rule ${o.ruleId})` : ''}${o.reason ? `: ${o.reason}` : ''}`;
+    return {
+      results: report.results.map((r) => ({ requestId: r.requestId, before: describe(r.before), after: describe(r.after), changed: r.changed })),
+      counts: report.counts,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Requests and decisions
+
+  async create(input: { walletId: string; destination: string; amount: string; feeRate: number; deviceId: string }): Promise<TransferView> {
+    let requestId = '';
+    const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
+      const initiator = await this.vault.member(input.deviceId, state, header);
+      if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
+      const { wallet } = this.vault.walletForChange(input.walletId);
+      if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+      const policy = state.policies.find((p) => p.walletId === wallet.id);
+      if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
+      const root = groupKeyOf(wallet.key);
+      const keyAt = (path: string) => {
+        const parts = parseWalletPath(path) ?? [];
+        return parts.length === 0 ? root : deriveChildKey(root, parts).groupKey;
+      };
+      const open = (id: string) => {
+        const t = state.transfers.find((x) => x.id === id);
+        if (t === undefined) return false;
+        const outcome = this.decision(state, t).outcome;
+        return outcome === 'pending' || outcome === 'allowed';
+      };
+      const free = spendableCoins(state, wallet.id, this.store.transfers.utxos(wallet.id), open);
+      const amount = BigInt(input.amount);
+      const coins = selectCoins(free, amount, BigInt(input.feeRate));
+      if (coins.length === 0) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no coin free to spend (record its coins, or wait for open requests).`);
+      const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
+      const change = keyAt(changePath);
+      let built;
+      try {
+        built = buildSend({
+          utxos: coins.map((c) => ({ txid: c.txid, vout: c.vout, amount: BigInt(c.amount), internalKey: keyAt(c.path).internalKey, outputKey: keyAt(c.path).outputKey })),
+          payments: [{ address: input.destination, amount }],
+          change: { internalKey: change.internalKey, outputKey: change.outputKey },
+          feeRate: BigInt(input.feeRate),
+          network: wallet.network,
+        });
+      } catch (err) {
+        throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
+      }
+      const sighashes = taprootSighashes(built.psbt, coins.map((c) => keyAt(c.path).outputKey)).sort((a, b) => a.index - b.index);
+      requestId = `R-${state.transfers.length + 1}`;
+      const draft: TransferRequestRecord = {
+        type: 'transfer-request',
+        seq,
+        vaultId: state.vaultId,
+        requestId,
+        walletId: wallet.id,
+        initiatorId: initiator.id,
+        destination: input.destination,
+        amount: input.amount,
+        fee: built.fee.toString(),
+        psbt: base64.encode(built.psbt),
+        inputPaths: coins.map((c) => c.path),
+        changePath: built.changeAmount > 0n ? changePath : null,
+        sighashes: sighashes.map((s) => bytesToHex(s.sighash)),
+        policyVersion: policy.version,
+        policyHash: policy.hash,
+        createdAt: now,
+        signature: PLACEHOLDER_SIGNATURE,
+      };
+      this.vault.preflightTransfer(state, draft);
+      const signature = await this.vault.signOnDevice(input.deviceId, header.identityPath, transferStatement(state, wallet.name, 'transfer-request', seq, draft), initiator.identityAddress);
+      return {
+        record: { ...draft, signature },
+        audit: {
+          actor: initiator.id,
+          action: 'transfer.request',
+          subject: requestId,
+          payload: { recordSeq: seq, actorName: initiator.name, walletId: wallet.id, destination: input.destination, amount: input.amount, fee: draft.fee, policyVersion: policy.version },
+          deviceSignature: signature,
+        },
+      };
+    });
+    return this.view(next, requireTransfer(next, requestId));
+  }
+
+  approve(input: { requestId: string; deviceId: string }): Promise<TransferView> {
+    return this.decide('transfer-approval', input);
+  }
+
+  reject(input: { requestId: string; deviceId: string }): Promise<TransferView> {
+    return this.decide('transfer-rejection', input);
+  }
+
+  private async decide(type: 'transfer-approval' | 'transfer-rejection', input: { requestId: string; deviceId: string }): Promise<TransferView> {
+    const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
+      const transfer = requireTransfer(state, input.requestId);
+      const user = await this.vault.member(input.deviceId, state, header);
+      const decision = this.decision(state, transfer);
+      if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already signed.`);
+      if (decision.outcome === 'denied' || decision.outcome === 'rejected') {
+        throw new CustosError('POLICY_DENIED', `Request ${transfer.id} is ${decision.outcome}: ${decision.reason}. There is nothing left to decide.`);
+      }
+      if (!eligible(state, transfer, decision, user)) {
+        throw new CustosError('NOT_AUTHORISED', `${user.name} is not in any group whose approval request ${transfer.id} still needs.`);
+      }
+      const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
+      const draft = { type, seq, vaultId: state.vaultId, requestId: transfer.id, userId: user.id, at: now, signature: PLACEHOLDER_SIGNATURE } as const;
+      this.vault.preflightTransfer(state, draft);
+      const signature = await this.vault.signOnDevice(input.deviceId, header.identityPath, transferStatement(state, wallet?.name ?? '?', type, seq, transfer.request), user.identityAddress);
+      return {
+        record: { ...draft, signature },
+        audit: {
+          actor: user.id,
+          action: type === 'transfer-approval' ? 'transfer.approve' : 'transfer.reject',
+          subject: transfer.id,
+          payload: { recordSeq: seq, actorName: user.name },
+          deviceSignature: signature,
+        },
+      };
+    });
+    return this.view(next, requireTransfer(next, input.requestId));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Signing
+
+  /**
+   * Asks t custodians' devices to open their shares, then the MPC host to sign. Main checks the decision first only to
+   * say early and clearly why not; the host checks everything again from the signed log, whatever main says.
+   */
+  async sign(requestId: string, onProgress: (message: string) => void = () => {}): Promise<TransferView> {
+    const { state, header } = this.vault.walletForChange(this.vault.readState().transfers.find((t) => t.id === requestId)?.request.walletId ?? '');
+    const transfer = requireTransfer(state, requestId);
+    if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${requestId} is already signed (txid ${transfer.signed.txid}).`);
+    const decision = this.decision(state, transfer);
+    if (decision.outcome !== 'allowed') {
+      const why = decision.outcome === 'pending' ? 'it still needs approvals' : decision.reason;
+      throw new CustosError('POLICY_DENIED', `Request ${requestId} cannot be signed: ${why}.`);
+    }
+    if (!decision.ready) throw new CustosError('POLICY_DENIED', `Request ${requestId} is in its delay until ${new Date(decision.delayUntil).toISOString()}; it can still be cancelled until then.`);
+    const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
+    if (wallet?.key === undefined || wallet.key === null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
+    const key = wallet.key;
+    const custodians = key.custodians.map((c) => state.users.find((u) => u.id === c.userId)).filter((u): u is UserState => u?.status === 'active');
+    const found = await devicesOf(this.devices, header.identityPath, custodians);
+    const chosen = custodians.filter((u) => found.has(u.id)).slice(0, key.threshold);
+    if (chosen.length < key.threshold) {
+      throw new CustosError('DEVICE_NOT_FOUND', `Signing needs ${key.threshold} custodians' Ledgers; ${chosen.length} are connected (custodians: ${custodians.map((u) => u.name).join(', ')}).`);
+    }
+    const sealed = openableShares(this.vault, wallet.id);
+    const signers: UnsealingParty[] = [];
+    try {
+      for (const user of chosen) {
+        onProgress(`${user.name}: approve on your Ledger (it opens your share of ${wallet.name} to sign request ${requestId})`);
+        const partyId = partyIdFor(user.id);
+        const box = sealed.get(partyId);
+        if (box === undefined) throw new CustosError('TAMPERING_DETECTED', `The sealed share of ${user.name} is missing from the store.`);
+        signers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(this.devices, found.get(user.id) as string, header.identityPath, box) });
+      }
+      onProgress('MPC host: checking the evidence and signing');
+      const records = this.store.records.all().map((r) => r.body);
+      const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, (p) => onProgress(`MPC host: ${p.step}`));
+      const root = groupKeyOf(key);
+      const keys = transfer.request.inputPaths.map((p) => {
+        const parts = parseWalletPath(p) ?? [];
+        return parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
+      });
+      const out = insertTaprootSignatures(base64.decode(transfer.request.psbt), result.signatures, keys);
+      if (out.tx === null || out.txid === null) throw new CustosError('MPC_PROTOCOL', 'The MPC host did not sign every input of the request.');
+      const tx = bytesToHex(out.tx);
+      const txid = out.txid;
+      const next = await this.vault.appendTransfer(async ({ seq, state: now, header: _h, now: at }) => ({
+        record: { type: 'transfer-signed', seq, vaultId: now.vaultId, requestId, ruleId: result.ruleId, txid, tx, at },
+        audit: { actor: 'mpc-host', action: 'transfer.signed', subject: requestId, payload: { recordSeq: seq, txid, ruleId: result.ruleId } },
+        alsoWrite: () => {
+          this.store.transfers.markSpent(outpointsOf(transfer.request.psbt), requestId);
+          // The change comes back to the wallet: a coin the next request can spend.
+          const changePath = transfer.request.changePath;
+          if (changePath !== null) {
+            const changeKey = keys.length > 0 ? changeOutputKey(root, changePath) : null;
+            const signedTx = Transaction.fromRaw(out.tx as Uint8Array, { allowUnknownOutputs: true });
+            for (let vout = 0; vout < signedTx.outputsLength; vout++) {
+              const o = signedTx.getOutput(vout);
+              if (changeKey !== null && o.script !== undefined && o.amount !== undefined && bytesToHex(o.script) === '5120' + bytesToHex(changeKey)) {
+                this.store.transfers.addUtxo({ walletId: wallet.id, txid, vout, amount: o.amount.toString(), path: changePath, label: `change of ${requestId}` });
+              }
+            }
+          }
+        },
+      }));
+      return this.view(next, requireTransfer(next, requestId));
+    } finally {
+      for (const s of signers) s.unsealSecret.fill(0);
+    }
+  }
+
+  private view(state: GovernanceState, t: TransferState): TransferView {
+    return transferView(state, t, this.decision(state, t), t.signed === null ? null : finalPsbt(t));
+  }
+}
+
+/** The request's PSBT with the signed transaction's key-path signatures in it, finalised: the export. */
+function finalPsbt(t: TransferState): string {
+  const signed = Transaction.fromRaw(hexToBytes((t.signed as { tx: string }).tx), { allowUnknownOutputs: true });
+  const psbt = Transaction.fromPSBT(base64.decode(t.request.psbt));
+  for (let i = 0; i < psbt.inputsLength; i++) {
+    const sig = signed.getInput(i).finalScriptWitness?.[0];
+    if (sig !== undefined) psbt.updateInput(i, { finalScriptWitness: [sig] });
+  }
+  return base64.encode(psbt.toPSBT());
+}
+
+function changeOutputKey(root: ReturnType<typeof groupKeyOf>, path: string): Uint8Array | null {
+  const parts = parseWalletPath(path);
+  if (parts === null) return null;
+  return parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
+}
+
+function requireTransfer(state: GovernanceState, id: string): TransferState {
+  const t = state.transfers.find((x) => x.id === id);
+  if (t === undefined) throw new CustosError('NOT_FOUND', `There is no transfer request ${id}. List the transfers to find its id.`);
+  return t;
+}
+
+/** Whether the user could fill a seat of the matched rule (the initiator only where the rule lets them). */
+function eligible(state: GovernanceState, t: TransferState, decision: Decision, user: UserState): boolean {
+  if (!('steps' in decision)) return false;
+  const policy = state.policies.find((p) => p.walletId === t.request.walletId);
+  if (policy === undefined) return false;
+  const rule = validatePolicy(policy.document).rules.find((r) => r.id === decision.ruleId);
+  if (rule === undefined) return false;
+  return rule.steps.some((s) => (user.id !== t.request.initiatorId || s.initiatorMayApprove) && state.groups.find((g) => g.id === s.groupId)?.members.includes(user.id));
+}
