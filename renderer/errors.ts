@@ -29,6 +29,15 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   DEVICE_ERROR: { action: 'Reconnect the device and try again', severity: 'error' },
   MPC_HOST_UNAVAILABLE: { action: 'Restart Custos: its signing process is not running', severity: 'error' },
   MPC_PROTOCOL: { action: 'Stop and tell your administrator: the signing ceremony failed a check', severity: 'error' },
+  // A ceremony's outcome is recorded only at its end: after a failure it is still owed, and running it again is the fix.
+  MPC_CEREMONY_FAILED: {
+    action: "Check that every custodian's Ledger is connected, unlocked and in the Ethereum app, then run the key ceremony again",
+    severity: 'error',
+  },
+  POLICY_DENIED: {
+    action: "The wallet's policy does not allow this: change the transfer (destination, amount, timing) or propose a policy that allows it",
+    severity: 'warning',
+  },
   VAULT_NOT_FOUND: { action: 'Create the vault first (or open the folder that holds it)', severity: 'warning' },
   VAULT_EXISTS: { action: 'This folder already holds a vault: open it instead of creating another', severity: 'warning' },
   NOT_FOUND: { action: 'Reload the list: what you acted on is no longer there', severity: 'warning' },

@@ -8,6 +8,8 @@ import GroupsView from './views/GroupsView.vue';
 import OnboardingView from './views/OnboardingView.vue';
 import ProposalsView from './views/ProposalsView.vue';
 import UsersView from './views/UsersView.vue';
+import WalletDetailView from './views/WalletDetailView.vue';
+import WalletsView from './views/WalletsView.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -17,14 +19,18 @@ declare module 'vue-router' {
     title?: string;
     /** 'vault': needs a vault (listed once one exists); 'onboarding': only until one exists; absent: always. */
     when?: 'vault' | 'onboarding';
+    /** For a screen under a listed one (a wallet under Wallets): the route whose navigation entry stays highlighted. */
+    navParent?: string;
   }
 }
 
-// The navigation lists these routes in this order. Wallets and Requests join as their views are built.
+// The navigation lists these routes in this order. Requests join as their view is built.
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/dashboard' },
   { path: '/onboarding', name: 'onboarding', component: OnboardingView, meta: { nav: 'Create vault', title: 'Create vault', when: 'onboarding' } },
   { path: '/dashboard', name: 'dashboard', component: DashboardView, meta: { nav: 'Dashboard', title: 'Dashboard', when: 'vault' } },
+  { path: '/wallets', name: 'wallets', component: WalletsView, meta: { nav: 'Wallets', title: 'Wallets', when: 'vault' } },
+  { path: '/wallets/:id', name: 'wallet', component: WalletDetailView, props: true, meta: { title: 'Wallet', when: 'vault', navParent: 'wallets' } },
   { path: '/users', name: 'users', component: UsersView, meta: { nav: 'Users', title: 'Users', when: 'vault' } },
   { path: '/groups', name: 'groups', component: GroupsView, meta: { nav: 'Groups', title: 'Groups', when: 'vault' } },
   { path: '/proposals', name: 'proposals', component: ProposalsView, meta: { nav: 'Proposals', title: 'Proposals', when: 'vault' } },

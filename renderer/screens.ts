@@ -92,3 +92,27 @@ export function decisionStep(proposal: ProposalView, decision: 'approve' | 'reje
     decision === 'reject' ? proposal.statementPreview.replace(/^Custos v1: APPROVE change$/m, 'Custos v1: REJECT change') : proposal.statementPreview;
   return { device, heading: decision === 'approve' ? 'Your approval' : 'Your rejection', screen: text };
 }
+
+/** The wallet lines of a proposal as the statement writes them (crypto/statements.ts); the device shows the exact text. */
+export function walletChange(
+  change:
+    | { kind: 'create'; name: string; network: string; threshold: number; custodians: readonly string[] }
+    | { kind: 'refresh'; name: string; threshold: number; custodians: readonly string[] }
+    | { kind: 'reshare'; name: string; threshold: number; custodians: readonly string[]; removed: readonly string[] },
+): string {
+  const of = `${change.threshold} of ${change.custodians.length}`;
+  switch (change.kind) {
+    case 'create':
+      return lines('Change: create wallet', `Wallet: ${change.name}`, `Network: Bitcoin ${change.network}`, `Threshold: ${of}`, list('Custodians', change.custodians));
+    case 'refresh':
+      return lines('Change: refresh wallet shares', `Wallet: ${change.name}`, `Threshold: ${of}`, list('Custodians', change.custodians));
+    case 'reshare':
+      return lines(
+        'Change: reshare wallet',
+        `Wallet: ${change.name}`,
+        `New threshold: ${of}`,
+        list('Custodians', change.custodians),
+        change.removed.length ? list('Removed', change.removed) : 'Removed: (none)',
+      );
+  }
+}

@@ -1,0 +1,140 @@
+// The wallets domain: Bitcoin wallets whose key the custodians' devices share, the proposals that shape them, their key ceremonies and addresses.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { KeyCeremony, UserRef, WalletAddress, WalletNetwork, WalletProgress, WalletView } from '../../preload/contract';
+import { call, on } from '../api';
+import { useAlertsStore } from './alerts';
+import { useProposalsStore } from './proposals';
+
+/** A key ceremony as this console saw it: what main reported of it, step by step. */
+export interface CeremonyRun {
+  ceremony: KeyCeremony;
+  /** True while this console waits on `wallets.runCeremony` (a run started elsewhere only sends events). */
+  running: boolean;
+  /** Every progress event of the run, in the order main sent them. */
+  events: WalletProgress[];
+  /** How it ended, from its last event or from main's answer to this console's call; null while it goes. */
+  ended: 'done' | 'failed' | null;
+}
+
+/**
+ * The wallet's custodians: of the key in force, or, while it awaits its key, the ones its approved proposal names
+ * (main may list those only under `pending`).
+ */
+export function custodiansOf(wallet: WalletView): UserRef[] {
+  if (wallet.custodians.length || wallet.status === 'active') return wallet.custodians;
+  return wallet.pending?.custodians ?? [];
+}
+
+const endOf = (event: WalletProgress) => (event.stage === 'done' || event.stage === 'failed' ? event.stage : null);
+
+export const useWalletsStore = defineStore('wallets', () => {
+  const alerts = useAlertsStore();
+  const proposals = useProposalsStore();
+
+  const wallets = ref<WalletView[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  /** The last ceremony of each wallet, by wallet id. */
+  const runs = ref<Record<string, CeremonyRun>>({});
+
+  const byId = computed(() => new Map(wallets.value.map((w) => [w.id, w])));
+
+  function upsert(wallet: WalletView): void {
+    const others = wallets.value.filter((w) => w.id !== wallet.id);
+    wallets.value = [...others, wallet].sort((a, b) => a.createdAtSeq - b.createdAtSeq);
+  }
+
+  function onProgress(event: WalletProgress): void {
+    const run = runs.value[event.walletId];
+    // A run that ended (here or in another window) is replaced by the next one's first event.
+    if (!run || (run.ended && !run.running)) {
+      runs.value[event.walletId] = { ceremony: event.ceremony, running: false, events: [event], ended: endOf(event) };
+    } else {
+      run.events.push(event);
+      run.ended ??= endOf(event);
+    }
+  }
+
+  let offs: (() => void)[] = [];
+
+  async function load(): Promise<void> {
+    if (!offs.length) {
+      offs = [
+        on('vault.changed', () => {
+          void load();
+        }),
+        // Subscribed with the list, not with a run: a ceremony started from the CLI or another window shows here too.
+        on('wallets.progress', onProgress),
+      ];
+    }
+    loading.value = true;
+    try {
+      wallets.value = [...(await call('wallets.list'))].sort((a, b) => a.createdAtSeq - b.createdAtSeq);
+    } catch (err) {
+      alerts.report('Listing wallets', err);
+    } finally {
+      loading.value = false;
+      loaded.value = true;
+    }
+  }
+
+  /** Reads one wallet afresh (the detail screen): answers it, or null after reporting why not. */
+  async function get(walletId: string): Promise<WalletView | null> {
+    try {
+      const wallet = await call('wallets.get', { walletId });
+      upsert(wallet);
+      return wallet;
+    } catch (err) {
+      alerts.report('Opening the wallet', err);
+      return null;
+    }
+  }
+
+  /** A page of addresses derived from the wallet's key; null after reporting why not. */
+  async function addresses(walletId: string, branch: 'receive' | 'change', from: number, count: number): Promise<WalletAddress[] | null> {
+    try {
+      return await call('wallets.addresses', { walletId, branch, from, count });
+    } catch (err) {
+      alerts.report(`Deriving ${branch} addresses`, err);
+      return null;
+    }
+  }
+
+  /**
+   * Runs the ceremony the wallet owes. The custodians approve on their devices (the prompt dialog shows each
+   * screen); progress arrives as events meanwhile. Answers the wallet with its new key, or null after reporting.
+   */
+  async function runCeremony(wallet: WalletView): Promise<WalletView | null> {
+    const ceremony = wallet.pending?.ceremony;
+    if (!ceremony) return null;
+    runs.value[wallet.id] = { ceremony, running: true, events: [], ended: null };
+    const end = (how: 'done' | 'failed') => {
+      const run = runs.value[wallet.id];
+      if (!run) return;
+      run.running = false;
+      run.ended ??= how;
+    };
+    try {
+      const updated = await call('wallets.runCeremony', { walletId: wallet.id });
+      end('done');
+      upsert(updated);
+      return updated;
+    } catch (err) {
+      end('failed');
+      alerts.report(`Running the key ceremony of ${wallet.name}`, err);
+      return null;
+    }
+  }
+
+  const proposeCreate = (input: { name: string; network: WalletNetwork; threshold: number; custodianIds: string[] }) =>
+    proposals.propose(`Proposing wallet ${input.name}`, (deviceId) => call('wallets.proposeCreate', { ...input, deviceId }));
+  const proposeRefresh = (wallet: WalletView) =>
+    proposals.propose(`Proposing a refresh of ${wallet.name}`, (deviceId) => call('wallets.proposeRefresh', { walletId: wallet.id, deviceId }));
+  const proposeReshare = (wallet: WalletView, change: { threshold: number; custodianIds: string[] }) =>
+    proposals.propose(`Proposing a reshare of ${wallet.name}`, (deviceId) =>
+      call('wallets.proposeReshare', { walletId: wallet.id, ...change, deviceId }),
+    );
+
+  return { wallets, loaded, loading, runs, byId, load, get, addresses, runCeremony, proposeCreate, proposeRefresh, proposeReshare };
+});
