@@ -1,5 +1,7 @@
 // The MPC host's message handling: validates each request, answers it, and never lets a bad message stop the host.
-import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, parseHostRequest, type HostReply, type HostRequest } from './protocol';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { CeremonyService } from './ceremony-service';
+import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, isCeremonyRequest, parseHostRequest, type HostReply, type HostRequest } from './protocol';
 import type { HostPort } from './port';
 
 export interface HostOptions {
@@ -18,8 +20,15 @@ export function runHost(options: HostOptions): void {
   const { port, pid, now, exit, warn } = options;
   const startedAt = now();
   let stopping = false;
+  // Always the CSPRNG: there is deliberately no option or environment switch that could hand the host a weaker one.
+  const ceremonies = new CeremonyService({ post: (reply) => port.post(reply), warn, rng: randomBytes, now });
 
   const handle = (request: HostRequest): HostReply | null => {
+    if (isCeremonyRequest(request)) {
+      // Answered later, by the ceremony's own reply (or error) once it has run.
+      ceremonies.submit(request);
+      return null;
+    }
     switch (request.type) {
       case 'ping':
         return {
@@ -34,6 +43,7 @@ export function runHost(options: HostOptions): void {
         };
       case 'shutdown':
         stopping = true;
+        ceremonies.stop();
         // Let the current turn finish (pending posts flush) before the process ends.
         setImmediate(() => exit(0));
         return null;
@@ -68,6 +78,7 @@ export function runHost(options: HostOptions): void {
   port.onParentGone(() => {
     // Without main nobody can ask for or receive anything; a host left behind would only hold memory.
     stopping = true;
+    ceremonies.stop();
     exit(0);
   });
 

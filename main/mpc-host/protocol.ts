@@ -1,9 +1,26 @@
 // The versioned message protocol between main and the MPC host: zod schemas, their types, and parsers both sides use.
 import { z } from 'zod';
 import type { ErrorCode } from '../../preload/contract';
+import {
+  ceremonyErrorFields,
+  checkDkgRun,
+  checkReshareRun,
+  checkSignRun,
+  dkgDoneFields,
+  dkgRunFields,
+  progressFields,
+  reshareDoneFields,
+  reshareRunFields,
+  signDoneFields,
+  signRunFields,
+  type FailureKind,
+} from './ceremony-protocol';
 
-/** Bumped on any change a peer of the previous version would misread; both sides refuse other versions. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any change a peer of the previous version would misread; both sides refuse other versions.
+ * 2: ceremonies (dkg.run, sign.run, reshare.run) run inside the host, with progress events.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * The host's own version, reported by `pong`. Kept here rather than read from package.json at run time because the
@@ -33,10 +50,21 @@ export const pingRequest = z
 /** Asks the host to exit cleanly (code 0). It is answered by the exit itself, not by a message. */
 export const shutdownRequest = z.object({ ...envelope, type: z.literal('shutdown') }).strict();
 
-export const hostRequest = z.discriminatedUnion('type', [pingRequest, shutdownRequest]);
+/** Runs a whole DKG among the given parties; each share comes back sealed to its custodian's device. */
+export const dkgRunRequest = z.object({ ...envelope, ...dkgRunFields }).strict().superRefine(checkDkgRun);
+/** Unseals the signers' shares, signs every message under the (child) key, and returns verified BIP-340 signatures. */
+export const signRunRequest = z.object({ ...envelope, ...signRunFields }).strict().superRefine(checkSignRun);
+/** Refreshes or reshares the key: same group key, new shares sealed to the receivers' devices. */
+export const reshareRunRequest = z.object({ ...envelope, ...reshareRunFields }).strict().superRefine(checkReshareRun);
+
+export const hostRequest = z.discriminatedUnion('type', [pingRequest, shutdownRequest, dkgRunRequest, signRunRequest, reshareRunRequest]);
 
 export type PingRequest = z.infer<typeof pingRequest>;
 export type ShutdownRequest = z.infer<typeof shutdownRequest>;
+export type DkgRunRequest = z.infer<typeof dkgRunRequest>;
+export type SignRunRequest = z.infer<typeof signRunRequest>;
+export type ReshareRunRequest = z.infer<typeof reshareRunRequest>;
+export type CeremonyRequest = DkgRunRequest | SignRunRequest | ReshareRunRequest;
 export type HostRequest = z.infer<typeof hostRequest>;
 export type HostRequestType = HostRequest['type'];
 
@@ -66,9 +94,28 @@ export const pongReply = z
   })
   .strict();
 
-/** The codes the host may answer with: a subset of the contract's closed union. */
-export const HOST_ERROR_CODES = ['MPC_PROTOCOL', 'MPC_HOST_UNAVAILABLE', 'INTERNAL'] as const satisfies readonly ErrorCode[];
+export const dkgDoneReply = z.object({ ...envelope, ...dkgDoneFields }).strict();
+export const signDoneReply = z.object({ ...envelope, ...signDoneFields }).strict();
+export const reshareDoneReply = z.object({ ...envelope, ...reshareDoneFields }).strict();
+export const progressEvent = z
+  .object({ ...envelope, ...progressFields })
+  .strict()
+  .refine((p) => p.done <= p.total, { path: ['done'], message: 'is more than total' });
+
+/**
+ * The codes the host may answer with: a subset of the contract's closed union. Malformed or inconsistent input is
+ * MPC_PROTOCOL; a ceremony that failed (a share that does not open, a party's message that fails its checks, a
+ * self-check) is MPC_CEREMONY_FAILED with the party to blame; too much work waiting is MPC_HOST_UNAVAILABLE.
+ */
+export const HOST_ERROR_CODES = ['MPC_PROTOCOL', 'MPC_CEREMONY_FAILED', 'MPC_HOST_UNAVAILABLE', 'INTERNAL'] as const satisfies readonly ErrorCode[];
 export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
+
+/** The error code a ceremony failure of each kind is answered with. */
+export function errorCodeFor(failure: FailureKind): HostErrorCode {
+  if (failure === 'request') return 'MPC_PROTOCOL';
+  if (failure === 'busy') return 'MPC_HOST_UNAVAILABLE';
+  return 'MPC_CEREMONY_FAILED';
+}
 
 export const errorReply = z
   .object({
@@ -78,21 +125,32 @@ export const errorReply = z
     type: z.literal('error'),
     code: z.enum(HOST_ERROR_CODES),
     message: z.string().max(2000),
+    ...ceremonyErrorFields,
   })
   .strict();
 
-export const hostReply = z.discriminatedUnion('type', [readyMessage, pongReply, errorReply]);
+export const hostReply = z.discriminatedUnion('type', [readyMessage, pongReply, errorReply, dkgDoneReply, signDoneReply, reshareDoneReply, progressEvent]);
 
 export type ReadyMessage = z.infer<typeof readyMessage>;
 export type PongReply = z.infer<typeof pongReply>;
 export type ErrorReply = z.infer<typeof errorReply>;
+export type DkgDoneReply = z.infer<typeof dkgDoneReply>;
+export type SignDoneReply = z.infer<typeof signDoneReply>;
+export type ReshareDoneReply = z.infer<typeof reshareDoneReply>;
+export type ProgressEvent = z.infer<typeof progressEvent>;
 export type HostReply = z.infer<typeof hostReply>;
 
-/** Which reply answers which request (`null`: answered by something else, e.g. the exit). */
+/** Which reply answers which request (`null`: answered by something else, e.g. the exit). Progress events never answer. */
 export const REPLY_TO = {
   ping: 'pong',
   shutdown: null,
-} as const satisfies Record<HostRequestType, HostReply['type'] | null>;
+  'dkg.run': 'dkg.done',
+  'sign.run': 'sign.done',
+  'reshare.run': 'reshare.done',
+} as const satisfies Record<HostRequestType, Exclude<HostReply['type'], 'progress'> | null>;
+
+export const CEREMONY_REQUEST_TYPES = ['dkg.run', 'sign.run', 'reshare.run'] as const satisfies readonly HostRequestType[];
+export const isCeremonyRequest = (r: HostRequest): r is CeremonyRequest => (CEREMONY_REQUEST_TYPES as readonly string[]).includes(r.type);
 
 /** A request's body, as callers write it: the envelope (v, id) is added when it is sent. */
 export type RequestBody<T extends HostRequestType = HostRequestType> = T extends HostRequestType
@@ -155,7 +213,13 @@ function parseMessage<T>(
   if (id === null && !(side === 'client' && record.type === 'error' && record.id === null)) {
     return fail(`the "${record.type}" message has no id (a string of 1 to 100 characters)`, null);
   }
-  const parsed = schema.safeParse(raw);
+  let parsed: ReturnType<typeof schema.safeParse>;
+  try {
+    parsed = schema.safeParse(raw);
+  } catch {
+    // A refinement that trips over a shape it did not expect must cost one refusal, never the host.
+    return fail(`the "${record.type}" message could not be checked`, id);
+  }
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)

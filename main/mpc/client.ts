@@ -2,20 +2,40 @@
 import type { MpcHostHealth } from '../../preload/contract';
 import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
+import type { CeremonyStep } from '../mpc-host/ceremony-protocol';
+import {
+  dkgOutcomeFromWire,
+  dkgParamsToWire,
+  reshareOutcomeFromWire,
+  reshareParamsToWire,
+  signOutcomeFromWire,
+  signParamsToWire,
+  type DkgOutcome,
+  type DkgParams,
+  type ReshareOutcome,
+  type ReshareParams,
+  type SignOutcome,
+  type SignParams,
+} from '../mpc-host/ceremony-codec';
 import {
   PROTOCOL_VERSION,
   REPLY_TO,
   parseHostReply,
+  type ErrorReply,
   type HostReply,
   type HostRequestType,
   type RequestBody,
 } from '../mpc-host/protocol';
+import { WireError } from '../mpc-host/wire';
+import { checkDkgOutcome, checkReshareOutcome, checkSignOutcome } from './ceremony-checks';
 import type { HostExit, HostHandle, HostLauncher } from './launcher';
 
 export interface MpcHostClientOptions {
   launcher: HostLauncher;
   /** How long a request may wait for its reply. */
   requestTimeoutMs?: number;
+  /** How long a ceremony may wait for its reply, time queued behind other ceremonies included (default 10 min). */
+  ceremonyTimeoutMs?: number;
   /** How long a new host may take to say it is ready (a `.ts` entry compiles first under tsx). */
   startTimeoutMs?: number;
   log?: Logger;
@@ -29,11 +49,22 @@ type ReplyOf<T extends HostRequestType> = (typeof REPLY_TO)[T] extends HostReply
   : never;
 type AnsweredType = { [T in HostRequestType]: (typeof REPLY_TO)[T] extends null ? never : T }[HostRequestType];
 
+/** A step of a ceremony under way, as the host reports it. */
+export type CeremonyProgress = { ceremonyId: string; step: CeremonyStep; done: number; total: number };
+
+export interface RequestOptions {
+  /** Overrides the client's timeout for this one request. */
+  timeoutMs?: number;
+  /** Called for each progress event of this request (a throwing callback is logged, not propagated). */
+  onProgress?: (progress: CeremonyProgress) => void;
+}
+
 interface Pending {
   type: HostRequestType;
   expect: HostReply['type'];
   resolve(reply: HostReply): void;
   reject(err: CustosError): void;
+  onProgress: ((progress: CeremonyProgress) => void) | undefined;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -51,6 +82,7 @@ const unavailable = (message: string, details?: CustosError['details']) =>
 export class MpcHostClient {
   private readonly launcher: HostLauncher;
   private readonly requestTimeoutMs: number;
+  private readonly ceremonyTimeoutMs: number;
   private readonly startTimeoutMs: number;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -61,6 +93,7 @@ export class MpcHostClient {
   constructor(options: MpcHostClientOptions) {
     this.launcher = options.launcher;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.ceremonyTimeoutMs = options.ceremonyTimeoutMs ?? 10 * 60_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 20_000;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? (() => performance.now());
@@ -111,13 +144,39 @@ export class MpcHostClient {
     };
   }
 
+  /**
+   * Runs a DKG in the host. Resolves with the group key and one sealed share per party, after checking that the key
+   * holds together, has the threshold and parties asked for, and that each share is sealed to its party's device.
+   */
+  async runDkg(params: DkgParams, options: RequestOptions = {}): Promise<DkgOutcome> {
+    const reply = await this.request(dkgParamsToWire(params), this.ceremonyOptions(options));
+    return checkDkgOutcome(params, decoded(() => dkgOutcomeFromWire(reply)));
+  }
+
+  /** Signs `messages` in the host; resolves with BIP-340 signatures that main has verified under the (child) key itself. */
+  async sign(params: SignParams, options: RequestOptions = {}): Promise<SignOutcome> {
+    const reply = await this.request(signParamsToWire(params), this.ceremonyOptions(options));
+    return checkSignOutcome(params, decoded(() => signOutcomeFromWire(reply)));
+  }
+
+  /** Refreshes or reshares a key in the host; resolves once main has checked the key is unchanged and every receiver has a share. */
+  async reshare(params: ReshareParams, options: RequestOptions = {}): Promise<ReshareOutcome> {
+    const reply = await this.request(reshareParamsToWire(params), this.ceremonyOptions(options));
+    return checkReshareOutcome(params, decoded(() => reshareOutcomeFromWire(reply)));
+  }
+
+  private ceremonyOptions(options: RequestOptions): RequestOptions {
+    return { ...options, timeoutMs: options.timeoutMs ?? this.ceremonyTimeoutMs };
+  }
+
   /** Sends one request and resolves with its validated reply; every failure is a CustosError. */
-  async request<T extends AnsweredType>(body: RequestBody<T>): Promise<ReplyOf<T>> {
+  async request<B extends RequestBody<AnsweredType>>(body: B, options: RequestOptions = {}): Promise<ReplyOf<B['type']>> {
     await this.start();
     const session = this.session!;
     const id = `r${++this.seq}`;
-    const type = body.type as T;
+    const type = body.type as AnsweredType;
     const expect = REPLY_TO[type] as HostReply['type'];
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     const reply = await new Promise<HostReply>((resolve, reject) => {
       // The host may have died between its ready and this request; its exit already failed everyone it knew of.
       if (session.exited) {
@@ -128,15 +187,15 @@ export class MpcHostClient {
         session.pending.delete(id);
         reject(
           unavailable(
-            `The MPC host did not answer "${type}" within ${Math.round(this.requestTimeoutMs / 1000)} s. It may be overloaded or stuck; restart Custos if this keeps happening.`,
-            { request: type, timeoutMs: this.requestTimeoutMs },
+            `The MPC host did not answer "${type}" within ${Math.round(timeoutMs / 1000)} s. It may be overloaded or stuck; restart Custos if this keeps happening.`,
+            { request: type, timeoutMs },
           ),
         );
-      }, this.requestTimeoutMs);
-      session.pending.set(id, { type, expect, resolve, reject, timer });
+      }, timeoutMs);
+      session.pending.set(id, { type, expect, resolve, reject, onProgress: options.onProgress, timer });
       session.handle.postMessage({ ...body, v: PROTOCOL_VERSION, id });
     });
-    return reply as ReplyOf<T>;
+    return reply as ReplyOf<B['type']>;
   }
 
   /** Asks the host to exit, waits a little, then kills it. Pending requests fail; no new ones are accepted. */
@@ -233,6 +292,11 @@ export class MpcHostClient {
       return;
     }
     const pending = session.pending.get(reply.id);
+    if (reply.type === 'progress') {
+      // Not an answer: the request stays pending. Late progress (its request timed out) is dropped quietly.
+      if (pending?.onProgress) this.notify(pending.onProgress, reply);
+      return;
+    }
     if (!pending) {
       // Late answers to requests that already timed out land here.
       this.log.warn('MPC host answered a request nobody is waiting for', { id: reply.id, type: reply.type });
@@ -240,7 +304,7 @@ export class MpcHostClient {
     }
     this.settle(session, reply.id, pending);
     if (reply.type === 'error') {
-      pending.reject(new CustosError(reply.code, `The MPC host refused "${pending.type}": ${reply.message}`));
+      pending.reject(hostError(pending.type, reply));
     } else if (reply.type !== pending.expect) {
       pending.reject(new CustosError('MPC_PROTOCOL', `The MPC host answered "${pending.type}" with "${reply.type}" instead of "${pending.expect}".`));
     } else {
@@ -248,9 +312,37 @@ export class MpcHostClient {
     }
   }
 
+  private notify(listener: (progress: CeremonyProgress) => void, event: { ceremonyId: string; step: CeremonyStep; done: number; total: number }): void {
+    try {
+      listener({ ceremonyId: event.ceremonyId, step: event.step, done: event.done, total: event.total });
+    } catch (err) {
+      this.log.warn('A progress listener of an MPC ceremony failed', { reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
   private settle(session: Session, id: string, pending: Pending): void {
     clearTimeout(pending.timer);
     session.pending.delete(id);
+  }
+}
+
+/** The host's refusal as a CustosError; a ceremony's failure keeps its ceremony, kind and culprit in `details`. */
+function hostError(type: HostRequestType, reply: ErrorReply): CustosError {
+  const details: Record<string, string | null> = {};
+  if (reply.ceremonyId !== undefined) details.ceremonyId = reply.ceremonyId;
+  if (reply.failure !== undefined) details.failure = reply.failure;
+  if (reply.culprit !== undefined) details.culprit = reply.culprit;
+  const verb = reply.failure && reply.failure !== 'request' && reply.failure !== 'busy' ? 'failed' : 'refused';
+  return new CustosError(reply.code, `The MPC host ${verb} "${type}": ${reply.message}`, Object.keys(details).length ? details : undefined);
+}
+
+/** A reply that validated but whose key does not hold together is the host's fault, said as MPC_PROTOCOL. */
+function decoded<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof WireError) throw new CustosError('MPC_PROTOCOL', `The MPC host answered with ${err.message}. Nothing was kept; run it again.`);
+    throw err;
   }
 }
 

@@ -1,13 +1,19 @@
 // MpcHostClient against a real host process: health, timeouts, crashes, restarts and closing.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MpcHostClient } from '../../main/mpc/client';
 import type { HostLauncher } from '../../main/mpc/launcher';
 import { nodeHostLauncher } from '../../main/mpc/launch-node';
 import { CustosError } from '../../main/errors';
-import { holdingLauncher, isAlive, waitUntil } from './helpers';
+import { bundledHostEntry, holdingLauncher, isAlive, waitUntil } from './helpers';
 
 const clients: MpcHostClient[] = [];
-const client = (launcher: HostLauncher = nodeHostLauncher(), requestTimeoutMs?: number) => {
+// The first test starts the host from sources (the default entry, under tsx); the others use the bundle the app
+// ships, built once, so that a dozen host starts do not each pay tsx's compile.
+let bundled: HostLauncher;
+beforeAll(async () => {
+  bundled = nodeHostLauncher({ entry: await bundledHostEntry() });
+});
+const client = (launcher: HostLauncher = bundled, requestTimeoutMs?: number) => {
   const c = new MpcHostClient({ launcher, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });
   clients.push(c);
   return c;
@@ -28,9 +34,9 @@ const rejection = async (promise: Promise<unknown>): Promise<CustosError> => {
 
 describe('MpcHostClient', () => {
   it('starts the host on first use and reports its health', async () => {
-    const c = client();
+    const c = client(nodeHostLauncher());
     const health = await c.ping();
-    expect(health).toMatchObject({ protocolVersion: 1, hostVersion: '0.1.0', pid: c.pid });
+    expect(health).toMatchObject({ protocolVersion: 2, hostVersion: '0.1.0', pid: c.pid });
     expect(health.pid).not.toBe(process.pid);
     expect(health.uptimeMs).toBeGreaterThanOrEqual(0);
     expect(health.roundTripMs).toBeGreaterThan(0);
@@ -45,7 +51,7 @@ describe('MpcHostClient', () => {
   });
 
   it('times out a request the host does not answer with MPC_HOST_UNAVAILABLE', async () => {
-    const launcher = holdingLauncher(nodeHostLauncher());
+    const launcher = holdingLauncher(bundled);
     const c = client(launcher, 300);
     await c.start();
     launcher.hold = true;
@@ -53,11 +59,11 @@ describe('MpcHostClient', () => {
     expect(err.code).toBe('MPC_HOST_UNAVAILABLE');
     expect(err.message).toMatch(/did not answer "ping" within/);
     launcher.hold = false;
-    expect((await c.ping()).protocolVersion).toBe(1);
+    expect((await c.ping()).protocolVersion).toBe(2);
   });
 
   it('rejects a pending request when the host is killed, then starts a new host on request', async () => {
-    const launcher = holdingLauncher(nodeHostLauncher());
+    const launcher = holdingLauncher(bundled);
     const c = client(launcher);
     const first = await c.ping();
     launcher.hold = true; // the ping below stays pending: the host never sees it
@@ -102,12 +108,12 @@ describe('MpcHostClient', () => {
       kind: 'node',
       launch() {
         let listener: (m: unknown) => void = () => {};
-        queueMicrotask(() => listener({ v: 1, id: 'host-ready', type: 'ready', protocolVersion: 1, hostVersion: 'x', pid: 1 }));
+        queueMicrotask(() => listener({ v: 2, id: 'host-ready', type: 'ready', protocolVersion: 2, hostVersion: 'x', pid: 1 }));
         return {
           pid: 1,
           postMessage: (m) => {
             const id = (m as { id: string }).id;
-            queueMicrotask(() => listener({ v: 1, id, type: 'pong' }));
+            queueMicrotask(() => listener({ v: 2, id, type: 'pong' }));
           },
           onMessage: (l) => (listener = l),
           onExit: () => {},

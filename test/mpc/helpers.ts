@@ -1,4 +1,9 @@
 // Test helpers for the MPC host: a real host process driven by raw messages, with replies collected for assertions.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { HostExit, HostHandle, HostLauncher } from '../../main/mpc/launcher';
 import { nodeHostLauncher, type NodeLauncherOptions } from '../../main/mpc/launch-node';
 
@@ -43,7 +48,7 @@ export function startRawHost(options: NodeLauncherOptions = {}): RawHost {
     exited,
     next,
     ping(id) {
-      handle.postMessage({ v: 1, id, type: 'ping' });
+      handle.postMessage({ v: 2, id, type: 'ping' });
       return next((m) => m.id === id);
     },
   };
@@ -89,4 +94,67 @@ export async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promi
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+let bundled: Promise<string> | null = null;
+
+/**
+ * The host entry bundled once per test file, as the app ships it (out/main/mpc-host.js), so that tests which start many
+ * hosts (one per crash) do not pay tsx's compile on each start. Same sources, same child_process.fork.
+ */
+export function bundledHostEntry(): Promise<string> {
+  bundled ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custos-host-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = join(dir, 'mpc-host.mjs');
+    await build({
+      entryPoints: [fileURLToPath(new URL('../../main/mpc-host/entry.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+      outfile,
+    });
+    return outfile;
+  })();
+  return bundled;
+}
+
+/**
+ * Wraps a launcher so a test can crash the host at a chosen ceremony step: when the host reports that step, it is
+ * killed with SIGKILL, and anything it managed to send after that report is dropped, as it would never have been sent
+ * had the crash come at that moment. (Without the drop, a fast last step could still deliver its reply and race the kill.)
+ */
+export function crashingLauncher(inner: HostLauncher): HostLauncher & { killAt: string | null; kills: number } {
+  const wrapper = {
+    kind: inner.kind,
+    killAt: null as string | null,
+    kills: 0,
+    launch(): HostHandle {
+      const handle = inner.launch();
+      let dead = false;
+      return {
+        get pid() {
+          return handle.pid;
+        },
+        postMessage: (message: unknown) => handle.postMessage(message),
+        onMessage: (listener: (m: unknown) => void) =>
+          handle.onMessage((message) => {
+            if (dead) return;
+            const m = message as { type?: unknown; step?: unknown };
+            const crash = wrapper.killAt !== null && m.type === 'progress' && m.step === wrapper.killAt;
+            if (crash) {
+              dead = true;
+              wrapper.kills++;
+              process.kill(handle.pid as number, 'SIGKILL');
+            }
+            listener(message);
+          }),
+        onExit: (l: (e: HostExit) => void) => handle.onExit(l),
+        kill: () => handle.kill(),
+      };
+    },
+  };
+  return wrapper;
 }

@@ -2,13 +2,18 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execArgvFor } from '../../main/mpc/launch-node';
-import { isAlive, startRawHost, waitUntil, type RawHost } from './helpers';
+import { bundledHostEntry, isAlive, startRawHost, waitUntil, type RawHost } from './helpers';
 
+// The bundle the app ships, built once: five host starts without tsx's compile each (client.test runs it from sources).
+let entry: string;
+beforeAll(async () => {
+  entry = await bundledHostEntry();
+});
 const hosts: RawHost[] = [];
 const start = () => {
-  const host = startRawHost({ env: { ...process.env, CUSTOS_MPC_HOST_QUIET: '1' } });
+  const host = startRawHost({ entry, env: { ...process.env, CUSTOS_MPC_HOST_QUIET: '1' } });
   hosts.push(host);
   return host;
 };
@@ -20,22 +25,22 @@ describe('MPC host process', () => {
   it('announces itself ready, then answers a ping with its versions, pid, uptime and echo', async () => {
     const host = start();
     const ready = await host.next((m) => m.type === 'ready');
-    expect(ready).toMatchObject({ v: 1, type: 'ready', protocolVersion: 1, pid: host.handle.pid });
-    host.handle.postMessage({ v: 1, id: 'p1', type: 'ping', echo: 'hello' });
+    expect(ready).toMatchObject({ v: 2, type: 'ready', protocolVersion: 2, pid: host.handle.pid });
+    host.handle.postMessage({ v: 2, id: 'p1', type: 'ping', echo: 'hello' });
     const pong = await host.next((m) => m.id === 'p1');
-    expect(pong).toMatchObject({ v: 1, id: 'p1', type: 'pong', protocolVersion: 1, hostVersion: '0.1.0', pid: host.handle.pid, echo: 'hello' });
+    expect(pong).toMatchObject({ v: 2, id: 'p1', type: 'pong', protocolVersion: 2, hostVersion: '0.1.0', pid: host.handle.pid, echo: 'hello' });
     expect(pong.uptimeMs).toBeGreaterThanOrEqual(0);
   });
 
   it('refuses another protocol version with a clear error and still answers the next ping', async () => {
     const host = start();
-    host.handle.postMessage({ v: 2, id: 'old', type: 'ping' });
+    host.handle.postMessage({ v: 1, id: 'old', type: 'ping' });
     expect(await host.next((m) => m.id === 'old')).toEqual({
-      v: 1,
+      v: 2,
       id: 'old',
       type: 'error',
       code: 'MPC_PROTOCOL',
-      message: 'this host speaks protocol 1; got 2',
+      message: 'this host speaks protocol 2; got 1',
     });
     expect((await host.ping('after-version')).type).toBe('pong');
   });
@@ -44,11 +49,11 @@ describe('MPC host process', () => {
     const host = start();
     host.handle.postMessage('not even an object');
     expect(await host.next((m) => m.type === 'error' && m.id === null)).toMatchObject({ code: 'MPC_PROTOCOL', message: expect.stringMatching(/expected a message object/) });
-    host.handle.postMessage({ v: 1, id: 'u1', type: 'steal-keys' });
+    host.handle.postMessage({ v: 2, id: 'u1', type: 'steal-keys' });
     expect(await host.next((m) => m.id === 'u1')).toMatchObject({ type: 'error', code: 'MPC_PROTOCOL', message: expect.stringMatching(/unknown message type "steal-keys"/) });
-    host.handle.postMessage({ v: 1, type: 'ping' });
+    host.handle.postMessage({ v: 2, type: 'ping' });
     expect(await host.next((m) => m.type === 'error' && m.id === null)).toMatchObject({ message: expect.stringMatching(/has no id/) });
-    host.handle.postMessage({ v: 1, id: 'b1', type: 'ping', echo: { nested: true } });
+    host.handle.postMessage({ v: 2, id: 'b1', type: 'ping', echo: { nested: true } });
     expect(await host.next((m) => m.id === 'b1')).toMatchObject({ type: 'error', message: expect.stringMatching(/^bad "ping" message: echo/) });
     expect((await host.ping('still-here')).type).toBe('pong');
   });
@@ -60,9 +65,9 @@ describe('MPC host process', () => {
     // Envelope-shaped values reach deeper checks than plain JSON would; shutdown is left out so the host stays.
     const shaped = fc.record(
       {
-        v: fc.oneof(fc.constant(1), fc.jsonValue()),
+        v: fc.oneof(fc.constant(2), fc.jsonValue()),
         id: fc.oneof(fc.string({ maxLength: 120 }), fc.jsonValue()),
-        type: fc.oneof(fc.constantFrom('ping', 'pong', 'error', 'ready', ''), fc.string()).filter((t) => t !== 'shutdown'),
+        type: fc.oneof(fc.constantFrom('ping', 'pong', 'error', 'ready', '', 'dkg.run', 'sign.run', 'reshare.run', 'progress'), fc.string()).filter((t) => t !== 'shutdown'),
         echo: fc.jsonValue(),
       },
       { requiredKeys: [] },
@@ -81,7 +86,7 @@ describe('MPC host process', () => {
   it('exits with code 0 on shutdown', async () => {
     const host = start();
     await host.next((m) => m.type === 'ready');
-    host.handle.postMessage({ v: 1, id: 's1', type: 'shutdown' });
+    host.handle.postMessage({ v: 2, id: 's1', type: 'shutdown' });
     expect(await host.exited).toEqual({ code: 0, signal: null });
   });
 

@@ -6,9 +6,9 @@ import { HOST_VERSION, PROTOCOL_VERSION, parseHostReply, parseHostRequest } from
 
 describe('parseHostRequest', () => {
   it('accepts a ping with and without an echo, and a shutdown', () => {
-    expect(parseHostRequest({ v: 1, id: 'a', type: 'ping' })).toEqual({ ok: true, value: { v: 1, id: 'a', type: 'ping' } });
-    expect(parseHostRequest({ v: 1, id: 'a', type: 'ping', echo: 'x' }).ok).toBe(true);
-    expect(parseHostRequest({ v: 1, id: 'a', type: 'shutdown' }).ok).toBe(true);
+    expect(parseHostRequest({ v: 2, id: 'a', type: 'ping' })).toEqual({ ok: true, value: { v: 2, id: 'a', type: 'ping' } });
+    expect(parseHostRequest({ v: 2, id: 'a', type: 'ping', echo: 'x' }).ok).toBe(true);
+    expect(parseHostRequest({ v: 2, id: 'a', type: 'shutdown' }).ok).toBe(true);
   });
 
   it('refuses what is not an object', () => {
@@ -20,20 +20,20 @@ describe('parseHostRequest', () => {
   });
 
   it('names both versions when the version is wrong, and keeps the id for correlation', () => {
-    const r = parseHostRequest({ v: 2, id: 'x7', type: 'ping' });
-    expect(r).toEqual({ ok: false, error: { code: 'MPC_PROTOCOL', message: 'this host speaks protocol 1; got 2', id: 'x7' } });
+    const r = parseHostRequest({ v: 1, id: 'x7', type: 'ping' });
+    expect(r).toEqual({ ok: false, error: { code: 'MPC_PROTOCOL', message: 'this host speaks protocol 2; got 1', id: 'x7' } });
     const missing = parseHostRequest({ id: 'x8', type: 'ping' });
-    expect(!missing.ok && missing.error.message).toMatch(/no protocol version \(v\); this host speaks protocol 1/);
+    expect(!missing.ok && missing.error.message).toMatch(/no protocol version \(v\); this host speaks protocol 2/);
   });
 
   it('refuses unknown types, a missing id and bad fields with clear messages', () => {
-    const unknown = parseHostRequest({ v: 1, id: 'u', type: 'sign-everything' });
-    expect(!unknown.ok && unknown.error).toMatchObject({ id: 'u', message: expect.stringMatching(/unknown message type "sign-everything"; this host knows ping, shutdown/) });
-    const noId = parseHostRequest({ v: 1, type: 'ping' });
+    const unknown = parseHostRequest({ v: 2, id: 'u', type: 'sign-everything' });
+    expect(!unknown.ok && unknown.error).toMatchObject({ id: 'u', message: expect.stringMatching(/unknown message type "sign-everything"; this host knows ping, shutdown, dkg.run, sign.run, reshare.run/) });
+    const noId = parseHostRequest({ v: 2, type: 'ping' });
     expect(!noId.ok && noId.error).toMatchObject({ id: null, message: expect.stringMatching(/has no id/) });
-    const badEcho = parseHostRequest({ v: 1, id: 'b', type: 'ping', echo: 42 });
+    const badEcho = parseHostRequest({ v: 2, id: 'b', type: 'ping', echo: 42 });
     expect(!badEcho.ok && badEcho.error.message).toMatch(/^bad "ping" message: echo:/);
-    const extra = parseHostRequest({ v: 1, id: 'c', type: 'shutdown', now: true });
+    const extra = parseHostRequest({ v: 2, id: 'c', type: 'shutdown', now: true });
     expect(!extra.ok && extra.error.message).toMatch(/^bad "shutdown" message/);
   });
 
@@ -50,23 +50,23 @@ describe('parseHostRequest', () => {
 
 describe('parseHostReply', () => {
   it('accepts a pong and an error without an id', () => {
-    const pong = { v: 1, id: 'r1', type: 'pong', protocolVersion: 1, hostVersion: '0.1.0', pid: 5, uptimeMs: 3, echo: null };
+    const pong = { v: 2, id: 'r1', type: 'pong', protocolVersion: 2, hostVersion: '0.1.0', pid: 5, uptimeMs: 3, echo: null };
     expect(parseHostReply(pong)).toEqual({ ok: true, value: pong });
-    expect(parseHostReply({ v: 1, id: null, type: 'error', code: 'MPC_PROTOCOL', message: 'no' }).ok).toBe(true);
+    expect(parseHostReply({ v: 2, id: null, type: 'error', code: 'MPC_PROTOCOL', message: 'no' }).ok).toBe(true);
   });
 
   it('speaks for the client in its errors and refuses error codes outside the host subset', () => {
     const r = parseHostReply({ v: 3, id: 'r1', type: 'pong' });
-    expect(!r.ok && r.error.message).toBe('this client speaks protocol 1; got 3');
-    const code = parseHostReply({ v: 1, id: 'r1', type: 'error', code: 'POLICY_DENIED', message: 'x' });
+    expect(!r.ok && r.error.message).toBe('this client speaks protocol 2; got 3');
+    const code = parseHostReply({ v: 2, id: 'r1', type: 'error', code: 'POLICY_DENIED', message: 'x' });
     expect(!code.ok && code.error.message).toMatch(/^bad "error" message: code:/);
   });
 });
 
 describe('versions', () => {
-  it('reports the host version of package.json and protocol 1', () => {
+  it('reports the host version of package.json and protocol 2', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(HOST_VERSION).toBe(pkg.version);
-    expect(PROTOCOL_VERSION).toBe(1);
+    expect(PROTOCOL_VERSION).toBe(2);
   });
 });

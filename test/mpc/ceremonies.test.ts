@@ -1,0 +1,136 @@
+// The host's ceremony runners and service in process: device entropy under a broken host RNG, steps, blame, queueing.
+import { schnorr, schnorr_FROST } from '@noble/curves/secp256k1.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { describe, expect, it } from 'vitest';
+import { decodeSealed, open } from '../../crypto/sealing';
+import { CeremonyFault, type CeremonyEnv, type Progress } from '../../main/mpc-host/ceremonies/common';
+import { runDkg, type DkgOutcome, type DkgParams } from '../../main/mpc-host/ceremonies/dkg';
+import { runReshare } from '../../main/mpc-host/ceremonies/reshare';
+import { runSign } from '../../main/mpc-host/ceremonies/sign';
+import { dkgParamsToWire } from '../../main/mpc-host/ceremony-codec';
+import { CEREMONY_STEPS } from '../../main/mpc-host/ceremony-protocol';
+import { CeremonyService, MAX_WAITING } from '../../main/mpc-host/ceremony-service';
+import { PROTOCOL_VERSION, type DkgRunRequest, type HostReply } from '../../main/mpc-host/protocol';
+import { custodians, dkgParams, message, reshareParams, signParams, type Custodian } from './ceremony-helpers';
+
+const constantRng = (n = 32) => new Uint8Array(n).fill(0x42);
+const env = (over: Partial<CeremonyEnv> = {}): CeremonyEnv => ({ rng: randomBytes, ...over });
+
+/** Opens every party's sealed share with its own device's secret. */
+function openAll(out: DkgOutcome, people: Custodian[], params: { walletId: string; keyVersion: number }): Map<string, Uint8Array> {
+  return new Map(
+    people.map((c) => {
+      const sealed = out.shares.find((s) => s.partyId === c.partyId)!.sealed;
+      return [c.partyId, open(c.device.unsealSecret(sealed), decodeSealed(sealed), { ...params, partyId: c.partyId })];
+    }),
+  );
+}
+
+const fault = async (p: Promise<unknown>): Promise<CeremonyFault> => {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(CeremonyFault);
+    return err as CeremonyFault;
+  }
+  throw new Error('expected the ceremony to fail');
+};
+
+describe('ceremony runners', () => {
+  it('with a constant host RNG, still gives distinct shares, and a key that changes with any one device entropy', async () => {
+    const people = custodians(3);
+    const params = dkgParams(2, people, { ceremonyId: 'fixed' });
+    const first = await runDkg(structuredClone(params), env({ rng: constantRng }));
+    const shares = openAll(first, people, params);
+    expect(new Set([...shares.values()].map(bytesToHex)).size).toBe(3);
+    for (const c of people) {
+      expect(() => schnorr_FROST.validateSecret({ identifier: c.partyId, signingShare: shares.get(c.partyId)! }, first.groupKey.publicPackage)).not.toThrow();
+    }
+    // Same inputs, same (broken) RNG: the same key — so the difference below comes from the device entropy alone.
+    const again = await runDkg(structuredClone(params), env({ rng: constantRng }));
+    expect(bytesToHex(again.groupKey.outputKey)).toBe(bytesToHex(first.groupKey.outputKey));
+    for (let i = 0; i < people.length; i++) {
+      const changed: DkgParams = structuredClone(params);
+      changed.parties[i]!.deviceEntropy = people[i]!.device.entropy();
+      const other = await runDkg(changed, env({ rng: constantRng }));
+      expect(bytesToHex(other.groupKey.outputKey)).not.toBe(bytesToHex(first.groupKey.outputKey));
+    }
+  });
+
+  it('reports every step of each ceremony in order, with done never past total', async () => {
+    const people = custodians(3);
+    const seen: Progress[] = [];
+    const e = env({ progress: (p) => seen.push(p), now: () => performance.now() });
+    const steps = () => [...new Set(seen.splice(0).map((p) => p.step))];
+    const dkg = await runDkg(dkgParams(2, people), e);
+    expect(seen.every((p) => p.done <= p.total && p.total >= 1)).toBe(true);
+    expect(steps()).toEqual(CEREMONY_STEPS.dkg);
+    await runSign(signParams(dkg, people.slice(0, 2), [message('a')]), e);
+    expect(steps()).toEqual(CEREMONY_STEPS.sign);
+    await runReshare(reshareParams({ ...dkg, fromKeyVersion: 1 }, 'refresh', people, people, 2), e);
+    expect(steps()).toEqual(CEREMONY_STEPS.reshare);
+  });
+
+  it('signs at the root and at a child path, each signature valid under its own key only', async () => {
+    const people = custodians(3);
+    const dkg = await runDkg(dkgParams(2, people), env());
+    const msg = message('pay');
+    const root = await runSign(signParams(dkg, people.slice(1), [msg]), env());
+    expect(schnorr.verify(root.signatures[0]!, msg, dkg.groupKey.outputKey)).toBe(true);
+    const child = await runSign(signParams(dkg, people.slice(0, 2), [msg], [0, 5]), env());
+    expect(schnorr.verify(child.signatures[0]!, msg, dkg.groupKey.outputKey)).toBe(false);
+  });
+
+  it('names the party whose sealed share was altered, and the party whose device gave the wrong secret', async () => {
+    const people = custodians(3);
+    const dkg = await runDkg(dkgParams(2, people), env());
+    const tampered = signParams(dkg, people.slice(0, 2), [message('x')]);
+    tampered.signers[1]!.sealed[120]! ^= 1;
+    const f1 = await fault(runSign(tampered, env()));
+    expect(f1).toMatchObject({ kind: 'unseal', culprit: people[1]!.partyId });
+    expect(f1.message).toMatch(/the sealed share of party [0-9a-f]{64} does not open with the secret its device gave/);
+    const wrong = signParams(dkg, people.slice(0, 2), [message('x')]);
+    wrong.signers[0]!.unsealSecret = people[2]!.device.unsealSecret(wrong.signers[0]!.sealed);
+    expect(await fault(runSign(wrong, env()))).toMatchObject({ kind: 'unseal', culprit: people[0]!.partyId });
+    const lowOrder = dkgParams(2, people);
+    lowOrder.parties[2]!.encryptionKey = new Uint8Array(32);
+    expect(await fault(runDkg(lowOrder, env()))).toMatchObject({ kind: 'request', message: expect.stringMatching(/not a usable X25519 key/) });
+  });
+});
+
+describe('CeremonyService', () => {
+  const request = (people: Custodian[], id: string, ceremonyId?: string): DkgRunRequest => ({
+    v: PROTOCOL_VERSION,
+    id,
+    ...dkgParamsToWire(dkgParams(2, people, ceremonyId ? { ceremonyId } : {})),
+  });
+
+  it('runs ceremonies one at a time in arrival order, refuses a ceremony id already in progress, and a full queue', async () => {
+    const people = custodians(3);
+    const posted: HostReply[] = [];
+    const service = new CeremonyService({ post: (r) => posted.push(r), warn: () => {}, rng: randomBytes, now: () => performance.now() });
+    const done = (id: string) => new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (posted.some((r) => r.id === id && r.type !== 'progress')) resolve(clearInterval(timer));
+      }, 5);
+    });
+    service.submit(request(people, 'a', 'same'));
+    service.submit(request(people, 'b'));
+    service.submit(request(people, 'c', 'same'));
+    expect(posted.find((r) => r.id === 'c')).toMatchObject({ type: 'error', code: 'MPC_PROTOCOL', failure: 'request', message: 'ceremony same is already running on this host' });
+    await done('b');
+    // b's first progress came after a's answer: one ceremony at a time.
+    const order = posted.filter((r) => r.id !== 'c').map((r) => `${r.id}:${r.type}`);
+    expect(order.indexOf('a:dkg.done')).toBeLessThan(order.indexOf('b:progress'));
+    expect(order.at(-1)).toBe('b:dkg.done');
+
+    // q0 runs at once, q1…q16 wait, q17 finds the queue full.
+    for (let i = 0; i <= MAX_WAITING + 1; i++) service.submit(request(people, `q${i}`));
+    expect(posted.find((r) => r.id === `q${MAX_WAITING}`)).toBeUndefined();
+    expect(posted.find((r) => r.id === `q${MAX_WAITING + 1}`)).toMatchObject({ type: 'error', code: 'MPC_HOST_UNAVAILABLE', failure: 'busy' });
+    service.stop();
+    await done('q0');
+    expect(posted.find((r) => r.id === 'q0' && r.type !== 'progress')).toMatchObject({ type: 'error', failure: 'internal', message: expect.stringMatching(/shutting down/) });
+    expect(posted.some((r) => r.id === 'q1')).toBe(false);
+  });
+});
