@@ -1,0 +1,104 @@
+// What a signer decides from the signed log alone (crypto/transfers/evidence): allowed requests pass; every tampering
+// of the console's database is refused, with its reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRecords, recordHash, replayBodies, signingPlan, type PinnedRecord } from '../../crypto/transfers/evidence';
+import type { GovernanceState } from '../../crypto/governance';
+import { transferHarness, type TransferHarness } from './helpers';
+
+let h: TransferHarness;
+let small: string;
+let large: string;
+
+const now = () => Date.now();
+const plan = (state: GovernanceState, requestId: string, ledger: Parameters<typeof signingPlan>[0]['ledger'] = []) =>
+  signingPlan({ state, requestId, ledger, receivedAt: () => 0, now: now() });
+const stateOf = (bodies: string[]): GovernanceState => {
+  const r = replayBodies(bodies);
+  if ('refused' in r) throw new Error(r.refused);
+  return r.state;
+};
+const edit = (bodies: string[], seq: number, change: (r: Record<string, unknown>) => void): string[] => {
+  const copy = [...bodies];
+  const record = JSON.parse(copy[seq]!) as Record<string, unknown>;
+  change(record);
+  copy[seq] = JSON.stringify(record);
+  return copy;
+};
+const seqOf = (bodies: string[], match: (r: Record<string, unknown>) => boolean): number => bodies.findIndex((b) => match(JSON.parse(b) as Record<string, unknown>));
+
+beforeAll(async () => {
+  h = await transferHarness();
+  small = (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '500000', feeRate: 2, deviceId: h.device.dave })).id;
+  await h.transfers.approve({ requestId: small, deviceId: h.device.erin });
+  large = (await h.transfers.create({ walletId: h.walletId, destination: h.exchange, amount: '3000000', feeRate: 2, deviceId: h.device.dave })).id;
+  await h.transfers.approve({ requestId: large, deviceId: h.device.erin });
+}, 240_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the signer’s own decision', () => {
+  it('allows a request whose evidence holds, and says what is missing from one that lacks an approval', () => {
+    const state = stateOf(h.records());
+    expect(plan(state, small)).toMatchObject({ ruleId: 'small', inputs: [{ index: 0 }] });
+    expect(plan(state, large)).toMatchObject({ refused: expect.stringMatching(/lacks approvals: 1 more of group/) });
+    expect(h.transfers.get(large)).toMatchObject({ status: 'pending', rule: { id: 'large' } });
+  });
+
+  it('counts velocity from its own ledger, not the console’s', () => {
+    const state = stateOf(h.records());
+    const ledger = [{ requestId: 'elsewhere', walletId: h.walletId, ruleId: 'large', amount: 4_800_000n, signedAt: now() - 1000 }];
+    expect(plan(state, small, ledger)).toMatchObject({ refused: expect.stringMatching(/velocity|limit/i) });
+    expect(plan(state, small, [{ ...ledger[0]!, requestId: small }])).toMatchObject({ refused: expect.stringMatching(/already signed/) });
+  });
+
+  it('times approvals by when it saw them: an approval it has not seen does not count', () => {
+    const state = stateOf(h.records());
+    const r = signingPlan({ state, requestId: small, ledger: [], receivedAt: () => undefined, now: now() });
+    expect(r).toMatchObject({ refused: expect.stringMatching(/lacks approvals/) });
+  });
+});
+
+describe('tampering with the console’s database is refused', () => {
+  const bodies = () => h.records();
+
+  it('a log rewritten after the signer pinned it', () => {
+    const pinned: PinnedRecord[] = bodies().map((b, seq) => ({ seq, hash: recordHash(b), receivedAt: 0 }));
+    const quorum = seqOf(bodies(), (r) => (r.action as { type?: string } | undefined)?.type === 'set-quorum');
+    expect(newRecords(pinned, edit(bodies(), quorum, (r) => ((r.action as { quorum: number }).quorum = 1)))).toMatchObject({ refused: expect.stringMatching(/rewritten/) });
+    expect(newRecords(pinned, bodies().slice(0, -1))).toMatchObject({ refused: expect.stringMatching(/removed/) });
+    expect(newRecords(pinned, bodies())).toEqual({ fresh: [] });
+  });
+
+  it('a lowered quorum, an edited policy, a forged approval, a replayed approval, a swapped destination: replay refuses', () => {
+    const b = bodies();
+    const quorum = seqOf(b, (r) => (r.action as { type?: string } | undefined)?.type === 'set-quorum');
+    // Refused by the rules (1 of 3 administrators) before its signature is even checked; either way it does not hold.
+    expect(replayBodies(edit(b, quorum, (r) => ((r.action as { quorum: number }).quorum = 1)))).toMatchObject({ refused: expect.stringMatching(/does not hold/) });
+    const policy = seqOf(b, (r) => (r.action as { type?: string } | undefined)?.type === 'set-policy');
+    expect(replayBodies(edit(b, policy, (r) => ((r.action as { policy: { velocity: { maxAmount: string }[] } }).policy.velocity[0]!.maxAmount = '999999999')))).toMatchObject({
+      refused: expect.stringMatching(/not signed/),
+    });
+    const approval = seqOf(b, (r) => r.type === 'transfer-approval' && r.requestId === small);
+    expect(replayBodies(edit(b, approval, (r) => (r.signature = '0x' + '11'.repeat(65))))).toMatchObject({ refused: expect.stringMatching(/not signed/) });
+    // Erin's approval of the small request, replayed onto the large one.
+    const replayed = [...b, JSON.stringify({ ...JSON.parse(b[approval]!), seq: b.length, requestId: large })];
+    expect(replayBodies(replayed)).toMatchObject({ refused: expect.stringMatching(/not signed/) });
+    const request = seqOf(b, (r) => r.type === 'transfer-request' && r.requestId === large);
+    expect(replayBodies(edit(b, request, (r) => (r.destination = h.elsewhere)))).toMatchObject({ refused: expect.stringMatching(/request|signed/) });
+  });
+
+  it('a different PSBT in the request: its sighashes do not match', () => {
+    const b = bodies();
+    const request = seqOf(b, (r) => r.type === 'transfer-request' && r.requestId === small);
+    expect(replayBodies(edit(b, request, (r) => ((r.sighashes as string[])[0] = '00'.repeat(32))))).toMatchObject({ refused: expect.stringMatching(/sighash/) });
+  });
+
+  it('a revoked approver’s approval stops counting', async () => {
+    const erin = h.vault.listUsers().find((u) => u.name === 'Erin')!.id;
+    const p = await h.vault.proposeRevoke({ userId: erin, deviceId: h.device.alice });
+    await h.vault.approve({ proposalId: p.id, deviceId: h.device.bob });
+    await h.vault.approve({ proposalId: p.id, deviceId: h.device.carol });
+    expect(plan(stateOf(bodies()), small)).toMatchObject({ refused: expect.stringMatching(/lacks approvals/) });
+  });
+});
