@@ -1,4 +1,5 @@
 // Main's services inside Electron: the MPC host as a utility process, USB Ledgers with hot-plug.
+import path from 'node:path';
 import { nodeHidDiscovery } from './devices/usb';
 import type { Logger } from './log';
 import { electronHostLauncher } from './mpc/launch-electron';
@@ -12,7 +13,8 @@ export function startElectronServices(options: { dataDir: string; version: strin
     shell: 'electron',
     version: options.version,
     log: options.log,
-    mpc: mpcHostOf(new MpcHostClient({ launcher: electronHostLauncher(), log: options.log })),
+    // The host keeps its own pinned log and signed ledger beside the vault, apart from main's database.
+    mpc: mpcHostOf(new MpcHostClient({ launcher: electronHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(options.dataDir, 'mpc-host') } }), log: options.log })),
     devices: { usb: nodeHidDiscovery((message) => options.log.warn(message)) },
   });
 }

@@ -1,4 +1,5 @@
 // Main's services under plain Node (browser host, CLI, tests): the MPC host as a child process, USB optional.
+import path from 'node:path';
 import { nodeHidDiscovery } from './devices/usb';
 import { consoleLogger, type Logger } from './log';
 import { nodeHostLauncher } from './mpc/launch-node';
@@ -23,7 +24,8 @@ export function startNodeServices(options: NodeServicesOptions): Promise<Service
     shell: options.shell,
     version: HOST_VERSION,
     log,
-    mpc: mpcHostOf(new MpcHostClient({ launcher: nodeHostLauncher(), log })),
+    // The host keeps its own pinned log and signed ledger beside the vault, apart from main's database.
+    mpc: mpcHostOf(new MpcHostClient({ launcher: nodeHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(options.dataDir, 'mpc-host') } }), log })),
     devices: {
       usb: options.usb ? nodeHidDiscovery((message) => log.warn(message)) : null,
       exchangeTimeoutMs: options.exchangeTimeoutMs,

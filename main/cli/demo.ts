@@ -53,7 +53,7 @@ export async function runDemo(ctx: CliContext): Promise<number> {
       return 'approve';
     });
   }
-  const client = new MpcHostClient({ launcher: nodeHostLauncher({ dataDir: path.join(dataDir, 'mpc-host') }), log: silentLogger });
+  const client = new MpcHostClient({ launcher: nodeHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(dataDir, 'mpc-host') } }), log: silentLogger });
   const host = mpcHostOf(client);
   const vault = new VaultService({ store, devices });
   vault.on('changed', () => void host.syncLog(store.records.all().map((r) => r.body)).catch(() => undefined));

@@ -15,6 +15,8 @@ if (!port) {
     pid: process.pid,
     now: () => performance.now(),
     exit: (code) => process.exit(code),
+    // Set by whoever starts the host (main's launchers): where it keeps its own pinned log and signed ledger.
+    dataDir: process.env.CUSTOS_MPC_HOST_DATA ?? null,
     // Tests that fuzz the host set CUSTOS_MPC_HOST_QUIET so hundreds of expected refusals do not flood their output.
     warn: (line) => {
       if (process.env.CUSTOS_MPC_HOST_QUIET !== '1') process.stderr.write(line + '\n');

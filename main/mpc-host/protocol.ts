@@ -1,6 +1,7 @@
 // The versioned message protocol between main and the MPC host: zod schemas, their types, and parsers both sides use.
 import { z } from 'zod';
 import type { ErrorCode } from '../../preload/contract';
+import { logSyncFields, logSyncedFields, transferSignFields, transferSignedFields } from './transfer-protocol';
 import {
   ceremonyErrorFields,
   checkDkgRun,
@@ -57,7 +58,12 @@ export const signRunRequest = z.object({ ...envelope, ...signRunFields }).strict
 /** Refreshes or reshares the key: same group key, new shares sealed to the receivers' devices. */
 export const reshareRunRequest = z.object({ ...envelope, ...reshareRunFields }).strict().superRefine(checkReshareRun);
 
-export const hostRequest = z.discriminatedUnion('type', [pingRequest, shutdownRequest, dkgRunRequest, signRunRequest, reshareRunRequest]);
+/** Main's signed log as it grows: the host pins what it has not seen, with the time it first saw it. */
+export const logSyncRequest = z.object({ ...envelope, ...logSyncFields }).strict();
+/** Signs a transfer request once the host has checked the whole evidence itself (see transfer-gate.ts). */
+export const transferSignRequest = z.object({ ...envelope, ...transferSignFields }).strict();
+
+export const hostRequest = z.discriminatedUnion('type', [pingRequest, shutdownRequest, dkgRunRequest, signRunRequest, reshareRunRequest, logSyncRequest, transferSignRequest]);
 
 export type PingRequest = z.infer<typeof pingRequest>;
 export type ShutdownRequest = z.infer<typeof shutdownRequest>;
@@ -65,6 +71,8 @@ export type DkgRunRequest = z.infer<typeof dkgRunRequest>;
 export type SignRunRequest = z.infer<typeof signRunRequest>;
 export type ReshareRunRequest = z.infer<typeof reshareRunRequest>;
 export type CeremonyRequest = DkgRunRequest | SignRunRequest | ReshareRunRequest;
+export type LogSyncRequest = z.infer<typeof logSyncRequest>;
+export type TransferSignRequest = z.infer<typeof transferSignRequest>;
 export type HostRequest = z.infer<typeof hostRequest>;
 export type HostRequestType = HostRequest['type'];
 
@@ -107,7 +115,7 @@ export const progressEvent = z
  * MPC_PROTOCOL; a ceremony that failed (a share that does not open, a party's message that fails its checks, a
  * self-check) is MPC_CEREMONY_FAILED with the party to blame; too much work waiting is MPC_HOST_UNAVAILABLE.
  */
-export const HOST_ERROR_CODES = ['MPC_PROTOCOL', 'MPC_CEREMONY_FAILED', 'MPC_HOST_UNAVAILABLE', 'INTERNAL'] as const satisfies readonly ErrorCode[];
+export const HOST_ERROR_CODES = ['MPC_PROTOCOL', 'MPC_CEREMONY_FAILED', 'MPC_HOST_UNAVAILABLE', 'POLICY_DENIED', 'INTERNAL'] as const satisfies readonly ErrorCode[];
 export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
 
 /** The error code a ceremony failure of each kind is answered with. */
@@ -129,7 +137,10 @@ export const errorReply = z
   })
   .strict();
 
-export const hostReply = z.discriminatedUnion('type', [readyMessage, pongReply, errorReply, dkgDoneReply, signDoneReply, reshareDoneReply, progressEvent]);
+export const logSyncedReply = z.object({ ...envelope, ...logSyncedFields }).strict();
+export const transferSignedReply = z.object({ ...envelope, ...transferSignedFields }).strict();
+
+export const hostReply = z.discriminatedUnion('type', [readyMessage, pongReply, errorReply, dkgDoneReply, signDoneReply, reshareDoneReply, progressEvent, logSyncedReply, transferSignedReply]);
 
 export type ReadyMessage = z.infer<typeof readyMessage>;
 export type PongReply = z.infer<typeof pongReply>;
@@ -147,6 +158,8 @@ export const REPLY_TO = {
   'dkg.run': 'dkg.done',
   'sign.run': 'sign.done',
   'reshare.run': 'reshare.done',
+  'log.sync': 'log.synced',
+  'transfer.sign': 'transfer.signed',
 } as const satisfies Record<HostRequestType, Exclude<HostReply['type'], 'progress'> | null>;
 
 export const CEREMONY_REQUEST_TYPES = ['dkg.run', 'sign.run', 'reshare.run'] as const satisfies readonly HostRequestType[];

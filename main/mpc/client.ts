@@ -1,5 +1,6 @@
 // main's client of the MPC host: starts it through a launcher, sends typed requests, checks and correlates every reply.
 import type { MpcHostHealth } from '../../preload/contract';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { CeremonyStep } from '../mpc-host/ceremony-protocol';
@@ -163,6 +164,36 @@ export class MpcHostClient {
   async reshare(params: ReshareParams, options: RequestOptions = {}): Promise<ReshareOutcome> {
     const reply = await this.request(reshareParamsToWire(params), this.ceremonyOptions(options));
     return checkReshareOutcome(params, decoded(() => reshareOutcomeFromWire(reply)));
+  }
+
+  /** Gives the host the signed log (canonical record bodies in seq order); resolves with the last seq it holds. */
+  async syncLog(records: string[], options: RequestOptions = {}): Promise<number> {
+    const reply = await this.request({ type: 'log.sync', records }, this.ceremonyOptions(options));
+    return reply.seq;
+  }
+
+  /**
+   * Asks the host to sign a transfer request. The host checks the evidence itself and refuses with POLICY_DENIED when
+   * it does not hold; main then checks every signature again when it builds the transaction.
+   */
+  async signTransfer(
+    params: { ceremonyId: string; requestId: string; records: string[]; signers: { partyId: string; sealed: Uint8Array; unsealSecret: Uint8Array }[] },
+    options: RequestOptions = {},
+  ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
+    const reply = await this.request(
+      {
+        type: 'transfer.sign',
+        ceremonyId: params.ceremonyId,
+        requestId: params.requestId,
+        records: params.records,
+        signers: params.signers.map((s) => ({ partyId: s.partyId, sealed: bytesToHex(s.sealed), unsealSecret: bytesToHex(s.unsealSecret) })),
+      },
+      this.ceremonyOptions(options),
+    );
+    if (reply.requestId !== params.requestId || reply.ceremonyId !== params.ceremonyId) {
+      throw new CustosError('MPC_PROTOCOL', `The MPC host answered for request ${reply.requestId}, not ${params.requestId}.`);
+    }
+    return { ruleId: reply.ruleId, signatures: reply.signatures.map((s) => ({ index: s.index, signature: hexToBytes(s.signature) })) };
   }
 
   private ceremonyOptions(options: RequestOptions): RequestOptions {

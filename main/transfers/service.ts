@@ -268,6 +268,9 @@ export class TransferService {
     if (!decision.ready) throw new CustosError('POLICY_DENIED', `Request ${requestId} is in its delay until ${new Date(decision.delayUntil).toISOString()}; it can still be cancelled until then.`);
     const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
     if (wallet?.key === undefined || wallet.key === null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
+    if (wallet.pending !== null) {
+      throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian was revoked, or a reshare was approved): run it before signing.`);
+    }
     const key = wallet.key;
     const custodians = key.custodians.map((c) => state.users.find((u) => u.id === c.userId)).filter((u): u is UserState => u?.status === 'active');
     const found = await devicesOf(this.devices, header.identityPath, custodians);

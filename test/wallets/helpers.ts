@@ -1,4 +1,5 @@
 // Wallet test parts: the vault harness plus a real MPC host child process and the wallet services over them.
+import path from 'node:path';
 import { MpcHostClient } from '../../main/mpc/client';
 import { nodeHostLauncher } from '../../main/mpc/launch-node';
 import type { MpcHost } from '../../main/services';
@@ -24,7 +25,8 @@ export async function walletHarness(): Promise<WalletHarness> {
   const p = await h.vault.proposeUser({ name: 'Dave', roles: ['approver'], newUserDeviceId: h.device.dave, deviceId: h.device.alice });
   await h.vault.approve({ proposalId: p.id, deviceId: h.device.bob });
   await h.vault.approve({ proposalId: p.id, deviceId: h.device.carol });
-  const client = new MpcHostClient({ launcher: nodeHostLauncher() });
+  // The host keeps its own pinned log and signed ledger in the vault's folder, as the app's services set it up.
+  const client = new MpcHostClient({ launcher: nodeHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(h.dir, 'mpc-host') } }) });
   const host = mpcHostOf(client);
   const ceremonies = new WalletCeremonies({ vault: h.vault, devices: h.devices, host });
   const progress: WalletProgress[] = [];

@@ -1,0 +1,136 @@
+// Transfers through the real MPC host process: requests signed on the operator's device, approvals on approvers'
+// devices, and a host that signs only what its own evidence allows — whatever main's database or main itself says.
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { Transaction } from '@scure/btc-signer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partyIdFor } from '../../crypto/frost';
+import { unsealSecret } from '../../main/wallets/device-secrets';
+import { openableShares } from '../../main/wallets/shares';
+import { verifyTransaction } from '../../main/cli/demo-verify';
+import { expectError } from '../vault/helpers';
+import { transferHarness, type TransferHarness } from './helpers';
+
+let h: TransferHarness;
+
+beforeAll(async () => {
+  h = await transferHarness();
+}, 240_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+/** The signers main would send: Alice's and Bob's shares, opened with their own virtual devices' secrets. */
+async function signers() {
+  const sealed = openableShares(h.vault, h.walletId);
+  const out = [];
+  for (const who of ['alice', 'bob'] as const) {
+    const partyId = partyIdFor(h.ids[who]);
+    const box = sealed.get(partyId)!;
+    out.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], "m/44'/60'/0'/0/0", box) });
+  }
+  return out;
+}
+
+describe('a transfer under policy', () => {
+  let small: string;
+
+  it('is requested on the operator’s device, with the statement the approvers will see', async () => {
+    const before = h.screens.dave.length;
+    const r = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '500000', feeRate: 2, deviceId: h.device.dave });
+    small = r.id;
+    expect(r).toMatchObject({ status: 'pending', rule: { id: 'small' }, amount: '500000', steps: [{ required: 1, missing: 1 }] });
+    const shown = h.screens.dave.slice(before).map((s) => s.fields.map((f) => f.value).join('\n')).join('\n');
+    expect(shown).toContain('REQUEST transfer');
+    expect(shown).toContain('Amount: 0.005 BTC');
+    expect(shown).toContain('Policy: version 1');
+    expect(r.statementPreview).toContain('APPROVE transfer');
+  });
+
+  it('is not signed before its approval: main says so, and the host refuses on its own when asked directly', async () => {
+    await expectError(h.transfers.sign(small), 'POLICY_DENIED', /needs approvals/);
+    const direct = h.host.signTransfer({ ceremonyId: 'direct-1', requestId: small, records: h.records(), signers: await signers() }, () => {});
+    await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/lacks approvals/) });
+  });
+
+  it('a person outside the rule’s groups cannot approve; an approver can; then it is signed and the transaction verifies', async () => {
+    await expectError(h.transfers.approve({ requestId: small, deviceId: h.device.carol }), 'NOT_AUTHORISED', /not in any group/);
+    const approved = await h.transfers.approve({ requestId: small, deviceId: h.device.erin });
+    expect(approved).toMatchObject({ status: 'ready', steps: [{ missing: 0, finished: true }] });
+    const signed = await h.transfers.sign(small);
+    expect(signed.status).toBe('signed');
+    const tx = Transaction.fromRaw(hexToBytes(signed.signed!.tx), { allowUnknownOutputs: true });
+    expect(tx.id).toBe(signed.signed!.txid);
+    expect(verifyTransaction(signed.signed!.tx, signed.signed!.psbt)).toHaveLength(1);
+    expect(h.vault.verify().status).toBe('ok');
+  });
+
+  it('the host signs a request once, even when asked again directly', async () => {
+    const again = h.host.signTransfer({ ceremonyId: 'direct-2', requestId: small, records: h.records(), signers: await signers() }, () => {});
+    await expect(again).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/already signed/) });
+  });
+
+  it('a rejection is a signed statement too, and closes the request', async () => {
+    const r = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '400000', feeRate: 2, deviceId: h.device.dave });
+    const rejected = await h.transfers.reject({ requestId: r.id, deviceId: h.device.mallory });
+    expect(rejected).toMatchObject({ status: 'rejected', reason: expect.any(String) });
+    expect(h.screens.mallory.at(-1)?.fields.map((f) => f.value).join('\n')).toContain('REJECT transfer');
+    await expectError(h.transfers.approve({ requestId: r.id, deviceId: h.device.erin }), 'POLICY_DENIED');
+  });
+
+  it('a large transfer needs two approvers and the whitelist; over the velocity limit it is denied, by main and by the host', async () => {
+    await expect(h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '3000000', feeRate: 2, deviceId: h.device.dave })).resolves.toMatchObject({
+      status: 'denied',
+    });
+    const large = await h.transfers.create({ walletId: h.walletId, destination: h.exchange, amount: '3000000', feeRate: 2, deviceId: h.device.dave });
+    await h.transfers.approve({ requestId: large.id, deviceId: h.device.erin });
+    expect(h.transfers.get(large.id)).toMatchObject({ status: 'pending', steps: [{ missing: 1 }] });
+    await h.transfers.approve({ requestId: large.id, deviceId: h.device.mallory });
+    expect((await h.transfers.sign(large.id)).status).toBe('signed');
+    // 0.005 + 0.03 signed today; another 0.02 would pass 0.05 in 24 hours.
+    const over = await h.transfers.create({ walletId: h.walletId, destination: h.exchange, amount: '2000000', feeRate: 2, deviceId: h.device.dave });
+    expect(over).toMatchObject({ status: 'denied', reason: expect.stringMatching(/velocity|limit|window/i) });
+    await expectError(h.transfers.sign(over.id), 'POLICY_DENIED');
+    const direct = h.host.signTransfer({ ceremonyId: 'direct-3', requestId: over.id, records: h.records(), signers: await signers() }, () => {});
+    await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/velocity/) });
+  });
+});
+
+describe('the host checks the evidence itself (tamper suite)', () => {
+  it('refuses a log with the signed-transfer history removed (velocity history gone)', async () => {
+    const records = h.records().filter((b) => (JSON.parse(b) as { type: string }).type !== 'transfer-signed');
+    const pending = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '100000', feeRate: 1, deviceId: h.device.dave });
+    await h.transfers.approve({ requestId: pending.id, deviceId: h.device.erin });
+    const attempt = h.host.signTransfer({ ceremonyId: 'tamper-1', requestId: pending.id, records, signers: await signers() }, () => {});
+    await expect(attempt).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/removed|rewritten/) });
+  });
+
+  it('refuses an edited record, a forged approval, a replayed approval and a swapped destination', async () => {
+    const records = h.records();
+    const pending = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '100000', feeRate: 1, deviceId: h.device.dave });
+    const base = h.records();
+    const request = JSON.parse(base.at(-1)!) as Record<string, unknown>;
+    const approvalOfOther = base.map((b) => JSON.parse(b) as Record<string, unknown>).find((r) => r.type === 'transfer-approval')!;
+    const cases: [string, string[]][] = [
+      ['a lowered quorum in an old record', records.map((b) => (b.includes('"set-quorum"') ? b.replace('"quorum":2', '"quorum":1') : b))],
+      ['a forged approval', [...base, JSON.stringify({ type: 'transfer-approval', seq: base.length, vaultId: request.vaultId, requestId: pending.id, userId: approvalOfOther.userId, at: approvalOfOther.at, signature: '0x' + '22'.repeat(65) })]],
+      ['a replayed approval', [...base, JSON.stringify({ ...approvalOfOther, seq: base.length, requestId: pending.id })]],
+      ['a swapped destination', [...base.slice(0, -1), JSON.stringify({ ...request, destination: h.exchange })]],
+    ];
+    for (const [what, log] of cases) {
+      const attempt = h.host.signTransfer({ ceremonyId: `tamper-${what.replace(/ /g, '-')}`, requestId: pending.id, records: log, signers: await signers() }, () => {});
+      await expect(attempt, what).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+    }
+  });
+
+  it('refuses everything for a wallet that owes a reshare (as a revoked custodian’s wallet does) until it is done', async () => {
+    const pending = h.transfers.list({ offset: 0, limit: 50 }).transfers.find((t) => t.status === 'ready')!;
+    expect(pending).toBeDefined();
+    const p = await h.vault.proposeReshare({ walletId: h.walletId, threshold: 3, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol, h.ids.dave], deviceId: h.device.alice });
+    await h.vault.approve({ proposalId: p.id, deviceId: h.device.bob });
+    await h.vault.approve({ proposalId: p.id, deviceId: h.device.carol });
+    expect(h.vault.wallet(h.walletId).wallet.pending).toMatchObject({ ceremony: 'reshare' });
+    await expectError(h.transfers.sign(pending.id), 'RULE_VIOLATION', /owes a reshare/);
+    const direct = h.host.signTransfer({ ceremonyId: 'tamper-revoked', requestId: pending.id, records: h.records(), signers: await signers() }, () => {});
+    await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/owes a reshare/) });
+  });
+});
