@@ -32,7 +32,8 @@ export type StatementKind =
   | 'proposal-rejection'
   | 'transfer-request'
   | 'transfer-approval'
-  | 'transfer-rejection';
+  | 'transfer-rejection'
+  | 'transfer-cancel';
 
 /** Fields every statement carries: they pin it to one vault, one kind, one place in the log and one payload. */
 export interface StatementBase {
@@ -113,7 +114,7 @@ export interface ProposalDecisionStatement extends StatementBase {
  * exact transaction (its BIP-341 sighashes) with everything shown; the policy in force is shown by version and hash.
  */
 export interface TransferDecisionStatement extends StatementBase {
-  readonly kind: 'transfer-request' | 'transfer-approval' | 'transfer-rejection';
+  readonly kind: 'transfer-request' | 'transfer-approval' | 'transfer-rejection' | 'transfer-cancel';
   readonly policyVersion: number;
   /** 0x + 64 hex. */
   readonly policyHash: string;
@@ -168,6 +169,7 @@ const TITLES: Record<StatementKind, string> = {
   'transfer-request': 'REQUEST transfer',
   'transfer-approval': 'APPROVE transfer',
   'transfer-rejection': 'REJECT transfer',
+  'transfer-cancel': 'CANCEL transfer',
 };
 
 /** The exact text the device shows and signs. Throws StatementError on any field it can't show faithfully. */
@@ -203,7 +205,8 @@ export function renderStatement(statement: Statement): string {
       break;
     case 'transfer-request':
     case 'transfer-approval':
-    case 'transfer-rejection': {
+    case 'transfer-rejection':
+    case 'transfer-cancel': {
       const decimals = statement.decimals;
       if (!Number.isSafeInteger(decimals) || decimals < 0 || decimals > 30) fail('decimals must be an integer in 0..30');
       const asset = statement.asset;

@@ -290,7 +290,7 @@ export interface UtxoView {
   spentBy: string | null;
 }
 
-export type TransferStatus = 'pending' | 'waiting-delay' | 'ready' | 'denied' | 'rejected' | 'signed';
+export type TransferStatus = 'pending' | 'waiting-delay' | 'ready' | 'denied' | 'rejected' | 'cancelled' | 'signed';
 
 export interface TransferStepView {
   index: number;
@@ -527,6 +527,8 @@ export const channels = {
   },
   'transfers.approve': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
   'transfers.reject': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
+  /** The initiator or an administrator withdraws a request before it is signed (e.g. during its delay), on their device. */
+  'transfers.cancel': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
   /** Signs an allowed request: t custodians open their shares on their devices; the MPC host checks every piece of evidence itself. */
   'transfers.sign': { input: z.object({ requestId: entityId }).strict() },
 
@@ -596,6 +598,7 @@ export interface ChannelResults {
   'transfers.create': TransferView;
   'transfers.approve': TransferView;
   'transfers.reject': TransferView;
+  'transfers.cancel': TransferView;
   'transfers.sign': TransferView;
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;

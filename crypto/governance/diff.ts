@@ -109,7 +109,7 @@ export function diffState(expected: GovernanceProjection, actual: GovernanceProj
   });
   byId(expected.transfers, actual.transfers, (id, e, a) => {
     if (e === undefined || a === undefined) return add('transfer', id, 'presence', e && 'present', a && 'present', `transfer ${id}`);
-    for (const f of ['seq', 'request', 'approvals', 'rejections', 'signed'] as const) add('transfer', id, f, e[f], a[f], `transfer ${id} ${f}`);
+    for (const f of ['seq', 'request', 'approvals', 'rejections', 'signed', 'cancelled'] as const) add('transfer', id, f, e[f], a[f], `transfer ${id} ${f}`);
   });
   return out;
 }

@@ -6,7 +6,7 @@ import { describeAction, decisionStatement, genesisStatement, proposalDigest, pr
 import type { GovernanceLookup } from './records.js';
 import { checkRecord, ShapeError } from './validate.js';
 import { groupKeyOf, walletKeyProblem } from './wallet-key.js';
-import { applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferBook, type TransferProblem } from './transfers.js';
+import { applyTransferCancel, applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferBook, type TransferProblem } from './transfers.js';
 import { PolicyError, policyHash, policyReferenceProblems, validatePolicy, validateWhitelist, whitelistHash, type Whitelist } from '../policy/index.js';
 import type { GroupKey } from '../frost/types.js';
 import type {
@@ -364,7 +364,9 @@ function applyTransfer(working: Working, record: TransferRecord, err: Err, verif
       ? applyTransferRequest(working, record, verify)
       : record.type === 'transfer-signed'
         ? applyTransferSigned(working, record)
-        : applyTransferDecision(working, record, verify);
+        : record.type === 'transfer-cancel'
+          ? applyTransferCancel(working, record, verify)
+          : applyTransferDecision(working, record, verify);
   if (problem === null) return;
   throw err(problem.kind === 'signature' ? 'BAD_SIGNATURE' : problem.kind === 'unknown' ? 'UNKNOWN_SIGNER' : 'RULE_BROKEN', problem.problem);
 }

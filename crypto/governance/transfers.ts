@@ -9,7 +9,7 @@ import type { GroupKey } from '../frost/types.js';
 import { verifyStatement } from '../statements.js';
 import { transferStatement } from '../transfers/statements.js';
 import { parseWalletPath, transactionProblem } from '../transfers/transaction.js';
-import type { PolicyState, TransferDecisionRecord, TransferRequestRecord, TransferSignedRecord, TransferState, UserState, WalletKey, WalletState } from './types.js';
+import type { PolicyState, TransferCancelRecord, TransferDecisionRecord, TransferRequestRecord, TransferSignedRecord, TransferState, UserState, WalletKey, WalletState } from './types.js';
 
 /** What transfer replay reads and writes of the replay's working state. */
 export interface TransferBook {
@@ -43,7 +43,7 @@ export function applyTransferRequest(book: TransferBook, r: TransferRequestRecor
   if (verify && !verifyStatement(transferStatement(book, wallet.name, 'transfer-request', r.seq, r), r.signature, initiator.identityAddress)) {
     return { kind: 'signature', problem: `the request is not signed by ${initiator.id}'s device ${initiator.identityAddress}` };
   }
-  book.setTransfer({ id: r.requestId, seq: r.seq, request: r, approvals: [], rejections: [], signed: null });
+  book.setTransfer({ id: r.requestId, seq: r.seq, request: r, approvals: [], rejections: [], signed: null, cancelled: null });
   return null;
 }
 
@@ -58,6 +58,7 @@ export function applyTransferDecision(book: TransferBook, r: TransferDecisionRec
   }
   if (user.status !== 'active') return { kind: 'rule', problem: `${user.id} was revoked and cannot decide on transfers` };
   if (transfer.signed !== null) return { kind: 'rule', problem: `request ${r.requestId} is already signed` };
+  if (transfer.cancelled !== null) return { kind: 'rule', problem: `request ${r.requestId} was cancelled` };
   if ([...transfer.approvals, ...transfer.rejections].some((d) => d.userId === r.userId)) return { kind: 'rule', problem: `${r.userId} already decided on request ${r.requestId}; a person counts once` };
   const decision = { userId: r.userId, seq: r.seq, at: r.at };
   book.setTransfer(
@@ -66,11 +67,30 @@ export function applyTransferDecision(book: TransferBook, r: TransferDecisionRec
   return null;
 }
 
+/** Only the initiator or an active administrator withdraws a request, and only before it is signed. */
+export function applyTransferCancel(book: TransferBook, r: TransferCancelRecord, verify: boolean): TransferProblem {
+  const transfer = book.transfer(r.requestId);
+  if (transfer === undefined) return { kind: 'unknown', problem: `no transfer request ${r.requestId}` };
+  const user = book.user(r.userId);
+  if (user === undefined) return { kind: 'unknown', problem: `no user ${r.userId}` };
+  const wallet = book.wallet(transfer.request.walletId);
+  if (verify && !verifyStatement(transferStatement(book, wallet?.name ?? '?', 'transfer-cancel', r.seq, transfer.request), r.signature, user.identityAddress)) {
+    return { kind: 'signature', problem: `the cancellation is not signed by ${user.id}'s device ${user.identityAddress}` };
+  }
+  const mayCancel = user.status === 'active' && (user.id === transfer.request.initiatorId || user.roles.includes('administrator'));
+  if (!mayCancel) return { kind: 'rule', problem: `${user.id} may not cancel request ${r.requestId}: its initiator or an administrator may` };
+  if (transfer.signed !== null) return { kind: 'rule', problem: `request ${r.requestId} is already signed` };
+  if (transfer.cancelled !== null) return { kind: 'rule', problem: `request ${r.requestId} is already cancelled` };
+  book.setTransfer({ ...transfer, cancelled: { userId: r.userId, seq: r.seq, at: r.at } });
+  return null;
+}
+
 /** The final transaction must be the request's, with a valid BIP-340 signature by the wallet's key on every input. */
 export function applyTransferSigned(book: TransferBook, r: TransferSignedRecord): TransferProblem {
   const transfer = book.transfer(r.requestId);
   if (transfer === undefined) return { kind: 'unknown', problem: `no transfer request ${r.requestId}` };
   if (transfer.signed !== null) return { kind: 'rule', problem: `request ${r.requestId} is already signed` };
+  if (transfer.cancelled !== null) return { kind: 'rule', problem: `request ${r.requestId} was cancelled` };
   const wallet = book.wallet(transfer.request.walletId);
   if (wallet === undefined || wallet.key === null) return { kind: 'rule', problem: `wallet ${transfer.request.walletId} has no key` };
   let tx: Transaction;

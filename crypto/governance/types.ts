@@ -229,7 +229,18 @@ export interface TransferSignedRecord {
   readonly at: string;
 }
 
-export type TransferRecord = TransferRequestRecord | TransferDecisionRecord | TransferSignedRecord;
+/** The initiator or an administrator withdraws a request before it is signed (during its delay, typically), on their device. */
+export interface TransferCancelRecord {
+  readonly type: 'transfer-cancel';
+  readonly seq: number;
+  readonly vaultId: string;
+  readonly requestId: string;
+  readonly userId: string;
+  readonly at: string;
+  readonly signature: string;
+}
+
+export type TransferRecord = TransferRequestRecord | TransferDecisionRecord | TransferSignedRecord | TransferCancelRecord;
 
 export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord | KeyRecord | TransferRecord;
 
@@ -263,6 +274,7 @@ export interface TransferState {
   readonly approvals: readonly TransferDecisionState[];
   readonly rejections: readonly TransferDecisionState[];
   readonly signed: { readonly seq: number; readonly ruleId: string; readonly txid: string; readonly tx: string; readonly at: string } | null;
+  readonly cancelled: TransferDecisionState | null;
 }
 
 export type UserStatus = 'active' | 'revoked';

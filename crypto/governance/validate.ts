@@ -335,7 +335,8 @@ export function checkRecord(value: unknown): GovernanceRecord {
       break;
     }
     case 'transfer-approval':
-    case 'transfer-rejection': {
+    case 'transfer-rejection':
+    case 'transfer-cancel': {
       const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'requestId', 'userId', 'at', 'signature']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');

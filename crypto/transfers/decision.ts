@@ -18,6 +18,9 @@ export interface DecisionContext {
  */
 export function transferDecision(state: GovernanceState, transfer: TransferState, ctx: DecisionContext): Decision {
   const request = transfer.request;
+  if (transfer.cancelled !== null) {
+    return { outcome: 'rejected', ruleId: '', reason: `cancelled by ${transfer.cancelled.userId}`, rejectedBy: [transfer.cancelled.userId], steps: [], velocity: [] };
+  }
   const adopted = state.policies.find((p) => p.walletId === request.walletId);
   if (adopted === undefined || adopted.version !== request.policyVersion || adopted.hash !== request.policyHash) {
     return {

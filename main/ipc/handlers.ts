@@ -74,6 +74,7 @@ export function createHandlers(services: Services): Handlers {
     'transfers.create': (input) => services.wallets().transfers.create(input),
     'transfers.approve': (input) => services.wallets().transfers.approve(input),
     'transfers.reject': (input) => services.wallets().transfers.reject(input),
+    'transfers.cancel': (input) => services.wallets().transfers.cancel(input),
     'transfers.sign': ({ requestId }) => services.wallets().transfers.sign(requestId),
     'audit.list': (input) => services.vault().auditList(input),
     'audit.verify': () => services.vault().auditVerify(),

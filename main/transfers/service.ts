@@ -219,6 +219,28 @@ export class TransferService {
     return this.decide('transfer-rejection', input);
   }
 
+  /** Withdraws a request before it is signed: its initiator or an administrator, on their device. */
+  async cancel(input: { requestId: string; deviceId: string }): Promise<TransferView> {
+    const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
+      const transfer = requireTransfer(state, input.requestId);
+      const user = await this.vault.member(input.deviceId, state, header);
+      if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already signed; a signed transaction cannot be recalled.`);
+      if (transfer.cancelled !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already cancelled.`);
+      if (user.id !== transfer.request.initiatorId && !user.roles.includes('administrator')) {
+        throw new CustosError('NOT_AUTHORISED', `${user.name} may not cancel request ${transfer.id}: its initiator or an administrator may.`);
+      }
+      const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
+      const draft = { type: 'transfer-cancel', seq, vaultId: state.vaultId, requestId: transfer.id, userId: user.id, at: now, signature: PLACEHOLDER_SIGNATURE } as const;
+      this.vault.preflightTransfer(state, draft);
+      const signature = await this.vault.signOnDevice(input.deviceId, header.identityPath, transferStatement(state, wallet?.name ?? '?', 'transfer-cancel', seq, transfer.request), user.identityAddress);
+      return {
+        record: { ...draft, signature },
+        audit: { actor: user.id, action: 'transfer.cancel', subject: transfer.id, payload: { recordSeq: seq, actorName: user.name }, deviceSignature: signature },
+      };
+    });
+    return this.view(next, requireTransfer(next, input.requestId));
+  }
+
   private async decide(type: 'transfer-approval' | 'transfer-rejection', input: { requestId: string; deviceId: string }): Promise<TransferView> {
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const transfer = requireTransfer(state, input.requestId);

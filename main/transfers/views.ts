@@ -42,6 +42,7 @@ export function transferView(state: GovernanceState, t: TransferState, decision:
 
 function statusOf(t: TransferState, decision: Decision): TransferStatus {
   if (t.signed !== null) return 'signed';
+  if (t.cancelled !== null) return 'cancelled';
   switch (decision.outcome) {
     case 'denied':
       return 'denied';

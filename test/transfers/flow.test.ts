@@ -95,7 +95,41 @@ describe('a transfer under policy', () => {
   });
 });
 
+describe('cancellation', () => {
+  it('the initiator withdraws a request on their device; nobody else but an administrator may; it is never signed', async () => {
+    const r = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '200000', feeRate: 1, deviceId: h.device.dave });
+    await h.transfers.approve({ requestId: r.id, deviceId: h.device.erin });
+    await expectError(h.transfers.cancel({ requestId: r.id, deviceId: h.device.mallory }), 'NOT_AUTHORISED', /initiator or an administrator/);
+    const cancelled = await h.transfers.cancel({ requestId: r.id, deviceId: h.device.dave });
+    expect(cancelled).toMatchObject({ status: 'cancelled' });
+    expect(h.screens.dave.at(-1)?.fields.map((f) => f.value).join('\n')).toContain('CANCEL transfer');
+    await expectError(h.transfers.sign(r.id), 'POLICY_DENIED', /cancelled/);
+    const direct = h.host.signTransfer({ ceremonyId: 'cancelled-1', requestId: r.id, records: h.records(), signers: await signers() }, () => {});
+    await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/cancelled/) });
+  });
+});
+
 describe('the host checks the evidence itself (tamper suite)', () => {
+  it('refuses what main would send once its database was edited behind its back', async () => {
+    const pending = h.transfers.list({ offset: 0, limit: 50 }).transfers.find((t) => t.status === 'ready' || t.status === 'pending');
+    const requestId = pending?.id ?? (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '100000', feeRate: 1, deviceId: h.device.dave })).id;
+    const shares = await signers();
+    // An attacker with the database: the append-only trigger dropped, the policy record's velocity limit raised.
+    h.store.db.exec('DROP TRIGGER records_append_only_update');
+    const row = h.store.db.prepare("SELECT seq, body FROM records WHERE body LIKE '%\"set-policy\"%'").get() as { seq: number; body: string };
+    const raised = row.body.replace('"maxAmount":"5000000"', '"maxAmount":"500000000"');
+    expect(raised).not.toBe(row.body);
+    h.store.db.prepare('UPDATE records SET body = ? WHERE seq = ?').run(raised, row.seq);
+    try {
+      const attempt = h.host.signTransfer({ ceremonyId: 'tamper-db', requestId, records: h.records(), signers: shares }, () => {});
+      await expect(attempt).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/rewritten/) });
+      expect(h.vault.verify().status).toBe('tampered');
+    } finally {
+      h.store.db.prepare('UPDATE records SET body = ? WHERE seq = ?').run(row.body, row.seq);
+    }
+    expect(h.vault.verify().status).toBe('ok');
+  });
+
   it('refuses a log with the signed-transfer history removed (velocity history gone)', async () => {
     const records = h.records().filter((b) => (JSON.parse(b) as { type: string }).type !== 'transfer-signed');
     const pending = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '100000', feeRate: 1, deviceId: h.device.dave });

@@ -22,7 +22,7 @@ export const destination = (seed: string): string => taprootPayment(schnorr.getP
 /**
  * Alice, Bob, Carol: administrators and custodians of "Cold BTC" (2-of-3, regtest). Dave: operator (group Ops).
  * Erin and Mallory: approvers (group Approvers). Policy v1: up to 0.01 BTC anywhere with one approver; above, only to
- * the whitelisted exchange with two approvers; 0.05 BTC per 24 hours. Two coins (0.2 and 0.1 BTC).
+ * the whitelisted exchange with two approvers; 0.05 BTC per 24 hours. Six made-up coins (0.2, 0.1 and four of 0.01 BTC).
  */
 export async function transferHarness(policy: { delaySeconds?: number } = {}): Promise<TransferHarness> {
   const h = await walletHarness();
@@ -58,6 +58,7 @@ export async function transferHarness(policy: { delaySeconds?: number } = {}): P
   // Two made-up regtest coins, so two requests can be open at once (each holds the coins it spends).
   transfers.fund({ walletId, txid: 'fd'.repeat(32), vout: 0, amount: '20000000', path: '0/0', label: 'made-up regtest prevout' });
   transfers.fund({ walletId, txid: 'fe'.repeat(32), vout: 1, amount: '10000000', path: '0/1', label: 'made-up regtest prevout' });
+  for (let i = 0; i < 4; i++) transfers.fund({ walletId, txid: `e${i}`.repeat(32), vout: i, amount: '1000000', path: `0/${i + 2}`, label: 'made-up regtest prevout' });
   return Object.assign(h, {
     transfers,
     walletId,

@@ -14,7 +14,7 @@ export const migration002: Migration = {
   sql: `
 CREATE TABLE records_next (
   seq INTEGER PRIMARY KEY CHECK (seq >= 0),
-  type TEXT NOT NULL CHECK (type IN ('genesis', 'proposal', 'approval', 'rejection', 'wallet-key', 'transfer-request', 'transfer-approval', 'transfer-rejection', 'transfer-signed')),
+  type TEXT NOT NULL CHECK (type IN ('genesis', 'proposal', 'approval', 'rejection', 'wallet-key', 'transfer-request', 'transfer-approval', 'transfer-rejection', 'transfer-signed', 'transfer-cancel')),
   body TEXT NOT NULL,
   recorded_at TEXT NOT NULL
 ) STRICT;
