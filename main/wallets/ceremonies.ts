@@ -2,7 +2,7 @@
 // the rounds and seals the shares, and the vault records the outcome in one transaction.
 import { EventEmitter } from 'node:events';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { partyIdFor, type PartyId } from '../../crypto/frost';
+import { partyIdFor, type GroupKey, type PartyId } from '../../crypto/frost';
 import type { GovernanceState, PendingCeremony, UserState, WalletState } from '../../crypto/governance';
 import type { WalletProgress } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
@@ -151,7 +151,7 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
   }
 
   /** Checks the host's answer covers exactly the custodians, and shapes the record and the share rows. */
-  private outcome(wallet: WalletState, result: { groupKey: import('../../crypto/frost').GroupKey; shares: SealedShare[] }, keyVersion: number, custodians: UserState[]) {
+  private outcome(wallet: WalletState, result: { groupKey: GroupKey; shares: SealedShare[] }, keyVersion: number, custodians: UserState[]) {
     const userOfParty = new Map(custodians.map((u) => [partyIdFor(u.id), u.id]));
     const sealed = new Map(result.shares.map((s) => [s.partyId, bytesToHex(s.sealed)]));
     if (sealed.size !== custodians.length || [...userOfParty.keys()].some((p) => !sealed.has(p))) {
