@@ -58,7 +58,7 @@ describe('parseHostReply', () => {
   it('speaks for the client in its errors and refuses error codes outside the host subset', () => {
     const r = parseHostReply({ v: 3, id: 'r1', type: 'pong' });
     expect(!r.ok && r.error.message).toBe('this client speaks protocol 2; got 3');
-    const code = parseHostReply({ v: 2, id: 'r1', type: 'error', code: 'POLICY_DENIED', message: 'x' });
+    const code = parseHostReply({ v: 2, id: 'r1', type: 'error', code: 'VAULT_EXISTS', message: 'x' });
     expect(!code.ok && code.error.message).toMatch(/^bad "error" message: code:/);
   });
 });
