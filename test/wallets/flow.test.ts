@@ -42,6 +42,19 @@ function spendFromReceive0(to: string): Uint8Array {
   }).psbt;
 }
 
+/** Runs the ceremony the wallet owes, SIGKILLs the host when it reports `step`, and expects the ceremony to fail. */
+async function killedAt(step: string): Promise<void> {
+  const kill = (e: { stage: string; step: string }) => {
+    if (e.stage === 'host' && e.step === step && h.client.pid !== null) process.kill(h.client.pid, 'SIGKILL');
+  };
+  h.ceremonies.on('progress', kill);
+  try {
+    await expectError(h.ceremonies.run(walletId), 'MPC_HOST_UNAVAILABLE');
+  } finally {
+    h.ceremonies.off('progress', kill);
+  }
+}
+
 const elsewhere = taprootPayment(schnorr.getPublicKey(hexToBytes('07'.repeat(32))), 'regtest').address;
 
 describe('a 2-of-3 wallet', () => {
@@ -53,15 +66,13 @@ describe('a 2-of-3 wallet', () => {
     await expectError(h.signer.sign(walletId, new Uint8Array(1)), 'RULE_VIOLATION', /no key yet/);
   });
 
-  it('a SIGKILL of the host mid-DKG records nothing; the DKG then runs again', async () => {
-    const kill = (e: { stage: string }) => {
-      if (e.stage === 'host' && h.client.pid !== null) process.kill(h.client.pid, 'SIGKILL');
-    };
-    h.ceremonies.on('progress', kill);
-    await expectError(h.ceremonies.run(walletId), 'MPC_HOST_UNAVAILABLE');
-    h.ceremonies.off('progress', kill);
-    expect(view()).toMatchObject({ status: 'awaiting-key', keyVersion: null });
-    expect(h.vault.verify().status).toBe('ok');
+  it('a SIGKILL of the host at each DKG step records nothing; the DKG then runs again', async () => {
+    for (const step of ['round1', 'round2', 'finish', 'seal']) {
+      await killedAt(step);
+      expect(view(), step).toMatchObject({ status: 'awaiting-key', keyVersion: null });
+      expect(h.store.db.prepare('SELECT COUNT(*) AS n FROM wallet_shares').get()).toEqual({ n: 0 });
+      expect(h.vault.verify().status).toBe('ok');
+    }
   });
 
   it('runs its DKG: every custodian gives entropy on their device; the key, descriptors and address follow', async () => {
@@ -108,6 +119,12 @@ describe('reshare and revocation', () => {
     await adopted(h, () => h.vault.proposeReshare({ walletId, threshold: 3, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol, h.ids.dave], deviceId: h.device.alice }));
     expect(view().pending).toMatchObject({ ceremony: 'reshare', threshold: 3 });
     await expectError(h.signer.sign(walletId, spendFromReceive0(elsewhere)), 'RULE_VIOLATION', /owes a reshare/);
+    const shares = h.vault.sealedShares(walletId);
+    for (const step of ['unseal', 'deal', 'collect', 'finish', 'seal']) {
+      await killedAt(step);
+      expect(view(), step).toMatchObject({ keyVersion: 1, threshold: 2, pending: { ceremony: 'reshare' } });
+      expect(h.vault.sealedShares(walletId), step).toEqual(shares);
+    }
     await h.ceremonies.run(walletId);
     expect(view()).toMatchObject({ threshold: 3, keyVersion: 2, address, outputKey, pending: null });
     expect(view().custodians).toHaveLength(4);
