@@ -234,8 +234,9 @@ export interface WalletView {
   network: WalletNetwork;
   /** 'awaiting-key': approved, its DKG not yet run; 'active': it has a key. */
   status: 'awaiting-key' | 'active';
-  /** Of the key in force (or, awaiting its key, the approved ones). */
+  /** Of the key in force (or, awaiting its key, the approved one). */
   threshold: number;
+  /** Holders of the key in force; empty while the wallet awaits its key (the approved custodians are in `pending`). */
   custodians: WalletCustodianView[];
   keyVersion: number | null;
   /** BIP-341 internal key and output key (x-only hex) of the wallet's root key. */
