@@ -1,16 +1,16 @@
-// What the wallet services need of the MPC host, in domain types: the client adapts it to the wire protocol.
-import type { GroupKey, PartyId } from '../../crypto/frost';
+// What the wallet and transfer services need of the MPC host, in domain types: the client adapts it to the wire protocol.
+import type { PartyId } from '../../crypto/frost';
+import type { DkgOutcome, DkgParams } from '../mpc-host/ceremonies/dkg';
+import type { ReshareOutcome, ReshareParams } from '../mpc-host/ceremonies/reshare';
+import type { SignOutcome, SignParams } from '../mpc-host/ceremonies/sign';
+import type { SealedShare } from '../mpc-host/wire';
+
+export type { SealedShare };
 
 export interface HostProgress {
   step: string;
   done: number;
   total: number;
-}
-
-export interface SealedShare {
-  partyId: PartyId;
-  /** crypto/sealing encodeSealed bytes. */
-  sealed: Uint8Array;
 }
 
 /** A party that brings an existing sealed share: the secret its device computed for the box opens it in the host. */
@@ -21,53 +21,18 @@ export interface UnsealingParty {
 }
 
 export interface CeremonyHost {
-  dkg(
-    input: {
-      ceremonyId: string;
-      walletId: string;
-      keyVersion: number;
-      threshold: number;
-      parties: { partyId: PartyId; encryptionKey: Uint8Array; deviceEntropy: Uint8Array }[];
-    },
-    onProgress: (p: HostProgress) => void,
-  ): Promise<{ groupKey: GroupKey; shares: SealedShare[] }>;
+  dkg(input: DkgParams, onProgress: (p: HostProgress) => void): Promise<DkgOutcome>;
+  reshare(input: ReshareParams, onProgress: (p: HostProgress) => void): Promise<ReshareOutcome>;
+  sign(input: SignParams, onProgress: (p: HostProgress) => void): Promise<SignOutcome>;
 
-  reshare(
-    input: {
-      ceremonyId: string;
-      walletId: string;
-      mode: 'refresh' | 'reshare';
-      fromKeyVersion: number;
-      toKeyVersion: number;
-      groupKey: GroupKey;
-      dealers: (UnsealingParty & { deviceEntropy: Uint8Array })[];
-      receivers: { partyId: PartyId; encryptionKey: Uint8Array }[];
-      threshold: number;
-    },
-    onProgress: (p: HostProgress) => void,
-  ): Promise<{ groupKey: GroupKey; shares: SealedShare[] }>;
-
-  sign(
-    input: {
-      ceremonyId: string;
-      walletId: string;
-      keyVersion: number;
-      groupKey: GroupKey;
-      path: number[];
-      messages: Uint8Array[];
-      signers: UnsealingParty[];
-    },
-    onProgress: (p: HostProgress) => void,
-  ): Promise<{ signatures: Uint8Array[] }>;
+  /** Gives the host the signed log as it grows, so it times approvals (delays) by when it first saw them. */
+  syncLog(records: string[]): Promise<void>;
 
   /**
    * Signs a transfer request once the host itself has checked the evidence: the whole signed log (canonical record
    * bodies in seq order, checked against what it pinned before), the policy and its adoption, every approval, velocity
    * from its own ledger, the delay by its own clock, and the sighashes. Resolves with one signature per input.
    */
-  /** Gives the host the signed log as it grows, so it times approvals (delays) by when it first saw them. */
-  syncLog(records: string[]): Promise<void>;
-
   signTransfer(
     input: { ceremonyId: string; requestId: string; records: string[]; signers: UnsealingParty[] },
     onProgress: (p: HostProgress) => void,
