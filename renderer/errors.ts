@@ -35,7 +35,7 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
     severity: 'error',
   },
   POLICY_DENIED: {
-    action: "The wallet's policy does not allow this: change the transfer (destination, amount, timing) or propose a policy that allows it",
+    action: "The wallet's policy does not allow this: read the reason below, then change the transfer (destination, amount, timing) or ask the administrators to propose a policy that allows it",
     severity: 'warning',
   },
   VAULT_NOT_FOUND: { action: 'Create the vault first (or open the folder that holds it)', severity: 'warning' },
@@ -51,10 +51,39 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   STORE_ERROR: { action: 'Check the disk (space, permissions), then try again; nothing was changed', severity: 'error' },
 };
 
+/** What a failure means for the person depends on what they were doing: a domain may say it in its own words. */
+export type AdviceTopic = 'transfer';
+
+// Transfers: requesting, deciding and signing under the wallet's policy. Main's message says which case it is.
+const TRANSFER_ADVICE: Partial<Record<ErrorCode, ErrorAdvice>> = {
+  POLICY_DENIED: {
+    action:
+      "The wallet's policy does not let this request go ahead now (no rule matches, a velocity limit, its delay, or it was rejected): read why below. A new request that fits the policy, or a policy the administrators adopt, is the way forward",
+    severity: 'warning',
+  },
+  NOT_AUTHORISED: {
+    action: "Act with the right device: an operator's to request a transfer, and to approve or reject, the device of a member of a group whose step still misses approvals",
+    severity: 'warning',
+  },
+  RULE_VIOLATION: {
+    action: 'The wallet is not ready for this: it needs its key, a policy in force, and recorded coins that no open request holds',
+    severity: 'warning',
+  },
+  DEVICE_NOT_FOUND: {
+    action: "Connect enough of the wallet's custodians' Ledgers (its threshold), unlock them and open the Ethereum app, then sign again",
+    severity: 'warning',
+  },
+  REJECTED_ON_DEVICE: { action: 'A device screen was rejected: nothing was recorded or signed. Start again when you mean to go ahead', severity: 'warning' },
+  MPC_PROTOCOL: { action: 'Do not retry: tell your administrators. The signing process refused the request after checking its evidence', severity: 'error' },
+};
+
+const TOPICS: Record<AdviceTopic, Partial<Record<ErrorCode, ErrorAdvice>>> = { transfer: TRANSFER_ADVICE };
+
 const FALLBACK: ErrorAdvice = { action: 'Try again; if it keeps happening, restart Custos', severity: 'error' };
 
-export function adviceFor(code: ErrorCode | string): ErrorAdvice {
-  return (ADVICE as Record<string, ErrorAdvice>)[code] ?? FALLBACK;
+export function adviceFor(code: ErrorCode | string, topic?: AdviceTopic): ErrorAdvice {
+  const specific = topic ? (TOPICS[topic] as Record<string, ErrorAdvice | undefined>)[code] : undefined;
+  return specific ?? (ADVICE as Record<string, ErrorAdvice>)[code] ?? FALLBACK;
 }
 
 /** Any thrown value as error data fit to show: a CustosFailure keeps main's message, anything else says nothing raw. */

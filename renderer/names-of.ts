@@ -1,4 +1,4 @@
-// Names for the ids the audit log records (users, groups, proposals, the vault), from what main listed.
+// Names for the ids the audit log and main's sentences carry (users, groups, proposals, the vault), from what main listed.
 import { computed } from 'vue';
 import { useGroupsStore } from './stores/groups';
 import { useProposalsStore } from './stores/proposals';
@@ -27,5 +27,13 @@ export function useNamesOf() {
     if (!proposals.loaded) void proposals.load();
   }
 
-  return { nameOf: (id: string) => names.value.get(id) ?? id, load };
+  /**
+   * A sentence of main's with each user id it names ("rejected by u-1f2e…") replaced by that user's name, for
+   * display. Ids this console does not know stay as they are.
+   */
+  function withNames(text: string): string {
+    return text.replace(/\bu-[0-9A-Za-z]+\b/g, (id) => users.users.find((u) => u.id === id)?.name ?? id);
+  }
+
+  return { nameOf: (id: string) => names.value.get(id) ?? id, withNames, load };
 }

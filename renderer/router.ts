@@ -7,9 +7,13 @@ import DevicesView from './views/DevicesView.vue';
 import GroupsView from './views/GroupsView.vue';
 import OnboardingView from './views/OnboardingView.vue';
 import ProposalsView from './views/ProposalsView.vue';
+import TransferDetailView from './views/TransferDetailView.vue';
+import TransfersView from './views/TransfersView.vue';
 import UsersView from './views/UsersView.vue';
 import WalletDetailView from './views/WalletDetailView.vue';
+import WalletPolicyView from './views/WalletPolicyView.vue';
 import WalletsView from './views/WalletsView.vue';
+import WhitelistsView from './views/WhitelistsView.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -24,13 +28,17 @@ declare module 'vue-router' {
   }
 }
 
-// The navigation lists these routes in this order. Requests join as their view is built.
+// The navigation lists these routes in this order.
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/dashboard' },
   { path: '/onboarding', name: 'onboarding', component: OnboardingView, meta: { nav: 'Create vault', title: 'Create vault', when: 'onboarding' } },
   { path: '/dashboard', name: 'dashboard', component: DashboardView, meta: { nav: 'Dashboard', title: 'Dashboard', when: 'vault' } },
   { path: '/wallets', name: 'wallets', component: WalletsView, meta: { nav: 'Wallets', title: 'Wallets', when: 'vault' } },
   { path: '/wallets/:id', name: 'wallet', component: WalletDetailView, props: true, meta: { title: 'Wallet', when: 'vault', navParent: 'wallets' } },
+  { path: '/wallets/:id/policy', name: 'wallet-policy', component: WalletPolicyView, props: true, meta: { title: 'Policy', when: 'vault', navParent: 'wallets' } },
+  { path: '/transfers', name: 'transfers', component: TransfersView, meta: { nav: 'Transfers', title: 'Transfers', when: 'vault' } },
+  { path: '/transfers/:id', name: 'transfer', component: TransferDetailView, props: true, meta: { title: 'Transfer', when: 'vault', navParent: 'transfers' } },
+  { path: '/whitelists', name: 'whitelists', component: WhitelistsView, meta: { nav: 'Whitelists', title: 'Whitelists', when: 'vault' } },
   { path: '/users', name: 'users', component: UsersView, meta: { nav: 'Users', title: 'Users', when: 'vault' } },
   { path: '/groups', name: 'groups', component: GroupsView, meta: { nav: 'Groups', title: 'Groups', when: 'vault' } },
   { path: '/proposals', name: 'proposals', component: ProposalsView, meta: { nav: 'Proposals', title: 'Proposals', when: 'vault' } },

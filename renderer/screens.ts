@@ -89,8 +89,96 @@ export function registrationSteps(
  */
 export function decisionStep(proposal: ProposalView, decision: 'approve' | 'reject', device: string): DeviceStep {
   const text =
-    decision === 'reject' ? proposal.statementPreview.replace(/^Custos v1: APPROVE change$/m, 'Custos v1: REJECT change') : proposal.statementPreview;
+    decision === 'reject'
+      ? proposal.statementPreview.replace(/^Custos v1: APPROVE change$/m, 'Custos v1: REJECT change').replace(/^Kind: proposal-approval$/m, 'Kind: proposal-rejection')
+      : proposal.statementPreview;
   return { device, heading: decision === 'approve' ? 'Your approval' : 'Your rejection', screen: text };
+}
+
+/** The statement format's line width: a longer "Label: value" goes on lines of its own (crypto/statements.ts). */
+const DEVICE_LINE = 32;
+
+/** A field as the statement writes it: on one line when it fits, else the label, then the value in indented pieces. */
+function field(label: string, value: string): string {
+  const single = `${label}: ${value}`;
+  if (single.length <= DEVICE_LINE) return single;
+  const pieces: string[] = [`${label}:`];
+  for (let i = 0; i < value.length; i += DEVICE_LINE - 2) pieces.push(`  ${value.slice(i, i + DEVICE_LINE - 2)}`);
+  return pieces.join('\n');
+}
+
+/** A 0x digest as the statement writes it: the label, then 16 hex digits a line. */
+function digestLines(label: string, digest: string): string {
+  if (!/^0x[0-9a-f]{64}$/.test(digest)) return `${label}: ${digest}`;
+  const pieces: string[] = [`${label}:`];
+  for (let i = 2; i < 66; i += 16) pieces.push(`  ${digest.slice(i, i + 16)}`);
+  return pieces.join('\n');
+}
+
+/**
+ * A transfer request as the operator's device will show it. The request id, the fee and the digest exist only once
+ * main has built the exact transaction from the wallet's coins; the device then shows them, and the rest as here.
+ */
+export function transferRequestStep(
+  vault: VaultSummary | null,
+  device: string,
+  request: { wallet: string; amount: string; destination: string; policy: { version: number; hash: string } | null },
+): DeviceStep {
+  return {
+    device,
+    heading: 'Your transfer request',
+    screen: lines(
+      'Custos v1: REQUEST transfer',
+      vaultLines(vault),
+      'Kind: transfer-request',
+      'Request: (assigned now)',
+      `Wallet: ${request.wallet}`,
+      `Amount: ${request.amount}`,
+      'Fee: (from the fee rate and the coins)',
+      field('To', request.destination),
+      request.policy ? `Policy: version ${request.policy.version}` : 'Policy: (none in force)',
+      request.policy ? digestLines('Policy hash', request.policy.hash) : null,
+      'Digest: (of the exact transaction)',
+    ),
+  };
+}
+
+const TRANSFER_DECISIONS = {
+  approve: { title: 'APPROVE transfer', kind: 'transfer-approval', heading: 'Your approval of the transfer' },
+  reject: { title: 'REJECT transfer', kind: 'transfer-rejection', heading: 'Your rejection of the transfer' },
+  cancel: { title: 'CANCEL transfer', kind: 'transfer-cancel', heading: 'Your cancellation of the request' },
+} as const;
+
+/**
+ * A decision on a transfer as the device will show it: main's preview is the approval's exact text; a rejection or a
+ * cancellation differs only in its title and kind lines, which the statement format fixes.
+ */
+export function transferDecisionStep(statementPreview: string, decision: 'approve' | 'reject' | 'cancel', device: string): DeviceStep {
+  const d = TRANSFER_DECISIONS[decision];
+  const text = statementPreview.replace(/^Custos v1: APPROVE transfer$/m, `Custos v1: ${d.title}`).replace(/^Kind: transfer-approval$/m, `Kind: ${d.kind}`);
+  return { device, heading: d.heading, screen: text };
+}
+
+/** The lines of a policy proposal as the statement writes them; the hash is of the canonical document main makes. */
+export function policyChange(change: { wallet: string; version: number | null; rules: number | null }): string {
+  return lines(
+    'Change: adopt policy',
+    `Wallet: ${change.wallet}`,
+    `Policy: version ${change.version ?? '(from the draft)'}`,
+    `Rules: ${change.rules ?? '(from the draft)'}`,
+    'Policy hash: (of the canonical document)',
+  );
+}
+
+/** The lines of a whitelist proposal as the statement writes them. */
+export function whitelistChange(change: { name: string; network: string; entries: number }): string {
+  return lines(
+    'Change: set whitelist',
+    `Whitelist: ${change.name}`,
+    `Network: Bitcoin ${change.network}`,
+    `Addresses: ${change.entries}`,
+    'List hash: (of the canonical list)',
+  );
 }
 
 /** The wallet lines of a proposal as the statement writes them (crypto/statements.ts); the device shows the exact text. */

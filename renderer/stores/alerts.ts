@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ErrorCode } from '../../preload/contract';
-import { adviceFor, errorData } from '../errors';
+import { adviceFor, errorData, type AdviceTopic } from '../errors';
 
 export interface Alert {
   id: number;
@@ -20,10 +20,10 @@ export const useAlertsStore = defineStore('alerts', () => {
   const alerts = ref<Alert[]>([]);
   let nextId = 1;
 
-  /** Records a failure of `context`; returns its id. Older alerts beyond a handful are dropped. */
-  function report(context: string, err: unknown): number {
+  /** Records a failure of `context` (advice worded for `topic` when given); returns its id. Older alerts beyond a handful are dropped. */
+  function report(context: string, err: unknown, topic?: AdviceTopic): number {
     const data = errorData(err);
-    const advice = adviceFor(data.code);
+    const advice = adviceFor(data.code, topic);
     const alert: Alert = { id: nextId++, context, code: data.code, message: data.message, ...advice };
     alerts.value = [alert, ...alerts.value].slice(0, MAX_ALERTS);
     return alert.id;

@@ -1,7 +1,7 @@
-// The wallets domain: Bitcoin wallets whose key the custodians' devices share, the proposals that shape them, their key ceremonies and addresses.
+// The wallets domain: Bitcoin wallets whose key the custodians' devices share, the proposals that shape them, their key ceremonies, addresses and coins.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { KeyCeremony, UserRef, WalletAddress, WalletNetwork, WalletProgress, WalletView } from '../../preload/contract';
+import type { KeyCeremony, UserRef, UtxoView, WalletAddress, WalletNetwork, WalletProgress, WalletView } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 import { useProposalsStore } from './proposals';
@@ -37,6 +37,9 @@ export const useWalletsStore = defineStore('wallets', () => {
   const loading = ref(false);
   /** The last ceremony of each wallet, by wallet id. */
   const runs = ref<Record<string, CeremonyRun>>({});
+  /** The coins the console knows of each wallet read so far, by wallet id (spent ones included, marked). */
+  const coins = ref<Record<string, UtxoView[]>>({});
+  const recording = ref(false);
 
   const byId = computed(() => new Map(wallets.value.map((w) => [w.id, w])));
 
@@ -63,6 +66,8 @@ export const useWalletsStore = defineStore('wallets', () => {
       offs = [
         on('vault.changed', () => {
           void load();
+          // A signed transfer spends coins and brings its change back.
+          for (const walletId of Object.keys(coins.value)) void loadCoins(walletId, true);
         }),
         // Subscribed with the list, not with a run: a ceremony started from the CLI or another window shows here too.
         on('wallets.progress', onProgress),
@@ -101,6 +106,37 @@ export const useWalletsStore = defineStore('wallets', () => {
     }
   }
 
+  /** Reads the wallet's coins; `quiet` for background refreshes. */
+  async function loadCoins(walletId: string, quiet = false): Promise<UtxoView[] | null> {
+    try {
+      const list = await call('wallets.utxos', { walletId });
+      coins.value[walletId] = list;
+      return list;
+    } catch (err) {
+      if (!quiet) alerts.report('Listing the coins', err);
+      return null;
+    }
+  }
+
+  /**
+   * Records a coin the wallet can spend: what the console knows of the chain, not a governance change (no device
+   * signs it). The output is taken to pay the wallet's key at `path`; nothing checks a chain (on regtest a made-up
+   * prevout is fine). Answers the coins, or null after reporting why not.
+   */
+  async function recordCoin(input: { walletId: string; txid: string; vout: number; amount: string; path: string; label: string }): Promise<UtxoView[] | null> {
+    recording.value = true;
+    try {
+      const list = await call('wallets.fund', input);
+      coins.value[input.walletId] = list;
+      return list;
+    } catch (err) {
+      alerts.report('Recording the coin', err);
+      return null;
+    } finally {
+      recording.value = false;
+    }
+  }
+
   /**
    * Runs the ceremony the wallet owes. The custodians approve on their devices (the prompt dialog shows each
    * screen); progress arrives as events meanwhile. Answers the wallet with its new key, or null after reporting.
@@ -136,5 +172,22 @@ export const useWalletsStore = defineStore('wallets', () => {
       call('wallets.proposeReshare', { walletId: wallet.id, ...change, deviceId }),
     );
 
-  return { wallets, loaded, loading, runs, byId, load, get, addresses, runCeremony, proposeCreate, proposeRefresh, proposeReshare };
+  return {
+    wallets,
+    loaded,
+    loading,
+    runs,
+    coins,
+    recording,
+    byId,
+    load,
+    get,
+    addresses,
+    loadCoins,
+    recordCoin,
+    runCeremony,
+    proposeCreate,
+    proposeRefresh,
+    proposeReshare,
+  };
 });

@@ -1,0 +1,588 @@
+// Transfers end to end in Chromium: a policy written in the JSON editor and adopted by the quorum, coins recorded,
+// requests made on the operator's virtual Ledger, a rejection and two approvals on the approvers' devices, the policy
+// simulator replaying them under a draft, and the signed transaction checked outside Custos.
+import { readFile } from 'node:fs/promises';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { base64 } from '@scure/base';
+import { entropyToMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
+import { Transaction } from '@scure/btc-signer';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taprootPayment } from '../../crypto/bitcoin';
+import { verifyTransaction } from '../../main/cli/demo-verify';
+import { startHarness, type Harness } from './harness';
+
+/** One fixed mnemonic per person, so every run has the same identities. */
+const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
+const PEOPLE = {
+  alice: { name: 'Alice', device: 'Alice Ledger', mnemonic: mnemonicOf(0x61) },
+  bob: { name: 'Bob', device: 'Bob Ledger', mnemonic: mnemonicOf(0x62) },
+  carol: { name: 'Carol', device: 'Carol Ledger', mnemonic: mnemonicOf(0x63) },
+  olivia: { name: 'Olivia', device: 'Olivia Ledger', mnemonic: mnemonicOf(0x64) },
+  adam: { name: 'Adam', device: 'Adam Ledger', mnemonic: mnemonicOf(0x65) },
+  amy: { name: 'Amy', device: 'Amy Ledger', mnemonic: mnemonicOf(0x66) },
+} as const;
+type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+const VAULT = 'Treasury';
+const WALLET = 'Cold reserve';
+// Key ceremonies and signing run the MPC host and one device screen per custodian: longer than a governance step.
+const CEREMONY_TIMEOUT = 180_000;
+
+/** Regtest Taproot payments to keys nobody here holds: where the requests send. */
+const destination = (seed: string) => taprootPayment(schnorr.getPublicKey(hexToBytes(seed.repeat(32))), 'regtest');
+const SMALL_TO = destination('0b').address;
+const REJECTED_TO = destination('0c').address;
+const LARGE = destination('0d');
+const LARGE_TO = LARGE.address;
+const EXCHANGE_TO = destination('0e').address;
+
+/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
+async function expectNoProblem(page: Page): Promise<void> {
+  const problems = page.getByRole('region', { name: 'Problems' });
+  if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
+}
+
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+/** Approves the virtual device screen that shows `text` in the prompt dialog, and waits until that screen is gone. */
+async function approveOnScreen(page: Page, text: RegExp): Promise<void> {
+  const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: text });
+  await prompt.waitFor();
+  await prompt.getByText('Virtual — not secure').first().waitFor();
+  await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
+  await prompt.waitFor({ state: 'hidden' });
+}
+
+async function addVirtualDevice(page: Page, opener: Locator, person: Person): Promise<void> {
+  await opener.click();
+  const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
+  await dialog.waitFor();
+  await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(person.device);
+  await dialog.getByText('Use a mnemonic I give').click();
+  await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(person.mnemonic);
+  await dialog.getByRole('button', { name: 'Add device' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** Switches the header's "Acting as" to a person's device and waits until main says who it is. */
+async function actAs(page: Page, person: Person): Promise<void> {
+  const select = page.getByRole('combobox', { name: 'Acting as' });
+  const value = await select.getByRole('option').filter({ hasText: person.device }).getAttribute('value');
+  expect(value).toBeTruthy();
+  await select.selectOption(value!);
+  await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: new RegExp(`^\\s*${person.name} ·`) }).waitFor();
+}
+
+/** Registers a user from the Users screen, adding their virtual device inline; both devices' screens are approved. */
+async function register(page: Page, person: Person, role: string): Promise<void> {
+  await nav(page, 'Users').click();
+  await page.getByRole('button', { name: 'Register user' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Register a user' });
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(person.name);
+  for (const r of ['administrator', 'operator', 'approver', 'auditor']) {
+    const box = dialog.getByRole('checkbox', { name: new RegExp(`^${r}`, 'i') });
+    if ((await box.isChecked()) !== (r === role)) await box.click();
+  }
+  await addVirtualDevice(page, dialog.getByRole('button', { name: 'Add virtual device' }), person);
+  await dialog.getByRole('button', { name: 'Register on devices' }).click();
+  await approveOnScreen(page, new RegExp(`register device[\\s\\S]*User: ${person.name}`));
+  await approveOnScreen(page, /propose change/);
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+}
+
+/** Proposes a group while the vault is being founded (the founder's proposal applies at once). */
+async function createGroup(page: Page, name: string, members: Person[]): Promise<void> {
+  await nav(page, 'Groups').click();
+  await page.getByRole('button', { name: 'Create group' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Create a group' });
+  await dialog.getByRole('textbox', { name: 'Group name' }).fill(name);
+  for (const m of members) await dialog.getByRole('checkbox', { name: m.name, exact: true }).click();
+  await dialog.getByRole('button', { name: 'Propose on device' }).click();
+  await approveOnScreen(page, new RegExp(`create group[\\s\\S]*Group: ${name}`));
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+  await page.getByRole('table', { name: 'Groups' }).getByRole('rowheader', { name, exact: true }).waitFor();
+}
+
+/** Approves, as each person in turn, the pending proposal whose card shows in `scope`, until it leaves the list. */
+async function approveAs(page: Page, people: Person[], scope: () => Locator, title: RegExp): Promise<void> {
+  await scope().getByRole('article', { name: title }).waitFor();
+  for (const person of people) {
+    await actAs(page, person);
+    const card = scope().getByRole('article', { name: title });
+    if (!(await card.count())) break;
+    await card.getByRole('button', { name: /^Approve / }).click();
+    const dialog = page.getByRole('dialog', { name: /^Approve: / });
+    await dialog.getByText('Custos v1: APPROVE change').waitFor();
+    await dialog.getByRole('button', { name: 'Approve on device' }).click();
+    await approveOnScreen(page, /APPROVE change/);
+    await dialog.waitFor({ state: 'hidden' });
+    await expectNoProblem(page);
+  }
+  await scope().getByRole('article', { name: title }).waitFor({ state: 'detached' });
+}
+
+/** Approves `count` "Provide public secret key" screens as they come, one device at a time; answers which devices. */
+async function approveSecretScreens(page: Page, count: number): Promise<string[]> {
+  const asked: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const prompt = page.getByRole('dialog', { name: 'Provide public secret key' }).filter({ hasNotText: new RegExp(asked.map((d) => `on ${d}`).join('|') || '^$') });
+    await prompt.waitFor({ timeout: 60_000 });
+    const device = /on (.+? Ledger)/.exec((await prompt.textContent()) ?? '')?.[1];
+    expect(device).toBeTruthy();
+    asked.push(device!);
+    await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
+  }
+  await page.getByRole('dialog', { name: 'Provide public secret key' }).waitFor({ state: 'hidden' });
+  return asked;
+}
+
+async function openWallet(page: Page): Promise<void> {
+  await nav(page, 'Wallets').click();
+  await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: WALLET }).click();
+  await page.getByRole('heading', { name: WALLET, level: 1 }).waitFor();
+}
+
+async function openPolicy(page: Page): Promise<void> {
+  await openWallet(page);
+  await page.getByTestId('wallet-policy').getByRole('link', { name: /policy/i }).click();
+  await page.getByRole('heading', { name: `Policy of ${WALLET}`, level: 1 }).waitFor();
+}
+
+/** The full value a CopyText shows (its title holds it whole). */
+const fullValue = async (scope: Locator) => ((await scope.locator('.value').first().getAttribute('title')) ?? '').trim();
+
+/** Requests a transfer as the acting operator from the New transfer dialog; answers the request's id from its screen. */
+async function requestTransfer(page: Page, to: string, btc: string, sats: string): Promise<string> {
+  await nav(page, 'Transfers').click();
+  await page.getByRole('heading', { name: 'Transfers', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'New transfer' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'New transfer' });
+  await dialog.getByRole('combobox', { name: 'From wallet' }).selectOption({ label: `${WALLET} (Bitcoin regtest)` });
+  await dialog.getByText('Policy version 1 in force.').waitFor();
+  await dialog.getByRole('textbox', { name: 'Destination address' }).fill(to);
+  await dialog.getByRole('textbox', { name: 'Amount (BTC)' }).fill(btc);
+  // BTC to sats by string arithmetic: what main receives is exact.
+  await dialog.getByTestId('transfer-sats').filter({ hasText: `${sats} sats` }).waitFor();
+  await dialog.getByRole('textbox', { name: 'Fee rate (sat/vB)' }).fill('2');
+  // What the operator's device will show is on screen before it starts.
+  await dialog.getByText('Custos v1: REQUEST transfer').waitFor();
+  await dialog.getByText(`Amount: ${btc} BTC`).waitFor();
+  await dialog.getByRole('button', { name: 'Request on device' }).click();
+  await approveOnScreen(page, new RegExp(`REQUEST transfer[\\s\\S]*Amount: ${btc.replace('.', '\\.')} BTC`));
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+  const heading = page.getByRole('heading', { name: /^Request R-\d+$/, level: 1 });
+  await heading.waitFor();
+  return ((await heading.textContent()) ?? '').replace('Request', '').trim();
+}
+
+async function openRequest(page: Page, id: string): Promise<void> {
+  await nav(page, 'Transfers').click();
+  await page.getByRole('table', { name: 'Transfers' }).getByRole('link', { name: id, exact: true }).click();
+  await page.getByRole('heading', { name: `Request ${id}`, level: 1 }).waitFor();
+}
+
+const statusOf = (page: Page) => page.getByRole('heading', { level: 1 }).locator('xpath=..').getByTestId('transfer-status');
+
+/** Approves or rejects the open request with the acting device: the preview first, then the device's screen. */
+async function decide(page: Page, id: string, decision: 'Approve' | 'Reject'): Promise<void> {
+  await page.getByRole('button', { name: `${decision} request ${id}` }).click();
+  const dialog = page.getByRole('dialog', { name: `${decision} request ${id}` });
+  const title = decision === 'Approve' ? 'Custos v1: APPROVE transfer' : 'Custos v1: REJECT transfer';
+  await dialog.getByText(title).waitFor();
+  await dialog.getByText(`Request: ${id}`).waitFor();
+  await dialog.getByRole('button', { name: `${decision} on device` }).click();
+  await approveOnScreen(page, new RegExp(`${decision.toUpperCase()} transfer[\\s\\S]*Request: ${id}`));
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+}
+
+const cells = async (row: Locator) => (await row.locator('td, th').allTextContents()).map((c) => c.replace(/\s+/g, ' ').trim());
+
+describe('Transfers under policy in the console', () => {
+  let h: Harness;
+  let walletId = '';
+  const ids = { small: '', rejected: '', large: '' };
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('founds a vault with three administrators, an operator, two approvers and the groups Ops and Approvers', async () => {
+    const { page } = h;
+    await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
+    await page.getByRole('textbox', { name: 'Vault name' }).fill(VAULT);
+    await page.getByRole('textbox', { name: 'Your name (the first administrator)' }).fill(PEOPLE.alice.name);
+    await addVirtualDevice(page, page.getByRole('form', { name: 'The vault and its first administrator' }).getByRole('button', { name: 'Add virtual device' }), PEOPLE.alice);
+    await page.getByRole('button', { name: 'Create vault on device' }).click();
+    await approveOnScreen(page, /register device/);
+    await approveOnScreen(page, /create vault/);
+    await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
+
+    // While the vault is being founded the founder's proposals apply at once: the people and groups first.
+    await register(page, PEOPLE.bob, 'administrator');
+    await register(page, PEOPLE.carol, 'administrator');
+    await register(page, PEOPLE.olivia, 'operator');
+    await register(page, PEOPLE.adam, 'approver');
+    await register(page, PEOPLE.amy, 'approver');
+    await createGroup(page, 'Ops', [PEOPLE.olivia]);
+    await createGroup(page, 'Approvers', [PEOPLE.adam, PEOPLE.amy]);
+  });
+
+  it(
+    'creates a 2-of-3 regtest wallet and runs its key ceremony, then sets the administrator quorum to 2',
+    async () => {
+      const { page } = h;
+      await actAs(page, PEOPLE.alice);
+      await nav(page, 'Wallets').click();
+      await page.getByRole('button', { name: 'New wallet' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'New wallet' });
+      await dialog.getByRole('textbox', { name: 'Wallet name' }).fill(WALLET);
+      for (const p of [PEOPLE.alice, PEOPLE.bob, PEOPLE.carol]) await dialog.getByRole('checkbox', { name: p.name, exact: true }).click();
+      await dialog.getByRole('textbox', { name: 'Threshold (signatures needed)' }).fill('2');
+      await dialog.getByRole('button', { name: 'Propose on device' }).click();
+      await approveOnScreen(page, new RegExp(`create wallet[\\s\\S]*${WALLET}`));
+      await dialog.waitFor({ state: 'hidden' });
+      await expectNoProblem(page);
+
+      await openWallet(page);
+      walletId = /#\/wallets\/([^/?]+)/.exec(page.url())?.[1] ?? '';
+      expect(walletId).not.toBe('');
+      await page.getByTestId('ceremony-box').getByRole('button', { name: 'Run key ceremony' }).click();
+      expect((await approveSecretScreens(page, 3)).sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
+      await page.getByTestId('wallet-status').and(page.locator('[data-status="active"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
+      await expectNoProblem(page);
+      // Without a policy nothing can be requested, and the wallet's screen says so.
+      await page.getByTestId('wallet-policy').getByText('No policy yet').waitFor();
+
+      await nav(page, 'Users').click();
+      await page.getByRole('button', { name: 'Set quorum' }).click();
+      const quorum = page.getByRole('dialog', { name: 'Set the administrator quorum' });
+      await quorum.getByRole('textbox', { name: 'Approvals needed for a change' }).fill('2');
+      await quorum.getByRole('button', { name: 'Propose on device' }).click();
+      await approveOnScreen(page, /propose change/);
+      await quorum.waitFor({ state: 'hidden' });
+      await nav(page, 'Dashboard').click();
+      await page.getByLabel('Administrator quorum', { exact: true }).filter({ hasText: '2 of 3 administrators' }).waitFor();
+    },
+    CEREMONY_TIMEOUT,
+  );
+
+  it('records three made-up regtest coins on the wallet', async () => {
+    const { page } = h;
+    await openWallet(page);
+    const coins = page.getByTestId('wallet-coins');
+    await coins.getByText('No coins recorded yet').waitFor();
+    for (let i = 1; i <= 3; i++) {
+      await coins.getByRole('button', { name: 'Record a coin' }).click();
+      const form = coins.getByRole('form', { name: 'Record a coin' });
+      await form.getByText('On regtest a made-up prevout is fine').waitFor();
+      await form.getByRole('button', { name: 'Make one up' }).click();
+      expect(await form.getByRole('textbox', { name: 'Transaction id (txid)' }).inputValue()).toMatch(/^[0-9a-f]{64}$/);
+      await form.getByRole('textbox', { name: 'Amount (BTC)' }).fill('0.05');
+      await form.getByTestId('coin-sats').filter({ hasText: '5000000 sats' }).waitFor();
+      await form.getByRole('textbox', { name: 'Label' }).fill(`Made-up coin ${i}`);
+      await form.getByRole('button', { name: 'Record coin' }).click();
+      await form.waitFor({ state: 'detached' });
+      await expectNoProblem(page);
+    }
+    await expect.poll(() => coins.getByTestId('coin-row').count()).toBe(3);
+    expect((await coins.getByTestId('wallet-balance').textContent())?.trim()).toBe('0.15 BTC');
+  });
+
+  it('adopts a policy written in the JSON editor once two administrators approve it', async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.alice);
+    await openPolicy(page);
+    await page.getByTestId('no-policy').waitFor();
+    const idOf = async (group: string) => fullValue(page.getByTestId('group-id').and(page.locator(`[data-name="${group}"]`)));
+    const ops = await idOf('Ops');
+    const approvers = await idOf('Approvers');
+    expect(ops).not.toBe('');
+    expect(approvers).not.toBe('');
+
+    const policy = {
+      format: 'custos-policy/1',
+      version: 1,
+      walletId,
+      rules: [
+        {
+          id: 'small',
+          name: 'Small sends',
+          amount: { min: null, max: '1000000' },
+          destination: { kind: 'any' },
+          initiatorGroupId: ops,
+          steps: [{ groupId: approvers, count: 1, initiatorMayApprove: false }],
+          delaySeconds: 0,
+          velocity: [],
+        },
+        {
+          id: 'large',
+          name: 'Large sends',
+          amount: { min: '1000001', max: null },
+          destination: { kind: 'any' },
+          initiatorGroupId: ops,
+          steps: [{ groupId: approvers, count: 2, initiatorMayApprove: false }],
+          delaySeconds: 0,
+          velocity: [],
+        },
+      ],
+      velocity: [{ windowSeconds: 86_400, maxAmount: '10000000' }],
+    };
+    await page.getByRole('textbox', { name: 'Draft policy (JSON, custos-policy/1)' }).fill(JSON.stringify(policy, null, 2));
+    // The draft is read back in words before anyone proposes it.
+    const draftRules = page.getByRole('table', { name: 'Rules of the draft' });
+    expect(await cells(draftRules.locator('[data-rule-id="small"]'))).toEqual([
+      '1',
+      'Small sends small',
+      'Up to 0.01 BTC',
+      'Any address',
+      'A member of Ops',
+      '1 of Approvers',
+      'none',
+      'none',
+    ]);
+    expect((await cells(draftRules.locator('[data-rule-id="large"]')))[2]).toBe('From 0.01000001 BTC');
+
+    await page.getByRole('button', { name: 'Propose', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Propose a policy for ${WALLET}` });
+    await dialog.getByText('Change: adopt policy').waitFor();
+    await dialog.getByText('Policy: version 1').waitFor();
+    await dialog.getByRole('button', { name: 'Propose on device' }).click();
+    await approveOnScreen(page, /adopt policy[\s\S]*Policy: version 1[\s\S]*Rules: 2/);
+    await dialog.waitFor({ state: 'hidden' });
+    await expectNoProblem(page);
+
+    const waiting = () => page.getByRole('region', { name: 'Waiting for approval' });
+    await approveAs(page, [PEOPLE.bob, PEOPLE.carol], waiting, new RegExp(`^Adopt policy version 1 for wallet ${WALLET}`));
+
+    const inForce = page.getByTestId('policy-in-force');
+    await inForce.getByTestId('policy-version').filter({ hasText: '1' }).waitFor();
+    const rules = inForce.getByRole('table', { name: 'Rules in force' });
+    expect((await cells(rules.locator('[data-rule-id="small"]'))).slice(1, 6)).toEqual(['Small sends small', 'Up to 0.01 BTC', 'Any address', 'A member of Ops', '1 of Approvers']);
+    expect((await cells(rules.locator('[data-rule-id="large"]'))).slice(1, 6)).toEqual(['Large sends large', 'From 0.01000001 BTC', 'Any address', 'A member of Ops', '2 of Approvers']);
+    expect((await inForce.getByTestId('wallet-limits').textContent())?.trim()).toBe('0.1 BTC per 24 h');
+  });
+
+  it('proposes a whitelist with the form, and lists it with its labels once two administrators approve', async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.alice);
+    await nav(page, 'Whitelists').click();
+    await page.getByRole('heading', { name: 'No whitelists yet' }).waitFor();
+    await page.getByRole('button', { name: 'New whitelist' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'New whitelist' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Exchanges');
+    expect(await dialog.getByRole('combobox', { name: 'Network' }).inputValue()).toBe('regtest');
+    await dialog.getByRole('textbox', { name: 'Label 1' }).fill('Exchange deposit');
+    await dialog.getByRole('textbox', { name: 'Address 1' }).fill(EXCHANGE_TO);
+    // The same list as a JSON document, and back to the form.
+    await dialog.getByText('JSON', { exact: true }).click();
+    const json = JSON.parse(await dialog.getByRole('textbox', { name: /^Whitelist \(JSON/ }).inputValue()) as unknown;
+    expect(json).toEqual({ format: 'custos-whitelist/1', name: 'Exchanges', network: 'regtest', entries: [{ address: EXCHANGE_TO, label: 'Exchange deposit' }] });
+    await dialog.getByText('Form', { exact: true }).click();
+    await dialog.getByText('Change: set whitelist').waitFor();
+    await dialog.getByText('Addresses: 1').waitFor();
+    await dialog.getByRole('button', { name: 'Propose on device' }).click();
+    await approveOnScreen(page, /set whitelist[\s\S]*Whitelist: Exchanges[\s\S]*Addresses: 1/);
+    await dialog.waitFor({ state: 'hidden' });
+    await expectNoProblem(page);
+
+    await approveAs(page, [PEOPLE.bob, PEOPLE.carol], () => page.getByRole('region', { name: 'Waiting for approval' }), /^Set whitelist Exchanges/);
+    const entries = page.getByRole('table', { name: 'Addresses of Exchanges' });
+    expect(await fullValue(entries.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Exchange deposit' }) }))).toBe(EXCHANGE_TO);
+  });
+
+  it('requests a small transfer on the operator\'s device, which waits for one approver', async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.olivia);
+    ids.small = await requestTransfer(page, SMALL_TO, '0.005', '500000');
+    await statusOf(page).and(page.locator('[data-status="pending"]')).waitFor();
+    expect((await page.getByTestId('transfer-amount').textContent())?.replace(/\s+/g, ' ').trim()).toBe('0.005 BTC (500 000 sats)');
+    expect(await fullValue(page.getByTestId('transfer-destination'))).toBe(SMALL_TO);
+    expect(await fullValue(page.getByTestId('transfer-digest'))).toMatch(/^0x[0-9a-f]{64}$/);
+    expect((await page.getByTestId('transfer-policy').textContent())?.trim()).toMatch(/^version 1/);
+    expect((await page.getByTestId('transfer-fee').textContent())?.trim()).toMatch(/^0\.0000\d+ BTC/);
+    expect((await page.getByTestId('transfer-rule').textContent())?.trim()).toBe('Small sends (small)');
+
+    const steps = page.getByRole('table', { name: 'Approval steps' }).getByTestId('transfer-step');
+    expect(await steps.count()).toBe(1);
+    expect(await cells(steps.first())).toEqual(['1', 'Approvers', '1', 'nobody yet', '1']);
+    const velocity = page.getByRole('table', { name: 'Velocity limits' }).getByTestId('transfer-velocity');
+    expect(await cells(velocity.first())).toEqual(['the wallet', '24 h', '0 BTC', '0.1 BTC', '0.1 BTC', 'fits']);
+    expect((await page.getByTestId('transfer-delay').textContent())?.trim()).toBe('Counted from the last required approval');
+
+    // The exact statement the next approver's device will show.
+    const preview = (await page.getByTestId('statement-preview').textContent()) ?? '';
+    expect(preview).toMatch(/^Custos v1: APPROVE transfer\n/);
+    expect(preview).toContain(`Request: ${ids.small}`);
+    expect(preview).toContain(`Wallet: ${WALLET}`);
+    expect(preview).toContain('Amount: 0.005 BTC');
+    expect(preview).toContain('Policy: version 1');
+    // The operator may not approve their own request: the console says so before main would refuse.
+    await page.getByText('Olivia is not in a group whose step still misses approvals').waitFor();
+  });
+
+  it("rejects another request on an approver's device and shows it rejected, with the reason", async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.olivia);
+    ids.rejected = await requestTransfer(page, REJECTED_TO, '0.004', '400000');
+    await actAs(page, PEOPLE.adam);
+    await openRequest(page, ids.rejected);
+    await decide(page, ids.rejected, 'Reject');
+
+    await statusOf(page).and(page.locator('[data-status="rejected"]')).waitFor();
+    const reason = page.getByTestId('transfer-reason');
+    await reason.getByText('Rejected', { exact: true }).waitFor();
+    // Main's reason, with the approver named.
+    expect(await reason.textContent()).toContain('rejected by Adam before the approval steps of rule "Small sends" were complete');
+    expect((await page.getByTestId('transfer-rejections').textContent())?.trim()).toMatch(/^Adam \(/);
+    await page.getByTestId('transfer-signing').getByText('This request will not be signed: it was rejected.').waitFor();
+    expect(await page.getByRole('button', { name: `Approve request ${ids.rejected}` }).count()).toBe(0);
+
+    await nav(page, 'Transfers').click();
+    const row = page.getByRole('table', { name: 'Transfers' }).locator(`[data-request-id="${ids.rejected}"]`);
+    await row.getByTestId('transfer-status').and(page.locator('[data-status="rejected"]')).waitFor();
+  });
+
+  it("approves a large request on two approvers' devices, after which it is ready to sign", async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.olivia);
+    ids.large = await requestTransfer(page, LARGE_TO, '0.02', '2000000');
+    expect((await page.getByTestId('transfer-rule').textContent())?.trim()).toBe('Large sends (large)');
+
+    await actAs(page, PEOPLE.adam);
+    await openRequest(page, ids.large);
+    await decide(page, ids.large, 'Approve');
+    const step = page.getByRole('table', { name: 'Approval steps' }).getByTestId('transfer-step').first();
+    await expect.poll(async () => cells(step)).toEqual(['1', 'Approvers', '2', 'Adam', '1']);
+    await statusOf(page).and(page.locator('[data-status="pending"]')).waitFor();
+    // Adam has decided: his buttons say so.
+    await page.getByText('Adam already approved this request.').waitFor();
+
+    await actAs(page, PEOPLE.amy);
+    await decide(page, ids.large, 'Approve');
+    await statusOf(page).and(page.locator('[data-status="ready"]')).waitFor();
+    await expect.poll(async () => cells(step)).toEqual(['1', 'Approvers', '2', 'Adam, Amy', 'none']);
+    expect((await page.getByTestId('transfer-approvals').textContent())?.trim()).toMatch(/^Adam \(.*\), Amy \(/);
+    expect((await page.getByTestId('transfer-delay').textContent())?.trim()).toMatch(/^Signing may start at /);
+    await page.getByTestId('transfer-signing').getByRole('button', { name: 'Sign', exact: true }).waitFor();
+  });
+
+  it('replays the requests under a draft policy in the simulator, before anyone adopts it', async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.alice);
+    await openPolicy(page);
+    await page.getByRole('button', { name: 'Start from the policy in force' }).click();
+    const editor = page.getByRole('textbox', { name: 'Draft policy (JSON, custos-policy/1)' });
+    const draft = JSON.parse(await editor.inputValue()) as {
+      version: number;
+      rules: { amount: { min: string | null; max: string | null } }[];
+      velocity: { windowSeconds: number; maxAmount: string }[];
+    };
+    expect(draft.version).toBe(2);
+    // Small sends only up to 0.0045 BTC, and at most 0.015 BTC a day from the wallet.
+    draft.rules[0]!.amount.max = '450000';
+    draft.rules[1]!.amount.min = '450001';
+    draft.velocity = [{ windowSeconds: 86_400, maxAmount: '1500000' }];
+    await editor.fill(JSON.stringify(draft, null, 2));
+    await page.getByRole('button', { name: 'Simulate' }).click();
+
+    const table = page.getByRole('table', { name: 'Simulation results' });
+    await table.waitFor();
+    const row = (id: string) => table.locator(`[data-request-id="${id}"]`);
+    // 0.005 BTC: small under the policy in force, large under the draft.
+    expect(await cells(row(ids.small))).toEqual([ids.small, 'pending (rule small)', 'pending (rule large)', 'Routed differently']);
+    // 0.004 BTC, rejected by Adam: still small, still rejected.
+    const rejected = await cells(row(ids.rejected));
+    expect(rejected[0]).toBe(ids.rejected);
+    expect(rejected[1]).toMatch(/^rejected \(rule small\)/);
+    expect(rejected[2]).toMatch(/^rejected \(rule small\)/);
+    expect(rejected[3]).toBe('Same');
+    // 0.02 BTC, approved by two: over the draft's daily limit.
+    const large = await cells(row(ids.large));
+    expect(large[1]).toBe('allowed (rule large)');
+    expect(large[2]).toMatch(/^denied \(rule large\)/);
+    expect(large[3]).toBe('Now denied');
+    expect((await page.getByTestId('simulation-counts').textContent())?.replace(/\s+/g, ' ')).toContain('1 the same, 1 now denied, 0 now allowed, 1 routed differently');
+
+    // Nothing was adopted: version 1 is still in force, and the large request is still ready.
+    expect((await page.getByTestId('policy-version').textContent())?.trim()).toBe('1');
+    await openRequest(page, ids.large);
+    await statusOf(page).and(page.locator('[data-status="ready"]')).waitFor();
+  });
+
+  it(
+    "signs the allowed request with two custodians' devices and shows the transaction, its txid and the PSBT",
+    async () => {
+      const { page } = h;
+      await openRequest(page, ids.large);
+      const signing = page.getByTestId('transfer-signing');
+      await signing.getByRole('button', { name: 'Sign', exact: true }).click();
+      await signing.getByTestId('signing-progress').filter({ hasText: /custodian share/ }).waitFor();
+      const asked = await approveSecretScreens(page, 2);
+      for (const device of asked) expect([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device]).toContain(device);
+
+      await statusOf(page).and(page.locator('[data-status="signed"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
+      await expectNoProblem(page);
+      const txid = await fullValue(signing.getByTestId('signed-txid'));
+      const tx = ((await signing.getByTestId('signed-tx').textContent()) ?? '').trim();
+      const psbt = ((await signing.getByTestId('signed-psbt').textContent()) ?? '').trim();
+      expect(txid).toMatch(/^[0-9a-f]{64}$/);
+      expect(tx).toMatch(/^[0-9a-f]+$/);
+
+      // Checked outside Custos: the txid is the transaction's, it pays the destination, and every input's Schnorr
+      // signature verifies against its BIP-341 sighash and the wallet's key.
+      const parsed = Transaction.fromRaw(hexToBytes(tx), { allowUnknownOutputs: true });
+      expect(parsed.id).toBe(txid);
+      const outputs = Array.from({ length: parsed.outputsLength }, (_, i) => parsed.getOutput(i));
+      const paid = outputs.find((o) => o.script !== undefined && Buffer.from(o.script).equals(Buffer.from(LARGE.script)));
+      expect(paid?.amount).toBe(2_000_000n);
+      expect(verifyTransaction(tx, psbt).length).toBeGreaterThan(0);
+
+      // The PSBT downloads as a BIP-174 file with the same bytes as the base64 shown.
+      const download = page.waitForEvent('download');
+      await signing.getByRole('link', { name: 'Download PSBT file' }).click();
+      const file = await download;
+      expect(file.suggestedFilename()).toBe(`custos-${ids.large}.psbt`);
+      expect(base64.encode(new Uint8Array(await readFile((await file.path()) as string)))).toBe(psbt);
+      await page.getByRole('heading', { name: `Request ${ids.large}`, level: 1 }).waitFor();
+
+      // The coin it spent is marked, and its change came back to the wallet.
+      await openWallet(page);
+      const coins = page.getByTestId('wallet-coins');
+      await coins.getByRole('link', { name: `Spent by ${ids.large}` }).waitFor();
+      await coins.getByText(`change of ${ids.large}`).waitFor();
+    },
+    CEREMONY_TIMEOUT,
+  );
+
+  it("cancels the small request on its operator's device, which is then never signed", async () => {
+    const { page } = h;
+    await actAs(page, PEOPLE.olivia);
+    await openRequest(page, ids.small);
+    await page.getByRole('button', { name: `Cancel request ${ids.small}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Cancel request ${ids.small}` });
+    await dialog.getByText('Custos v1: CANCEL transfer').waitFor();
+    await dialog.getByText('Kind: transfer-cancel').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel on device' }).click();
+    await approveOnScreen(page, new RegExp(`CANCEL transfer[\\s\\S]*Request: ${ids.small}`));
+    await dialog.waitFor({ state: 'hidden' });
+    await expectNoProblem(page);
+    await statusOf(page).and(page.locator('[data-status="cancelled"]')).waitFor();
+    expect(await page.getByTestId('transfer-reason').textContent()).toContain('cancelled by Olivia');
+    await page.getByTestId('transfer-signing').getByText('This request will not be signed: it was cancelled.').waitFor();
+  });
+
+  it('logs no console error (no CSP violation, no uncaught error)', () => {
+    expect(h.consoleErrors).toEqual([]);
+  });
+});
+
