@@ -22,7 +22,7 @@ import { devicesOf } from '../wallets/custodian-devices';
 import { unsealSecret } from '../wallets/device-secrets';
 import { openableShares } from '../wallets/shares';
 import { outpointsOf, selectCoins, spendableCoins } from './coins';
-import { transferView } from './views';
+import { transferView, withNames } from './views';
 
 export interface TransferServiceOptions {
   vault: VaultService;
@@ -126,7 +126,8 @@ export class TransferService {
         now: t.signed === null ? this.clock().getTime() : Date.parse(t.signed.at),
       }));
     const report = simulate({ current, draft, whitelists, cases });
-    const describe = (o: { outcome: string; ruleId: string | null; reason?: string }) => `${o.outcome}${o.ruleId ? ` (rule ${o.ruleId})` : ''}${o.reason ? `: ${o.reason}` : ''}`;
+    const names = new Map(state.users.map((u) => [u.id, u.name]));
+    const describe = (o: { outcome: string; ruleId: string | null; reason?: string }) => `${o.outcome}${o.ruleId ? ` (rule ${o.ruleId})` : ''}${o.reason ? `: ${withNames(o.reason, names)}` : ''}`;
     return {
       results: report.results.map((r) => ({ requestId: r.requestId, before: describe(r.before), after: describe(r.after), changed: r.changed })),
       counts: report.counts,

@@ -12,7 +12,8 @@ export function transferView(state: GovernanceState, t: TransferState, decision:
   const ref = (id: string) => ({ id, name: users.get(id) ?? id });
   const wallet = state.wallets.find((w) => w.id === t.request.walletId);
   const policy = state.policies.find((p) => p.walletId === t.request.walletId);
-  const ruleId = decision.outcome === 'denied' ? decision.ruleId : decision.ruleId;
+  // A cancelled request has no rule (its decision carries an empty one).
+  const ruleId = decision.ruleId === null || decision.ruleId === '' ? null : decision.ruleId;
   const ruleName = ruleId === null || policy === undefined ? null : (validatePolicy(policy.document).rules.find((r) => r.id === ruleId)?.name ?? ruleId);
   const steps = 'steps' in decision ? decision.steps : [];
   const r = t.request;
@@ -29,7 +30,7 @@ export function transferView(state: GovernanceState, t: TransferState, decision:
     digest: transferStatement(state, wallet?.name ?? '?', 'transfer-approval', 0, r).digest,
     status: statusOf(t, decision),
     rule: ruleId === null ? null : { id: ruleId, name: ruleName ?? ruleId },
-    reason: decision.outcome === 'denied' || decision.outcome === 'rejected' ? decision.reason : null,
+    reason: decision.outcome === 'denied' || decision.outcome === 'rejected' ? withNames(decision.reason, users) : null,
     steps: steps.map((s) => ({ index: s.index, group: { id: s.groupId, name: groups.get(s.groupId) ?? s.groupId }, required: s.required, counted: s.counted.map(ref), missing: s.missing, finished: s.finished })),
     velocity: decision.velocity.map((v) => ({ scope: v.scope, windowSeconds: v.windowSeconds, used: v.usedAmount.toString(), max: v.maxAmount.toString(), left: v.leftAmount.toString(), fits: v.fits })),
     delayUntil: decision.outcome === 'allowed' ? new Date(decision.delayUntil).toISOString() : null,
@@ -38,6 +39,13 @@ export function transferView(state: GovernanceState, t: TransferState, decision:
     statementPreview: renderStatement(transferStatement(state, wallet?.name ?? '?', 'transfer-approval', state.seq + 1, r)),
     signed: t.signed === null ? null : { txid: t.signed.txid, tx: t.signed.tx, psbt: finalPsbt ?? '', at: t.signed.at },
   };
+}
+
+/** The policy engine names people by id; people read names. */
+export function withNames(text: string, users: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [id, name] of users) out = out.split(id).join(name);
+  return out;
 }
 
 function statusOf(t: TransferState, decision: Decision): TransferStatus {
