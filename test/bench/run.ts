@@ -1,10 +1,13 @@
 // `npm run bench`: Custos' paths next to their floor (the bare library call) in the same run; ratios, not seconds.
+// MPC sizes: MPC_BENCH_SIZES="2,3 3,5" or --mpc-sizes=2,3,3,5 style "t,n" pairs ("none" skips MPC; default: all, 67-of-100 included).
+import { availableParallelism } from 'node:os';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { appendEntry, entryPreimage, verifyChain, type AuditEntry } from '../../crypto/audit-chain';
 import { personalMessageHash, verifyPersonalSignature, addressOfPublicKey } from '../../crypto/ethereum';
 import { DeviceManager } from '../../main/devices/manager';
+import { mpcBench } from './mpc';
 
 interface Row {
   name: string;
@@ -103,12 +106,21 @@ async function auditChain(): Promise<Row> {
   };
 }
 
-const rows = [await deviceSigning(), await signatureVerification(), await auditChain()];
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const mpcSpec = process.argv.find((a) => a.startsWith('--mpc-sizes='))?.slice('--mpc-sizes='.length) ?? process.env.MPC_BENCH_SIZES;
+const rows: Row[] = [await deviceSigning(), await signatureVerification(), await auditChain()];
+const mpc = mpcSpec?.trim() === 'none' ? null : await mpcBench(mpcSpec);
+if (mpc) rows.push(...mpc.rows);
+const fmt = (n: number) => (!Number.isFinite(n) ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const fmtRatio = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 console.log('Custos benchmarks (Node ' + process.version + '); ratio = Custos time per op ÷ floor time per op\n');
 console.log(['benchmark', 'unit', 'custos', 'floor', 'ratio'].join(' | '));
 console.log('---|---|---|---|---');
-for (const r of rows) console.log([r.name, r.unit, fmt(r.custos), fmt(r.floor), r.ratio.toFixed(2)].join(' | '));
+for (const r of rows) console.log([r.name, r.unit, fmt(r.custos), fmt(r.floor), fmtRatio(r.ratio)].join(' | '));
 console.log('\nnotes:');
 for (const r of rows) console.log(`- ${r.name}: ${r.note}`);
-console.log(JSON.stringify({ bench: 'custos', node: process.version, rows }));
+if (mpc) {
+  const load = mpc.json.loadavg as { start: number[]; end: number[] };
+  console.log(`\nMPC targets (1-min load average ${load.start[0]} at start, ${load.end[0]} at end, ${availableParallelism()} cores):`);
+  for (const t of mpc.targets) console.log(`- ${t.met ? 'met' : 'NOT met'}: ${t.target} — measured ${t.measured}`);
+}
+console.log(JSON.stringify({ bench: 'custos', node: process.version, rows, ...(mpc ? { mpc: mpc.json } : {}) }));
