@@ -10,16 +10,9 @@ import { floorTimes, type MpcTimes } from './mpc-floor.js';
 import { hostRows, type HostResults } from './mpc-host.js';
 import { peerTimes, type PeerTimes } from './mpc-peer.js';
 import { LARGE, label, msPerOp, parseSizes, type Size } from './mpc-sizes.js';
+import type { Row } from './row';
+export type { Row } from './row';
 
-/** Same shape as run.ts's rows. Here custos and floor are milliseconds per operation unless the unit says otherwise. */
-export interface Row {
-  name: string;
-  unit: string;
-  custos: number;
-  floor: number;
-  ratio: number;
-  note: string;
-}
 
 export type Target = { target: string; measured: string; met: boolean };
 

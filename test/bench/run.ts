@@ -1,5 +1,6 @@
 // `npm run bench`: Custos' paths next to their floor (the bare library call) in the same run; ratios, not seconds.
 // MPC sizes: MPC_BENCH_SIZES="2,3 3,5" or --mpc-sizes=2,3,3,5 style "t,n" pairs ("none" skips MPC; default: all, 67-of-100 included).
+// --no-transfers skips the transfer rows (TRANSFER_BENCH_* in transfers-bench.ts make them smaller).
 import { availableParallelism } from 'node:os';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -8,16 +9,9 @@ import { appendEntry, entryPreimage, verifyChain, type AuditEntry } from '../../
 import { personalMessageHash, verifyPersonalSignature, addressOfPublicKey } from '../../crypto/ethereum';
 import { DeviceManager } from '../../main/devices/manager';
 import { mpcBench } from './mpc';
+import { transferBench } from './transfers-bench';
+import type { Row } from './row';
 
-interface Row {
-  name: string;
-  unit: string;
-  custos: number;
-  floor: number;
-  /** custos time per op / floor time per op: how much Custos adds over the bare library call. */
-  ratio: number;
-  note: string;
-}
 
 /** Runs `fn` repeatedly for about `ms` (after a warm-up) and returns operations per second. */
 async function rate(fn: () => unknown | Promise<unknown>, ms = 1500): Promise<number> {
@@ -110,6 +104,9 @@ const mpcSpec = process.argv.find((a) => a.startsWith('--mpc-sizes='))?.slice('-
 const rows: Row[] = [await deviceSigning(), await signatureVerification(), await auditChain()];
 const mpc = mpcSpec?.trim() === 'none' ? null : await mpcBench(mpcSpec);
 if (mpc) rows.push(...mpc.rows);
+// Transfers: approval verification, a 1,000-approver decision, listing among 100k requests, last approval → signed tx.
+const transfers = process.argv.includes('--no-transfers') ? null : await transferBench();
+if (transfers) rows.push(...transfers.rows);
 const fmt = (n: number) => (!Number.isFinite(n) ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const fmtRatio = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 console.log('Custos benchmarks (Node ' + process.version + '); ratio = Custos time per op ÷ floor time per op\n');
@@ -123,4 +120,4 @@ if (mpc) {
   console.log(`\nMPC targets (1-min load average ${load.start[0]} at start, ${load.end[0]} at end, ${availableParallelism()} cores):`);
   for (const t of mpc.targets) console.log(`- ${t.met ? 'met' : 'NOT met'}: ${t.target} — measured ${t.measured}`);
 }
-console.log(JSON.stringify({ bench: 'custos', node: process.version, rows, ...(mpc ? { mpc: mpc.json } : {}) }));
+console.log(JSON.stringify({ bench: 'custos', node: process.version, rows, ...(mpc ? { mpc: mpc.json } : {}), ...(transfers ? { transfers: transfers.json } : {}) }));

@@ -23,17 +23,9 @@ import type { CeremonyHost } from '../../main/wallets/ceremony-host';
 import { nobleDkg, nobleSign } from './mpc-floor';
 import { msPerOp } from './mpc-sizes';
 import { transferVault, type BenchWallet, type TransferVault } from './transfers-setup';
+import type { Row } from './row';
+export type { Row } from './row';
 
-/** Same shape as run.ts's rows. */
-export interface Row {
-  name: string;
-  unit: string;
-  custos: number;
-  floor: number;
-  /** custos time per op / floor time per op: how much Custos adds over the bare library call. */
-  ratio: number;
-  note: string;
-}
 
 // Sizes can be made smaller for a quick look: TRANSFER_BENCH_SAMPLES=2 TRANSFER_BENCH_GROW=5 TRANSFER_BENCH_LISTED=5000.
 const SAMPLES = Number(process.env.TRANSFER_BENCH_SAMPLES ?? 8);

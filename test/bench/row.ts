@@ -1,0 +1,10 @@
+// One line of the benchmark table: Custos' figure next to its floor's, measured in the same run.
+export interface Row {
+  name: string;
+  unit: string;
+  custos: number;
+  floor: number;
+  /** custos time per op / floor time per op: how much Custos adds over the bare library call. */
+  ratio: number;
+  note: string;
+}
