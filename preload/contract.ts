@@ -526,6 +526,8 @@ export const channels = {
       .object({ walletId: entityId, destination: z.string().trim().min(14).max(90), amount: sats, feeRate: z.number().int().min(1).max(10_000), ...actingDevice })
       .strict(),
   },
+  /** An operator requests the exact transaction of a PSBT made elsewhere (base64): the wallet's coins, one payment, change back. */
+  'transfers.importPsbt': { input: z.object({ walletId: entityId, psbt: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 PSBT').max(1_000_000), ...actingDevice }).strict() },
   'transfers.approve': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
   'transfers.reject': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
   /** The initiator or an administrator withdraws a request before it is signed (e.g. during its delay), on their device. */
@@ -597,6 +599,7 @@ export interface ChannelResults {
   'transfers.list': { total: number; transfers: TransferView[] };
   'transfers.get': TransferView;
   'transfers.create': TransferView;
+  'transfers.importPsbt': TransferView;
   'transfers.approve': TransferView;
   'transfers.reject': TransferView;
   'transfers.cancel': TransferView;

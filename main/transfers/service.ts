@@ -3,6 +3,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
+import type { AuditDraft } from '../../crypto/audit-chain';
 import { buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
 import { deriveChildKey, partyIdFor } from '../../crypto/frost';
 import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState } from '../../crypto/governance';
@@ -22,6 +23,7 @@ import { devicesOf } from '../wallets/custodian-devices';
 import { unsealSecret } from '../wallets/device-secrets';
 import { openableShares } from '../wallets/shares';
 import { outpointsOf, selectCoins, spendableCoins } from './coins';
+import { readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
 
 export interface TransferServiceOptions {
@@ -175,41 +177,99 @@ export class TransferService {
       } catch (err) {
         throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
       }
-      const sighashes = taprootSighashes(built.psbt, coins.map((c) => keyAt(c.path).outputKey)).sort((a, b) => a.index - b.index);
       requestId = `R-${state.transfers.length + 1}`;
-      const draft: TransferRequestRecord = {
-        type: 'transfer-request',
-        seq,
-        vaultId: state.vaultId,
-        requestId,
-        walletId: wallet.id,
-        initiatorId: initiator.id,
-        destination: input.destination,
-        amount: input.amount,
-        fee: built.fee.toString(),
-        psbt: base64.encode(built.psbt),
+      const facts: RequestTransaction = {
+        psbt: built.psbt,
         inputPaths: coins.map((c) => c.path),
         changePath: built.changeAmount > 0n ? changePath : null,
-        sighashes: sighashes.map((s) => bytesToHex(s.sighash)),
-        policyVersion: policy.version,
-        policyHash: policy.hash,
-        createdAt: now,
-        signature: PLACEHOLDER_SIGNATURE,
+        destination: input.destination,
+        amount: input.amount,
+        fee: built.fee,
       };
-      this.vault.preflightTransfer(state, draft);
-      const signature = await this.vault.signOnDevice(input.deviceId, header.identityPath, transferStatement(state, wallet.name, 'transfer-request', seq, draft), initiator.identityAddress);
-      return {
-        record: { ...draft, signature },
-        audit: {
-          actor: initiator.id,
-          action: 'transfer.request',
-          subject: requestId,
-          payload: { recordSeq: seq, actorName: initiator.name, walletId: wallet.id, destination: input.destination, amount: input.amount, fee: draft.fee, policyVersion: policy.version },
-          deviceSignature: signature,
-        },
-      };
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => keyAt(p).outputKey);
     });
     return this.view(next, requireTransfer(next, requestId));
+  }
+
+  /**
+   * A request from a PSBT made elsewhere (a coordinator, Sparrow): it must spend only this wallet's coins (its key or its
+   * first 100 receive and change addresses) by key path, pay one destination, and send any change back to the wallet.
+   */
+  async importPsbt(input: { walletId: string; psbt: string; deviceId: string }): Promise<TransferView> {
+    let requestId = '';
+    const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
+      const initiator = await this.vault.member(input.deviceId, state, header);
+      if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
+      const { wallet } = this.vault.walletForChange(input.walletId);
+      if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+      let facts: RequestTransaction;
+      try {
+        facts = readPsbt(base64.decode(input.psbt), groupKeyOf(wallet.key), wallet.network);
+      } catch (err) {
+        throw new CustosError('BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
+      }
+      requestId = `R-${state.transfers.length + 1}`;
+      const root = groupKeyOf(wallet.key);
+      const keyAt = (path: string) => {
+        const parts = parseWalletPath(path) ?? [];
+        return parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
+      };
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, keyAt);
+    });
+    return this.view(next, requireTransfer(next, requestId));
+  }
+
+  /** The request record for an exact transaction, checked by every rule, then signed on the initiator's device. */
+  private async requestRecord(
+    ctx: { state: GovernanceState; header: { identityPath: string }; seq: number; now: string },
+    deviceId: string,
+    initiator: UserState,
+    walletName: string,
+    walletId: string,
+    requestId: string,
+    facts: RequestTransaction,
+    outputKeyAt: (path: string) => Uint8Array,
+  ): Promise<{ record: TransferRequestRecord; audit: Omit<AuditDraft, 'at'> }> {
+    const { state, header, seq, now } = ctx;
+    const policy = state.policies.find((p) => p.walletId === walletId);
+    if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${walletName} has no policy: administrators adopt one before anything can be requested.`);
+    let sighashes;
+    try {
+      sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map(outputKeyAt)).sort((a, b) => a.index - b.index);
+    } catch (err) {
+      throw new CustosError('BAD_INPUT', `The transaction cannot be signed by ${walletName}: ${(err as Error).message}.`);
+    }
+    const draft: TransferRequestRecord = {
+      type: 'transfer-request',
+      seq,
+      vaultId: state.vaultId,
+      requestId,
+      walletId,
+      initiatorId: initiator.id,
+      destination: facts.destination,
+      amount: facts.amount,
+      fee: facts.fee.toString(),
+      psbt: base64.encode(facts.psbt),
+      inputPaths: [...facts.inputPaths],
+      changePath: facts.changePath,
+      sighashes: sighashes.map((s) => bytesToHex(s.sighash)),
+      policyVersion: policy.version,
+      policyHash: policy.hash,
+      createdAt: now,
+      signature: PLACEHOLDER_SIGNATURE,
+    };
+    this.vault.preflightTransfer(state, draft);
+    const signature = await this.vault.signOnDevice(deviceId, header.identityPath, transferStatement(state, walletName, 'transfer-request', seq, draft), initiator.identityAddress);
+    return {
+      record: { ...draft, signature },
+      audit: {
+        actor: initiator.id,
+        action: 'transfer.request',
+        subject: requestId,
+        payload: { recordSeq: seq, actorName: initiator.name, walletId, destination: facts.destination, amount: facts.amount, fee: draft.fee, policyVersion: policy.version },
+        deviceSignature: signature,
+      },
+    };
   }
 
   approve(input: { requestId: string; deviceId: string }): Promise<TransferView> {

@@ -3,7 +3,10 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { Transaction } from '@scure/btc-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partyIdFor } from '../../crypto/frost';
+import { base64 } from '@scure/base';
+import { buildSend } from '../../crypto/bitcoin';
+import { deriveChildKey, partyIdFor } from '../../crypto/frost';
+import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { unsealSecret } from '../../main/wallets/device-secrets';
 import { openableShares } from '../../main/wallets/shares';
 import { verifyTransaction } from '../../main/cli/demo-verify';
@@ -92,6 +95,30 @@ describe('a transfer under policy', () => {
     await expectError(h.transfers.sign(over.id), 'POLICY_DENIED');
     const direct = h.host.signTransfer({ ceremonyId: 'direct-3', requestId: over.id, records: h.records(), signers: await signers() }, () => {});
     await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/velocity/) });
+  });
+});
+
+describe('a PSBT made elsewhere', () => {
+  it('becomes a request when it spends the wallet’s coins, pays one destination and returns the change; otherwise it is refused', async () => {
+    const { wallet } = h.vault.wallet(h.walletId);
+    const root = groupKeyOf(wallet.key!);
+    const at = (path: number[]) => deriveChildKey(root, path).groupKey;
+    const coin = h.transfers.utxos(h.walletId).find((u) => u.spentBy === null && u.amount === '1000000')!;
+    const spend = (payments: { address: string; amount: bigint }[]) =>
+      base64.encode(
+        buildSend({
+          utxos: [{ txid: coin.txid, vout: coin.vout, amount: 1_000_000n, internalKey: at(coin.path.split('/').map(Number)).internalKey, outputKey: at(coin.path.split('/').map(Number)).outputKey }],
+          payments,
+          change: { internalKey: at([1, 7]).internalKey, outputKey: at([1, 7]).outputKey },
+          feeRate: 1n,
+          network: 'regtest',
+        }).psbt,
+      );
+    const r = await h.transfers.importPsbt({ walletId: h.walletId, psbt: spend([{ address: h.elsewhere, amount: 300_000n }]), deviceId: h.device.dave });
+    expect(r).toMatchObject({ status: 'pending', destination: h.elsewhere, amount: '300000', rule: { id: 'small' } });
+    await expectError(h.transfers.importPsbt({ walletId: h.walletId, psbt: spend([{ address: h.elsewhere, amount: 1000n }, { address: h.exchange, amount: 1000n }]), deviceId: h.device.dave }), 'BAD_INPUT', /more than one destination/);
+    await expectError(h.transfers.importPsbt({ walletId: h.walletId, psbt: 'cHNidP8=', deviceId: h.device.dave }), 'BAD_INPUT');
+    await h.transfers.cancel({ requestId: r.id, deviceId: h.device.dave });
   });
 });
 

@@ -1,0 +1,60 @@
+// Reads a PSBT made elsewhere into the facts of a transfer request: which wallet path each input spends, the one
+// payment, the change back to the wallet, the fee. Anything else in it (foreign inputs, two payments) is refused.
+import { Address, OutScript, Transaction } from '@scure/btc-signer';
+import { networkParams, taprootScript, type BitcoinNetwork } from '../../crypto/bitcoin/address';
+import { changePath, deriveChildKey, receivePath, type GroupKey } from '../../crypto/frost';
+
+export interface RequestTransaction {
+  psbt: Uint8Array;
+  inputPaths: string[];
+  changePath: string | null;
+  destination: string;
+  /** Sats, decimal. */
+  amount: string;
+  fee: bigint;
+}
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** The wallet's scripts at its key and its first `scan` receive and change addresses, by script hex → path. */
+function walletScripts(root: GroupKey, scan: number): Map<string, string> {
+  const out = new Map<string, string>([[hex(taprootScript(root.outputKey)), '']]);
+  for (let i = 0; i < scan; i++) {
+    for (const path of [receivePath(i), changePath(i)]) out.set(hex(taprootScript(deriveChildKey(root, path).groupKey.outputKey)), path.join('/'));
+  }
+  return out;
+}
+
+export function readPsbt(psbt: Uint8Array, root: GroupKey, network: BitcoinNetwork, scan = 100): RequestTransaction {
+  const tx = Transaction.fromPSBT(psbt);
+  if (tx.inputsLength === 0) throw new Error('it has no inputs');
+  const mine = walletScripts(root, scan);
+  const inputPaths: string[] = [];
+  let totalIn = 0n;
+  for (let i = 0; i < tx.inputsLength; i++) {
+    const w = tx.getInput(i).witnessUtxo;
+    if (!w) throw new Error(`input ${i} has no witnessUtxo (its previous output)`);
+    const path = mine.get(hex(w.script));
+    if (path === undefined) throw new Error(`input ${i} does not spend this wallet's key or its first ${scan} addresses`);
+    inputPaths.push(path);
+    totalIn += w.amount;
+  }
+  let payment: { destination: string; amount: bigint } | null = null;
+  let change: string | null = null;
+  let totalOut = 0n;
+  for (let i = 0; i < tx.outputsLength; i++) {
+    const o = tx.getOutput(i);
+    if (!o.script || o.amount === undefined) throw new Error(`output ${i} is incomplete`);
+    totalOut += o.amount;
+    const path = mine.get(hex(o.script));
+    if (path !== undefined && change === null) {
+      change = path;
+      continue;
+    }
+    if (payment !== null) throw new Error('it pays more than one destination (a request pays one)');
+    payment = { destination: Address(networkParams(network)).encode(OutScript.decode(o.script)), amount: o.amount };
+  }
+  if (payment === null) throw new Error('it pays nobody outside the wallet');
+  if (totalIn <= totalOut) throw new Error('its inputs do not cover its outputs');
+  return { psbt, inputPaths, changePath: change, destination: payment.destination, amount: payment.amount.toString(), fee: totalIn - totalOut };
+}
