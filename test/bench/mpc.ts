@@ -137,7 +137,7 @@ export async function mpcBench(spec: string | undefined): Promise<{ rows: Row[];
     if (h) row(`FROST DKG ${s}, through the host`, h.dkgMs, p.floor.dkgMs, 'dkg.run: n parties in the host process, n shares sealed, reply checked by main');
     row(`FROST DKG ${s}, crypto/frost in one process`, p.local.dkgMs, p.floor.dkgMs, 'dkgStart/dkgStep/dkgFinish routed in memory');
     row(`FROST keygen ${s}, @cmdcode/frost`, p.peer.keygenMs, p.floor.dkgMs, 'Pedersen DKG from its primitives (it ships no DKG; no proof of knowledge)');
-    if (h) row(`FROST signing ${s}, through the host`, h.signMs, p.floor.signMs, 'devices give unseal secrets; sign.run: unseal, commit, share, check each, aggregate, verify');
+    if (h) row(`FROST signing ${s}, through the host`, h.signMs, p.floor.signMs, 'devices give unseal secrets; sign.run: unseal (each share checked), commit, share, aggregate (shares checked one by one if it fails), verify');
     row(`FROST signing ${s}, crypto/frost, shareCheck each`, p.local.signEachMs, p.floor.signMs, 't signers + coordinator in memory');
     row(`FROST signing ${s}, crypto/frost, shareCheck on-failure`, p.local.signOnFailureMs, p.floor.signMs, 't signers + coordinator in memory');
     row(`FROST signing ${s}, @cmdcode/frost`, p.peer.signMs, p.floor.signMs, 'README session: commit, sign, verify each partial, combine, verify');
