@@ -5,17 +5,14 @@ import { readFile } from 'node:fs/promises';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { base64 } from '@scure/base';
-import { entropyToMnemonic } from '@scure/bip39';
-import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { Transaction } from '@scure/btc-signer';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../crypto/bitcoin';
 import { verifyTransaction } from '../../main/cli/demo-verify';
+import { actAs, approveAs, approveOnScreen, approveSecretKeyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
-/** One fixed mnemonic per person, so every run has the same identities. */
-const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
 const PEOPLE = {
   alice: { name: 'Alice', device: 'Alice Ledger', mnemonic: mnemonicOf(0x61) },
   bob: { name: 'Bob', device: 'Bob Ledger', mnemonic: mnemonicOf(0x62) },
@@ -24,7 +21,6 @@ const PEOPLE = {
   adam: { name: 'Adam', device: 'Adam Ledger', mnemonic: mnemonicOf(0x65) },
   amy: { name: 'Amy', device: 'Amy Ledger', mnemonic: mnemonicOf(0x66) },
 } as const;
-type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
 const VAULT = 'Treasury';
 const WALLET = 'Cold reserve';
 // Key ceremonies and signing run the MPC host and one device screen per custodian: longer than a governance step.
@@ -37,61 +33,6 @@ const REJECTED_TO = destination('0c').address;
 const LARGE = destination('0d');
 const LARGE_TO = LARGE.address;
 const EXCHANGE_TO = destination('0e').address;
-
-/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
-async function expectNoProblem(page: Page): Promise<void> {
-  const problems = page.getByRole('region', { name: 'Problems' });
-  if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
-}
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-
-/** Approves the virtual device screen that shows `text` in the prompt dialog, and waits until that screen is gone. */
-async function approveOnScreen(page: Page, text: RegExp): Promise<void> {
-  const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: text });
-  await prompt.waitFor();
-  await prompt.getByText('Virtual — not secure').first().waitFor();
-  await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
-  await prompt.waitFor({ state: 'hidden' });
-}
-
-async function addVirtualDevice(page: Page, opener: Locator, person: Person): Promise<void> {
-  await opener.click();
-  const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
-  await dialog.waitFor();
-  await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(person.device);
-  await dialog.getByText('Use a mnemonic I give').click();
-  await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(person.mnemonic);
-  await dialog.getByRole('button', { name: 'Add device' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-}
-
-/** Switches the header's "Acting as" to a person's device and waits until main says who it is. */
-async function actAs(page: Page, person: Person): Promise<void> {
-  const select = page.getByRole('combobox', { name: 'Acting as' });
-  const value = await select.getByRole('option').filter({ hasText: person.device }).getAttribute('value');
-  expect(value).toBeTruthy();
-  await select.selectOption(value!);
-  await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: new RegExp(`^\\s*${person.name} ·`) }).waitFor();
-}
-
-/** Registers a user from the Users screen, adding their virtual device inline; both devices' screens are approved. */
-async function register(page: Page, person: Person, role: string): Promise<void> {
-  await nav(page, 'Users').click();
-  await page.getByRole('button', { name: 'Register user' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Register a user' });
-  await dialog.getByRole('textbox', { name: 'Name' }).fill(person.name);
-  for (const r of ['administrator', 'operator', 'approver', 'auditor']) {
-    const box = dialog.getByRole('checkbox', { name: new RegExp(`^${r}`, 'i') });
-    if ((await box.isChecked()) !== (r === role)) await box.click();
-  }
-  await addVirtualDevice(page, dialog.getByRole('button', { name: 'Add virtual device' }), person);
-  await dialog.getByRole('button', { name: 'Register on devices' }).click();
-  await approveOnScreen(page, new RegExp(`register device[\\s\\S]*User: ${person.name}`));
-  await approveOnScreen(page, /propose change/);
-  await dialog.waitFor({ state: 'hidden' });
-  await expectNoProblem(page);
-}
 
 /** Proposes a group while the vault is being founded (the founder's proposal applies at once). */
 async function createGroup(page: Page, name: string, members: Person[]): Promise<void> {
@@ -107,47 +48,8 @@ async function createGroup(page: Page, name: string, members: Person[]): Promise
   await page.getByRole('table', { name: 'Groups' }).getByRole('rowheader', { name, exact: true }).waitFor();
 }
 
-/** Approves, as each person in turn, the pending proposal whose card shows in `scope`, until it leaves the list. */
-async function approveAs(page: Page, people: Person[], scope: () => Locator, title: RegExp): Promise<void> {
-  await scope().getByRole('article', { name: title }).waitFor();
-  for (const person of people) {
-    await actAs(page, person);
-    const card = scope().getByRole('article', { name: title });
-    if (!(await card.count())) break;
-    await card.getByRole('button', { name: /^Approve / }).click();
-    const dialog = page.getByRole('dialog', { name: /^Approve: / });
-    await dialog.getByText('Custos v1: APPROVE change').waitFor();
-    await dialog.getByRole('button', { name: 'Approve on device' }).click();
-    await approveOnScreen(page, /APPROVE change/);
-    await dialog.waitFor({ state: 'hidden' });
-    await expectNoProblem(page);
-  }
-  await scope().getByRole('article', { name: title }).waitFor({ state: 'detached' });
-}
-
-/** Approves `count` "Provide public secret key" screens as they come, one device at a time; answers which devices. */
-async function approveSecretScreens(page: Page, count: number): Promise<string[]> {
-  const asked: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const prompt = page.getByRole('dialog', { name: 'Provide public secret key' }).filter({ hasNotText: new RegExp(asked.map((d) => `on ${d}`).join('|') || '^$') });
-    await prompt.waitFor({ timeout: 60_000 });
-    const device = /on (.+? Ledger)/.exec((await prompt.textContent()) ?? '')?.[1];
-    expect(device).toBeTruthy();
-    asked.push(device!);
-    await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
-  }
-  await page.getByRole('dialog', { name: 'Provide public secret key' }).waitFor({ state: 'hidden' });
-  return asked;
-}
-
-async function openWallet(page: Page): Promise<void> {
-  await nav(page, 'Wallets').click();
-  await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: WALLET }).click();
-  await page.getByRole('heading', { name: WALLET, level: 1 }).waitFor();
-}
-
 async function openPolicy(page: Page): Promise<void> {
-  await openWallet(page);
+  await openWallet(page, WALLET);
   await page.getByTestId('wallet-policy').getByRole('link', { name: /policy/i }).click();
   await page.getByRole('heading', { name: `Policy of ${WALLET}`, level: 1 }).waitFor();
 }
@@ -218,21 +120,14 @@ describe('Transfers under policy in the console', () => {
 
   it('founds a vault with three administrators, an operator, two approvers and the groups Ops and Approvers', async () => {
     const { page } = h;
-    await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
-    await page.getByRole('textbox', { name: 'Vault name' }).fill(VAULT);
-    await page.getByRole('textbox', { name: 'Your name (the first administrator)' }).fill(PEOPLE.alice.name);
-    await addVirtualDevice(page, page.getByRole('form', { name: 'The vault and its first administrator' }).getByRole('button', { name: 'Add virtual device' }), PEOPLE.alice);
-    await page.getByRole('button', { name: 'Create vault on device' }).click();
-    await approveOnScreen(page, /register device/);
-    await approveOnScreen(page, /create vault/);
-    await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
+    await foundVault(page, VAULT, PEOPLE.alice);
 
     // While the vault is being founded the founder's proposals apply at once: the people and groups first.
-    await register(page, PEOPLE.bob, 'administrator');
-    await register(page, PEOPLE.carol, 'administrator');
-    await register(page, PEOPLE.olivia, 'operator');
-    await register(page, PEOPLE.adam, 'approver');
-    await register(page, PEOPLE.amy, 'approver');
+    await register(page, PEOPLE.bob, ['administrator']);
+    await register(page, PEOPLE.carol, ['administrator']);
+    await register(page, PEOPLE.olivia, ['operator']);
+    await register(page, PEOPLE.adam, ['approver']);
+    await register(page, PEOPLE.amy, ['approver']);
     await createGroup(page, 'Ops', [PEOPLE.olivia]);
     await createGroup(page, 'Approvers', [PEOPLE.adam, PEOPLE.amy]);
   });
@@ -253,32 +148,24 @@ describe('Transfers under policy in the console', () => {
       await dialog.waitFor({ state: 'hidden' });
       await expectNoProblem(page);
 
-      await openWallet(page);
+      await openWallet(page, WALLET);
       walletId = /#\/wallets\/([^/?]+)/.exec(page.url())?.[1] ?? '';
       expect(walletId).not.toBe('');
       await page.getByTestId('ceremony-box').getByRole('button', { name: 'Run key ceremony' }).click();
-      expect((await approveSecretScreens(page, 3)).sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
+      expect((await approveSecretKeyScreens(page, 3, { timeout: 60_000 })).sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
       await page.getByTestId('wallet-status').and(page.locator('[data-status="active"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);
       // Without a policy nothing can be requested, and the wallet's screen says so.
       await page.getByTestId('wallet-policy').getByText('No policy yet').waitFor();
 
-      await nav(page, 'Users').click();
-      await page.getByRole('button', { name: 'Set quorum' }).click();
-      const quorum = page.getByRole('dialog', { name: 'Set the administrator quorum' });
-      await quorum.getByRole('textbox', { name: 'Approvals needed for a change' }).fill('2');
-      await quorum.getByRole('button', { name: 'Propose on device' }).click();
-      await approveOnScreen(page, /propose change/);
-      await quorum.waitFor({ state: 'hidden' });
-      await nav(page, 'Dashboard').click();
-      await page.getByLabel('Administrator quorum', { exact: true }).filter({ hasText: '2 of 3 administrators' }).waitFor();
+      await setQuorum(page, 2, 3);
     },
     CEREMONY_TIMEOUT,
   );
 
   it('records three made-up regtest coins on the wallet', async () => {
     const { page } = h;
-    await openWallet(page);
+    await openWallet(page, WALLET);
     const coins = page.getByTestId('wallet-coins');
     await coins.getByText('No coins recorded yet').waitFor();
     for (let i = 1; i <= 3; i++) {
@@ -527,7 +414,7 @@ describe('Transfers under policy in the console', () => {
       const signing = page.getByTestId('transfer-signing');
       await signing.getByRole('button', { name: 'Sign', exact: true }).click();
       await signing.getByTestId('signing-progress').filter({ hasText: /custodian share/ }).waitFor();
-      const asked = await approveSecretScreens(page, 2);
+      const asked = await approveSecretKeyScreens(page, 2, { timeout: 60_000 });
       for (const device of asked) expect([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device]).toContain(device);
 
       await statusOf(page).and(page.locator('[data-status="signed"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
@@ -556,7 +443,7 @@ describe('Transfers under policy in the console', () => {
       await page.getByRole('heading', { name: `Request ${ids.large}`, level: 1 }).waitFor();
 
       // The coin it spent is marked, and its change came back to the wallet.
-      await openWallet(page);
+      await openWallet(page, WALLET);
       const coins = page.getByTestId('wallet-coins');
       await coins.getByRole('link', { name: `Spent by ${ids.large}` }).waitFor();
       await coins.getByText(`change of ${ids.large}`).waitFor();

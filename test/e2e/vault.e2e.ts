@@ -1,13 +1,11 @@
 // The vault's governance end to end in Chromium: genesis, registrations, the quorum, approvals and rejections signed on
 // virtual Ledgers' screens through the console's prompt dialog, a revoked approver, and the audit log's chain and exports.
-import { entropyToMnemonic } from '@scure/bip39';
-import { wordlist } from '@scure/bip39/wordlists/english.js';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actAs, approveOnScreen, expectNoProblem, foundVault, mnemonicOf, nav, register, setQuorum, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
-/** One fixed mnemonic per person, so every run has the same addresses. */
-const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
+/** Fixed mnemonics, so every run has the same addresses. */
 const PEOPLE = {
   alice: { name: 'Alice', device: 'Alice Ledger', mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about' },
   bob: { name: 'Bob', device: 'Bob Ledger', mnemonic: mnemonicOf(0x11) },
@@ -15,47 +13,7 @@ const PEOPLE = {
   dave: { name: 'Dave', device: 'Dave Ledger', mnemonic: mnemonicOf(0x33) },
   eve: { name: 'Eve', device: 'Eve Ledger', mnemonic: mnemonicOf(0x44) },
 } as const;
-type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
 const VAULT = 'Treasury';
-
-/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
-async function expectNoProblem(page: Page): Promise<void> {
-  const problems = page.getByRole('region', { name: 'Problems' });
-  if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
-}
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-
-/** Approves the virtual device screen that shows `text` in the prompt dialog, and waits until that screen is gone. */
-async function approveOnScreen(page: Page, text: RegExp, decision: 'Approve' | 'Reject' = 'Approve'): Promise<void> {
-  const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: text });
-  await prompt.waitFor();
-  await prompt.getByText('Virtual — not secure').first().waitFor();
-  await prompt.getByRole('button', { name: decision, exact: true }).click();
-  await prompt.waitFor({ state: 'hidden' });
-}
-
-/** Adds a virtual Ledger from the dialog that `opener` opens (the Devices screen, or a device picker inline). */
-async function addVirtualDevice(page: Page, opener: Locator, person: Person): Promise<void> {
-  await opener.click();
-  const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
-  await dialog.waitFor();
-  await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(person.device);
-  await dialog.getByText('Use a mnemonic I give').click();
-  await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(person.mnemonic);
-  await dialog.getByRole('button', { name: 'Add device' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-}
-
-/** Switches the header's "Acting as" to a person's device and waits until main says who it is. */
-async function actAs(page: Page, person: Person): Promise<void> {
-  const select = page.getByRole('combobox', { name: 'Acting as' });
-  const option = select.getByRole('option').filter({ hasText: person.device });
-  const value = await option.getAttribute('value');
-  expect(value).toBeTruthy();
-  await select.selectOption(value!);
-  await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: new RegExp(`^\\s*${person.name} ·`) }).waitFor();
-}
 
 const proposalCard = (page: Page, title: RegExp) => page.getByRole('article', { name: title });
 
@@ -95,28 +53,6 @@ async function decideUntilClosed(page: Page, title: RegExp, decision: 'Approve' 
   return decided;
 }
 
-/** Registers a user from the Users screen, adding their virtual device inline; both devices' screens are approved. */
-async function register(page: Page, person: Person, roles: string[]): Promise<void> {
-  await nav(page, 'Users').click();
-  await page.getByRole('button', { name: 'Register user' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Register a user' });
-  await dialog.waitFor();
-  await dialog.getByRole('textbox', { name: 'Name' }).fill(person.name);
-  for (const role of ['administrator', 'operator', 'approver', 'auditor']) {
-    const box = dialog.getByRole('checkbox', { name: new RegExp(`^${role}`, 'i') });
-    if ((await box.isChecked()) !== roles.includes(role)) await box.click();
-  }
-  await addVirtualDevice(page, dialog.getByRole('button', { name: 'Add virtual device' }), person);
-  const picker = dialog.getByRole('combobox', { name: "The new user's device" });
-  expect(await picker.locator('option:checked').textContent()).toContain(person.device);
-  await dialog.getByText(`Screen 1: Registration of ${person.name}`).waitFor();
-  await dialog.getByRole('button', { name: 'Register on devices' }).click();
-  await approveOnScreen(page, new RegExp(`register device[\\s\\S]*User: ${person.name}`));
-  await approveOnScreen(page, /propose change/);
-  await dialog.waitFor({ state: 'hidden' });
-  await expectNoProblem(page);
-}
-
 const userRow = (page: Page, name: string) => page.getByRole('table', { name: 'Users' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
 
 describe('Vault governance in the console', () => {
@@ -134,22 +70,19 @@ describe('Vault governance in the console', () => {
     const { page } = h;
     await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
     expect(await nav(page, 'Dashboard').count()).toBe(0);
-    await page.getByRole('textbox', { name: 'Vault name' }).fill(VAULT);
-    await page.getByRole('textbox', { name: 'Your name (the first administrator)' }).fill(PEOPLE.alice.name);
-    await addVirtualDevice(page, page.getByRole('form', { name: 'The vault and its first administrator' }).getByRole('button', { name: 'Add virtual device' }), PEOPLE.alice);
-    expect(await page.getByRole('combobox', { name: 'Your device' }).locator('option:checked').textContent()).toContain(PEOPLE.alice.device);
-    // Before starting, the console says what the device will show: the registration, then the genesis.
-    const steps = page.getByRole('region', { name: 'Before you start' });
-    await steps.getByText('Screen 1: Your registration').waitFor();
-    await steps.getByText('Screen 2: The genesis of the vault, you its administrator').waitFor();
-    await steps.getByText(`Admin: ${PEOPLE.alice.name}`).waitFor();
-    await h.screenshot('onboarding.png');
+    await foundVault(page, VAULT, PEOPLE.alice, {
+      beforeCreate: async () => {
+        expect(await page.getByRole('combobox', { name: 'Your device' }).locator('option:checked').textContent()).toContain(PEOPLE.alice.device);
+        // Before starting, the console says what the device will show: the registration, then the genesis.
+        const steps = page.getByRole('region', { name: 'Before you start' });
+        await steps.getByText('Screen 1: Your registration').waitFor();
+        await steps.getByText('Screen 2: The genesis of the vault, you its administrator').waitFor();
+        await steps.getByText(`Admin: ${PEOPLE.alice.name}`).waitFor();
+        await h.screenshot('onboarding.png');
+      },
+      genesisScreen: new RegExp(`create vault[\\s\\S]*${VAULT}[\\s\\S]*${PEOPLE.alice.name}`),
+    });
 
-    await page.getByRole('button', { name: 'Create vault on device' }).click();
-    await approveOnScreen(page, /register device/);
-    await approveOnScreen(page, new RegExp(`create vault[\\s\\S]*${VAULT}[\\s\\S]*${PEOPLE.alice.name}`));
-
-    await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
     await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: /Alice · administrator/ }).waitFor();
     await page.getByText('Set the administrator quorum to finish founding').waitFor();
     expect(await nav(page, 'Create vault').count()).toBe(0);
@@ -157,30 +90,22 @@ describe('Vault governance in the console', () => {
 
   it('registers Bob and Carol as administrators and sets the quorum to 2, Alice alone while founding', async () => {
     const { page } = h;
-    await register(page, PEOPLE.bob, ['administrator']);
-    await register(page, PEOPLE.carol, ['administrator']);
+    await register(page, PEOPLE.bob, ['administrator'], { checkPreview: true });
+    await register(page, PEOPLE.carol, ['administrator'], { checkPreview: true });
     for (const name of ['Bob', 'Carol']) {
       const row = userRow(page, name);
       await row.getByText('active', { exact: true }).waitFor();
       await row.getByText('administrator', { exact: true }).waitFor();
     }
 
-    await page.getByRole('button', { name: 'Set quorum' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Set the administrator quorum' });
-    await dialog.getByRole('textbox', { name: 'Approvals needed for a change' }).fill('2');
-    await dialog.getByRole('button', { name: 'Propose on device' }).click();
-    await approveOnScreen(page, /propose change/);
-    await dialog.waitFor({ state: 'hidden' });
-
-    await nav(page, 'Dashboard').click();
-    await page.getByLabel('Administrator quorum', { exact: true }).filter({ hasText: '2 of 3 administrators' }).waitFor();
+    await setQuorum(page, 2, 3);
     await page.getByText('Set the administrator quorum to finish founding').waitFor({ state: 'detached' });
   });
 
   it('adds the operator Dave once the other administrators approve on their virtual screens', async () => {
     const { page } = h;
     await actAs(page, PEOPLE.alice);
-    await register(page, PEOPLE.dave, ['operator']);
+    await register(page, PEOPLE.dave, ['operator'], { checkPreview: true });
     await page.getByRole('status').filter({ hasText: 'Proposal created: it takes effect when 2 administrators approve' }).waitFor();
     expect(await userRow(page, 'Dave').count()).toBe(0);
 
@@ -233,7 +158,7 @@ describe('Vault governance in the console', () => {
   it("stops counting a revoked administrator's approval of a pending proposal", async () => {
     const { page } = h;
     await actAs(page, PEOPLE.alice);
-    await register(page, PEOPLE.eve, ['administrator']);
+    await register(page, PEOPLE.eve, ['administrator'], { checkPreview: true });
     await decideUntilClosed(page, /^Add user Eve/, 'Approve', [PEOPLE.bob, PEOPLE.carol]);
     expect(await statusOf(page, /^Add user Eve/)).toBe('Approved');
 

@@ -1,119 +1,21 @@
 // Wallets end to end in Chromium: a 2-of-3 regtest wallet proposed, approved and keyed by its custodians' virtual
 // Ledgers, its receive address and QR code, a reshare to 3 of 4 and a refresh that keep the address and bump the key version.
 import readQR from '@paulmillr/qr/decode.js';
-import { entropyToMnemonic } from '@scure/bip39';
-import { wordlist } from '@scure/bip39/wordlists/english.js';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actAs, approveAs, approveOnScreen, approveSecretKeyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
-/** One fixed mnemonic per person, so every run has the same identities. */
-const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
 const PEOPLE = {
   alice: { name: 'Alice', device: 'Alice Ledger', mnemonic: mnemonicOf(0x51) },
   bob: { name: 'Bob', device: 'Bob Ledger', mnemonic: mnemonicOf(0x52) },
   carol: { name: 'Carol', device: 'Carol Ledger', mnemonic: mnemonicOf(0x53) },
   dave: { name: 'Dave', device: 'Dave Ledger', mnemonic: mnemonicOf(0x54) },
 } as const;
-type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
 const VAULT = 'Treasury';
 const WALLET = 'Cold reserve';
 // Key ceremonies run the MPC host and one device screen per custodian: longer than a governance step.
 const CEREMONY_TIMEOUT = 180_000;
-
-/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
-async function expectNoProblem(page: Page): Promise<void> {
-  const problems = page.getByRole('region', { name: 'Problems' });
-  if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
-}
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-
-/** Approves the virtual device screen that shows `text` in the prompt dialog, and waits until that screen is gone. */
-async function approveOnScreen(page: Page, text: RegExp): Promise<void> {
-  const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: text });
-  await prompt.waitFor();
-  await prompt.getByText('Virtual — not secure').first().waitFor();
-  await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
-  await prompt.waitFor({ state: 'hidden' });
-}
-
-async function addVirtualDevice(page: Page, opener: Locator, person: Person): Promise<void> {
-  await opener.click();
-  const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
-  await dialog.waitFor();
-  await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(person.device);
-  await dialog.getByText('Use a mnemonic I give').click();
-  await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(person.mnemonic);
-  await dialog.getByRole('button', { name: 'Add device' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-}
-
-/** Switches the header's "Acting as" to a person's device and waits until main says who it is. */
-async function actAs(page: Page, person: Person): Promise<void> {
-  const select = page.getByRole('combobox', { name: 'Acting as' });
-  const value = await select.getByRole('option').filter({ hasText: person.device }).getAttribute('value');
-  expect(value).toBeTruthy();
-  await select.selectOption(value!);
-  await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: new RegExp(`^\\s*${person.name} ·`) }).waitFor();
-}
-
-/** Registers a user from the Users screen, adding their virtual device inline; both devices' screens are approved. */
-async function register(page: Page, person: Person, role: string): Promise<void> {
-  await nav(page, 'Users').click();
-  await page.getByRole('button', { name: 'Register user' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Register a user' });
-  await dialog.getByRole('textbox', { name: 'Name' }).fill(person.name);
-  for (const r of ['administrator', 'operator', 'approver', 'auditor']) {
-    const box = dialog.getByRole('checkbox', { name: new RegExp(`^${r}`, 'i') });
-    if ((await box.isChecked()) !== (r === role)) await box.click();
-  }
-  await addVirtualDevice(page, dialog.getByRole('button', { name: 'Add virtual device' }), person);
-  await dialog.getByRole('button', { name: 'Register on devices' }).click();
-  await approveOnScreen(page, new RegExp(`register device[\\s\\S]*User: ${person.name}`));
-  await approveOnScreen(page, /propose change/);
-  await dialog.waitFor({ state: 'hidden' });
-  await expectNoProblem(page);
-}
-
-/**
- * Approves, as each person in turn, the pending proposal whose card shows in `scope` (the screen the test is on),
- * until the card leaves the pending list.
- */
-async function approveAs(page: Page, people: Person[], scope: () => Locator, title: RegExp): Promise<void> {
-  await scope().getByRole('article', { name: title }).waitFor();
-  for (const person of people) {
-    await actAs(page, person);
-    const card = scope().getByRole('article', { name: title });
-    if (!(await card.count())) break;
-    await card.getByRole('button', { name: /^Approve / }).click();
-    const dialog = page.getByRole('dialog', { name: /^Approve: / });
-    await dialog.getByText('Custos v1: APPROVE change').waitFor();
-    await dialog.getByRole('button', { name: 'Approve on device' }).click();
-    await approveOnScreen(page, /APPROVE change/);
-    await dialog.waitFor({ state: 'hidden' });
-    await expectNoProblem(page);
-  }
-  await scope().getByRole('article', { name: title }).waitFor({ state: 'detached' });
-}
-
-/**
- * Approves each custodian's "Provide public secret key" screen as it comes, one device at a time; answers the
- * devices that were asked. Each device is asked once per ceremony, so its label tells its screen from the next one.
- */
-async function approveCeremonyScreens(page: Page, count: number): Promise<string[]> {
-  const asked: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const prompt = page.getByRole('dialog', { name: 'Provide public secret key' }).filter({ hasNotText: new RegExp(asked.map((d) => `on ${d}`).join('|') || '^$') });
-    await prompt.waitFor();
-    const device = /on (.+? Ledger)/.exec((await prompt.textContent()) ?? '')?.[1];
-    expect(device).toBeTruthy();
-    asked.push(device!);
-    await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
-  }
-  await page.getByRole('dialog', { name: 'Provide public secret key' }).waitFor({ state: 'hidden' });
-  return asked;
-}
 
 /** Reads the receive QR code back from its pixels: the SVG drawn on a canvas in the page, decoded here. */
 async function decodeReceiveQr(page: Page): Promise<string> {
@@ -136,12 +38,6 @@ async function decodeReceiveQr(page: Page): Promise<string> {
 
 const receiveAddress = async (page: Page) => ((await page.getByTestId('receive-address').getByTitle(/^bcrt1p/).getAttribute('title')) ?? '').trim();
 
-async function openWallet(page: Page): Promise<void> {
-  await nav(page, 'Wallets').click();
-  await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: WALLET }).click();
-  await page.getByRole('heading', { name: WALLET, level: 1 }).waitFor();
-}
-
 describe('Wallets in the console', () => {
   let h: Harness;
   let firstAddress = '';
@@ -157,25 +53,11 @@ describe('Wallets in the console', () => {
 
   it('founds a vault of three administrators with a quorum of 2', async () => {
     const { page } = h;
-    await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
-    await page.getByRole('textbox', { name: 'Vault name' }).fill(VAULT);
-    await page.getByRole('textbox', { name: 'Your name (the first administrator)' }).fill(PEOPLE.alice.name);
-    await addVirtualDevice(page, page.getByRole('form', { name: 'The vault and its first administrator' }).getByRole('button', { name: 'Add virtual device' }), PEOPLE.alice);
-    await page.getByRole('button', { name: 'Create vault on device' }).click();
-    await approveOnScreen(page, /register device/);
-    await approveOnScreen(page, /create vault/);
-    await page.getByRole('heading', { name: VAULT, level: 1 }).waitFor();
+    await foundVault(page, VAULT, PEOPLE.alice);
 
-    await register(page, PEOPLE.bob, 'administrator');
-    await register(page, PEOPLE.carol, 'administrator');
-    await page.getByRole('button', { name: 'Set quorum' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Set the administrator quorum' });
-    await dialog.getByRole('textbox', { name: 'Approvals needed for a change' }).fill('2');
-    await dialog.getByRole('button', { name: 'Propose on device' }).click();
-    await approveOnScreen(page, /propose change/);
-    await dialog.waitFor({ state: 'hidden' });
-    await nav(page, 'Dashboard').click();
-    await page.getByLabel('Administrator quorum', { exact: true }).filter({ hasText: '2 of 3 administrators' }).waitFor();
+    await register(page, PEOPLE.bob, ['administrator']);
+    await register(page, PEOPLE.carol, ['administrator']);
+    await setQuorum(page, 2, 3);
   });
 
   it('proposes a 2-of-3 regtest wallet, which waits for its key once the quorum approves', async () => {
@@ -210,7 +92,7 @@ describe('Wallets in the console', () => {
 
   it('fails the key ceremony when a custodian rejects their screen, and keeps it owed', async () => {
     const { page } = h;
-    await openWallet(page);
+    await openWallet(page, WALLET);
     const box = page.getByTestId('ceremony-box');
     await box.getByRole('button', { name: 'Run key ceremony' }).click();
     const prompt = page.getByRole('dialog', { name: 'Provide public secret key' });
@@ -231,7 +113,7 @@ describe('Wallets in the console', () => {
     "runs the key ceremony on the custodians' devices and shows the receive address with its QR code",
     async () => {
       const { page } = h;
-      await openWallet(page);
+      await openWallet(page, WALLET);
       await page.getByTestId('wallet-status').and(page.locator('[data-status="awaiting-key"]')).waitFor();
       const box = page.getByTestId('ceremony-box');
       await box.getByRole('heading', { name: 'Key ceremony owed: Key generation' }).waitFor();
@@ -240,7 +122,7 @@ describe('Wallets in the console', () => {
       expect(await page.locator('[data-testid="custodian-row"][data-share="none"]').count()).toBe(3);
 
       await box.getByRole('button', { name: 'Run key ceremony' }).click();
-      const asked = await approveCeremonyScreens(page, 3);
+      const asked = await approveSecretKeyScreens(page, 3);
       expect(asked.sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
 
       const done = page.getByTestId('ceremony-last').getByTestId('ceremony-progress');
@@ -271,13 +153,13 @@ describe('Wallets in the console', () => {
     async () => {
       const { page } = h;
       await actAs(page, PEOPLE.alice);
-      await register(page, PEOPLE.dave, 'approver');
+      await register(page, PEOPLE.dave, ['approver']);
       await nav(page, 'Proposals').click();
       const pendingList = () => page.getByRole('list', { name: 'Proposals' });
       await approveAs(page, [PEOPLE.bob, PEOPLE.carol], pendingList, /^Add user Dave/);
 
       await actAs(page, PEOPLE.alice);
-      await openWallet(page);
+      await openWallet(page, WALLET);
       await page.getByRole('button', { name: 'Propose reshare' }).click();
       const dialog = page.getByRole('dialog', { name: `Reshare ${WALLET}` });
       await dialog.getByRole('checkbox', { name: 'Dave', exact: true }).click();
@@ -299,7 +181,7 @@ describe('Wallets in the console', () => {
       for (const p of Object.values(PEOPLE)) expect(await receivers.textContent()).toContain(p.name);
       await box.getByRole('button', { name: 'Run key ceremony' }).click();
       // The custodians of the key in force deal it anew: each of their devices opens its share.
-      const asked = await approveCeremonyScreens(page, 3);
+      const asked = await approveSecretKeyScreens(page, 3);
       expect(asked.sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
       await page.getByTestId('ceremony-last').getByTestId('ceremony-progress').and(page.locator('[data-outcome="done"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);
@@ -326,7 +208,7 @@ describe('Wallets in the console', () => {
     async () => {
       const { page } = h;
       await actAs(page, PEOPLE.alice);
-      await openWallet(page);
+      await openWallet(page, WALLET);
       await page.getByRole('button', { name: 'Propose refresh' }).click();
       const dialog = page.getByRole('dialog', { name: `Refresh the shares of ${WALLET}` });
       await dialog.getByText('Change: refresh wallet shares').waitFor();
@@ -340,7 +222,7 @@ describe('Wallets in the console', () => {
       await box.getByRole('heading', { name: 'Key ceremony owed: Share refresh' }).waitFor();
       await box.getByRole('button', { name: 'Run key ceremony' }).click();
       // A refresh needs every custodian of the key in force.
-      const asked = await approveCeremonyScreens(page, 4);
+      const asked = await approveSecretKeyScreens(page, 4);
       expect(asked.sort()).toEqual(Object.values(PEOPLE).map((p) => p.device).sort());
       await page.getByTestId('ceremony-last').getByTestId('ceremony-progress').and(page.locator('[data-outcome="done"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);

@@ -1,0 +1,173 @@
+// Console steps the end-to-end tests share: what a person does in the console (found a vault, register a user, approve
+// a proposal, answer a virtual Ledger's screen), written once so every test drives the console the same way.
+import { entropyToMnemonic } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Someone in a test, with the virtual Ledger they act through. */
+export interface Person {
+  readonly name: string;
+  /** The virtual device's label, as the console lists it. */
+  readonly device: string;
+  readonly mnemonic: string;
+}
+
+/** One fixed mnemonic per person (from one repeated byte), so every run has the same identities. */
+export const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
+
+/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
+export async function expectNoProblem(page: Page): Promise<void> {
+  const problems = page.getByRole('region', { name: 'Problems' });
+  if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
+}
+
+/** A link of the main navigation, by its exact name. */
+export const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+/** Approves the virtual device screen that shows `text` in the prompt dialog, and waits until that screen is gone. */
+export async function approveOnScreen(page: Page, text: RegExp): Promise<void> {
+  const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: text });
+  await prompt.waitFor();
+  await prompt.getByText('Virtual — not secure').first().waitFor();
+  await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
+  await prompt.waitFor({ state: 'hidden' });
+}
+
+/** Adds a virtual Ledger from the dialog that `opener` opens (the Devices screen, or a device picker inline). */
+export async function addVirtualDevice(page: Page, opener: Locator, person: Person): Promise<void> {
+  await opener.click();
+  const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
+  await dialog.waitFor();
+  await dialog.getByRole('textbox', { name: 'Label (optional)' }).fill(person.device);
+  await dialog.getByText('Use a mnemonic I give').click();
+  await dialog.getByRole('textbox', { name: 'Mnemonic' }).fill(person.mnemonic);
+  await dialog.getByRole('button', { name: 'Add device' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** Switches the header's "Acting as" to a person's device and waits until main says who it is. */
+export async function actAs(page: Page, person: Person): Promise<void> {
+  const select = page.getByRole('combobox', { name: 'Acting as' });
+  const value = await select.getByRole('option').filter({ hasText: person.device }).getAttribute('value');
+  expect(value).toBeTruthy();
+  await select.selectOption(value!);
+  await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: new RegExp(`^\\s*${person.name} ·`) }).waitFor();
+}
+
+/** What a test that is about founding adds to `foundVault`. */
+export interface FoundingChecks {
+  /** Runs with the form filled in and the founder's device added, before anything is signed. */
+  beforeCreate?: () => Promise<void>;
+  /** The genesis screen the founder's device must show (by default any "create vault" screen). */
+  genesisScreen?: RegExp;
+}
+
+/**
+ * Founds the vault from Onboarding with `founder` as its first administrator: their device signs their registration,
+ * then the genesis. Waits until the console shows the vault.
+ */
+export async function foundVault(page: Page, vault: string, founder: Person, { beforeCreate, genesisScreen = /create vault/ }: FoundingChecks = {}): Promise<void> {
+  await page.getByRole('heading', { name: 'Create the vault' }).waitFor();
+  await page.getByRole('textbox', { name: 'Vault name' }).fill(vault);
+  await page.getByRole('textbox', { name: 'Your name (the first administrator)' }).fill(founder.name);
+  await addVirtualDevice(page, page.getByRole('form', { name: 'The vault and its first administrator' }).getByRole('button', { name: 'Add virtual device' }), founder);
+  await beforeCreate?.();
+  await page.getByRole('button', { name: 'Create vault on device' }).click();
+  await approveOnScreen(page, /register device/);
+  await approveOnScreen(page, genesisScreen);
+  await page.getByRole('heading', { name: vault, level: 1 }).waitFor();
+}
+
+const ROLES = ['administrator', 'operator', 'approver', 'auditor'];
+
+/**
+ * Registers a user with exactly `roles` from the Users screen, adding their virtual device inline; both devices'
+ * screens are approved. `checkPreview` also checks, before signing, that the dialog picked the new device and says
+ * what its first screen will show (the governance test checks it; the others take it as given).
+ */
+export async function register(page: Page, person: Person, roles: readonly string[], { checkPreview = false } = {}): Promise<void> {
+  await nav(page, 'Users').click();
+  await page.getByRole('button', { name: 'Register user' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Register a user' });
+  await dialog.waitFor();
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(person.name);
+  for (const role of ROLES) {
+    const box = dialog.getByRole('checkbox', { name: new RegExp(`^${role}`, 'i') });
+    if ((await box.isChecked()) !== roles.includes(role)) await box.click();
+  }
+  await addVirtualDevice(page, dialog.getByRole('button', { name: 'Add virtual device' }), person);
+  if (checkPreview) {
+    const picker = dialog.getByRole('combobox', { name: "The new user's device" });
+    expect(await picker.locator('option:checked').textContent()).toContain(person.device);
+    await dialog.getByText(`Screen 1: Registration of ${person.name}`).waitFor();
+  }
+  await dialog.getByRole('button', { name: 'Register on devices' }).click();
+  await approveOnScreen(page, new RegExp(`register device[\\s\\S]*User: ${person.name}`));
+  await approveOnScreen(page, /propose change/);
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+}
+
+/**
+ * Proposes the administrator quorum from the Users screen and waits until the dashboard shows it in force
+ * (`approvals` of `administrators`). While the vault is being founded, the founder's proposal applies at once.
+ */
+export async function setQuorum(page: Page, approvals: number, administrators: number): Promise<void> {
+  await nav(page, 'Users').click();
+  await page.getByRole('button', { name: 'Set quorum' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Set the administrator quorum' });
+  await dialog.getByRole('textbox', { name: 'Approvals needed for a change' }).fill(String(approvals));
+  await dialog.getByRole('button', { name: 'Propose on device' }).click();
+  await approveOnScreen(page, /propose change/);
+  await dialog.waitFor({ state: 'hidden' });
+  await nav(page, 'Dashboard').click();
+  await page.getByLabel('Administrator quorum', { exact: true }).filter({ hasText: `${approvals} of ${administrators} administrators` }).waitFor();
+}
+
+/**
+ * Approves, as each person in turn, the pending proposal whose card shows in `scope` (the screen the test is on),
+ * until the card leaves the pending list. `scope` is a function so that it is looked up again after each switch.
+ */
+export async function approveAs(page: Page, people: readonly Person[], scope: () => Locator, title: RegExp): Promise<void> {
+  await scope().getByRole('article', { name: title }).waitFor();
+  for (const person of people) {
+    await actAs(page, person);
+    const card = scope().getByRole('article', { name: title });
+    if (!(await card.count())) break;
+    await card.getByRole('button', { name: /^Approve / }).click();
+    const dialog = page.getByRole('dialog', { name: /^Approve: / });
+    await dialog.getByText('Custos v1: APPROVE change').waitFor();
+    await dialog.getByRole('button', { name: 'Approve on device' }).click();
+    await approveOnScreen(page, /APPROVE change/);
+    await dialog.waitFor({ state: 'hidden' });
+    await expectNoProblem(page);
+  }
+  await scope().getByRole('article', { name: title }).waitFor({ state: 'detached' });
+}
+
+/**
+ * Approves `count` "Provide public secret key" screens as they come (a key ceremony or a signing), one device at a
+ * time; answers the devices that were asked. Each device is asked once per run, so its label tells its screen from
+ * the next one. `timeout` bounds the wait for each screen where the host takes longer than a step (signing).
+ */
+export async function approveSecretKeyScreens(page: Page, count: number, { timeout }: { timeout?: number } = {}): Promise<string[]> {
+  const asked: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const prompt = page.getByRole('dialog', { name: 'Provide public secret key' }).filter({ hasNotText: new RegExp(asked.map((d) => `on ${d}`).join('|') || '^$') });
+    await prompt.waitFor(timeout === undefined ? {} : { timeout });
+    const device = /on (.+? Ledger)/.exec((await prompt.textContent()) ?? '')?.[1];
+    expect(device).toBeTruthy();
+    asked.push(device!);
+    await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
+  }
+  await page.getByRole('dialog', { name: 'Provide public secret key' }).waitFor({ state: 'hidden' });
+  return asked;
+}
+
+/** Opens a wallet's screen from the Wallets list. */
+export async function openWallet(page: Page, wallet: string): Promise<void> {
+  await nav(page, 'Wallets').click();
+  await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: wallet }).click();
+  await page.getByRole('heading', { name: wallet, level: 1 }).waitFor();
+}
