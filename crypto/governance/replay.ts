@@ -121,6 +121,9 @@ class Working implements GovernanceLookup, TransferBook {
   transfer(id: string): TransferState | undefined {
     return this.transfers.get(id);
   }
+  groupsOf(userId: string): string[] {
+    return [...this.groups.values()].filter((g) => g.members.includes(userId)).map((g) => g.id).sort();
+  }
   setTransfer(t: TransferState): void {
     this.transfers.set(t.id, t);
   }

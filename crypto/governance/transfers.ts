@@ -19,6 +19,8 @@ export interface TransferBook {
   wallet(id: string): WalletState | undefined;
   policy(walletId: string): PolicyState | undefined;
   transfer(id: string): TransferState | undefined;
+  /** Ids of the groups the user belongs to now (at this point of the log). */
+  groupsOf(userId: string): string[];
   setTransfer(t: TransferState): void;
   /** The wallet key as FROST's GroupKey (replay keeps a cache: the same conversion for every request). */
   groupKey(key: WalletKey): GroupKey;
@@ -60,7 +62,7 @@ export function applyTransferDecision(book: TransferBook, r: TransferDecisionRec
   if (transfer.signed !== null) return { kind: 'rule', problem: `request ${r.requestId} is already signed` };
   if (transfer.cancelled !== null) return { kind: 'rule', problem: `request ${r.requestId} was cancelled` };
   if ([...transfer.approvals, ...transfer.rejections].some((d) => d.userId === r.userId)) return { kind: 'rule', problem: `${r.userId} already decided on request ${r.requestId}; a person counts once` };
-  const decision = { userId: r.userId, seq: r.seq, at: r.at };
+  const decision = { userId: r.userId, seq: r.seq, at: r.at, groups: book.groupsOf(r.userId) };
   book.setTransfer(
     r.type === 'transfer-approval' ? { ...transfer, approvals: [...transfer.approvals, decision] } : { ...transfer, rejections: [...transfer.rejections, decision] },
   );

@@ -264,6 +264,8 @@ export interface TransferDecisionState {
   readonly userId: string;
   readonly seq: number;
   readonly at: string;
+  /** The groups the person belonged to when the record was made: an approval counts only for those (and if still a member). */
+  readonly groups?: readonly string[];
 }
 
 /** The facts of a transfer as the log holds them; its policy decision is computed from them (crypto/transfers). */

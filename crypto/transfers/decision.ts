@@ -34,7 +34,11 @@ export function transferDecision(state: GovernanceState, transfer: TransferState
   const policy = validatePolicy(adopted.document);
   const whitelists = state.whitelists.map((w) => validateWhitelist(w.document));
   const active = new Set(state.users.filter((u) => u.status === 'active').map((u) => u.id));
-  const groups = new Map(state.groups.map((g) => [g.id, new Set(g.members.filter((m) => active.has(m)))]));
+  // A seat needs the group both when the person approved and now: joining a group later does not promote an old
+  // approval, and leaving it (or being revoked) withdraws it.
+  const heldWhenApproved = new Map(transfer.approvals.map((a) => [a.userId, new Set(a.groups ?? [])]));
+  const counts = (groupId: string, userId: string) => heldWhenApproved.get(userId)?.has(groupId) ?? true;
+  const groups = new Map(state.groups.map((g) => [g.id, new Set(g.members.filter((m) => active.has(m) && counts(g.id, m)))]));
   const timeOf = ctx.timeOf ?? ((d) => Date.parse(d.at));
   return evaluate({
     policy,

@@ -102,3 +102,22 @@ describe('tampering with the console’s database is refused', () => {
     expect(plan(stateOf(bodies()), small)).toMatchObject({ refused: expect.stringMatching(/lacks approvals/) });
   });
 });
+
+describe('group membership at the moment of approval', () => {
+  it('an approval counts only for groups its author held when approving, and still holds', async () => {
+    const r = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '300000', feeRate: 1, deviceId: h.device.dave });
+    // Mallory approves as a member of Approvers, then the group is changed without her: her approval stops counting.
+    await h.transfers.approve({ requestId: r.id, deviceId: h.device.mallory });
+    expect(plan(stateOf(h.records()), r.id)).toMatchObject({ ruleId: 'small' });
+    const mallory = h.vault.listUsers().find((u) => u.name === 'Mallory')!.id;
+    const p = await h.vault.proposeGroupEdit({ groupId: h.groups.approvers, memberIds: [h.ids.dave], deviceId: h.device.alice });
+    await h.vault.approve({ proposalId: p.id, deviceId: h.device.bob });
+    await h.vault.approve({ proposalId: p.id, deviceId: h.device.carol });
+    expect(plan(stateOf(h.records()), r.id)).toMatchObject({ refused: expect.stringMatching(/lacks approvals/) });
+    // Back in the group: the approval was made while she was a member, so it counts again.
+    const back = await h.vault.proposeGroupEdit({ groupId: h.groups.approvers, memberIds: [mallory], deviceId: h.device.alice });
+    await h.vault.approve({ proposalId: back.id, deviceId: h.device.bob });
+    await h.vault.approve({ proposalId: back.id, deviceId: h.device.carol });
+    expect(plan(stateOf(h.records()), r.id)).toMatchObject({ ruleId: 'small' });
+  });
+});
