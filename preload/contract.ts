@@ -622,9 +622,11 @@ export interface EventPayloads {
   'devices.promptEnded': { promptId: string; outcome: 'approved' | 'rejected' | 'cancelled' };
   /** A key ceremony's progress: device steps (one per custodian) and the MPC host's steps. */
   'wallets.progress': WalletProgress;
+  /** Signing a transfer: each custodian's device, then the MPC host checking the evidence and signing. */
+  'transfers.progress': { requestId: string; message: string };
 }
 export type EventName = keyof EventPayloads;
-export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress'];
+export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress', 'transfers.progress'];
 
 export interface WalletProgress {
   walletId: string;

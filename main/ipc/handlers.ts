@@ -109,8 +109,11 @@ export function bindEvents(services: Services, emit: <E extends EventName>(event
     wallets = null;
   }
   wallets?.ceremonies.on('progress', onProgress);
+  const onSigning = (progress: EventPayloads['transfers.progress']) => emit('transfers.progress', progress);
+  wallets?.transfers.on('progress', onSigning);
   return () => {
     wallets?.ceremonies.off('progress', onProgress);
+    wallets?.transfers.off('progress', onSigning);
     devices.off('changed', onChanged);
     devices.off('prompt', onPrompt);
     devices.off('promptEnded', onEnded);

@@ -1,5 +1,6 @@
 // Transfers under policy: an operator requests the exact transaction on their device, approvers approve or reject on
 // theirs, and signing goes to the MPC host, which checks the whole evidence itself before any share signs.
+import { EventEmitter } from 'node:events';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
@@ -35,7 +36,7 @@ export interface TransferServiceOptions {
   ids?: IdGenerator;
 }
 
-export class TransferService {
+export class TransferService extends EventEmitter<{ progress: [{ requestId: string; message: string }] }> {
   private readonly vault: VaultService;
   private readonly store: Store;
   private readonly devices: DeviceManager;
@@ -44,6 +45,7 @@ export class TransferService {
   private readonly ids: IdGenerator;
 
   constructor(options: TransferServiceOptions) {
+    super();
     this.vault = options.vault;
     this.store = options.store;
     this.devices = options.devices;
@@ -339,7 +341,11 @@ export class TransferService {
    * Asks t custodians' devices to open their shares, then the MPC host to sign. Main checks the decision first only to
    * say early and clearly why not; the host checks everything again from the signed log, whatever main says.
    */
-  async sign(requestId: string, onProgress: (message: string) => void = () => {}): Promise<TransferView> {
+  async sign(requestId: string, report: (message: string) => void = () => {}): Promise<TransferView> {
+    const onProgress = (message: string): void => {
+      report(message);
+      this.emit('progress', { requestId, message });
+    };
     const { state, header } = this.vault.walletForChange(this.vault.readState().transfers.find((t) => t.id === requestId)?.request.walletId ?? '');
     const transfer = requireTransfer(state, requestId);
     if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${requestId} is already signed (txid ${transfer.signed.txid}).`);

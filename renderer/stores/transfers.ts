@@ -27,6 +27,8 @@ export interface SigningRun {
   startedAt: number;
   /** Device screens answered (each custodian opens their share on one) since it started. */
   screensDone: number;
+  /** The latest step main reported (transfers.progress), if any. */
+  message?: string;
   /** How it ended; null while it goes. */
   ended: 'signed' | 'failed' | null;
 }
@@ -72,6 +74,10 @@ export const useTransfersStore = defineStore('transfers', () => {
       // While signing, each custodian's screen ending is a step done (main sends no progress of its own for it).
       on('devices.promptEnded', ({ outcome }) => {
         if (signing.value && !signing.value.ended && outcome === 'approved') signing.value.screensDone++;
+      }),
+      // Main's own account of the signing: whose device is asked, then what the MPC host is doing.
+      on('transfers.progress', ({ requestId, message }) => {
+        if (signing.value && !signing.value.ended && signing.value.requestId === requestId) signing.value.message = message;
       }),
     ];
   }

@@ -59,8 +59,15 @@ describe('a transfer under policy', () => {
     await expectError(h.transfers.approve({ requestId: small, deviceId: h.device.carol }), 'NOT_AUTHORISED', /not in any group/);
     const approved = await h.transfers.approve({ requestId: small, deviceId: h.device.erin });
     expect(approved).toMatchObject({ status: 'ready', steps: [{ missing: 0, finished: true }] });
+    const progress: string[] = [];
+    const listen = (e: { requestId: string; message: string }) => progress.push(`${e.requestId}: ${e.message}`);
+    h.transfers.on('progress', listen);
     const signed = await h.transfers.sign(small);
+    h.transfers.off('progress', listen);
     expect(signed.status).toBe('signed');
+    // What the console shows while it signs: each custodian's device, then the host.
+    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/approve on your Ledger/), expect.stringMatching(/MPC host/)]));
+    expect(progress.every((p) => p.startsWith(`${small}: `))).toBe(true);
     const tx = Transaction.fromRaw(hexToBytes(signed.signed!.tx), { allowUnknownOutputs: true });
     expect(tx.id).toBe(signed.signed!.txid);
     expect(verifyTransaction(signed.signed!.tx, signed.signed!.psbt)).toHaveLength(1);
