@@ -346,7 +346,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       report(message);
       this.emit('progress', { requestId, message });
     };
-    const { state, header } = this.vault.walletForChange(this.vault.readState().transfers.find((t) => t.id === requestId)?.request.walletId ?? '');
+    const walletId = requireTransfer(this.vault.readState(), requestId).request.walletId;
+    const { state, header } = this.vault.walletForChange(walletId);
     const transfer = requireTransfer(state, requestId);
     if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${requestId} is already signed (txid ${transfer.signed.txid}).`);
     const decision = this.decision(state, transfer);
