@@ -4,11 +4,10 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { Transaction } from '@scure/btc-signer';
 import { base64 } from '@scure/base';
-import { deriveChildKey } from '../frost/hd.js';
 import type { GroupKey } from '../frost/types.js';
 import { verifyStatement } from '../statements.js';
 import { transferStatement } from '../transfers/statements.js';
-import { parseWalletPath, transactionProblem } from '../transfers/transaction.js';
+import { transactionProblem, walletKeyAt } from '../transfers/transaction.js';
 import type { PolicyState, TransferCancelRecord, TransferDecisionRecord, TransferRequestRecord, TransferSignedRecord, TransferState, UserState, WalletKey, WalletState } from './types.js';
 
 /** What transfer replay reads and writes of the replay's working state. */
@@ -108,8 +107,12 @@ export function applyTransferSigned(book: TransferBook, r: TransferSignedRecord)
   const root = book.groupKey(wallet.key);
   for (let i = 0; i < tx.inputsLength; i++) {
     const sig = tx.getInput(i).finalScriptWitness?.[0];
-    const path = parseWalletPath(transfer.request.inputPaths[i] ?? '');
-    const key = path === null ? null : path.length === 0 ? root.outputKey : deriveChildKey(root, path).groupKey.outputKey;
+    let key: Uint8Array | null = null;
+    try {
+      key = walletKeyAt(root, transfer.request.inputPaths[i] ?? '').outputKey;
+    } catch {
+      key = null;
+    }
     const sighash = transfer.request.sighashes[i];
     if (sig === undefined || key === null || sighash === undefined || !schnorr.verify(sig.subarray(0, 64), hexToBytes(sighash), key)) {
       return { kind: 'rule', problem: `request ${r.requestId}: input ${i} carries no valid signature by the wallet's key` };

@@ -16,6 +16,13 @@ export function parseWalletPath(path: string): number[] | null {
   return parts.every((p) => Number.isSafeInteger(p) && p < 0x80000000) ? parts : null;
 }
 
+/** The wallet's key at a wallet path ("" is the wallet key itself: deriveChildKey with no index returns it). */
+export function walletKeyAt(root: GroupKey, path: string): GroupKey {
+  const parts = parseWalletPath(path);
+  if (parts === null) throw new Error(`"${path}" is not a wallet path`);
+  return deriveChildKey(root, parts).groupKey;
+}
+
 export interface TransactionFacts {
   psbt: string;
   inputPaths: readonly string[];
@@ -44,12 +51,10 @@ export function transactionProblem(facts: TransactionFacts, root: GroupKey, netw
   }
   const keyAt = new Map<string, Uint8Array>();
   const outputKey = (path: string): Uint8Array | null => {
-    const parts = parseWalletPath(path);
-    if (parts === null) return null;
     let k = keyAt.get(path);
     if (k === undefined) {
       try {
-        k = parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
+        k = walletKeyAt(root, path).outputKey;
       } catch {
         return null;
       }

@@ -75,7 +75,7 @@ export class TransferGate {
           messages: inputs.map((i) => i.sighash),
           signers: input.signers.map((s) => ({ ...s, sealed: s.sealed.slice(), unsealSecret: s.unsealSecret.slice() })),
         });
-        const outputKey = path.length === 0 ? root.outputKey : deriveChildKey(root, path).groupKey.outputKey;
+        const outputKey = deriveChildKey(root, path).groupKey.outputKey;
         inputs.forEach((i, k) => {
           const sig = out.signatures[k];
           if (sig === undefined || !schnorr.verify(sig, i.sighash, outputKey)) throw new GateRefusal(`the signature of input ${i.index} does not verify`);

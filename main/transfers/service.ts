@@ -6,23 +6,20 @@ import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import type { AuditDraft } from '../../crypto/audit-chain';
 import { buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
-import { deriveChildKey, partyIdFor } from '../../crypto/frost';
 import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
-import { parseWalletPath } from '../../crypto/transfers/transaction';
+import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
 import type { PolicyView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
-import type { Store } from '../store';
+import type { Store, VaultHeader } from '../store';
 import { randomIds, type IdGenerator } from '../vault/ids';
 import type { VaultService } from '../vault/service';
-import type { CeremonyHost, UnsealingParty } from '../wallets/ceremony-host';
-import { devicesOf } from '../wallets/custodian-devices';
-import { unsealSecret } from '../wallets/device-secrets';
-import { openableShares } from '../wallets/shares';
+import type { CeremonyHost } from '../wallets/ceremony-host';
+import { signingShares } from '../wallets/signing-shares';
 import { outpointsOf, selectCoins, spendableCoins } from './coins';
 import { readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
@@ -144,17 +141,10 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   async create(input: { walletId: string; destination: string; amount: string; feeRate: number; deviceId: string }): Promise<TransferView> {
     let requestId = '';
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
-      const initiator = await this.vault.member(input.deviceId, state, header);
-      if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
-      const { wallet } = this.vault.walletForChange(input.walletId);
-      if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+      const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
       const policy = state.policies.find((p) => p.walletId === wallet.id);
       if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
-      const root = groupKeyOf(wallet.key);
-      const keyAt = (path: string) => {
-        const parts = parseWalletPath(path) ?? [];
-        return parts.length === 0 ? root : deriveChildKey(root, parts).groupKey;
-      };
+      const keyAt = (path: string) => walletKeyAt(root, path);
       const open = (id: string) => {
         const t = state.transfers.find((x) => x.id === id);
         if (t === undefined) return false;
@@ -200,25 +190,26 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   async importPsbt(input: { walletId: string; psbt: string; deviceId: string }): Promise<TransferView> {
     let requestId = '';
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
-      const initiator = await this.vault.member(input.deviceId, state, header);
-      if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
-      const { wallet } = this.vault.walletForChange(input.walletId);
-      if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+      const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
       let facts: RequestTransaction;
       try {
-        facts = readPsbt(base64.decode(input.psbt), groupKeyOf(wallet.key), wallet.network);
+        facts = readPsbt(base64.decode(input.psbt), root, wallet.network);
       } catch (err) {
         throw new CustosError('BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
       }
       requestId = `R-${state.transfers.length + 1}`;
-      const root = groupKeyOf(wallet.key);
-      const keyAt = (path: string) => {
-        const parts = parseWalletPath(path) ?? [];
-        return parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
-      };
-      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, keyAt);
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (path) => walletKeyAt(root, path).outputKey);
     });
     return this.view(next, requireTransfer(next, requestId));
+  }
+
+  /** The operator whose device this is, and the wallet (with its key) they request from. */
+  private async requester(deviceId: string, walletId: string, state: GovernanceState, header: VaultHeader) {
+    const initiator = await this.vault.member(deviceId, state, header);
+    if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
+    const { wallet } = this.vault.walletForChange(walletId);
+    if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+    return { initiator, wallet, root: groupKeyOf(wallet.key) };
   }
 
   /** The request record for an exact transaction, checked by every rule, then signed on the initiator's device. */
@@ -362,30 +353,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian was revoked, or a reshare was approved): run it before signing.`);
     }
     const key = wallet.key;
-    const custodians = key.custodians.map((c) => state.users.find((u) => u.id === c.userId)).filter((u): u is UserState => u?.status === 'active');
-    const found = await devicesOf(this.devices, header.identityPath, custodians);
-    const chosen = custodians.filter((u) => found.has(u.id)).slice(0, key.threshold);
-    if (chosen.length < key.threshold) {
-      throw new CustosError('DEVICE_NOT_FOUND', `Signing needs ${key.threshold} custodians' Ledgers; ${chosen.length} are connected (custodians: ${custodians.map((u) => u.name).join(', ')}).`);
-    }
-    const sealed = openableShares(this.vault, wallet.id);
-    const signers: UnsealingParty[] = [];
+    const signers = await signingShares({ vault: this.vault, devices: this.devices, state, identityPath: header.identityPath, wallet, purpose: `to sign request ${requestId}`, progress: onProgress });
     try {
-      for (const user of chosen) {
-        onProgress(`${user.name}: approve on your Ledger (it opens your share of ${wallet.name} to sign request ${requestId})`);
-        const partyId = partyIdFor(user.id);
-        const box = sealed.get(partyId);
-        if (box === undefined) throw new CustosError('TAMPERING_DETECTED', `The sealed share of ${user.name} is missing from the store.`);
-        signers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(this.devices, found.get(user.id) as string, header.identityPath, box) });
-      }
       onProgress('MPC host: checking the evidence and signing');
       const records = this.store.records.all().map((r) => r.body);
       const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, (p) => onProgress(`MPC host: ${p.step}`));
       const root = groupKeyOf(key);
-      const keys = transfer.request.inputPaths.map((p) => {
-        const parts = parseWalletPath(p) ?? [];
-        return parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
-      });
+      const keys = transfer.request.inputPaths.map((p) => walletKeyAt(root, p).outputKey);
       const out = insertTaprootSignatures(base64.decode(transfer.request.psbt), result.signatures, keys);
       if (out.tx === null || out.txid === null) throw new CustosError('MPC_PROTOCOL', 'The MPC host did not sign every input of the request.');
       const tx = bytesToHex(out.tx);
@@ -398,11 +372,11 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
           // The change comes back to the wallet: a coin the next request can spend.
           const changePath = transfer.request.changePath;
           if (changePath !== null) {
-            const changeKey = keys.length > 0 ? changeOutputKey(root, changePath) : null;
+            const changeKey = walletKeyAt(root, changePath).outputKey;
             const signedTx = Transaction.fromRaw(out.tx as Uint8Array, { allowUnknownOutputs: true });
             for (let vout = 0; vout < signedTx.outputsLength; vout++) {
               const o = signedTx.getOutput(vout);
-              if (changeKey !== null && o.script !== undefined && o.amount !== undefined && bytesToHex(o.script) === '5120' + bytesToHex(changeKey)) {
+              if (o.script !== undefined && o.amount !== undefined && bytesToHex(o.script) === '5120' + bytesToHex(changeKey)) {
                 this.store.transfers.addUtxo({ walletId: wallet.id, txid, vout, amount: o.amount.toString(), path: changePath, label: `change of ${requestId}` });
               }
             }
@@ -429,12 +403,6 @@ function finalPsbt(t: TransferState): string {
     if (sig !== undefined) psbt.updateInput(i, { finalScriptWitness: [sig] });
   }
   return base64.encode(psbt.toPSBT());
-}
-
-function changeOutputKey(root: ReturnType<typeof groupKeyOf>, path: string): Uint8Array | null {
-  const parts = parseWalletPath(path);
-  if (parts === null) return null;
-  return parts.length === 0 ? root.outputKey : deriveChildKey(root, parts).groupKey.outputKey;
 }
 
 function requireTransfer(state: GovernanceState, id: string): TransferState {

@@ -1,19 +1,16 @@
 // Signs the inputs of a PSBT that spend a wallet's keys: t custodians open their shares on their devices, the MPC host
 // signs per derivation path, and each signature is checked before it goes into the PSBT.
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { changePath, deriveChildKey, partyIdFor, receivePath } from '../../crypto/frost';
+import { changePath, deriveChildKey, receivePath } from '../../crypto/frost';
 import { insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
-import type { UserState } from '../../crypto/governance';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import type { IdGenerator } from '../vault/ids';
 import { randomIds } from '../vault/ids';
 import type { VaultService } from '../vault/service';
-import type { CeremonyHost, HostProgress, UnsealingParty } from './ceremony-host';
-import { devicesOf } from './custodian-devices';
-import { unsealSecret } from './device-secrets';
+import type { CeremonyHost, HostProgress } from './ceremony-host';
 import { groupKeyOf } from './keys';
-import { openableShares } from './shares';
+import { signingShares } from './signing-shares';
 
 export interface SignedPsbt {
   psbt: Uint8Array;
@@ -51,7 +48,7 @@ export class PsbtSigner {
     }
     const root = groupKeyOf(key);
     const paths = walletPaths(options.scan ?? 100);
-    const children = paths.map((path) => ({ path, key: path.length === 0 ? root : deriveChildKey(root, path).groupKey }));
+    const children = paths.map((path) => ({ path, key: deriveChildKey(root, path).groupKey }));
     const ownKeys = children.map((c) => c.key.outputKey);
     let inputs;
     try {
@@ -61,24 +58,17 @@ export class PsbtSigner {
     }
     if (inputs.length === 0) throw new CustosError('BAD_INPUT', `No input of this PSBT spends from ${wallet.name} (looked at its key and ${options.scan ?? 100} receive and change addresses).`);
 
-    const custodians = key.custodians
-      .map((c) => state.users.find((u) => u.id === c.userId))
-      .filter((u): u is UserState => u?.status === 'active' && (options.signers === undefined || options.signers.includes(u.id)));
-    const found = await devicesOf(this.devices, header.identityPath, custodians);
-    const chosen = custodians.filter((u) => found.has(u.id)).slice(0, key.threshold);
-    if (chosen.length < key.threshold) {
-      throw new CustosError('DEVICE_NOT_FOUND', `Signing for ${wallet.name} needs ${key.threshold} custodians' Ledgers; ${chosen.length} are connected. Nothing was signed.`);
-    }
-    const sealed = openableShares(this.vault, walletId);
-    const signers: UnsealingParty[] = [];
+    const signers = await signingShares({
+      vault: this.vault,
+      devices: this.devices,
+      state,
+      identityPath: header.identityPath,
+      wallet,
+      only: options.signers,
+      purpose: `to sign ${inputs.length} input(s)`,
+      progress: (m: string) => progress(m),
+    });
     try {
-      for (const user of chosen) {
-        progress(`${user.name}: approve on your Ledger (it opens your share of ${wallet.name} to sign ${inputs.length} input(s))`);
-        const partyId = partyIdFor(user.id);
-        const box = sealed.get(partyId);
-        if (box === undefined) throw new CustosError('TAMPERING_DETECTED', `The sealed share of ${user.name} for ${wallet.name} is missing from the store.`);
-        signers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(this.devices, found.get(user.id) as string, header.identityPath, box) });
-      }
       const signatures: { index: number; signature: Uint8Array }[] = [];
       const signedPaths: { index: number; path: string }[] = [];
       for (const child of children) {
