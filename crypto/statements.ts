@@ -33,7 +33,11 @@ export type StatementKind =
   | 'transfer-request'
   | 'transfer-approval'
   | 'transfer-rejection'
-  | 'transfer-cancel';
+  | 'transfer-cancel'
+  | 'share-use'
+  | 'key-attestation'
+  | 'address-verification'
+  | 'host-anchor';
 
 /** Fields every statement carries: they pin it to one vault, one kind, one place in the log and one payload. */
 export interface StatementBase {
@@ -130,12 +134,82 @@ export interface TransferDecisionStatement extends StatementBase {
   readonly destination: string;
 }
 
+/** What a key share is about to do, as its custodian's device shows it before the share is opened. */
+export type ShareUse =
+  | {
+      readonly type: 'transfer';
+      readonly requestId: string;
+      readonly asset: string;
+      readonly decimals: number;
+      readonly amount: bigint;
+      readonly fee: bigint;
+      readonly destination: string;
+      readonly policyVersion: number;
+      /** 0x + 64 hex. */
+      readonly policyHash: string;
+    }
+  | {
+      readonly type: 'dkg' | 'refresh' | 'reshare';
+      readonly ceremonyId: string;
+      /** The threshold and custodians of the key the ceremony makes. */
+      readonly threshold: number;
+      readonly custodianNames: readonly string[];
+    };
+
+/**
+ * Signed by a custodian's device before their share is used (a signature, a DKG, a refresh or reshare): the MPC host
+ * opens no share without it. `digest` binds the exact use (the request's transaction digest, or the ceremony).
+ */
+export interface ShareUseStatement extends StatementBase {
+  readonly kind: 'share-use';
+  readonly walletName: string;
+  readonly custodianName: string;
+  readonly use: ShareUse;
+}
+
+/** Signed by each custodian's device after a key ceremony: the key they now hold a share of, and its first address. */
+export interface KeyAttestationStatement extends StatementBase {
+  readonly kind: 'key-attestation';
+  readonly walletName: string;
+  readonly network: string;
+  readonly keyVersion: number;
+  readonly threshold: number;
+  readonly custodianNames: readonly string[];
+  /** 0x + 64 hex: the wallet's Taproot output key (x-only). */
+  readonly groupKey: string;
+  /** The first receive address (0/0). */
+  readonly address: string;
+}
+
+/** A receive or change address shown on a custodian's device, signed so the console knows the screen showed it. */
+export interface AddressVerificationStatement extends StatementBase {
+  readonly kind: 'address-verification';
+  readonly walletName: string;
+  readonly network: string;
+  readonly keyVersion: number;
+  /** The wallet path, e.g. 0/5. */
+  readonly path: string;
+  readonly address: string;
+}
+
+/** Pins a vault on one MPC signer: a person confirms on their device the vault and its genesis administrator. */
+export interface HostAnchorStatement extends StatementBase {
+  readonly kind: 'host-anchor';
+  readonly genesisAddress: string;
+  /** The signer's own id (16 hex digits), fresh for every signer folder. */
+  readonly hostId: string;
+}
+
 export type Statement =
   | GenesisStatement
   | RegistrationStatement
   | ProposalStatement
   | ProposalDecisionStatement
-  | TransferDecisionStatement;
+  | TransferDecisionStatement
+  | ShareUseStatement
+  | KeyAttestationStatement
+  | AddressVerificationStatement
+  | HostAnchorStatement;
 
 export class StatementError extends Error {
   override readonly name = 'StatementError';
@@ -170,6 +244,10 @@ const TITLES: Record<StatementKind, string> = {
   'transfer-approval': 'APPROVE transfer',
   'transfer-rejection': 'REJECT transfer',
   'transfer-cancel': 'CANCEL transfer',
+  'share-use': 'USE key share',
+  'key-attestation': 'ATTEST wallet key',
+  'address-verification': 'VERIFY address',
+  'host-anchor': 'PIN vault on signer',
 };
 
 /** The exact text the device shows and signs. Throws StatementError on any field it can't show faithfully. */
@@ -220,6 +298,32 @@ export function renderStatement(statement: Statement): string {
       out.digest('Policy hash', statement.policyHash);
       break;
     }
+    case 'share-use':
+      out.field('Wallet', name(statement.walletName, 'wallet name'));
+      out.field('Custodian', name(statement.custodianName, 'custodian name'));
+      renderUse(out, statement.use);
+      break;
+    case 'key-attestation':
+      out.field('Wallet', name(statement.walletName, 'wallet name'));
+      out.field('Network', `Bitcoin ${network(statement.network)}`);
+      out.field('Key version', count(statement.keyVersion, 'key version'));
+      out.field('Threshold', threshold(statement.threshold, statement.custodianNames.length));
+      out.list('Custodians', names(statement.custodianNames));
+      out.digest('Group key', statement.groupKey);
+      out.field('First address', bitcoinAddress(statement.address));
+      break;
+    case 'address-verification':
+      out.field('Wallet', name(statement.walletName, 'wallet name'));
+      out.field('Network', `Bitcoin ${network(statement.network)}`);
+      out.field('Key version', count(statement.keyVersion, 'key version'));
+      out.field('Path', walletPath(statement.path));
+      out.field('Address', bitcoinAddress(statement.address));
+      break;
+    case 'host-anchor':
+      out.address('Genesis admin', statement.genesisAddress);
+      if (!/^[0-9a-f]{16}$/.test(statement.hostId)) fail('a signer id is 16 lowercase hex digits');
+      out.field('Signer', statement.hostId);
+      break;
     default:
       fail(`unknown statement kind ${String((statement as { kind: unknown }).kind)}`);
   }
@@ -323,6 +427,49 @@ function renderChange(out: Lines, change: ProposalChange): void {
     default:
       fail(`unknown change type ${String((change as { type: unknown }).type)}`);
   }
+}
+
+function renderUse(out: Lines, use: ShareUse): void {
+  switch (use.type) {
+    case 'transfer': {
+      const decimals = use.decimals;
+      if (!Number.isSafeInteger(decimals) || decimals < 0 || decimals > 30) fail('decimals must be an integer in 0..30');
+      if (!/^[A-Z0-9]{1,10}$/.test(use.asset)) fail('an asset ticker is 1..10 of A-Z 0-9');
+      out.field('Use', 'SIGN transfer');
+      out.field('Request', id(use.requestId, 'request id'));
+      out.field('Amount', `${formatUnits(use.amount, decimals)} ${use.asset}`);
+      out.field('Fee', `${formatUnits(use.fee, decimals)} ${use.asset}`);
+      out.field('To', destination(use.destination));
+      out.field('Policy', `version ${count(use.policyVersion, 'policy version')}`);
+      out.digest('Policy hash', use.policyHash);
+      return;
+    }
+    case 'dkg':
+    case 'refresh':
+    case 'reshare':
+      out.field('Use', use.type === 'dkg' ? 'CREATE wallet key' : use.type === 'refresh' ? 'REFRESH key shares' : 'RESHARE wallet key');
+      out.field('Ceremony', id(use.ceremonyId, 'ceremony id'));
+      out.field('Threshold', threshold(use.threshold, use.custodianNames.length));
+      out.list('Custodians', names(use.custodianNames));
+      return;
+    default:
+      fail(`unknown share use ${String((use as { type: unknown }).type)}`);
+  }
+}
+
+function network(value: string): string {
+  if (!/^(mainnet|testnet|signet|regtest)$/.test(value)) fail('network must be mainnet, testnet, signet or regtest');
+  return value;
+}
+
+function bitcoinAddress(value: string): string {
+  if (typeof value !== 'string' || !/^[a-z0-9]{14,90}$|^[A-HJ-NP-Za-km-z1-9]{25,40}$/.test(value)) fail('a Bitcoin address is 14..90 letters and digits');
+  return value;
+}
+
+function walletPath(value: string): string {
+  if (typeof value !== 'string' || !/^\d{1,10}(\/\d{1,10}){0,9}$/.test(value)) fail('a wallet path looks like 0/5');
+  return value;
 }
 
 function threshold(t: number, n: number): string {

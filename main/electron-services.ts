@@ -4,7 +4,7 @@ import { nodeHidDiscovery } from './devices/usb';
 import type { Logger } from './log';
 import { electronHostLauncher } from './mpc/launch-electron';
 import { MpcHostClient } from './mpc/client';
-import { mpcHostOf } from './wallets/host-adapter';
+import { signerFolderOf } from './mpc/signer-folder';
 import { startServices, type Services } from './services';
 
 export function startElectronServices(options: { dataDir: string; version: string; log: Logger }): Promise<Services> {
@@ -14,7 +14,7 @@ export function startElectronServices(options: { dataDir: string; version: strin
     version: options.version,
     log: options.log,
     // The host keeps its own pinned log and signed ledger beside the vault, apart from main's database.
-    mpc: mpcHostOf(new MpcHostClient({ launcher: electronHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(options.dataDir, 'mpc-host') } }), log: options.log })),
+    mpc: new MpcHostClient({ launcher: electronHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: signerFolderOf(options.dataDir) } }), log: options.log }),
     devices: { usb: nodeHidDiscovery((message) => options.log.warn(message)) },
   });
 }

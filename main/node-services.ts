@@ -2,9 +2,7 @@
 import path from 'node:path';
 import { nodeHidDiscovery } from './devices/usb';
 import { consoleLogger, type Logger } from './log';
-import { nodeHostLauncher } from './mpc/launch-node';
-import { MpcHostClient } from './mpc/client';
-import { mpcHostOf } from './wallets/host-adapter';
+import { hostClientFor } from './mpc/launch-node';
 import { HOST_VERSION } from './mpc-host/protocol';
 import { startServices, type Services, type ServicesOptions } from './services';
 
@@ -25,7 +23,7 @@ export function startNodeServices(options: NodeServicesOptions): Promise<Service
     version: HOST_VERSION,
     log,
     // The host keeps its own pinned log and signed ledger beside the vault, apart from main's database.
-    mpc: mpcHostOf(new MpcHostClient({ launcher: nodeHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(options.dataDir, 'mpc-host') } }), log })),
+    mpc: hostClientFor(options.dataDir, { log }),
     devices: {
       usb: options.usb ? nodeHidDiscovery((message) => log.warn(message)) : null,
       exchangeTimeoutMs: options.exchangeTimeoutMs,

@@ -1,27 +1,20 @@
 // Builds main's services from real parts (device manager, MPC host client); every shell wires the same ones.
 import { mkdirSync } from 'node:fs';
-import type { AppInfo, MpcHostHealth } from '../preload/contract';
+import type { AppInfo } from '../preload/contract';
 import { DeviceManager, type DeviceManagerOptions } from './devices/manager';
 import { CustosError } from './errors';
 import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
 import { Store } from './store';
 import { VaultService } from './vault';
-import type { CeremonyHost } from './wallets/ceremony-host';
+import type { MpcHostClient } from './mpc/client';
 import { WalletCeremonies } from './wallets/ceremonies';
-import { PsbtSigner } from './wallets/psbt-signing';
+import { keepHostSynced } from './wallets/host-anchor';
 import { TransferService } from './transfers/service';
 
-/** What main needs of the MPC host client: its health, its ceremonies, its end. */
-export interface MpcHost extends CeremonyHost {
-  ping(): Promise<MpcHostHealth>;
-  close(): Promise<void>;
-}
-
-/** Wallet services over the vault: key ceremonies and PSBT signing. */
+/** Wallet services over the vault: key ceremonies and transfers (PSBTs become transfer requests). */
 export interface WalletServices {
   ceremonies: WalletCeremonies;
-  signer: PsbtSigner;
   transfers: TransferService;
 }
 
@@ -30,14 +23,14 @@ export interface ServicesOptions {
   shell: AppInfo['shell'];
   version: string;
   devices?: DeviceManagerOptions;
-  mpc: MpcHost;
+  mpc: MpcHostClient;
   log: Logger;
 }
 
 export interface Services {
   dataDir: string;
   devices: DeviceManager;
-  mpc: MpcHost;
+  mpc: MpcHostClient;
   log: Logger;
   /**
    * The vault service over `<dataDir>/custos.sqlite`. Throws the store's error (DATABASE_TOO_NEW, STORE_ERROR)
@@ -63,17 +56,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     store = Store.open(options.dataDir);
     vault = new VaultService({ store, devices, log: options.log });
     wallets = {
-      ceremonies: new WalletCeremonies({ vault, devices, host: options.mpc, log: options.log }),
-      signer: new PsbtSigner(vault, devices, options.mpc),
+      ceremonies: new WalletCeremonies({ vault, store, devices, host: options.mpc, log: options.log }),
       transfers: new TransferService({ vault, store, devices, host: options.mpc }),
     };
-    // The MPC host times approvals (delays) by when it first sees them: it gets the log as it grows.
-    const opened = store;
-    vault.on('changed', () => {
-      options.mpc.syncLog(opened.records.all().map((r) => r.body)).catch((err: unknown) => {
-        options.log.warn('the MPC host did not take the latest records; it gets them again with the next one', { error: (err as Error)?.message ?? String(err) });
-      });
-    });
+    keepHostSynced(vault, store, options.mpc, (message, error) => options.log.warn(message, { error }));
   } catch (err) {
     store?.close();
     if (!(err instanceof CustosError)) throw err;

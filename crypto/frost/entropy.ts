@@ -88,3 +88,16 @@ export function sessionRng(hostRng: Rng, context: string, sessionId: string, par
   seed.fill(0);
   return rng;
 }
+
+const DEVICE_ENTROPY_LABEL = { dkg: 'custos/dkg-entropy/v2', dealer: 'custos/dealer-entropy/v1' } as const;
+
+/**
+ * A party's device entropy from a secret only its device could produce: for a DKG, the device's signature of its use
+ * statement (unpredictable without the device key, and checked by the signer before use); for a refresh or reshare
+ * dealer, the ECDH secret its device gave to open its share (one confirmation instead of two).
+ *   entropy = HKDF-SHA256(ikm = secret, salt = label, info = lp(ceremonyId) ‖ lp(partyId))
+ */
+export function entropyFromDevice(secret: Uint8Array, purpose: 'dkg' | 'dealer', ceremonyId: string, partyId: string): Uint8Array {
+  if (!(secret instanceof Uint8Array) || secret.length < 32) throw new Error('a device secret is at least 32 bytes');
+  return hkdf(sha256, secret, utf8ToBytes(DEVICE_ENTROPY_LABEL[purpose]), lengthPrefixed(utf8ToBytes(ceremonyId), utf8ToBytes(partyId)), 32);
+}

@@ -5,7 +5,7 @@ import { configurationProblem, isActiveAdministrator, proposerCounts, tally } fr
 import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
 import type { GovernanceLookup } from './records.js';
 import { checkRecord, ShapeError } from './validate.js';
-import { groupKeyOf, walletKeyProblem } from './wallet-key.js';
+import { groupKeyOf, keyAttestationStatement, walletKeyProblem } from './wallet-key.js';
 import { applyTransferCancel, applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferBook, type TransferProblem } from './transfers.js';
 import { PolicyError, policyHash, policyReferenceProblems, validatePolicy, validateWhitelist, whitelistHash, type Whitelist } from '../policy/index.js';
 import type { GroupKey } from '../frost/types.js';
@@ -355,7 +355,7 @@ function applyOne(working: Working, record: Exclude<GovernanceRecord, GenesisRec
     case 'rejection':
       return applyDecision(working, record, err, verify);
     case 'wallet-key':
-      return applyKey(working, record, err);
+      return applyKey(working, record, err, verify);
     default:
       return applyTransfer(working, record, err, verify);
   }
@@ -375,7 +375,7 @@ function applyTransfer(working: Working, record: TransferRecord, err: Err, verif
 }
 
 /** A ceremony's outcome: accepted only as the one the wallet owes, with the approved custodians and threshold. */
-function applyKey(working: Working, record: KeyRecord, err: Err): void {
+function applyKey(working: Working, record: KeyRecord, err: Err, verify: boolean): void {
   const wallet = working.wallets.get(record.walletId);
   if (wallet === undefined) throw err('RULE_BROKEN', `no wallet ${record.walletId}`);
   const pending = wallet.pending;
@@ -385,6 +385,22 @@ function applyKey(working: Working, record: KeyRecord, err: Err): void {
   if (problem !== null) throw err('RULE_BROKEN', `wallet ${wallet.id}: ${problem}`);
   const inactive = record.key.custodians.find((c) => working.users.get(c.userId)?.status !== 'active');
   if (inactive !== undefined) throw err('RULE_BROKEN', `custodian ${inactive.userId} is not an active user`);
+  // The key is the custodians' own word, not the ceremony runner's: each of them attests it on their device.
+  const attesting = record.attestations.map((a) => a.userId);
+  const expected = [...pending.custodians].sort();
+  if (attesting.join() !== expected.join()) {
+    throw err('RULE_BROKEN', `wallet ${wallet.id}: the key must be attested by exactly its custodians, in id order (${expected.join(', ')}); attested by ${attesting.join(', ') || 'nobody'}`);
+  }
+  if (verify) {
+    const { attestations: _a, ...unsigned } = record;
+    const statement = keyAttestationStatement(working, wallet, unsigned, (id) => working.users.get(id)?.name ?? id);
+    for (const a of record.attestations) {
+      const user = working.users.get(a.userId) as UserState;
+      if (!verifyStatement(statement, a.signature, user.identityAddress)) {
+        throw err('BAD_SIGNATURE', `wallet ${wallet.id}: the key attestation of ${a.userId} is not signed by their device ${user.identityAddress}`);
+      }
+    }
+  }
   wallet.key = record.key;
   wallet.status = 'active';
   wallet.pending = null;

@@ -120,9 +120,16 @@ export interface WalletState {
   readonly pending: PendingCeremony | null;
 }
 
+/** A custodian's device signature of the key-attestation statement of a wallet-key record. */
+export interface KeyAttestation {
+  readonly userId: string;
+  readonly signature: string;
+}
+
 /**
- * Not signed by a device: a ceremony's public outcome. Replay accepts it only as the fulfilment of an approved
- * proposal's pending ceremony, with exactly the custodians and threshold approved and a consistent public key.
+ * A ceremony's public outcome, attested by the devices of every custodian of the new key. Replay accepts it only as
+ * the fulfilment of an approved proposal's pending ceremony, with exactly the custodians and threshold approved, a
+ * consistent public key, and one valid attestation from each of those custodians.
  */
 export interface KeyRecord {
   readonly type: 'wallet-key';
@@ -134,6 +141,8 @@ export interface KeyRecord {
   readonly ceremonyId: string;
   readonly createdAt: string;
   readonly key: WalletKey;
+  /** Sorted by userId: one per custodian of the new key. */
+  readonly attestations: readonly KeyAttestation[];
 }
 
 export type ActionType = Action['type'];

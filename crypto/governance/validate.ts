@@ -299,7 +299,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
       break;
     }
     case 'wallet-key': {
-      const r = checkObject(value, 'wallet-key record', ['type', 'seq', 'vaultId', 'walletId', 'proposalId', 'ceremony', 'ceremonyId', 'createdAt', 'key']);
+      const r = checkObject(value, 'wallet-key record', ['type', 'seq', 'vaultId', 'walletId', 'proposalId', 'ceremony', 'ceremonyId', 'createdAt', 'key', 'attestations']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.walletId, 'wallet id');
@@ -308,6 +308,12 @@ export function checkRecord(value: unknown): GovernanceRecord {
       checkId(r.ceremonyId, 'ceremony id');
       checkTime(r.createdAt, 'createdAt');
       checkWalletKey(r.key);
+      if (!Array.isArray(r.attestations) || r.attestations.length < 2 || r.attestations.length > 100) fail('attestations must list one per custodian');
+      for (const a of r.attestations as unknown[]) {
+        const x = checkObject(a, 'attestation', ['userId', 'signature']);
+        checkId(x.userId, 'attesting user id');
+        checkSignature(x.signature);
+      }
       break;
     }
     case 'transfer-request': {

@@ -1,9 +1,13 @@
 // Checks a recorded key ceremony outcome against what was approved, and its public key material for consistency.
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { taprootAddress } from '../bitcoin/address.js';
+import { digest } from '../canonical.js';
 import { commitmentEval, idToScalar, parsePoint, sameBytes, taprootOutputPoint, xOnly } from '../frost/curve.js';
+import { deriveChildKey, receivePath } from '../frost/hd.js';
 import { partyIdFor } from '../frost/party-id.js';
 import type { GroupKey, PartyId } from '../frost/types.js';
-import type { KeyCeremony, PendingCeremony, WalletKey } from './types.js';
+import type { AddressVerificationStatement, KeyAttestationStatement } from '../statements.js';
+import type { KeyCeremony, KeyRecord, PendingCeremony, WalletKey, WalletNetwork } from './types.js';
 
 /** The recorded key (hex) as the FROST layer's GroupKey (bytes). */
 export function groupKeyOf(key: WalletKey): GroupKey {
@@ -61,4 +65,80 @@ export function walletKeyProblem(key: WalletKey, pending: PendingCeremony, curre
     return `the key material is not valid: ${(err as Error).message}`;
   }
   return null;
+}
+
+/** The address of the wallet key at a non-hardened path ([0, 0]: the first receive address). */
+export function walletAddress(key: WalletKey, network: WalletNetwork, path: readonly number[]): string {
+  const child = deriveChildKey(groupKeyOf(key), path).groupKey;
+  return taprootAddress(child.internalKey, network, child.outputKey);
+}
+
+/** sha256 over everything a wallet-key record states but its attestations: what each custodian's device attests. */
+export function keyRecordDigest(record: Omit<KeyRecord, 'attestations'>): string {
+  const k = record.key;
+  return digest({
+    domain: 'custos/wallet-key/v1',
+    vaultId: record.vaultId,
+    seq: record.seq,
+    walletId: record.walletId,
+    proposalId: record.proposalId,
+    ceremony: record.ceremony,
+    ceremonyId: record.ceremonyId,
+    createdAt: record.createdAt,
+    key: {
+      keyVersion: k.keyVersion,
+      threshold: k.threshold,
+      custodians: k.custodians.map((c) => ({ userId: c.userId, partyId: c.partyId })),
+      internalKey: k.internalKey,
+      outputKey: k.outputKey,
+      chainCode: k.chainCode,
+      commitments: [...k.commitments],
+      verifyingShares: k.verifyingShares.map((v) => ({ partyId: v.partyId, key: v.key })),
+      shareDigests: k.shareDigests.map((d) => ({ partyId: d.partyId, digest: d.digest })),
+    },
+  });
+}
+
+/** The statement each custodian of the new key signs on their device before the key is recorded. */
+export function keyAttestationStatement(
+  vault: { vaultId: string; vaultName: string },
+  wallet: { name: string; network: WalletNetwork },
+  record: Omit<KeyRecord, 'attestations'>,
+  nameOf: (userId: string) => string,
+): KeyAttestationStatement {
+  return {
+    kind: 'key-attestation',
+    vaultId: vault.vaultId,
+    vaultName: vault.vaultName,
+    seq: record.seq,
+    walletName: wallet.name,
+    network: wallet.network,
+    keyVersion: record.key.keyVersion,
+    threshold: record.key.threshold,
+    custodianNames: record.key.custodians.map((c) => nameOf(c.userId)),
+    groupKey: '0x' + record.key.outputKey,
+    address: walletAddress(record.key, wallet.network, receivePath(0)),
+    digest: keyRecordDigest(record),
+  };
+}
+
+/** The statement a custodian's device shows and signs to confirm one address of the wallet ("Verify on device"). */
+export function addressVerificationStatement(
+  vault: { vaultId: string; vaultName: string; seq: number },
+  wallet: { id: string; name: string; network: WalletNetwork; key: WalletKey },
+  path: readonly number[],
+): AddressVerificationStatement {
+  const address = walletAddress(wallet.key, wallet.network, path);
+  return {
+    kind: 'address-verification',
+    vaultId: vault.vaultId,
+    vaultName: vault.vaultName,
+    seq: vault.seq,
+    walletName: wallet.name,
+    network: wallet.network,
+    keyVersion: wallet.key.keyVersion,
+    path: path.join('/'),
+    address,
+    digest: digest({ domain: 'custos/address/v1', vaultId: vault.vaultId, walletId: wallet.id, keyVersion: wallet.key.keyVersion, outputKey: wallet.key.outputKey, path: path.join('/'), address }),
+  };
 }

@@ -65,10 +65,31 @@ export interface SigningPlan {
 }
 
 /**
+ * What the wallet has signed, for velocity: the signer's own ledger, and every signed transfer the log records (so a
+ * ledger deleted or lost forgets nothing the log still holds). A log entry is timed by when the signer first saw it
+ * (now, if it has no receipt time): never earlier than the signer could know, so a backdated record counts longer.
+ */
+export function velocityHistory(
+  state: GovernanceState,
+  walletId: string,
+  ledger: readonly (SignedTransfer & { walletId: string })[],
+  receivedAt: (seq: number) => number | undefined,
+  now: number,
+): SignedTransfer[] {
+  const out = new Map<string, SignedTransfer>();
+  for (const l of ledger) if (l.walletId === walletId) out.set(l.requestId, l);
+  for (const t of state.transfers) {
+    if (t.request.walletId !== walletId || t.signed === null || out.has(t.id)) continue;
+    out.set(t.id, { requestId: t.id, ruleId: t.signed.ruleId, amount: BigInt(t.request.amount), signedAt: receivedAt(t.signed.seq) ?? now });
+  }
+  return [...out.values()];
+}
+
+/**
  * Whether the request may be signed now, by the signer's own lights: it exists in the replayed log (so its initiator
  * signed it, its transaction is what it says and its policy was in force), it was not signed before (the signer's own
  * ledger), and the policy allows it now, with approvals timed by when the signer first saw them and velocity counted
- * from the signer's own ledger.
+ * from the signer's own ledger and the log's signed transfers.
  */
 export function signingPlan(input: {
   state: GovernanceState;
@@ -84,7 +105,7 @@ export function signingPlan(input: {
   const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
   if (wallet === undefined || wallet.key === null) return { refused: `the wallet of request ${requestId} has no key` };
   if (wallet.pending !== null) return { refused: `wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian may have been revoked); nothing is signed until it is done` };
-  const history = input.ledger.filter((l) => l.walletId === wallet.id);
+  const history = velocityHistory(state, wallet.id, input.ledger, input.receivedAt, input.now);
   const decision = transferDecision(state, transfer, {
     now: input.now,
     history,

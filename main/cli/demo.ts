@@ -10,13 +10,12 @@ import { policyDocument, validatePolicy, whitelistDocument } from '../../crypto/
 import type { Role } from '../../crypto/governance';
 import { DeviceManager } from '../devices/manager';
 import { silentLogger } from '../log';
-import { MpcHostClient } from '../mpc/client';
-import { nodeHostLauncher } from '../mpc/launch-node';
+import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
 import { WalletCeremonies } from '../wallets/ceremonies';
-import { mpcHostOf } from '../wallets/host-adapter';
+import { keepHostSynced } from '../wallets/host-anchor';
 import { walletView } from '../wallets/views';
 import type { CliContext } from './context';
 import { verifyTransaction } from './demo-verify';
@@ -53,11 +52,11 @@ export async function runDemo(ctx: CliContext): Promise<number> {
       return 'approve';
     });
   }
-  const client = new MpcHostClient({ launcher: nodeHostLauncher({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: path.join(dataDir, 'mpc-host') } }), log: silentLogger });
-  const host = mpcHostOf(client);
+  const host = hostClientFor(dataDir);
+  const client = host;
   const vault = new VaultService({ store, devices });
-  vault.on('changed', () => void host.syncLog(store.records.all().map((r) => r.body)).catch(() => undefined));
-  const ceremonies = new WalletCeremonies({ vault, devices, host });
+  keepHostSynced(vault, store, host, () => undefined);
+  const ceremonies = new WalletCeremonies({ vault, store, devices, host });
   ceremonies.on('progress', (p) => p.stage !== 'host' && say(`   [${p.stage}] ${p.message}`));
   const transfers = new TransferService({ vault, store, devices, host });
   const ids: Partial<Record<Person, string>> = {};

@@ -5,14 +5,10 @@ import { base64 } from '@scure/base';
 import { channels, WALLET_NETWORKS, type ProposalView, type WalletView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
-import { silentLogger } from '../log';
-import { MpcHostClient } from '../mpc/client';
-import { nodeHostLauncher } from '../mpc/launch-node';
+import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { VaultService } from '../vault';
 import { WalletCeremonies } from '../wallets/ceremonies';
-import { mpcHostOf } from '../wallets/host-adapter';
-import { PsbtSigner } from '../wallets/psbt-signing';
 import { walletAddresses, walletView } from '../wallets/views';
 import { type CliContext, CliUsageError } from './context';
 import { addCustodianDevices, openVaultDevices } from './vault-devices';
@@ -30,17 +26,17 @@ export async function runWalletCommand(group: 'wallet' | 'psbt', command: string
   const store = Store.open(ctx.dataDir);
   const devices = PROPOSING.has(command) ? await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false }) : null;
   const manager = devices?.manager ?? (ctx.virtual ? new DeviceManager() : await usbManager(ctx));
-  const client = USING_HOST.has(command) ? new MpcHostClient({ launcher: nodeHostLauncher(), log: silentLogger }) : null;
+  const client = USING_HOST.has(command) ? hostClientFor(ctx.dataDir) : null;
   try {
     if (ctx.virtual) addCustodianDevices(ctx, manager);
     const vault = new VaultService({ store, devices: manager });
-    const host = client === null ? null : mpcHostOf(client);
+    const host = client;
     const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
     const state = () => vault.readState();
     const wallet = (ref: string | undefined): string => resolveWallet(vault, ref);
     const show = (id: string): WalletView => walletView(state(), vault.wallet(id).wallet);
     const ceremony = async (id: string): Promise<WalletView> => {
-      const ceremonies = new WalletCeremonies({ vault, devices: manager, host: host! });
+      const ceremonies = new WalletCeremonies({ vault, store, devices: manager, host: host! });
       ceremonies.on('progress', (p) => ctx.err(`  [${p.stage}] ${p.message}${p.total > 1 && p.stage === 'host' ? ` (${p.done}/${p.total})` : ''}`));
       await ceremonies.run(id);
       return show(id);
@@ -117,16 +113,8 @@ export async function runWalletCommand(group: 'wallet' | 'psbt', command: string
         out(w, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}). Address ${w.address}`);
         return 0;
       }
-      case 'psbt sign': {
-        const id = wallet(args[0]);
-        const psbt = readPsbt(required(ctx.psbt, '--psbt', 'the PSBT (a file, or base64)'));
-        const signer = new PsbtSigner(vault, manager, host!);
-        const signed = await signer.sign(id, psbt, { onProgress: (m) => ctx.err(`  ${m}`) });
-        const encoded = base64.encode(signed.psbt);
-        if (ctx.outFile !== undefined) writeFileSync(ctx.outFile, encoded + '\n');
-        out({ psbt: encoded, txHex: signed.txHex, txid: signed.txid, signed: signed.signed }, [`signed inputs: ${signed.signed.map((s) => `${s.index} (${s.path || 'root'})`).join(', ')}`, signed.txid ? `txid ${signed.txid}\n${signed.txHex}` : 'not final yet (other inputs need other signers)', ctx.outFile ? `PSBT written to ${ctx.outFile}` : `PSBT: ${encoded}`].join('\n'));
-        return 0;
-      }
+      case 'psbt sign':
+        throw new CustosError('RULE_VIOLATION', 'A PSBT is signed only as a transfer request under the wallet\'s policy.');
       default:
         throw new CliUsageError(`Unknown command ${group} ${command}.`);
     }

@@ -1,100 +1,121 @@
-// The MPC host's message handling: validates each request, answers it, and never lets a bad message stop the host.
+// The MPC host's message handling: validates each request, hands it to the signer's gate, and never lets a bad message stop the host.
 import { randomBytes } from '@noble/hashes/utils.js';
-import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js';
-import { CeremonyService } from './ceremony-service';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { CeremonyFault } from './ceremonies/common';
-import { runSign } from './ceremonies/sign';
-import { GateRefusal, TransferGate } from './transfer-gate';
-import { errorCodeFor, type LogSyncRequest, type TransferSignRequest } from './protocol';
-import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, isCeremonyRequest, parseHostRequest, type HostReply, type HostRequest } from './protocol';
+import { GateRefusal, SignerGate, type SignerStatus, type UnsealingParty } from './signer-gate';
+import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, errorCodeFor, parseHostRequest, type HostReply, type HostRequest } from './protocol';
 import type { HostPort } from './port';
+import { groupKeyToWire, sealedShareToWire } from './wire';
 
 export interface HostOptions {
   port: HostPort;
   pid: number;
-  /** Milliseconds since some fixed point; uptime is measured with it. */
+  /** Milliseconds since some fixed point; uptime and progress spacing are measured with it. */
   now: () => number;
   /** How the host ends; a parameter so the wiring is testable without exiting the test runner. */
   exit: (code: number) => void;
   /** Where the host's own diagnostics go (stderr): never stdout, which the CLI keeps for its JSON. */
   warn: (line: string) => void;
-  /** The host's own folder (pinned log, signed ledger); null: it refuses transfers. */
+  /** The signer's own folder (its journal); null: it refuses everything that needs one. */
   dataDir?: string | null;
-  /** Wall-clock ms, for delays and velocity windows (Date.now in the process). */
+  /** Wall-clock ms, for delays, velocity windows and receipt times (Date.now in the process). */
   wallClock?: () => number;
 }
+
+type Answered = Exclude<HostRequest, { type: 'shutdown' }>;
 
 /** Starts answering on the port and announces readiness. */
 export function runHost(options: HostOptions): void {
   const { port, pid, now, exit, warn } = options;
   const startedAt = now();
   let stopping = false;
-  // Always the CSPRNG: there is deliberately no option or environment switch that could hand the host a weaker one.
-  const ceremonies = new CeremonyService({ post: (reply) => port.post(reply), warn, rng: randomBytes, now });
-  const gate = new TransferGate({
+  const gate = new SignerGate({
     dataDir: options.dataDir ?? null,
     now: options.wallClock ?? (() => Date.now()),
-    sign: (params) => runSign(params, { rng: randomBytes, now, pause: () => new Promise((resolve) => setImmediate(resolve)) }),
+    // Always the CSPRNG: there is deliberately no option or environment switch that could hand the host a weaker one.
+    rng: randomBytes,
+    monotonic: now,
+    pause: () => new Promise((resolve) => setImmediate(resolve)),
   });
-  const refuse = (request: LogSyncRequest | TransferSignRequest, err: unknown): HostReply => {
-    const code = err instanceof GateRefusal ? 'POLICY_DENIED' : err instanceof CeremonyFault ? errorCodeFor(err.kind) : 'INTERNAL';
-    const message = err instanceof GateRefusal || err instanceof CeremonyFault ? err.message : `The MPC host could not handle "${request.type}"; it is still running.`;
-    warn(`mpc-host: ${request.type} refused: ${err instanceof Error ? err.message : String(err)}`);
-    return { v: PROTOCOL_VERSION, id: request.id, type: 'error', code, message: message.slice(0, 1900) };
-  };
-  const answer = (request: LogSyncRequest | TransferSignRequest, work: Promise<HostReply>): null => {
-    work.then((reply) => port.post(reply), (err: unknown) => port.post(refuse(request, err)));
-    return null;
+  const envelope = (request: { id: string }) => ({ v: PROTOCOL_VERSION, id: request.id }) as const;
+  const state = (request: { id: string }, s: SignerStatus): HostReply => ({ ...envelope(request), type: 'signer.state', ...s });
+
+  const refuse = (request: Answered, err: unknown): HostReply => {
+    const ceremonyId = 'ceremonyId' in request ? request.ceremonyId : undefined;
+    if (err instanceof GateRefusal) {
+      warn(`mpc-host: ${request.type} refused: ${err.message}`);
+      return { ...envelope(request), type: 'error', code: err.code, message: clip(err.message), ...(ceremonyId ? { ceremonyId } : {}) };
+    }
+    if (err instanceof CeremonyFault) {
+      warn(`mpc-host: ${request.type} ${ceremonyId ?? ''} failed (${err.kind}): ${err.message}${err.kind === 'internal' ? whereFrom(err.cause) : ''}`);
+      return { ...envelope(request), type: 'error', code: errorCodeFor(err.kind), message: clip(err.message), ...(ceremonyId ? { ceremonyId } : {}), culprit: err.culprit, failure: err.kind };
+    }
+    warn(`mpc-host: "${request.type}" failed:${whereFrom(err)}`);
+    return { ...envelope(request), type: 'error', code: 'INTERNAL', message: `The MPC host could not handle "${request.type}"; it is still running.` };
   };
 
-  const handle = (request: HostRequest): HostReply | null => {
-    if (isCeremonyRequest(request)) {
-      // Answered later, by the ceremony's own reply (or error) once it has run.
-      ceremonies.submit(request);
-      return null;
-    }
+  const progress = (request: Answered & { ceremonyId: string }) => (p: { step: (HostReply & { type: 'progress' })['step']; done: number; total: number }) =>
+    port.post({ ...envelope(request), type: 'progress', ceremonyId: request.ceremonyId, ...p });
+
+  const unsealing = (parties: { partyId: string; sealed: string; unsealSecret: string; useSignature: string }[]): UnsealingParty[] =>
+    parties.map((s) => ({ partyId: s.partyId, sealed: hexToBytes(s.sealed), unsealSecret: hexToBytes(s.unsealSecret), useSignature: s.useSignature }));
+
+  const work = (request: Answered): Promise<HostReply> => {
     switch (request.type) {
       case 'ping':
-        return {
-          v: PROTOCOL_VERSION,
-          id: request.id,
+        return Promise.resolve({
+          ...envelope(request),
           type: 'pong',
           protocolVersion: PROTOCOL_VERSION,
           hostVersion: HOST_VERSION,
           pid,
           uptimeMs: Math.max(0, Math.round(now() - startedAt)),
           echo: request.echo ?? null,
-        };
-      case 'log.sync':
-        return answer(request, gate.sync(request.records).then(({ seq }) => ({ v: PROTOCOL_VERSION, id: request.id, type: 'log.synced', seq }) as HostReply));
-      case 'transfer.sign': {
-        const signers = request.signers.map((s) => ({ partyId: s.partyId, sealed: hexToBytes(s.sealed), unsealSecret: hexToBytes(s.unsealSecret) }));
-        const work = gate.sign({ ceremonyId: request.ceremonyId, requestId: request.requestId, records: request.records, signers }).finally(() => {
-          for (const s of signers) s.unsealSecret.fill(0);
         });
-        return answer(
-          request,
-          work.then(
+      case 'signer.status':
+        return Promise.resolve(state(request, gate.status()));
+      case 'anchor.pin':
+        return gate.pinAnchor(request).then((s) => state(request, s));
+      case 'log.sync':
+        return gate.sync(request.records).then(({ seq }): HostReply => ({ ...envelope(request), type: 'log.synced', seq }));
+      case 'transfer.sign': {
+        const signers = unsealing(request.signers);
+        return gate
+          .signTransfer({ ceremonyId: request.ceremonyId, requestId: request.requestId, records: request.records, signers }, progress(request))
+          .then(
             (out): HostReply => ({
-              v: PROTOCOL_VERSION,
-              id: request.id,
+              ...envelope(request),
               type: 'transfer.signed',
               ceremonyId: request.ceremonyId,
               requestId: request.requestId,
               ruleId: out.ruleId,
               signatures: out.signatures.map((s) => ({ index: s.index, signature: bytesToHex(s.signature) })),
             }),
-          ),
-        );
+          )
+          .finally(() => wipe(signers));
       }
-      case 'shutdown':
-        stopping = true;
-        ceremonies.stop();
-        // Let the current turn finish (pending posts flush) before the process ends.
-        setImmediate(() => exit(0));
-        return null;
+      case 'wallet.keygen':
+        return gate.keygen(request, progress(request)).then((out) => keyed(request, out));
+      case 'wallet.reshare': {
+        const dealers = unsealing(request.dealers);
+        return gate
+          .reshare({ ceremonyId: request.ceremonyId, walletId: request.walletId, records: request.records, dealers }, progress(request))
+          .then((out) => keyed(request, out))
+          .finally(() => wipe(dealers));
+      }
     }
   };
+
+  const keyed = (request: { id: string }, out: Awaited<ReturnType<SignerGate['keygen']>>): HostReply => ({
+    ...envelope(request),
+    type: 'wallet.keyed',
+    ceremonyId: out.ceremonyId,
+    walletId: out.walletId,
+    ceremony: out.ceremony,
+    keyVersion: out.keyVersion,
+    groupKey: groupKeyToWire(out.groupKey),
+    shares: out.shares.map(sealedShareToWire),
+  });
 
   port.onMessage((data) => {
     if (stopping) return;
@@ -104,29 +125,49 @@ export function runHost(options: HostOptions): void {
       port.post({ v: PROTOCOL_VERSION, id: parsed.error.id, type: 'error', code: 'MPC_PROTOCOL', message: parsed.error.message });
       return;
     }
-    let reply: HostReply | null;
+    const request = parsed.value;
+    if (request.type === 'shutdown') {
+      stopping = true;
+      gate.stop();
+      // Let the current turn finish (pending posts flush) before the process ends.
+      setImmediate(() => exit(0));
+      return;
+    }
+    let reply: Promise<HostReply>;
     try {
-      reply = handle(parsed.value);
+      reply = work(request);
     } catch (err) {
       // A fault in one request must not take down the host; its text stays in the host's log, not in the reply.
-      warn(`mpc-host: "${parsed.value.type}" failed: ${(err as Error)?.stack ?? String(err)}`);
-      reply = {
-        v: PROTOCOL_VERSION,
-        id: parsed.value.id,
-        type: 'error',
-        code: 'INTERNAL',
-        message: `The MPC host could not handle "${parsed.value.type}"; it is still running.`,
-      };
+      reply = Promise.reject(err);
     }
-    if (reply) port.post(reply);
+    reply.then(
+      (r) => port.post(r),
+      (err: unknown) => port.post(refuse(request, err)),
+    );
   });
 
   port.onParentGone(() => {
     // Without main nobody can ask for or receive anything; a host left behind would only hold memory.
     stopping = true;
-    ceremonies.stop();
+    gate.stop();
     exit(0);
   });
 
   port.post({ v: PROTOCOL_VERSION, id: READY_ID, type: 'ready', protocolVersion: PROTOCOL_VERSION, hostVersion: HOST_VERSION, pid });
 }
+
+function wipe(parties: UnsealingParty[]): void {
+  for (const p of parties) p.unsealSecret.fill(0);
+}
+
+/**
+ * Where an unexpected error came from, for the host's log: its type and stack frames, not its message, which a library
+ * may have filled with the value it choked on (a share, a nonce).
+ */
+function whereFrom(err: unknown): string {
+  if (!(err instanceof Error) || err.name === 'CeremonyError') return '';
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return `\n${err.name}\n${frames.join('\n')}`;
+}
+
+const clip = (text: string): string => (text.length > 1900 ? `${text.slice(0, 1900)}…` : text);

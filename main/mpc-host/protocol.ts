@@ -1,27 +1,18 @@
-// The versioned message protocol between main and the MPC host: zod schemas, their types, and parsers both sides use.
+// Every message between main and the MPC host, in one place: each request and reply with its schema, the protocol
+// version, and the parsers both sides run over everything they receive. The host answers no request that signs or
+// re-keys without device-signed evidence in the log it pinned itself (main/mpc-host/signer-gate.ts).
 import { z } from 'zod';
 import type { ErrorCode } from '../../preload/contract';
-import { logSyncFields, logSyncedFields, transferSignFields, transferSignedFields } from './transfer-protocol';
-import {
-  ceremonyErrorFields,
-  checkDkgRun,
-  checkReshareRun,
-  checkSignRun,
-  dkgDoneFields,
-  dkgRunFields,
-  progressFields,
-  reshareDoneFields,
-  reshareRunFields,
-  signDoneFields,
-  signRunFields,
-  type FailureKind,
-} from './ceremony-protocol';
+import { MAX_PARTIES, groupKeyWire, hex64, idSchema, partyIdSchema, sealedHex, sealedShareWire, hex32 } from './wire';
 
 /**
  * Bumped on any change a peer of the previous version would misread; both sides refuse other versions.
- * 2: ceremonies (dkg.run, sign.run, reshare.run) run inside the host, with progress events.
+ * 2: ceremonies (dkg.run, sign.run, reshare.run) ran inside the host on main's word, with progress events.
+ * 3: no message signs or re-keys on main's word: signatures, DKGs, refreshes and reshares are asked as a transfer
+ *    request or a wallet's owed ceremony in the pinned log, each share used only with its custodian's device-signed
+ *    use statement; the host is pinned to a vault by a device-confirmed anchor.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * The host's own version, reported by `pong`. Kept here rather than read from package.json at run time because the
@@ -32,12 +23,54 @@ export const HOST_VERSION = '0.1.0';
 /** The id the host uses for its unsolicited `ready` message (no request asked for it). */
 export const READY_ID = 'host-ready';
 
+/** Most messages one signing session may carry (one per transaction input is the usual use). */
+export const MAX_MESSAGES = 1000;
+
+/** Every step a ceremony reports progress for, in the order each ceremony takes them. */
+export const CEREMONY_STEPS = {
+  dkg: ['round1', 'round2', 'finish', 'seal'],
+  sign: ['unseal', 'commit', 'share', 'aggregate', 'verify'],
+  reshare: ['unseal', 'deal', 'collect', 'finish', 'seal'],
+} as const;
+export const STEP_NAMES = ['round1', 'round2', 'finish', 'seal', 'unseal', 'commit', 'share', 'aggregate', 'verify', 'deal', 'collect'] as const;
+export type CeremonyStep = (typeof STEP_NAMES)[number];
+
+/**
+ * Why a ceremony failed, beside the error code: `request` (malformed or inconsistent input), `unseal` (a sealed share
+ * does not open with its device's secret, or is not that party's share), `culprit` (a party's ceremony message failed
+ * its checks), `busy` (too many requests waiting), `internal` (a self-check of the host).
+ */
+export const FAILURE_KINDS = ['request', 'unseal', 'culprit', 'busy', 'internal'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
 // Correlation ids are short printable strings: main picks them; the host only copies them back.
 const messageId = z.string().min(1).max(100);
 const envelope = { v: z.literal(PROTOCOL_VERSION), id: messageId };
 
+/** The signed log, canonical record bodies in seq order (the host checks them against what it pinned). */
+const records = z.array(z.string().min(2).max(2_000_000)).min(1).max(1_000_000);
+const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a request id (1..64 of A-Z a-z 0-9 _ -)');
+/** A device's EIP-191 signature as the log stores them: 0x + r ‖ s ‖ v. */
+const deviceSignature = z.string().regex(/^0x[0-9a-f]{130}$/, 'must be a device signature (0x + 65 bytes of lowercase hex)');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
+
+/** A custodian bringing their sealed share: the device's secret that opens it, and their use statement's signature. */
+const unsealingParty = z.object({ partyId: partyIdSchema, sealed: sealedHex, unsealSecret: hex32, useSignature: deviceSignature }).strict();
+
+type Issue = (path: (string | number)[], message: string) => void;
+const issues = (ctx: z.RefinementCtx): Issue => (path, message) => ctx.addIssue({ code: 'custom', path, message });
+function noDuplicateParties(items: readonly { partyId: string }[], field: string, ctx: z.RefinementCtx): void {
+  const issue = issues(ctx);
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const first = seen.get(item.partyId);
+    if (first !== undefined) issue([field, i, 'partyId'], `the same party as ${field}.${first}`);
+    else seen.set(item.partyId, i);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------
-// Requests (main → host). A ceremony adds its own request here and to `hostRequest`.
+// Requests (main → host)
 
 export const pingRequest = z
   .object({
@@ -51,28 +84,69 @@ export const pingRequest = z
 /** Asks the host to exit cleanly (code 0). It is answered by the exit itself, not by a message. */
 export const shutdownRequest = z.object({ ...envelope, type: z.literal('shutdown') }).strict();
 
-/** Runs a whole DKG among the given parties; each share comes back sealed to its custodian's device. */
-export const dkgRunRequest = z.object({ ...envelope, ...dkgRunFields }).strict().superRefine(checkDkgRun);
-/** Unseals the signers' shares, signs every message under the (child) key, and returns verified BIP-340 signatures. */
-export const signRunRequest = z.object({ ...envelope, ...signRunFields }).strict().superRefine(checkSignRun);
-/** Refreshes or reshares the key: same group key, new shares sealed to the receivers' devices. */
-export const reshareRunRequest = z.object({ ...envelope, ...reshareRunFields }).strict().superRefine(checkReshareRun);
+/** What the signer is pinned to, how far its log goes, and what keeps it from signing, if anything. */
+export const statusRequest = z.object({ ...envelope, type: z.literal('signer.status') }).strict();
+
+/** Pins the signer to a vault: the anchor statement a member's device signed after showing it. Once per signer folder. */
+export const anchorPinRequest = z
+  .object({
+    ...envelope,
+    type: z.literal('anchor.pin'),
+    vaultId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a vault id'),
+    vaultName: z.string().min(1).max(32),
+    genesisAddress: address,
+    confirmedBy: address,
+    signature: deviceSignature,
+    /** The log as main holds it: its genesis must be the anchor's, and the confirming device an active member's. */
+    records,
+  })
+  .strict();
 
 /** Main's signed log as it grows: the host pins what it has not seen, with the time it first saw it. */
-export const logSyncRequest = z.object({ ...envelope, ...logSyncFields }).strict();
-/** Signs a transfer request once the host has checked the whole evidence itself (see transfer-gate.ts). */
-export const transferSignRequest = z.object({ ...envelope, ...transferSignFields }).strict();
+export const logSyncRequest = z.object({ ...envelope, type: z.literal('log.sync'), records }).strict();
 
-export const hostRequest = z.discriminatedUnion('type', [pingRequest, shutdownRequest, dkgRunRequest, signRunRequest, reshareRunRequest, logSyncRequest, transferSignRequest]);
+/** Signs a transfer request of the log, once the host has checked the whole evidence and each signer's use statement. */
+export const transferSignRequest = z
+  .object({ ...envelope, type: z.literal('transfer.sign'), ceremonyId: idSchema, requestId, records, signers: z.array(unsealingParty).min(2).max(MAX_PARTIES) })
+  .strict()
+  .superRefine((r, ctx) => noDuplicateParties(r.signers, 'signers', ctx));
+
+/** Runs the DKG a wallet owes: every custodian the approved proposal names, each with their use statement. */
+export const walletKeygenRequest = z
+  .object({
+    ...envelope,
+    type: z.literal('wallet.keygen'),
+    ceremonyId: idSchema,
+    walletId: idSchema,
+    records,
+    parties: z.array(z.object({ partyId: partyIdSchema, useSignature: deviceSignature }).strict()).min(2).max(MAX_PARTIES),
+  })
+  .strict()
+  .superRefine((r, ctx) => noDuplicateParties(r.parties, 'parties', ctx));
+
+/** Runs the refresh or reshare a wallet owes, dealt by current custodians who each signed their use statement. */
+export const walletReshareRequest = z
+  .object({ ...envelope, type: z.literal('wallet.reshare'), ceremonyId: idSchema, walletId: idSchema, records, dealers: z.array(unsealingParty).min(2).max(MAX_PARTIES) })
+  .strict()
+  .superRefine((r, ctx) => noDuplicateParties(r.dealers, 'dealers', ctx));
+
+export const hostRequest = z.discriminatedUnion('type', [
+  pingRequest,
+  shutdownRequest,
+  statusRequest,
+  anchorPinRequest,
+  logSyncRequest,
+  transferSignRequest,
+  walletKeygenRequest,
+  walletReshareRequest,
+]);
 
 export type PingRequest = z.infer<typeof pingRequest>;
-export type ShutdownRequest = z.infer<typeof shutdownRequest>;
-export type DkgRunRequest = z.infer<typeof dkgRunRequest>;
-export type SignRunRequest = z.infer<typeof signRunRequest>;
-export type ReshareRunRequest = z.infer<typeof reshareRunRequest>;
-export type CeremonyRequest = DkgRunRequest | SignRunRequest | ReshareRunRequest;
+export type AnchorPinRequest = z.infer<typeof anchorPinRequest>;
 export type LogSyncRequest = z.infer<typeof logSyncRequest>;
 export type TransferSignRequest = z.infer<typeof transferSignRequest>;
+export type WalletKeygenRequest = z.infer<typeof walletKeygenRequest>;
+export type WalletReshareRequest = z.infer<typeof walletReshareRequest>;
 export type HostRequest = z.infer<typeof hostRequest>;
 export type HostRequestType = HostRequest['type'];
 
@@ -102,20 +176,67 @@ export const pongReply = z
   })
   .strict();
 
-export const dkgDoneReply = z.object({ ...envelope, ...dkgDoneFields }).strict();
-export const signDoneReply = z.object({ ...envelope, ...signDoneFields }).strict();
-export const reshareDoneReply = z.object({ ...envelope, ...reshareDoneFields }).strict();
+export const signerStateReply = z
+  .object({
+    ...envelope,
+    type: z.literal('signer.state'),
+    /** The signer folder's own id (16 hex digits): what an anchor statement names. */
+    hostId: z.string().regex(/^[0-9a-f]{16}$/),
+    anchor: z.object({ vaultId: z.string().max(64), vaultName: z.string().max(32), genesisAddress: address, confirmedBy: address }).strict().nullable(),
+    /** The last seq pinned, -1 when none. */
+    pinnedSeq: z.number().int().min(-1),
+    /** Why the signer refuses to act (its folder does not hold together), or null. */
+    problem: z.string().max(2000).nullable(),
+  })
+  .strict();
+
+export const logSyncedReply = z.object({ ...envelope, type: z.literal('log.synced'), seq: z.number().int().min(0) }).strict();
+
+export const transferSignedReply = z
+  .object({
+    ...envelope,
+    type: z.literal('transfer.signed'),
+    ceremonyId: idSchema,
+    requestId,
+    ruleId: z.string().min(1).max(64),
+    signatures: z.array(z.object({ index: z.number().int().min(0).max(MAX_MESSAGES), signature: hex64 }).strict()).min(1).max(MAX_MESSAGES),
+  })
+  .strict();
+
+/** A DKG's, refresh's or reshare's outcome: the new key and one share per custodian, sealed to their device. */
+export const walletKeyedReply = z
+  .object({
+    ...envelope,
+    type: z.literal('wallet.keyed'),
+    ceremonyId: idSchema,
+    walletId: idSchema,
+    ceremony: z.enum(['dkg', 'refresh', 'reshare']),
+    keyVersion: z.number().int().min(1),
+    groupKey: groupKeyWire,
+    shares: z.array(sealedShareWire).min(2).max(MAX_PARTIES),
+  })
+  .strict();
+
+/** Unsolicited, correlated by the request's id: sent when a step begins, and at most a few times a second within one. */
 export const progressEvent = z
-  .object({ ...envelope, ...progressFields })
+  .object({
+    ...envelope,
+    type: z.literal('progress'),
+    ceremonyId: idSchema,
+    step: z.enum(STEP_NAMES),
+    /** Units of the step done so far (parties, signers or messages, as the step counts them). */
+    done: z.number().int().min(0),
+    total: z.number().int().min(1),
+  })
   .strict()
   .refine((p) => p.done <= p.total, { path: ['done'], message: 'is more than total' });
 
 /**
- * The codes the host may answer with: a subset of the contract's closed union. Malformed or inconsistent input is
- * MPC_PROTOCOL; a ceremony that failed (a share that does not open, a party's message that fails its checks, a
- * self-check) is MPC_CEREMONY_FAILED with the party to blame; too much work waiting is MPC_HOST_UNAVAILABLE.
+ * The codes the host may answer with: a subset of the contract's closed union. Malformed input is MPC_PROTOCOL; a
+ * ceremony that failed is MPC_CEREMONY_FAILED with the party to blame; evidence that does not hold is POLICY_DENIED;
+ * a signer folder that does not hold together (or a log cut short behind its back) is TAMPERING_DETECTED.
  */
-export const HOST_ERROR_CODES = ['MPC_PROTOCOL', 'MPC_CEREMONY_FAILED', 'MPC_HOST_UNAVAILABLE', 'POLICY_DENIED', 'INTERNAL'] as const satisfies readonly ErrorCode[];
+export const HOST_ERROR_CODES = ['MPC_PROTOCOL', 'MPC_CEREMONY_FAILED', 'MPC_HOST_UNAVAILABLE', 'POLICY_DENIED', 'TAMPERING_DETECTED', 'INTERNAL'] as const satisfies readonly ErrorCode[];
 export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
 
 /** The error code a ceremony failure of each kind is answered with. */
@@ -133,37 +254,34 @@ export const errorReply = z
     type: z.literal('error'),
     code: z.enum(HOST_ERROR_CODES),
     message: z.string().max(2000),
-    ...ceremonyErrorFields,
+    ceremonyId: idSchema.optional(),
+    /** The party to blame, or null when nobody can be named (or nobody is to blame). */
+    culprit: partyIdSchema.nullable().optional(),
+    failure: z.enum(FAILURE_KINDS).optional(),
   })
   .strict();
 
-export const logSyncedReply = z.object({ ...envelope, ...logSyncedFields }).strict();
-export const transferSignedReply = z.object({ ...envelope, ...transferSignedFields }).strict();
-
-export const hostReply = z.discriminatedUnion('type', [readyMessage, pongReply, errorReply, dkgDoneReply, signDoneReply, reshareDoneReply, progressEvent, logSyncedReply, transferSignedReply]);
+export const hostReply = z.discriminatedUnion('type', [readyMessage, pongReply, errorReply, signerStateReply, logSyncedReply, transferSignedReply, walletKeyedReply, progressEvent]);
 
 export type ReadyMessage = z.infer<typeof readyMessage>;
 export type PongReply = z.infer<typeof pongReply>;
 export type ErrorReply = z.infer<typeof errorReply>;
-export type DkgDoneReply = z.infer<typeof dkgDoneReply>;
-export type SignDoneReply = z.infer<typeof signDoneReply>;
-export type ReshareDoneReply = z.infer<typeof reshareDoneReply>;
+export type SignerStateReply = z.infer<typeof signerStateReply>;
+export type WalletKeyedReply = z.infer<typeof walletKeyedReply>;
 export type ProgressEvent = z.infer<typeof progressEvent>;
 export type HostReply = z.infer<typeof hostReply>;
 
-/** Which reply answers which request (`null`: answered by something else, e.g. the exit). Progress events never answer. */
+/** Which reply answers which request (`null`: answered by the exit). Progress events never answer. */
 export const REPLY_TO = {
   ping: 'pong',
   shutdown: null,
-  'dkg.run': 'dkg.done',
-  'sign.run': 'sign.done',
-  'reshare.run': 'reshare.done',
+  'signer.status': 'signer.state',
+  'anchor.pin': 'signer.state',
   'log.sync': 'log.synced',
   'transfer.sign': 'transfer.signed',
+  'wallet.keygen': 'wallet.keyed',
+  'wallet.reshare': 'wallet.keyed',
 } as const satisfies Record<HostRequestType, Exclude<HostReply['type'], 'progress'> | null>;
-
-export const CEREMONY_REQUEST_TYPES = ['dkg.run', 'sign.run', 'reshare.run'] as const satisfies readonly HostRequestType[];
-export const isCeremonyRequest = (r: HostRequest): r is CeremonyRequest => (CEREMONY_REQUEST_TYPES as readonly string[]).includes(r.type);
 
 /** A request's body, as callers write it: the envelope (v, id) is added when it is sent. */
 export type RequestBody<T extends HostRequestType = HostRequestType> = T extends HostRequestType

@@ -1,11 +1,9 @@
 // main's own checks of what the MPC host answered a ceremony with: the host's word is not taken for the key, shares or signatures.
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { equalBytes } from '@noble/curves/utils.js';
-import { deriveChildKey } from '../../crypto/frost/hd';
 import type { GroupKey, PartyId } from '../../crypto/frost/types';
 import { decodeSealed } from '../../crypto/sealing';
 import { CustosError } from '../errors';
-import type { DkgOutcome, DkgParams, ReshareOutcome, ReshareParams, SignOutcome, SignParams } from '../mpc-host/ceremony-codec';
+import type { KeyedOutcome } from '../mpc-host/signer-gate';
 import type { SealedShare } from '../mpc-host/wire';
 
 const refuse = (what: string, ceremonyId: string, reason: string): never => {
@@ -37,36 +35,30 @@ function checkKeyShape(what: string, ceremonyId: string, key: GroupKey, threshol
   if (!sameSet(key.parties, parties)) refuse(what, ceremonyId, 'its key names other parties than those asked for');
 }
 
-export function checkDkgOutcome(params: DkgParams, outcome: DkgOutcome): DkgOutcome {
-  const what = 'DKG';
-  if (outcome.ceremonyId !== params.ceremonyId) refuse(what, params.ceremonyId, `it names ceremony ${outcome.ceremonyId}`);
-  checkKeyShape(what, params.ceremonyId, outcome.groupKey, params.threshold, params.parties.map((p) => p.partyId));
-  checkShares(what, params.ceremonyId, outcome.shares, params.parties);
-  return outcome;
+/** What main expects of a key ceremony's outcome, from its own replay of the log (crypto/governance ceremonyPlan). */
+export interface ExpectedKey {
+  ceremonyId: string;
+  walletId: string;
+  ceremony: KeyedOutcome['ceremony'];
+  keyVersion: number;
+  threshold: number;
+  receivers: { partyId: PartyId; encryptionKey: Uint8Array }[];
+  /** The key in force, for a refresh or reshare: the new one must keep its output key, internal key and chain code. */
+  current: GroupKey | null;
 }
 
-/** Every signature must verify (BIP-340) under the key main derives itself from the group key and path it sent. */
-export function checkSignOutcome(params: SignParams, outcome: SignOutcome): SignOutcome {
-  const what = 'signing session';
-  if (outcome.ceremonyId !== params.ceremonyId) refuse(what, params.ceremonyId, `it names session ${outcome.ceremonyId}`);
-  if (outcome.signatures.length !== params.messages.length)
-    refuse(what, params.ceremonyId, `${outcome.signatures.length} signatures for ${params.messages.length} messages`);
-  const key = deriveChildKey(params.groupKey, params.path).groupKey.outputKey;
-  outcome.signatures.forEach((sig, i) => {
-    if (!schnorr.verify(sig, params.messages[i] as Uint8Array, key)) refuse(what, params.ceremonyId, `signature ${i} does not verify under the wallet's key`);
-  });
-  return outcome;
-}
-
-/** Same wallet key (output, internal, chain code); the new threshold and receivers; one share per receiver, sealed to it. */
-export function checkReshareOutcome(params: ReshareParams, outcome: ReshareOutcome): ReshareOutcome {
-  const what = params.mode;
-  if (outcome.ceremonyId !== params.ceremonyId) refuse(what, params.ceremonyId, `it names ceremony ${outcome.ceremonyId}`);
-  const before = params.groupKey;
+/** The ceremony asked for; the threshold and receivers expected; one share per receiver, sealed to it; the same key after a reshare. */
+export function checkKeyed(expected: ExpectedKey, outcome: KeyedOutcome): KeyedOutcome {
+  const what = expected.ceremony === 'dkg' ? 'DKG' : expected.ceremony;
+  const id = expected.ceremonyId;
+  if (outcome.ceremonyId !== id) refuse(what, id, `it names ceremony ${outcome.ceremonyId}`);
+  if (outcome.walletId !== expected.walletId || outcome.ceremony !== expected.ceremony) refuse(what, id, `it answers a ${outcome.ceremony} of wallet ${outcome.walletId}`);
+  if (outcome.keyVersion !== expected.keyVersion) refuse(what, id, `it made key version ${outcome.keyVersion}, not ${expected.keyVersion}`);
+  const before = expected.current;
   const after = outcome.groupKey;
-  if (!equalBytes(after.outputKey, before.outputKey) || !equalBytes(after.internalKey, before.internalKey) || !equalBytes(after.chainCode, before.chainCode))
-    refuse(what, params.ceremonyId, 'the wallet key changed');
-  checkKeyShape(what, params.ceremonyId, after, params.threshold, params.receivers.map((r) => r.partyId));
-  checkShares(what, params.ceremonyId, outcome.shares, params.receivers);
+  if (before !== null && (!equalBytes(after.outputKey, before.outputKey) || !equalBytes(after.internalKey, before.internalKey) || !equalBytes(after.chainCode, before.chainCode)))
+    refuse(what, id, 'the wallet key changed');
+  checkKeyShape(what, id, after, expected.threshold, expected.receivers.map((r) => r.partyId));
+  checkShares(what, id, outcome.shares, expected.receivers);
   return outcome;
 }

@@ -3,32 +3,21 @@ import type { MpcHostHealth } from '../../preload/contract';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
-import type { CeremonyStep } from '../mpc-host/ceremony-protocol';
-import {
-  dkgOutcomeFromWire,
-  dkgParamsToWire,
-  reshareOutcomeFromWire,
-  reshareParamsToWire,
-  signOutcomeFromWire,
-  signParamsToWire,
-  type DkgOutcome,
-  type DkgParams,
-  type ReshareOutcome,
-  type ReshareParams,
-  type SignOutcome,
-  type SignParams,
-} from '../mpc-host/ceremony-codec';
 import {
   PROTOCOL_VERSION,
   REPLY_TO,
   parseHostReply,
+  type CeremonyStep,
   type ErrorReply,
   type HostReply,
   type HostRequestType,
   type RequestBody,
+  type SignerStateReply,
 } from '../mpc-host/protocol';
+import type { KeyedOutcome, SignerStatus, UnsealingParty } from '../mpc-host/signer-gate';
+import { groupKeyFromWire, sealedShareFromWire } from '../mpc-host/wire';
 import { WireError } from '../mpc-host/wire';
-import { checkDkgOutcome, checkReshareOutcome, checkSignOutcome } from './ceremony-checks';
+import { checkKeyed, type ExpectedKey } from './ceremony-checks';
 import type { HostExit, HostHandle, HostLauncher } from './launcher';
 
 export interface MpcHostClientOptions {
@@ -145,25 +134,14 @@ export class MpcHostClient {
     };
   }
 
-  /**
-   * Runs a DKG in the host. Resolves with the group key and one sealed share per party, after checking that the key
-   * holds together, has the threshold and parties asked for, and that each share is sealed to its party's device.
-   */
-  async runDkg(params: DkgParams, options: RequestOptions = {}): Promise<DkgOutcome> {
-    const reply = await this.request(dkgParamsToWire(params), this.ceremonyOptions(options));
-    return checkDkgOutcome(params, decoded(() => dkgOutcomeFromWire(reply)));
+  /** What the signer is pinned to, how far its log goes, and what keeps it from signing, if anything. */
+  async status(): Promise<SignerStatus> {
+    return stateOf(await this.request({ type: 'signer.status' }));
   }
 
-  /** Signs `messages` in the host; resolves with BIP-340 signatures that main has verified under the (child) key itself. */
-  async sign(params: SignParams, options: RequestOptions = {}): Promise<SignOutcome> {
-    const reply = await this.request(signParamsToWire(params), this.ceremonyOptions(options));
-    return checkSignOutcome(params, decoded(() => signOutcomeFromWire(reply)));
-  }
-
-  /** Refreshes or reshares a key in the host; resolves once main has checked the key is unchanged and every receiver has a share. */
-  async reshare(params: ReshareParams, options: RequestOptions = {}): Promise<ReshareOutcome> {
-    const reply = await this.request(reshareParamsToWire(params), this.ceremonyOptions(options));
-    return checkReshareOutcome(params, decoded(() => reshareOutcomeFromWire(reply)));
+  /** Pins the signer to the vault a member's device confirmed (the anchor statement's signature), with the log to check it against. */
+  async pinAnchor(input: { vaultId: string; vaultName: string; genesisAddress: string; confirmedBy: string; signature: string; records: string[] }): Promise<SignerStatus> {
+    return stateOf(await this.request({ type: 'anchor.pin', ...input }, this.ceremonyOptions({})));
   }
 
   /** Gives the host the signed log (canonical record bodies in seq order); resolves with the last seq it holds. */
@@ -173,27 +151,45 @@ export class MpcHostClient {
   }
 
   /**
-   * Asks the host to sign a transfer request. The host checks the evidence itself and refuses with POLICY_DENIED when
-   * it does not hold; main then checks every signature again when it builds the transaction.
+   * Asks the host to sign a transfer request of the log. The host checks the evidence and each signer's use statement
+   * itself and refuses with POLICY_DENIED when they do not hold; main checks every signature again when it builds the
+   * transaction.
    */
   async signTransfer(
-    params: { ceremonyId: string; requestId: string; records: string[]; signers: { partyId: string; sealed: Uint8Array; unsealSecret: Uint8Array }[] },
+    params: { ceremonyId: string; requestId: string; records: string[]; signers: UnsealingParty[] },
     options: RequestOptions = {},
   ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
     const reply = await this.request(
-      {
-        type: 'transfer.sign',
-        ceremonyId: params.ceremonyId,
-        requestId: params.requestId,
-        records: params.records,
-        signers: params.signers.map((s) => ({ partyId: s.partyId, sealed: bytesToHex(s.sealed), unsealSecret: bytesToHex(s.unsealSecret) })),
-      },
+      { type: 'transfer.sign', ceremonyId: params.ceremonyId, requestId: params.requestId, records: params.records, signers: params.signers.map(unsealingToWire) },
       this.ceremonyOptions(options),
     );
     if (reply.requestId !== params.requestId || reply.ceremonyId !== params.ceremonyId) {
       throw new CustosError('MPC_PROTOCOL', `The MPC host answered for request ${reply.requestId}, not ${params.requestId}.`);
     }
     return { ruleId: reply.ruleId, signatures: reply.signatures.map((s) => ({ index: s.index, signature: hexToBytes(s.signature) })) };
+  }
+
+  /**
+   * Asks the host for the DKG the wallet owes. Resolves with the key and one sealed share per custodian, after main
+   * checked them against what it expects from its own log (`expected`): the host's word is not taken for them.
+   */
+  async keygen(
+    params: { ceremonyId: string; walletId: string; records: string[]; parties: { partyId: string; useSignature: string }[] },
+    expected: ExpectedKey,
+    options: RequestOptions = {},
+  ): Promise<KeyedOutcome> {
+    const reply = await this.request({ type: 'wallet.keygen', ...params }, this.ceremonyOptions(options));
+    return checkKeyed(expected, decoded(() => keyedFromWire(reply)));
+  }
+
+  /** Asks the host for the refresh or reshare the wallet owes; checked by main like a DKG, and the key must not change. */
+  async reshare(
+    params: { ceremonyId: string; walletId: string; records: string[]; dealers: UnsealingParty[] },
+    expected: ExpectedKey,
+    options: RequestOptions = {},
+  ): Promise<KeyedOutcome> {
+    const reply = await this.request({ type: 'wallet.reshare', ceremonyId: params.ceremonyId, walletId: params.walletId, records: params.records, dealers: params.dealers.map(unsealingToWire) }, this.ceremonyOptions(options));
+    return checkKeyed(expected, decoded(() => keyedFromWire(reply)));
   }
 
   private ceremonyOptions(options: RequestOptions): RequestOptions {
@@ -381,6 +377,23 @@ function describeExit(exit: HostExit): string {
   if (exit.error) return `failed (${exit.error})`;
   if (exit.signal) return `was stopped by signal ${exit.signal}`;
   return `exited with code ${exit.code ?? 'unknown'}`;
+}
+
+function stateOf(reply: SignerStateReply): SignerStatus {
+  return { hostId: reply.hostId, anchor: reply.anchor, pinnedSeq: reply.pinnedSeq, problem: reply.problem };
+}
+
+const unsealingToWire = (s: UnsealingParty) => ({ partyId: s.partyId, sealed: bytesToHex(s.sealed), unsealSecret: bytesToHex(s.unsealSecret), useSignature: s.useSignature });
+
+function keyedFromWire(reply: Extract<HostReply, { type: 'wallet.keyed' }>): KeyedOutcome {
+  return {
+    ceremonyId: reply.ceremonyId,
+    walletId: reply.walletId,
+    ceremony: reply.ceremony,
+    keyVersion: reply.keyVersion,
+    groupKey: groupKeyFromWire(reply.groupKey, 'group key the host returned'),
+    shares: reply.shares.map(sealedShareFromWire),
+  };
 }
 
 function deadHandle(): HostHandle {

@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CustosError } from '../errors';
+import { silentLogger, type Logger } from '../log';
+import { MpcHostClient } from './client';
+import { signerFolderOf } from './signer-folder';
 import { onceExit, type HostHandle, type HostLauncher } from './launcher';
 
 export interface NodeLauncherOptions {
@@ -91,4 +94,14 @@ export function nodeHostLauncher(options: NodeLauncherOptions = {}): HostLaunche
       };
     },
   };
+}
+
+
+/** The MPC host client for a data folder under plain Node (CLI, demo, browser host, tests): its signer folder set. */
+export function hostClientFor(dataDir: string, options: { log?: Logger; env?: NodeJS.ProcessEnv; ceremonyTimeoutMs?: number } = {}): MpcHostClient {
+  return new MpcHostClient({
+    launcher: nodeHostLauncher({ env: { ...(options.env ?? process.env), CUSTOS_MPC_HOST_DATA: signerFolderOf(dataDir) } }),
+    log: options.log ?? silentLogger,
+    ...(options.ceremonyTimeoutMs === undefined ? {} : { ceremonyTimeoutMs: options.ceremonyTimeoutMs }),
+  });
 }

@@ -18,8 +18,9 @@ import { CustosError } from '../errors';
 import type { Store, VaultHeader } from '../store';
 import { randomIds, type IdGenerator } from '../vault/ids';
 import type { VaultService } from '../vault/service';
-import type { CeremonyHost } from '../wallets/ceremony-host';
-import { signingShares } from '../wallets/signing-shares';
+import type { MpcHostClient } from '../mpc/client';
+import { ensureAnchored } from '../wallets/host-anchor';
+import { signingCustodians, signingShares } from '../wallets/signing-shares';
 import { outpointsOf, selectCoins, spendableCoins } from './coins';
 import { readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
@@ -28,7 +29,7 @@ export interface TransferServiceOptions {
   vault: VaultService;
   store: Store;
   devices: DeviceManager;
-  host: CeremonyHost;
+  host: MpcHostClient;
   clock?: () => Date;
   ids?: IdGenerator;
 }
@@ -37,7 +38,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   private readonly vault: VaultService;
   private readonly store: Store;
   private readonly devices: DeviceManager;
-  private readonly host: CeremonyHost;
+  private readonly host: MpcHostClient;
   private readonly clock: () => Date;
   private readonly ids: IdGenerator;
 
@@ -353,11 +354,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian was revoked, or a reshare was approved): run it before signing.`);
     }
     const key = wallet.key;
-    const signers = await signingShares({ vault: this.vault, devices: this.devices, state, identityPath: header.identityPath, wallet, purpose: `to sign request ${requestId}`, progress: onProgress });
+    const custodians = await signingCustodians({ devices: this.devices, state, identityPath: header.identityPath, wallet });
+    await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: header.identityPath, members: custodians, progress: onProgress });
+    const signers = await signingShares({ vault: this.vault, devices: this.devices, state, identityPath: header.identityPath, wallet, transfer, custodians, progress: onProgress });
     try {
-      onProgress('MPC host: checking the evidence and signing');
+      onProgress('MPC host: checking the evidence and every custodian\'s statement, then signing');
       const records = this.store.records.all().map((r) => r.body);
-      const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, (p) => onProgress(`MPC host: ${p.step}`));
+      const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, { onProgress: (p) => onProgress(`MPC host: ${p.step}`) });
       const root = groupKeyOf(key);
       const keys = transfer.request.inputPaths.map((p) => walletKeyAt(root, p).outputKey);
       const out = insertTaprootSignatures(base64.decode(transfer.request.psbt), result.signatures, keys);

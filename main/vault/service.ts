@@ -7,6 +7,7 @@ import {
   decisionStatement,
   genesisStatement,
   isActiveAdministrator,
+  keyAttestationStatement,
   lookupOf,
   PLACEHOLDER_SIGNATURE,
   proposalStatement,
@@ -94,6 +95,10 @@ export interface KeyOutcome {
   ceremonyId: string;
   key: WalletKey;
   shares: SealedShareRow[];
+  /** The connected device of each custodian of the new key (user id → device id): each attests the key on its screen. */
+  attesters: ReadonlyMap<string, string>;
+  /** Told before each custodian's device is asked. */
+  onAttest?: (custodianName: string) => void;
 }
 
 export class VaultService extends EventEmitter<VaultServiceEvents> {
@@ -409,7 +414,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   recordKey(outcome: KeyOutcome): Promise<WalletState> {
     return this.exclusive(async () => {
       const { state, header } = this.guardForChange();
-      const record: KeyRecord = {
+      const unsigned: Omit<KeyRecord, 'attestations'> = {
         type: 'wallet-key',
         seq: state.seq + 1,
         vaultId: state.vaultId,
@@ -420,6 +425,20 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
         createdAt: this.now(),
         key: outcome.key,
       };
+      const wallet0 = requireWallet(state, outcome.walletId);
+      const attesting = [...(wallet0.pending?.custodians ?? [])].sort();
+      // Every rule checked before any device is asked to attest.
+      this.preflight(state, { ...unsigned, attestations: attesting.map((userId) => ({ userId, signature: PLACEHOLDER_SIGNATURE })) });
+      const statement = keyAttestationStatement(state, wallet0, unsigned, (id) => state.users.find((u) => u.id === id)?.name ?? id);
+      const attestations = [];
+      for (const userId of attesting) {
+        const user = state.users.find((u) => u.id === userId) as UserState;
+        const deviceId = outcome.attesters.get(userId);
+        if (deviceId === undefined) throw new CustosError('DEVICE_NOT_FOUND', `${user.name}'s Ledger must attest the new key of ${wallet0.name}; connect it. Nothing was recorded.`);
+        outcome.onAttest?.(user.name);
+        attestations.push({ userId, signature: await this.signOnDevice(deviceId, header.identityPath, statement, user.identityAddress) });
+      }
+      const record: KeyRecord = { ...unsigned, attestations };
       const next = this.replayNext(state, record);
       const wallet = requireWallet(next, outcome.walletId);
       this.commit({

@@ -1,7 +1,7 @@
 // What every ceremony runner shares: its environment (randomness, progress, yielding), step reporting, and failures as data.
 import { CeremonyError } from '../../../crypto/frost/errors';
 import type { PartyId, Rng } from '../../../crypto/frost/types';
-import type { CeremonyStep, FailureKind } from '../ceremony-protocol';
+import type { CeremonyStep, FailureKind } from '../protocol';
 
 export type Progress = { step: CeremonyStep; done: number; total: number };
 

@@ -3,7 +3,7 @@ import { dkgAbort, dkgFinish, dkgStart, dkgStep } from '../../../crypto/frost/dk
 import type { DkgMessage, DkgState } from '../../../crypto/frost/dkg';
 import type { GroupKey, PartyId, SecretShare } from '../../../crypto/frost/types';
 import { wipeShare } from '../../../crypto/frost/wipe';
-import { LocalTransport, type Member } from '../transport';
+import { PartyRouter, type Member } from '../party-router';
 import { groupKeyToWire, type SealedShare } from '../wire';
 import { CeremonyFault, StepReporter, toFault, type CeremonyEnv } from './common';
 import { checkEncryptionKey, sealShare } from './shares';
@@ -29,7 +29,7 @@ export async function runDkg(params: DkgParams, env: CeremonyEnv): Promise<DkgOu
   const report = new StepReporter(env);
   const parties: Party[] = [];
   const shares = new Map<PartyId, SecretShare>();
-  let transport: LocalTransport<DkgMessage> | null = null;
+  let transport: PartyRouter<DkgMessage> | null = null;
   try {
     for (const p of params.parties) checkEncryptionKey(p.partyId, p.encryptionKey);
 
@@ -42,7 +42,7 @@ export async function runDkg(params: DkgParams, env: CeremonyEnv): Promise<DkgOu
       await report.tick(i + 1);
     }
 
-    transport = new LocalTransport<DkgMessage>(parties.map(member), {
+    transport = new PartyRouter<DkgMessage>(parties.map(member), {
       // Round-2 shares are secret; chain-code reveals become public when the ceremony ends.
       secretFields: (m) => (m.kind === 'dkg/round2' ? [m.signingShare] : []),
     });

@@ -6,7 +6,7 @@ import type { ReshareMessage, ReshareMode, ReshareState } from '../../../crypto/
 import type { GroupKey, PartyId, SecretShare } from '../../../crypto/frost/types';
 import { wipeBytes, wipeShare } from '../../../crypto/frost/wipe';
 import { sameBytes } from '../../../crypto/frost/curve';
-import { LocalTransport, type Member } from '../transport';
+import { PartyRouter, type Member } from '../party-router';
 import { groupKeyToWire, type SealedShare } from '../wire';
 import { CeremonyFault, StepReporter, toFault, type CeremonyEnv } from './common';
 import { checkEncryptionKey, sealShare, unsealShare } from './shares';
@@ -39,7 +39,7 @@ export async function runReshare(params: ReshareParams, env: CeremonyEnv): Promi
   const receiverIds = params.receivers.map((r) => r.partyId);
   const held: SecretShare[] = [];
   const parties: Party[] = [];
-  let transport: LocalTransport<ReshareMessage> | null = null;
+  let transport: PartyRouter<ReshareMessage> | null = null;
   // Sealing to receivers mixes every dealer's device entropy, so a broken host RNG alone cannot predict the boxes.
   const sealEntropy = sha256(lengthPrefixed(...params.dealers.map((d) => d.deviceEntropy)));
   try {
@@ -69,7 +69,7 @@ export async function runReshare(params: ReshareParams, env: CeremonyEnv): Promi
       dealt.push(...r.outbox);
       await report.tick(i + 1);
     }
-    transport = new LocalTransport<ReshareMessage>(parties.map(member), {
+    transport = new PartyRouter<ReshareMessage>(parties.map(member), {
       secretFields: (m) => (m.kind === 'reshare/share' ? [m.share] : []),
     });
 

@@ -6,7 +6,7 @@ import type { SignMessage, SignState } from '../../../crypto/frost/sign';
 import { COORDINATOR } from '../../../crypto/frost/types';
 import type { GroupKey, PartyId, SecretShare } from '../../../crypto/frost/types';
 import { wipeShare } from '../../../crypto/frost/wipe';
-import { LocalTransport, type Member } from '../transport';
+import { PartyRouter, type Member } from '../party-router';
 import { CeremonyFault, StepReporter, toFault, type CeremonyEnv } from './common';
 import { unsealShare } from './shares';
 
@@ -34,7 +34,7 @@ export async function runSign(params: SignParams, env: CeremonyEnv): Promise<Sig
   const report = new StepReporter(env);
   const held: SecretShare[] = [];
   const parties: Party[] = [];
-  let transport: LocalTransport<SignMessage> | null = null;
+  let transport: PartyRouter<SignMessage> | null = null;
   try {
     let child;
     try {
@@ -70,7 +70,7 @@ export async function runSign(params: SignParams, env: CeremonyEnv): Promise<Sig
     }
     const coordinator: Party = { id: COORDINATOR, state: signStart({ ...config, self: null }, null, env.rng).state };
     parties.push(coordinator);
-    transport = new LocalTransport<SignMessage>(parties.map(member));
+    transport = new PartyRouter<SignMessage>(parties.map(member));
 
     transport.post(commits);
     await report.begin('share', transport.pending);

@@ -1,4 +1,4 @@
-// Routes ceremony messages between parties that live in this process but share no state: broadcasts to every other member, direct messages to one.
+// In-process routing of ceremony messages between parties that share no state: broadcasts to every other member, direct messages to one. (A network relay would sit beside it, with the same shape.)
 import { BROADCAST } from '../../crypto/frost/types';
 
 export type Routed = { from: string; to: string };
@@ -12,7 +12,7 @@ export interface Member<M> {
   receive(message: M): M[];
 }
 
-export interface TransportOptions<M> {
+export interface RouterOptions<M> {
   /**
    * The secret byte fields of a message (a DKG share, a reshare sub-share). They are wiped in the sender's message once
    * every recipient has its own copy, and in each recipient's copy once it was received (receivers copy what they keep).
@@ -25,16 +25,16 @@ export interface TransportOptions<M> {
  * gets its own structured clone, as it would over a process channel or a relay, so no party can alter what another
  * party received or sent; the ceremony code cannot come to rely on shared memory.
  */
-export class LocalTransport<M extends Routed> {
+export class PartyRouter<M extends Routed> {
   private readonly members: Map<string, Member<M>>;
   private queue: [string, M][] = [];
 
   constructor(
     members: readonly Member<M>[],
-    private readonly options: TransportOptions<M> = {},
+    private readonly options: RouterOptions<M> = {},
   ) {
     this.members = new Map(members.map((m) => [m.id, m]));
-    if (this.members.size !== members.length) throw new Error('transport: two members with the same id');
+    if (this.members.size !== members.length) throw new Error('router: two members with the same id');
   }
 
   /** Messages queued and not yet delivered. */
@@ -45,10 +45,10 @@ export class LocalTransport<M extends Routed> {
   /** Queues messages for delivery: a broadcast for every member but its sender, a direct message for its recipient. */
   post(messages: readonly M[]): void {
     for (const m of messages) {
-      if (!this.members.has(m.from)) throw new Error(`transport: a message from ${m.from}, who is not a member`);
+      if (!this.members.has(m.from)) throw new Error(`router: a message from ${m.from}, who is not a member`);
       const targets = m.to === BROADCAST ? [...this.members.keys()].filter((id) => id !== m.from) : [m.to];
       for (const to of targets) {
-        if (!this.members.has(to)) throw new Error(`transport: a message for ${to}, who is not a member`);
+        if (!this.members.has(to)) throw new Error(`router: a message for ${to}, who is not a member`);
         this.queue.push([to, structuredClone(m)]);
       }
       if (m.to !== BROADCAST) this.wipe(m);

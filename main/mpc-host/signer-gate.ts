@@ -1,0 +1,391 @@
+// The signer's one gate before any share is used. Every signature, DKG, refresh and reshare is justified by device-signed
+// records in the log this signer pinned itself, from a vault anchor a person confirmed on a device, and every share is
+// opened only with its custodian's device-signed statement of that very use. Nothing main says stands in for either.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { entropyFromDevice } from '../../crypto/frost/entropy';
+import { deriveChildKey } from '../../crypto/frost/hd';
+import type { GroupKey, PartyId, Rng } from '../../crypto/frost/types';
+import { wipeBytes } from '../../crypto/frost/wipe';
+import { ceremonyPlan, checkShareUse, hostAnchorStatement, type GovernanceState, type HostAnchor, type ShareUseSubject, type WalletState } from '../../crypto/governance';
+import { groupKeyOf } from '../../crypto/governance/wallet-key';
+import { verifyStatement } from '../../crypto/statements';
+import { extendState, newRecords, recordHash, replayBodies, signingPlan } from '../../crypto/transfers/evidence';
+import { runDkg } from './ceremonies/dkg';
+import { runReshare } from './ceremonies/reshare';
+import { runSign } from './ceremonies/sign';
+import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
+import { HostJournal } from './journal';
+import type { SealedShare } from './wire';
+
+/** A refusal in plain words: the evidence does not hold (POLICY_DENIED), or the signer's memory or main's log was cut or rewritten (TAMPERING_DETECTED). */
+export class GateRefusal extends Error {
+  override readonly name = 'GateRefusal';
+  constructor(
+    message: string,
+    readonly code: 'POLICY_DENIED' | 'TAMPERING_DETECTED' = 'POLICY_DENIED',
+  ) {
+    super(message);
+  }
+}
+
+/** Beyond this many requests waiting behind the running one, a request is refused (busy) instead of piling up secrets. */
+export const MAX_WAITING = 16;
+
+export interface SignerGateOptions {
+  /** The signer's own folder (its journal); null: it refuses everything but status (it could not remember what it did). */
+  dataDir: string | null;
+  /** Wall-clock ms: delays, velocity windows, receipt times. */
+  now: () => number;
+  /** The host's CSPRNG. */
+  rng: Rng;
+  /** A monotonic clock (ms), for spacing progress events. */
+  monotonic: () => number;
+  /** How the signer yields between units of work, so pings are answered mid-ceremony. */
+  pause: () => Promise<void>;
+}
+
+export interface SignerStatus {
+  hostId: string;
+  anchor: { vaultId: string; vaultName: string; genesisAddress: string; confirmedBy: string } | null;
+  pinnedSeq: number;
+  problem: string | null;
+}
+
+/** A custodian bringing their sealed share: the secret their device gave to open it, and their use statement's signature. */
+export interface UnsealingParty {
+  partyId: PartyId;
+  sealed: Uint8Array;
+  unsealSecret: Uint8Array;
+  useSignature: string;
+}
+
+export interface KeyedOutcome {
+  ceremonyId: string;
+  walletId: string;
+  ceremony: 'dkg' | 'refresh' | 'reshare';
+  keyVersion: number;
+  groupKey: GroupKey;
+  shares: SealedShare[];
+}
+
+type Report = (p: Progress) => void;
+
+export class SignerGate {
+  private journal: HostJournal | null = null;
+  private state: GovernanceState | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  private stopped = false;
+
+  constructor(private readonly options: SignerGateOptions) {}
+
+  status(): SignerStatus {
+    if (this.options.dataDir === null) return { hostId: '0'.repeat(16), anchor: null, pinnedSeq: -1, problem: noFolder };
+    const j = this.journalOf();
+    const a = j.anchor;
+    return {
+      hostId: j.hostId,
+      anchor: a === null ? null : { vaultId: a.anchor.vaultId, vaultName: a.anchor.vaultName, genesisAddress: a.anchor.genesisAddress, confirmedBy: a.confirmedBy },
+      pinnedSeq: j.pinned.length - 1,
+      problem: j.problem === null ? null : damaged(this.options.dataDir, j.problem),
+    };
+  }
+
+  /** Pins the vault: the anchor statement must be signed by the confirming device, and the log must start at that genesis. */
+  pinAnchor(input: { vaultId: string; vaultName: string; genesisAddress: string; confirmedBy: string; signature: string; records: readonly string[] }): Promise<SignerStatus> {
+    return this.exclusive(async () => {
+      const journal = this.open();
+      const anchor: HostAnchor = { vaultId: input.vaultId, vaultName: input.vaultName, genesisAddress: input.genesisAddress, hostId: journal.hostId };
+      if (journal.anchor !== null) {
+        const pinned = journal.anchor.anchor;
+        if (pinned.vaultId === anchor.vaultId && sameAddress(pinned.genesisAddress, anchor.genesisAddress)) return this.status();
+        throw new GateRefusal(`this signer is pinned to vault "${pinned.vaultName}" (${pinned.vaultId}); it takes no other vault`, 'TAMPERING_DETECTED');
+      }
+      if (!verifyStatement(hostAnchorStatement(anchor), input.signature, input.confirmedBy)) {
+        throw new GateRefusal(`the vault anchor is not signed by the device ${input.confirmedBy} for this signer (${journal.hostId})`);
+      }
+      const fresh = newRecords([], input.records);
+      if ('refused' in fresh) throw new GateRefusal(fresh.refused);
+      const state = this.genesisMatches(anchor, input.records);
+      const confirmer = state.users.find((u) => sameAddress(u.identityAddress, input.confirmedBy));
+      if (confirmer === undefined || confirmer.status !== 'active') throw new GateRefusal(`the device ${input.confirmedBy} that confirmed the vault is no active member of it`);
+      const receivedAt = this.options.now();
+      journal.append([
+        { kind: 'anchor', anchor, confirmedBy: input.confirmedBy, signature: input.signature, at: receivedAt },
+        ...fresh.fresh.map((f) => ({ kind: 'record' as const, seq: f.seq, hash: recordHash(f.body), receivedAt, body: f.body })),
+      ]);
+      this.state = state;
+      return this.status();
+    });
+  }
+
+  /** Takes the log as it grows: pins records it has not seen (after they replay) with the time it first saw them. */
+  sync(records: readonly string[]): Promise<{ seq: number }> {
+    return this.exclusive(async () => {
+      this.take(records);
+      return { seq: this.open().pinned.length - 1 };
+    });
+  }
+
+  /** Signs a transfer request once the evidence holds by this signer's own log, ledger and clock. */
+  signTransfer(
+    input: { ceremonyId: string; requestId: string; records: readonly string[]; signers: UnsealingParty[] },
+    report: Report,
+  ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
+    return this.exclusive(async () => {
+      const state = this.take(input.records);
+      const journal = this.open();
+      const plan = signingPlan({
+        state,
+        requestId: input.requestId,
+        ledger: journal.signed.map((e) => ({ requestId: e.requestId, walletId: e.walletId, ruleId: e.ruleId, amount: BigInt(e.amount), signedAt: e.signedAt })),
+        receivedAt: (seq) => journal.pinned[seq]?.receivedAt,
+        now: this.options.now(),
+      });
+      if ('refused' in plan) throw new GateRefusal(plan.refused);
+      const wallet = requireWallet(state, plan.walletId);
+      const key = wallet.key;
+      if (key === null) throw new GateRefusal('the wallet has no key');
+      if (input.signers.length < key.threshold) throw new GateRefusal(`${input.signers.length} custodians brought their shares; ${wallet.name} needs ${key.threshold}`);
+      this.checkUses(state, wallet, { transfer: plan.transfer }, input.signers);
+      const root = groupKeyOf(key);
+      const byPath = new Map<string, typeof plan.inputs>();
+      for (const i of plan.inputs) byPath.set(i.path.join('/'), [...(byPath.get(i.path.join('/')) ?? []), i]);
+      const signatures: { index: number; signature: Uint8Array }[] = [];
+      for (const [, inputs] of byPath) {
+        const path = inputs[0]!.path;
+        const out = await runSign(
+          {
+            ceremonyId: `${input.ceremonyId}/${path.join('-') || 'root'}`,
+            walletId: plan.walletId,
+            keyVersion: key.keyVersion,
+            groupKey: root,
+            path,
+            messages: inputs.map((i) => i.sighash),
+            signers: input.signers.map((s) => ({ partyId: s.partyId, sealed: s.sealed.slice(), unsealSecret: s.unsealSecret.slice() })),
+          },
+          this.env(input.ceremonyId, report),
+        );
+        const outputKey = deriveChildKey(root, path).groupKey.outputKey;
+        inputs.forEach((i, k) => {
+          const sig = out.signatures[k];
+          if (sig === undefined || !schnorr.verify(sig, i.sighash, outputKey)) throw new CeremonyFault('internal', `the signature of input ${i.index} does not verify`);
+          signatures.push({ index: i.index, signature: sig });
+        });
+      }
+      // Written before the signatures leave: a crash after this line costs a request, never a second signing.
+      journal.append([{ kind: 'signed', requestId: input.requestId, walletId: plan.walletId, ruleId: plan.ruleId, amount: plan.transfer.request.amount, signedAt: this.options.now() }]);
+      return { ruleId: plan.ruleId, signatures: signatures.sort((a, b) => a.index - b.index) };
+    });
+  }
+
+  /** The DKG a wallet owes: exactly the approved custodians, each with their device-signed use statement. */
+  keygen(input: { ceremonyId: string; walletId: string; records: readonly string[]; parties: { partyId: PartyId; useSignature: string }[] }, report: Report): Promise<KeyedOutcome> {
+    return this.exclusive(async () => {
+      const state = this.take(input.records);
+      const plan = ceremonyPlan(state, input.walletId);
+      if ('refused' in plan) throw new GateRefusal(plan.refused);
+      if (plan.ceremony !== 'dkg') throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${plan.ceremony}, not a DKG`);
+      this.freshCeremony(input.ceremonyId);
+      const expected = plan.receivers.map((r) => r.partyId);
+      sameParties(input.parties.map((p) => p.partyId), expected, `the DKG of ${plan.wallet.name} takes exactly its ${expected.length} approved custodians`);
+      this.checkUses(state, plan.wallet, { ceremony: 'dkg', ceremonyId: input.ceremonyId }, input.parties.map((p) => ({ ...p, sealed: null })));
+      const entropy = new Map(input.parties.map((p) => [p.partyId, entropyFromDevice(hexToBytes(p.useSignature.slice(2)), 'dkg', input.ceremonyId, p.partyId)]));
+      try {
+        this.open().append([{ kind: 'ceremony', ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony: 'dkg', at: this.options.now() }]);
+        const out = await runDkg(
+          {
+            ceremonyId: input.ceremonyId,
+            walletId: plan.wallet.id,
+            keyVersion: 1,
+            threshold: plan.threshold,
+            parties: plan.receivers.map((r) => ({ partyId: r.partyId, encryptionKey: r.encryptionKey, deviceEntropy: entropy.get(r.partyId) as Uint8Array })),
+          },
+          this.env(input.ceremonyId, report),
+        );
+        return { ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony: 'dkg', keyVersion: 1, groupKey: out.groupKey, shares: out.shares };
+      } finally {
+        wipeBytes(...entropy.values());
+      }
+    });
+  }
+
+  /** The refresh or reshare a wallet owes, dealt by current custodians who each signed their use statement. */
+  reshare(input: { ceremonyId: string; walletId: string; records: readonly string[]; dealers: UnsealingParty[] }, report: Report): Promise<KeyedOutcome> {
+    return this.exclusive(async () => {
+      const state = this.take(input.records);
+      const plan = ceremonyPlan(state, input.walletId);
+      if ('refused' in plan) throw new GateRefusal(plan.refused);
+      if (plan.ceremony === 'dkg' || plan.current === null) throw new GateRefusal(`wallet ${plan.wallet.name} owes a DKG, not a ${'refresh or reshare'}`);
+      this.freshCeremony(input.ceremonyId);
+      const allowed = new Set(plan.dealers);
+      const outsider = input.dealers.find((d) => !allowed.has(d.partyId));
+      if (outsider !== undefined) throw new GateRefusal(`party ${outsider.partyId} holds no share of ${plan.wallet.name} that may deal`);
+      if (input.dealers.length < plan.dealersNeeded) {
+        throw new GateRefusal(`the ${plan.ceremony} of ${plan.wallet.name} needs ${plan.dealersNeeded} dealers; ${input.dealers.length} brought their shares`);
+      }
+      this.checkUses(state, plan.wallet, { ceremony: plan.ceremony, ceremonyId: input.ceremonyId }, input.dealers);
+      const dealers = input.dealers.map((d) => ({
+        partyId: d.partyId,
+        sealed: d.sealed.slice(),
+        unsealSecret: d.unsealSecret.slice(),
+        deviceEntropy: entropyFromDevice(d.unsealSecret, 'dealer', input.ceremonyId, d.partyId),
+      }));
+      try {
+        this.open().append([{ kind: 'ceremony', ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony: plan.ceremony, at: this.options.now() }]);
+        const out = await runReshare(
+          {
+            ceremonyId: input.ceremonyId,
+            walletId: plan.wallet.id,
+            mode: plan.ceremony === 'refresh' ? 'refresh' : 'reshare',
+            fromKeyVersion: plan.fromKeyVersion,
+            toKeyVersion: plan.toKeyVersion,
+            groupKey: plan.current.groupKey,
+            dealers,
+            receivers: plan.receivers.map((r) => ({ partyId: r.partyId, encryptionKey: r.encryptionKey })),
+            threshold: plan.threshold,
+          },
+          this.env(input.ceremonyId, report),
+        );
+        return { ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony: plan.ceremony, keyVersion: plan.toKeyVersion, groupKey: out.groupKey, shares: out.shares };
+      } finally {
+        for (const d of dealers) wipeBytes(d.unsealSecret, d.deviceEntropy);
+      }
+    });
+  }
+
+  /** Drops what waits and makes the running ceremony stop (and wipe) at its next pause. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  /** Every party's use statement, checked before any share is opened: one refusal names the first that fails. */
+  private checkUses(state: GovernanceState, wallet: WalletState, subject: ShareUseSubject, parties: { partyId: PartyId; sealed: Uint8Array | null; useSignature: string }[]): void {
+    for (const p of parties) {
+      const checked = checkShareUse({
+        state,
+        wallet,
+        subject,
+        partyId: p.partyId,
+        sealedDigest: p.sealed === null ? null : bytesToHex(sha256(p.sealed)),
+        signature: p.useSignature,
+        verify: verifyStatement,
+      });
+      if ('refused' in checked) throw new GateRefusal(checked.refused);
+    }
+  }
+
+  private freshCeremony(ceremonyId: string): void {
+    if (this.open().ceremonies.has(ceremonyId)) throw new GateRefusal(`ceremony ${ceremonyId} already ran on this signer; a use statement counts once`);
+  }
+
+  /** The log's genesis must be the anchor's vault and administrator: nothing else is replayed as this vault. */
+  private genesisMatches(anchor: HostAnchor, records: readonly string[]): GovernanceState {
+    let genesis: { type?: unknown; vaultId?: unknown; vaultName?: unknown; admin?: { identityAddress?: unknown } };
+    try {
+      genesis = JSON.parse(records[0] ?? 'null') as typeof genesis;
+    } catch {
+      throw new GateRefusal('the first record of the log is not JSON');
+    }
+    if (genesis?.type !== 'genesis' || genesis.vaultId !== anchor.vaultId || typeof genesis.admin?.identityAddress !== 'string' || !sameAddress(genesis.admin.identityAddress, anchor.genesisAddress)) {
+      throw new GateRefusal(`the log offered does not start at the genesis this signer is pinned to (vault ${anchor.vaultId}, administrator ${anchor.genesisAddress})`, 'TAMPERING_DETECTED');
+    }
+    if (genesis.vaultName !== anchor.vaultName) throw new GateRefusal(`the genesis names the vault "${String(genesis.vaultName)}", the anchor "${anchor.vaultName}"`, 'TAMPERING_DETECTED');
+    const replayed = replayBodies(records);
+    if ('refused' in replayed) throw new GateRefusal(replayed.refused);
+    return replayed.state;
+  }
+
+  /** Checks main's log against the pinned one, replays what is new, pins it; returns the state it leads to. */
+  private take(records: readonly string[]): GovernanceState {
+    const journal = this.open();
+    const anchor = journal.anchor;
+    if (anchor === null) {
+      throw new GateRefusal(`this signer (${journal.hostId}) is not pinned to a vault yet: a member of the vault confirms the vault and its genesis administrator on their device first`);
+    }
+    const fresh = newRecords(journal.pinned, records);
+    if ('refused' in fresh) throw new GateRefusal(`${fresh.refused}; this signer signs nothing on a log cut short or rewritten`, 'TAMPERING_DETECTED');
+    let state = this.state;
+    if (state === null) {
+      const replayed = replayBodies(journal.pinned.map((p) => p.body));
+      if ('refused' in replayed) throw new GateRefusal(`this signer's own pinned log does not replay: ${replayed.refused}`, 'TAMPERING_DETECTED');
+      state = replayed.state;
+    }
+    if (fresh.fresh.length > 0) {
+      const next = extendState(state, fresh.fresh.map((f) => f.body));
+      if ('refused' in next) throw new GateRefusal(next.refused);
+      const receivedAt = this.options.now();
+      journal.append(fresh.fresh.map((f) => ({ kind: 'record' as const, seq: f.seq, hash: recordHash(f.body), receivedAt, body: f.body })));
+      state = next.state;
+    }
+    this.state = state;
+    return state;
+  }
+
+  private journalOf(): HostJournal {
+    if (this.journal === null) this.journal = HostJournal.open(this.options.dataDir as string, this.options.now);
+    return this.journal;
+  }
+
+  private open(): HostJournal {
+    if (this.options.dataDir === null) throw new GateRefusal(noFolder);
+    const journal = this.journalOf();
+    if (journal.problem !== null) throw new GateRefusal(damaged(this.options.dataDir, journal.problem), 'TAMPERING_DETECTED');
+    return journal;
+  }
+
+  private env(ceremonyId: string, report: Report): CeremonyEnv {
+    void ceremonyId;
+    return {
+      rng: this.options.rng,
+      now: this.options.monotonic,
+      progress: report,
+      pause: async () => {
+        await this.options.pause();
+        if (this.stopped) throw new CeremonyFault('internal', 'the MPC host is shutting down');
+      },
+    };
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.stopped) return Promise.reject(new CeremonyFault('internal', 'the MPC host is shutting down'));
+    if (this.waiting > MAX_WAITING) return Promise.reject(new CeremonyFault('busy', `the MPC host has ${this.waiting} requests waiting; try again when they are done`));
+    this.waiting++;
+    const run = this.queue.then(
+      () => {
+        this.waiting--;
+        return work();
+      },
+      () => {
+        this.waiting--;
+        return work();
+      },
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+const noFolder = 'this MPC host was started without a data folder, so it cannot keep the journal it needs to sign; it signs nothing';
+
+function damaged(dir: string, problem: string): string {
+  return `${problem}. This signer (folder ${dir}) signs nothing until a person resolves it: move the folder aside for investigation, then confirm the vault again on a member's device.`;
+}
+
+function requireWallet(state: GovernanceState, walletId: string): WalletState {
+  const w = state.wallets.find((x) => x.id === walletId);
+  if (w === undefined) throw new GateRefusal(`there is no wallet ${walletId} in the signed log`);
+  return w;
+}
+
+function sameParties(given: readonly string[], expected: readonly string[], what: string): void {
+  const a = [...given].sort().join();
+  const b = [...expected].sort().join();
+  if (a !== b) throw new GateRefusal(what);
+}
+
+const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
