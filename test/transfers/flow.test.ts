@@ -5,13 +5,11 @@ import { Transaction } from '@scure/btc-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64 } from '@scure/base';
 import { buildSend } from '../../crypto/bitcoin';
-import { deriveChildKey, partyIdFor } from '../../crypto/frost';
+import { deriveChildKey } from '../../crypto/frost';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
-import { unsealSecret } from '../../main/wallets/device-secrets';
-import { openableShares } from '../../main/wallets/shares';
 import { verifyTransaction } from '../../main/cli/demo-verify';
 import { expectError } from '../vault/helpers';
-import { transferHarness, type TransferHarness } from './helpers';
+import { consentingSigners, transferHarness, type TransferHarness } from './helpers';
 
 let h: TransferHarness;
 
@@ -22,17 +20,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The signers main would send: Alice's and Bob's shares, opened with their own virtual devices' secrets. */
-async function signers() {
-  const sealed = openableShares(h.vault, h.walletId);
-  const out = [];
-  for (const who of ['alice', 'bob'] as const) {
-    const partyId = partyIdFor(h.ids[who]);
-    const box = sealed.get(partyId)!;
-    out.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], "m/44'/60'/0'/0/0", box) });
-  }
-  return out;
-}
+/** The signers main would send for `requestId`: Alice's and Bob's shares and use statements, from their own virtual devices. */
+const signers = (requestId: string) => consentingSigners(h, requestId);
 
 describe('a transfer under policy', () => {
   let small: string;
@@ -51,7 +40,7 @@ describe('a transfer under policy', () => {
 
   it('is not signed before its approval: main says so, and the host refuses on its own when asked directly', async () => {
     await expectError(h.transfers.sign(small), 'POLICY_DENIED', /needs approvals/);
-    const direct = h.host.signTransfer({ ceremonyId: 'direct-1', requestId: small, records: h.records(), signers: await signers() }, () => {});
+    const direct = h.host.signTransfer({ ceremonyId: 'direct-1', requestId: small, records: h.records(), signers: await signers(small) });
     await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/lacks approvals/) });
   });
 
@@ -66,7 +55,7 @@ describe('a transfer under policy', () => {
     h.transfers.off('progress', listen);
     expect(signed.status).toBe('signed');
     // What the console shows while it signs: each custodian's device, then the host.
-    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/approve on your Ledger/), expect.stringMatching(/MPC host/)]));
+    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/your Ledger shows what your share is for/), expect.stringMatching(/Provide public secret key/), expect.stringMatching(/MPC host/)]));
     expect(progress.every((p) => p.startsWith(`${small}: `))).toBe(true);
     const tx = Transaction.fromRaw(hexToBytes(signed.signed!.tx), { allowUnknownOutputs: true });
     expect(tx.id).toBe(signed.signed!.txid);
@@ -75,7 +64,7 @@ describe('a transfer under policy', () => {
   });
 
   it('the host signs a request once, even when asked again directly', async () => {
-    const again = h.host.signTransfer({ ceremonyId: 'direct-2', requestId: small, records: h.records(), signers: await signers() }, () => {});
+    const again = h.host.signTransfer({ ceremonyId: 'direct-2', requestId: small, records: h.records(), signers: await signers(small) });
     await expect(again).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/already signed/) });
   });
 
@@ -100,7 +89,7 @@ describe('a transfer under policy', () => {
     const over = await h.transfers.create({ walletId: h.walletId, destination: h.exchange, amount: '2000000', feeRate: 2, deviceId: h.device.dave });
     expect(over).toMatchObject({ status: 'denied', reason: expect.stringMatching(/velocity|limit|window/i) });
     await expectError(h.transfers.sign(over.id), 'POLICY_DENIED');
-    const direct = h.host.signTransfer({ ceremonyId: 'direct-3', requestId: over.id, records: h.records(), signers: await signers() }, () => {});
+    const direct = h.host.signTransfer({ ceremonyId: 'direct-3', requestId: over.id, records: h.records(), signers: await signers(over.id) });
     await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/velocity/) });
   });
 });
@@ -138,7 +127,7 @@ describe('cancellation', () => {
     expect(cancelled).toMatchObject({ status: 'cancelled' });
     expect(h.screens.dave.at(-1)?.fields.map((f) => f.value).join('\n')).toContain('CANCEL transfer');
     await expectError(h.transfers.sign(r.id), 'POLICY_DENIED', /cancelled/);
-    const direct = h.host.signTransfer({ ceremonyId: 'cancelled-1', requestId: r.id, records: h.records(), signers: await signers() }, () => {});
+    const direct = h.host.signTransfer({ ceremonyId: 'cancelled-1', requestId: r.id, records: h.records(), signers: await signers(r.id) });
     await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/cancelled/) });
   });
 });
@@ -147,7 +136,7 @@ describe('the host checks the evidence itself (tamper suite)', () => {
   it('refuses what main would send once its database was edited behind its back', async () => {
     const pending = h.transfers.list({ offset: 0, limit: 50 }).transfers.find((t) => t.status === 'ready' || t.status === 'pending');
     const requestId = pending?.id ?? (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '100000', feeRate: 1, deviceId: h.device.dave })).id;
-    const shares = await signers();
+    const shares = await signers(requestId);
     // An attacker with the database: the append-only trigger dropped, the policy record's velocity limit raised.
     h.store.db.exec('DROP TRIGGER records_append_only_update');
     const row = h.store.db.prepare("SELECT seq, body FROM records WHERE body LIKE '%\"set-policy\"%'").get() as { seq: number; body: string };
@@ -155,8 +144,8 @@ describe('the host checks the evidence itself (tamper suite)', () => {
     expect(raised).not.toBe(row.body);
     h.store.db.prepare('UPDATE records SET body = ? WHERE seq = ?').run(raised, row.seq);
     try {
-      const attempt = h.host.signTransfer({ ceremonyId: 'tamper-db', requestId, records: h.records(), signers: shares }, () => {});
-      await expect(attempt).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/rewritten/) });
+      const attempt = h.host.signTransfer({ ceremonyId: 'tamper-db', requestId, records: h.records(), signers: shares });
+      await expect(attempt).rejects.toMatchObject({ code: 'TAMPERING_DETECTED', message: expect.stringMatching(/rewritten/) });
       expect(h.vault.verify().status).toBe('tampered');
     } finally {
       h.store.db.prepare('UPDATE records SET body = ? WHERE seq = ?').run(row.body, row.seq);
@@ -168,8 +157,8 @@ describe('the host checks the evidence itself (tamper suite)', () => {
     const records = h.records().filter((b) => (JSON.parse(b) as { type: string }).type !== 'transfer-signed');
     const pending = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '100000', feeRate: 1, deviceId: h.device.dave });
     await h.transfers.approve({ requestId: pending.id, deviceId: h.device.erin });
-    const attempt = h.host.signTransfer({ ceremonyId: 'tamper-1', requestId: pending.id, records, signers: await signers() }, () => {});
-    await expect(attempt).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/removed|rewritten/) });
+    const attempt = h.host.signTransfer({ ceremonyId: 'tamper-1', requestId: pending.id, records, signers: await signers(pending.id) });
+    await expect(attempt).rejects.toMatchObject({ code: 'TAMPERING_DETECTED', message: expect.stringMatching(/removed|rewritten/) });
   });
 
   it('refuses an edited record, a forged approval, a replayed approval and a swapped destination', async () => {
@@ -185,8 +174,8 @@ describe('the host checks the evidence itself (tamper suite)', () => {
       ['a swapped destination', [...base.slice(0, -1), JSON.stringify({ ...request, destination: h.exchange })]],
     ];
     for (const [what, log] of cases) {
-      const attempt = h.host.signTransfer({ ceremonyId: `tamper-${what.replace(/ /g, '-')}`, requestId: pending.id, records: log, signers: await signers() }, () => {});
-      await expect(attempt, what).rejects.toMatchObject({ code: 'POLICY_DENIED' });
+      const attempt = h.host.signTransfer({ ceremonyId: `tamper-${what.replace(/ /g, '-')}`, requestId: pending.id, records: log, signers: await signers(pending.id) });
+      await expect(attempt, what).rejects.toMatchObject({ code: expect.stringMatching(/^(POLICY_DENIED|TAMPERING_DETECTED)$/) });
     }
   });
 
@@ -198,7 +187,7 @@ describe('the host checks the evidence itself (tamper suite)', () => {
     await h.vault.approve({ proposalId: p.id, deviceId: h.device.carol });
     expect(h.vault.wallet(h.walletId).wallet.pending).toMatchObject({ ceremony: 'reshare' });
     await expectError(h.transfers.sign(pending.id), 'RULE_VIOLATION', /owes a reshare/);
-    const direct = h.host.signTransfer({ ceremonyId: 'tamper-revoked', requestId: pending.id, records: h.records(), signers: await signers() }, () => {});
+    const direct = h.host.signTransfer({ ceremonyId: 'tamper-revoked', requestId: pending.id, records: h.records(), signers: await signers(pending.id) });
     await expect(direct).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/owes a reshare/) });
   });
 });

@@ -4,7 +4,12 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { taprootPayment } from '../../crypto/bitcoin';
 import { policyDocument, validatePolicy, whitelistDocument } from '../../crypto/policy';
+import { partyIdFor } from '../../crypto/frost';
+import { shareUseStatement } from '../../crypto/governance';
+import type { UnsealingParty } from '../../main/mpc-host/signer-gate';
 import { TransferService } from '../../main/transfers/service';
+import { unsealSecret } from '../../main/wallets/device-secrets';
+import { openableShares } from '../../main/wallets/shares';
 import { adopted, walletHarness, type WalletHarness } from '../wallets/helpers';
 import { userId } from '../vault/helpers';
 
@@ -68,3 +73,25 @@ export async function transferHarness(policy: { delaySeconds?: number } = {}): P
     records: () => h.store.records.all().map((r) => r.body),
   });
 }
+
+/**
+ * What a main process would send the host to sign `requestId`: each custodian's share, opened with their own virtual
+ * device's secret, and their device's use statement for `useFor` (by default that same request).
+ */
+export async function consentingSigners(h: TransferHarness, requestId: string, who: readonly ('alice' | 'bob' | 'carol')[] = ['alice', 'bob'], useFor: string = requestId): Promise<UnsealingParty[]> {
+  const sealed = openableShares(h.vault, h.walletId);
+  const state = h.vault.readState();
+  const wallet = state.wallets.find((w) => w.id === h.walletId)!;
+  const transfer = state.transfers.find((t) => t.id === useFor)!;
+  const out: UnsealingParty[] = [];
+  for (const w of who) {
+    const user = state.users.find((u) => u.id === h.ids[w])!;
+    const partyId = partyIdFor(user.id);
+    const box = sealed.get(partyId)!;
+    const useSignature = await h.vault.signOnDevice(h.device[w], PATH, shareUseStatement(state, wallet, user, { transfer }), user.identityAddress);
+    out.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[w], PATH, box), useSignature });
+  }
+  return out;
+}
+
+export const PATH = "m/44'/60'/0'/0/0";
