@@ -25,6 +25,6 @@ describe('the MPC host from a bundle', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(outMain, 'index.js')], { cwd: dir, env });
     const result = JSON.parse(stdout) as { entry: string; health: { protocolVersion: number; pid: number } };
     expect(result.entry).toBe(join(outMain, 'mpc-host.js'));
-    expect(result.health.protocolVersion).toBe(2);
+    expect(result.health.protocolVersion).toBe(3);
   });
 });

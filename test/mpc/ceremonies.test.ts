@@ -1,4 +1,4 @@
-// The host's ceremony runners and service in process: device entropy under a broken host RNG, steps, blame, queueing.
+// The host's ceremony runners in process: device entropy under a broken host RNG, steps, blame.
 import { schnorr, schnorr_FROST } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
@@ -7,10 +7,7 @@ import { CeremonyFault, type CeremonyEnv, type Progress } from '../../main/mpc-h
 import { runDkg, type DkgOutcome, type DkgParams } from '../../main/mpc-host/ceremonies/dkg';
 import { runReshare } from '../../main/mpc-host/ceremonies/reshare';
 import { runSign } from '../../main/mpc-host/ceremonies/sign';
-import { dkgParamsToWire } from '../../main/mpc-host/ceremony-codec';
-import { CEREMONY_STEPS } from '../../main/mpc-host/ceremony-protocol';
-import { CeremonyService, MAX_WAITING } from '../../main/mpc-host/ceremony-service';
-import { PROTOCOL_VERSION, type DkgRunRequest, type HostReply } from '../../main/mpc-host/protocol';
+import { CEREMONY_STEPS } from '../../main/mpc-host/protocol';
 import { custodians, dkgParams, message, reshareParams, signParams, type Custodian } from './ceremony-helpers';
 
 const constantRng = (n = 32) => new Uint8Array(n).fill(0x42);
@@ -95,42 +92,5 @@ describe('ceremony runners', () => {
     const lowOrder = dkgParams(2, people);
     lowOrder.parties[2]!.encryptionKey = new Uint8Array(32);
     expect(await fault(runDkg(lowOrder, env()))).toMatchObject({ kind: 'request', message: expect.stringMatching(/not a usable X25519 key/) });
-  });
-});
-
-describe('CeremonyService', () => {
-  const request = (people: Custodian[], id: string, ceremonyId?: string): DkgRunRequest => ({
-    v: PROTOCOL_VERSION,
-    id,
-    ...dkgParamsToWire(dkgParams(2, people, ceremonyId ? { ceremonyId } : {})),
-  });
-
-  it('runs ceremonies one at a time in arrival order, refuses a ceremony id already in progress, and a full queue', async () => {
-    const people = custodians(3);
-    const posted: HostReply[] = [];
-    const service = new CeremonyService({ post: (r) => posted.push(r), warn: () => {}, rng: randomBytes, now: () => performance.now() });
-    const done = (id: string) => new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (posted.some((r) => r.id === id && r.type !== 'progress')) resolve(clearInterval(timer));
-      }, 5);
-    });
-    service.submit(request(people, 'a', 'same'));
-    service.submit(request(people, 'b'));
-    service.submit(request(people, 'c', 'same'));
-    expect(posted.find((r) => r.id === 'c')).toMatchObject({ type: 'error', code: 'MPC_PROTOCOL', failure: 'request', message: 'ceremony same is already running on this host' });
-    await done('b');
-    // b's first progress came after a's answer: one ceremony at a time.
-    const order = posted.filter((r) => r.id !== 'c').map((r) => `${r.id}:${r.type}`);
-    expect(order.indexOf('a:dkg.done')).toBeLessThan(order.indexOf('b:progress'));
-    expect(order.at(-1)).toBe('b:dkg.done');
-
-    // q0 runs at once, q1…q16 wait, q17 finds the queue full.
-    for (let i = 0; i <= MAX_WAITING + 1; i++) service.submit(request(people, `q${i}`));
-    expect(posted.find((r) => r.id === `q${MAX_WAITING}`)).toBeUndefined();
-    expect(posted.find((r) => r.id === `q${MAX_WAITING + 1}`)).toMatchObject({ type: 'error', code: 'MPC_HOST_UNAVAILABLE', failure: 'busy' });
-    service.stop();
-    await done('q0');
-    expect(posted.find((r) => r.id === 'q0' && r.type !== 'progress')).toMatchObject({ type: 'error', failure: 'internal', message: expect.stringMatching(/shutting down/) });
-    expect(posted.some((r) => r.id === 'q1')).toBe(false);
   });
 });

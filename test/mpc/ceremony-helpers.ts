@@ -3,7 +3,9 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import type { PartyId } from '../../crypto/frost/types';
 import { decodeSealed } from '../../crypto/sealing';
-import type { DkgParams, ReshareParams, SignParams } from '../../main/mpc-host/ceremony-codec';
+import type { DkgParams } from '../../main/mpc-host/ceremonies/dkg';
+import type { ReshareParams } from '../../main/mpc-host/ceremonies/reshare';
+import type { SignParams } from '../../main/mpc-host/ceremonies/sign';
 import type { SealedShare } from '../../main/mpc-host/wire';
 
 /** What a Ledger's Ethereum app does for Custos here: an X25519 key whose secret never leaves it, and ECDH on request. */

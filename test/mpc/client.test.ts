@@ -36,7 +36,7 @@ describe('MpcHostClient', () => {
   it('starts the host on first use and reports its health', async () => {
     const c = client(nodeHostLauncher());
     const health = await c.ping();
-    expect(health).toMatchObject({ protocolVersion: 2, hostVersion: '0.1.0', pid: c.pid });
+    expect(health).toMatchObject({ protocolVersion: 3, hostVersion: '0.1.0', pid: c.pid });
     expect(health.pid).not.toBe(process.pid);
     expect(health.uptimeMs).toBeGreaterThanOrEqual(0);
     expect(health.roundTripMs).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describe('MpcHostClient', () => {
     expect(err.code).toBe('MPC_HOST_UNAVAILABLE');
     expect(err.message).toMatch(/did not answer "ping" within/);
     launcher.hold = false;
-    expect((await c.ping()).protocolVersion).toBe(2);
+    expect((await c.ping()).protocolVersion).toBe(3);
   });
 
   it('rejects a pending request when the host is killed, then starts a new host on request', async () => {
@@ -108,12 +108,12 @@ describe('MpcHostClient', () => {
       kind: 'node',
       launch() {
         let listener: (m: unknown) => void = () => {};
-        queueMicrotask(() => listener({ v: 2, id: 'host-ready', type: 'ready', protocolVersion: 2, hostVersion: 'x', pid: 1 }));
+        queueMicrotask(() => listener({ v: 3, id: 'host-ready', type: 'ready', protocolVersion: 3, hostVersion: 'x', pid: 1 }));
         return {
           pid: 1,
           postMessage: (m) => {
             const id = (m as { id: string }).id;
-            queueMicrotask(() => listener({ v: 2, id, type: 'pong' }));
+            queueMicrotask(() => listener({ v: 3, id, type: 'pong' }));
           },
           onMessage: (l) => (listener = l),
           onExit: () => {},

@@ -48,7 +48,7 @@ export function startRawHost(options: NodeLauncherOptions = {}): RawHost {
     exited,
     next,
     ping(id) {
-      handle.postMessage({ v: 2, id, type: 'ping' });
+      handle.postMessage({ v: 3, id, type: 'ping' });
       return next((m) => m.id === id);
     },
   };

@@ -25,10 +25,10 @@ describe('MPC host process', () => {
   it('announces itself ready, then answers a ping with its versions, pid, uptime and echo', async () => {
     const host = start();
     const ready = await host.next((m) => m.type === 'ready');
-    expect(ready).toMatchObject({ v: 2, type: 'ready', protocolVersion: 2, pid: host.handle.pid });
-    host.handle.postMessage({ v: 2, id: 'p1', type: 'ping', echo: 'hello' });
+    expect(ready).toMatchObject({ v: 3, type: 'ready', protocolVersion: 3, pid: host.handle.pid });
+    host.handle.postMessage({ v: 3, id: 'p1', type: 'ping', echo: 'hello' });
     const pong = await host.next((m) => m.id === 'p1');
-    expect(pong).toMatchObject({ v: 2, id: 'p1', type: 'pong', protocolVersion: 2, hostVersion: '0.1.0', pid: host.handle.pid, echo: 'hello' });
+    expect(pong).toMatchObject({ v: 3, id: 'p1', type: 'pong', protocolVersion: 3, hostVersion: '0.1.0', pid: host.handle.pid, echo: 'hello' });
     expect(pong.uptimeMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -36,11 +36,11 @@ describe('MPC host process', () => {
     const host = start();
     host.handle.postMessage({ v: 1, id: 'old', type: 'ping' });
     expect(await host.next((m) => m.id === 'old')).toEqual({
-      v: 2,
+      v: 3,
       id: 'old',
       type: 'error',
       code: 'MPC_PROTOCOL',
-      message: 'this host speaks protocol 2; got 1',
+      message: 'this host speaks protocol 3; got 1',
     });
     expect((await host.ping('after-version')).type).toBe('pong');
   });
@@ -49,11 +49,11 @@ describe('MPC host process', () => {
     const host = start();
     host.handle.postMessage('not even an object');
     expect(await host.next((m) => m.type === 'error' && m.id === null)).toMatchObject({ code: 'MPC_PROTOCOL', message: expect.stringMatching(/expected a message object/) });
-    host.handle.postMessage({ v: 2, id: 'u1', type: 'steal-keys' });
+    host.handle.postMessage({ v: 3, id: 'u1', type: 'steal-keys' });
     expect(await host.next((m) => m.id === 'u1')).toMatchObject({ type: 'error', code: 'MPC_PROTOCOL', message: expect.stringMatching(/unknown message type "steal-keys"/) });
-    host.handle.postMessage({ v: 2, type: 'ping' });
+    host.handle.postMessage({ v: 3, type: 'ping' });
     expect(await host.next((m) => m.type === 'error' && m.id === null)).toMatchObject({ message: expect.stringMatching(/has no id/) });
-    host.handle.postMessage({ v: 2, id: 'b1', type: 'ping', echo: { nested: true } });
+    host.handle.postMessage({ v: 3, id: 'b1', type: 'ping', echo: { nested: true } });
     expect(await host.next((m) => m.id === 'b1')).toMatchObject({ type: 'error', message: expect.stringMatching(/^bad "ping" message: echo/) });
     expect((await host.ping('still-here')).type).toBe('pong');
   });
@@ -65,7 +65,7 @@ describe('MPC host process', () => {
     // Envelope-shaped values reach deeper checks than plain JSON would; shutdown is left out so the host stays.
     const shaped = fc.record(
       {
-        v: fc.oneof(fc.constant(2), fc.jsonValue()),
+        v: fc.oneof(fc.constant(3), fc.jsonValue()),
         id: fc.oneof(fc.string({ maxLength: 120 }), fc.jsonValue()),
         type: fc.oneof(fc.constantFrom('ping', 'pong', 'error', 'ready', '', 'dkg.run', 'sign.run', 'reshare.run', 'progress'), fc.string()).filter((t) => t !== 'shutdown'),
         echo: fc.jsonValue(),
@@ -86,7 +86,7 @@ describe('MPC host process', () => {
   it('exits with code 0 on shutdown', async () => {
     const host = start();
     await host.next((m) => m.type === 'ready');
-    host.handle.postMessage({ v: 2, id: 's1', type: 'shutdown' });
+    host.handle.postMessage({ v: 3, id: 's1', type: 'shutdown' });
     expect(await host.exited).toEqual({ code: 0, signal: null });
   });
 

@@ -13,7 +13,7 @@ describe('the MPC host and electron', () => {
   it('runs and answers under plain Node with every electron import forbidden', async () => {
     const client = new MpcHostClient({ launcher: nodeHostLauncher({ entry: ENTRY, execArgv: ['--import', GUARD] }) });
     try {
-      expect((await client.ping()).protocolVersion).toBe(2);
+      expect((await client.ping()).protocolVersion).toBe(3);
     } finally {
       await client.close();
     }

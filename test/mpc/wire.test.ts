@@ -1,13 +1,12 @@
-// The ceremony wire format: group keys round-trip and are refused when they do not hold together; requests say what is wrong.
+// The host's wire format: group keys round-trip and are refused when they do not hold together; requests say what is wrong.
 import { randomBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runDkg as runFrostDkg } from '../frost/helpers';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import { dkgParamsToWire, reshareParamsToWire, signParamsToWire } from '../../main/mpc-host/ceremony-codec';
 import { parseHostReply, parseHostRequest } from '../../main/mpc-host/protocol';
 import { WireError, groupKeyFromWire, groupKeyToWire, type GroupKeyWire } from '../../main/mpc-host/wire';
-import { custodians, dkgParams, message } from './ceremony-helpers';
+import { custodians } from './ceremony-helpers';
 
 const { groupKey } = runFrostDkg(3, 5, { ceremonyId: 'wire-test' });
 const wire = groupKeyToWire(groupKey);
@@ -83,9 +82,27 @@ describe('party ids', () => {
   });
 });
 
-describe('ceremony requests', () => {
+describe('requests', () => {
   const people = custodians(3);
-  const dkg = () => ({ v: 2, id: 'q1', ...dkgParamsToWire(dkgParams(2, people)) });
+  const sig = (b: number) => '0x' + b.toString(16).padStart(2, '0').repeat(65);
+  const keygen = () => ({
+    v: 3,
+    id: 'q1',
+    type: 'wallet.keygen',
+    ceremonyId: 'c-1',
+    walletId: 'w-1',
+    records: ['{"type":"genesis"}'],
+    parties: people.map((c, i) => ({ partyId: c.partyId, useSignature: sig(i + 1) })),
+  });
+  const signing = () => ({
+    v: 3,
+    id: 'q2',
+    type: 'transfer.sign',
+    ceremonyId: 'c-2',
+    requestId: 'R-1',
+    records: ['{"type":"genesis"}'],
+    signers: people.slice(0, 2).map((c, i) => ({ partyId: c.partyId, sealed: '00'.repeat(137), unsealSecret: '11'.repeat(32), useSignature: sig(i + 1) })),
+  });
   const error = (raw: unknown): string => {
     const r = parseHostRequest(raw);
     if (r.ok) throw new Error('expected a refusal');
@@ -93,81 +110,61 @@ describe('ceremony requests', () => {
     return r.error.message;
   };
 
-  it('accepts well-formed DKG, signing and reshare requests', () => {
-    expect(parseHostRequest(dkg()).ok).toBe(true);
-    const shares = people.map((c) => ({ partyId: c.partyId, sealed: randomBytes(137) }));
-    const sign = signParamsToWire({
-      ceremonyId: 's1', walletId: 'w1', keyVersion: 1, groupKey, path: [0, 5], messages: [message('m')],
-      signers: groupKey.parties.slice(0, 3).map((p) => ({ partyId: p, sealed: randomBytes(137), unsealSecret: randomBytes(32) })),
-    });
-    expect(parseHostRequest({ v: 2, id: 'q2', ...sign })).toMatchObject({ ok: true });
-    const reshare = reshareParamsToWire({
-      ceremonyId: 'r1', walletId: 'w1', mode: 'reshare', fromKeyVersion: 1, toKeyVersion: 2, groupKey, threshold: 2,
-      dealers: groupKey.parties.slice(0, 3).map((p) => ({ partyId: p, sealed: randomBytes(137), unsealSecret: randomBytes(32), deviceEntropy: randomBytes(32) })),
-      receivers: shares.map((s) => ({ partyId: s.partyId, encryptionKey: randomBytes(32) })),
-    });
-    expect(parseHostRequest({ v: 2, id: 'q3', ...reshare })).toMatchObject({ ok: true });
+  it('accepts well-formed keygen, transfer and reshare requests', () => {
+    expect(parseHostRequest(keygen()).ok).toBe(true);
+    expect(parseHostRequest(signing()).ok).toBe(true);
+    const { signers, ...rest } = signing();
+    expect(parseHostRequest({ ...rest, type: 'wallet.reshare', walletId: 'w-1', requestId: undefined, dealers: signers }).ok).toBe(false);
+    const { requestId: _r, ...noRequest } = rest;
+    expect(parseHostRequest({ ...noRequest, type: 'wallet.reshare', walletId: 'w-1', dealers: signers }).ok).toBe(true);
   });
 
-  it('says which field is wrong: bad hex, wrong length, threshold above n, duplicates, unknown fields', () => {
-    const bad = dkg();
-    bad.parties[1]!.encryptionKey = 'zz' + bad.parties[1]!.encryptionKey.slice(2);
-    expect(error(bad)).toMatch(/^bad "dkg.run" message: parties\.1\.encryptionKey: must be lowercase hex/);
-    const short = dkg();
-    short.parties[0]!.deviceEntropy = short.parties[0]!.deviceEntropy.slice(2);
-    expect(error(short)).toMatch(/parties\.0\.deviceEntropy: must be 32 bytes \(64 lowercase hex digits\)/);
-    expect(error({ ...dkg(), threshold: 4 })).toMatch(/threshold: 4 is more than the 3 parties/);
-    const twice = dkg();
+  it('says which field is wrong: bad hex, wrong length, a signature that is no device signature, duplicates, unknown fields', () => {
+    const bad = signing();
+    bad.signers[1]!.unsealSecret = 'zz' + bad.signers[1]!.unsealSecret.slice(2);
+    expect(error(bad)).toMatch(/^bad "transfer.sign" message: signers\.1\.unsealSecret: must be lowercase hex/);
+    const short = signing();
+    short.signers[0]!.sealed = short.signers[0]!.sealed.slice(2);
+    expect(error(short)).toMatch(/signers\.0\.sealed: must be 137 bytes/);
+    const unsigned = keygen();
+    unsigned.parties[0]!.useSignature = '0x' + '00'.repeat(64);
+    expect(error(unsigned)).toMatch(/parties\.0\.useSignature: must be a device signature/);
+    const twice = keygen();
     twice.parties[2] = { ...twice.parties[2]!, partyId: twice.parties[0]!.partyId };
     expect(error(twice)).toMatch(/parties\.2\.partyId: the same party as parties\.0/);
-    const oneDevice = dkg();
-    oneDevice.parties[1] = { ...oneDevice.parties[1]!, encryptionKey: oneDevice.parties[0]!.encryptionKey };
-    expect(error(oneDevice)).toMatch(/parties\.1\.encryptionKey: the same device encryption key as parties\.0/);
-    expect(error({ ...dkg(), secretKey: 'x' })).toMatch(/Unrecognized key.*secretKey/);
-    expect(error({ ...dkg(), v: 1 })).toBe('this host speaks protocol 2; got 1');
-    expect(error({ ...dkg(), keyVersion: 0 })).toMatch(/keyVersion/);
-    expect(error({ ...dkg(), ceremonyId: 'has spaces' })).toMatch(/ceremonyId: must be 1 to 128 characters/);
-    const zeroId = dkg();
+    expect(error({ ...keygen(), threshold: 2 })).toMatch(/Unrecognized key.*threshold/);
+    expect(error({ ...keygen(), v: 2 })).toBe('this host speaks protocol 3; got 2');
+    expect(error({ ...keygen(), ceremonyId: 'has spaces' })).toMatch(/ceremonyId: must be 1 to 128 characters/);
+    const zeroId = keygen();
     zeroId.parties[0]!.partyId = '0'.repeat(64);
     expect(error(zeroId)).toMatch(/parties\.0\.partyId: is not a canonical non-zero party id/);
   });
 
-  it('refuses signers outside the key, too few signers, and a refresh that changes the parties', () => {
-    const signers = groupKey.parties.slice(0, 3).map((p) => ({ partyId: p, sealed: randomBytes(137), unsealSecret: randomBytes(32) }));
-    const base = { ceremonyId: 's1', walletId: 'w1', keyVersion: 1, groupKey, path: [], messages: [message('m')] };
-    const stranger = signParamsToWire({ ...base, signers: [...signers.slice(0, 2), { ...signers[2]!, partyId: partyIdFor('mallory') }] });
-    expect(error({ v: 2, id: 'x', ...stranger })).toMatch(/signers\.2\.partyId: is not a party of the group key/);
-    expect(error({ v: 2, id: 'x', ...signParamsToWire({ ...base, signers: signers.slice(0, 2) }) })).toMatch(/2 signers; the key needs at least 3/);
-    const refresh = reshareParamsToWire({
-      ceremonyId: 'r1', walletId: 'w1', mode: 'refresh', fromKeyVersion: 1, toKeyVersion: 1, groupKey, threshold: 3,
-      dealers: groupKey.parties.slice(0, 4).map((p) => ({ partyId: p, sealed: randomBytes(137), unsealSecret: randomBytes(32), deviceEntropy: randomBytes(32) })),
-      receivers: groupKey.parties.slice(0, 4).map((p) => ({ partyId: p, encryptionKey: randomBytes(32) })),
-    });
-    const msg = error({ v: 2, id: 'x', ...refresh });
-    expect(msg).toMatch(/toKeyVersion: must be above fromKeyVersion/);
-    expect(msg).toMatch(/a refresh keeps the parties and the threshold/);
+  it('knows no message that signs or re-keys on the word of main alone: sign.run, dkg.run and reshare.run are gone', () => {
+    for (const type of ['sign.run', 'dkg.run', 'reshare.run']) expect(error({ v: 3, id: 'old', type })).toMatch(new RegExp(`unknown message type "${type.replace('.', '\\.')}"`));
   });
 
   it('never throws on mutated requests, and keeps its error text short', () => {
-    const valid = dkg() as Record<string, unknown>;
-    fc.assert(
-      fc.property(fc.constantFrom(...Object.keys(valid)), fc.jsonValue(), (key, value) => {
-        const r = parseHostRequest({ ...valid, [key]: value });
-        if (!r.ok) expect(r.error.message.length).toBeLessThan(2000);
-      }),
-      { numRuns: 300 },
-    );
+    for (const valid of [keygen(), signing()] as Record<string, unknown>[]) {
+      fc.assert(
+        fc.property(fc.constantFrom(...Object.keys(valid)), fc.jsonValue(), (key, value) => {
+          const r = parseHostRequest({ ...valid, [key]: value });
+          if (!r.ok) expect(r.error.message.length).toBeLessThan(2000);
+        }),
+        { numRuns: 200 },
+      );
+    }
   });
 });
 
 describe('ceremony replies', () => {
   it('accepts progress and ceremony errors with a culprit, and refuses progress past its total', () => {
-    expect(parseHostReply({ v: 2, id: 'r1', type: 'progress', ceremonyId: 'c1', step: 'round2', done: 3, total: 6 }).ok).toBe(true);
-    const over = parseHostReply({ v: 2, id: 'r1', type: 'progress', ceremonyId: 'c1', step: 'round2', done: 7, total: 6 });
+    expect(parseHostReply({ v: 3, id: 'r1', type: 'progress', ceremonyId: 'c1', step: 'round2', done: 3, total: 6 }).ok).toBe(true);
+    const over = parseHostReply({ v: 3, id: 'r1', type: 'progress', ceremonyId: 'c1', step: 'round2', done: 7, total: 6 });
     expect(!over.ok && over.error.message).toMatch(/done: is more than total/);
-    const unknownStep = parseHostReply({ v: 2, id: 'r1', type: 'progress', ceremonyId: 'c1', step: 'exfiltrate', done: 0, total: 1 });
+    const unknownStep = parseHostReply({ v: 3, id: 'r1', type: 'progress', ceremonyId: 'c1', step: 'exfiltrate', done: 0, total: 1 });
     expect(unknownStep.ok).toBe(false);
-    const failed = { v: 2, id: 'r1', type: 'error', code: 'MPC_CEREMONY_FAILED', message: 'x', ceremonyId: 'c1', culprit: groupKey.parties[0], failure: 'unseal' };
+    const failed = { v: 3, id: 'r1', type: 'error', code: 'MPC_CEREMONY_FAILED', message: 'x', ceremonyId: 'c1', culprit: groupKey.parties[0], failure: 'unseal' };
     expect(parseHostReply(failed).ok).toBe(true);
   });
 });

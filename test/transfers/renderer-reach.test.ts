@@ -22,7 +22,7 @@ beforeAll(async () => {
     mpc: h.host,
     log: silentLogger,
     vault: () => h.vault,
-    wallets: () => ({ ceremonies: h.ceremonies, signer: h.signer, transfers: h.transfers }),
+    wallets: () => ({ ceremonies: h.ceremonies, transfers: h.transfers }),
     appInfo: () => ({ name: 'Custos', version: 'test', shell: 'cli', platform: process.platform, udevRulesInstalled: null, udevGuidance: null }),
     close: async () => {},
   };

@@ -1,13 +1,18 @@
-// Wallets end to end under plain Node: proposals, DKG through the real MPC host process with virtual Ledgers, addresses,
-// PSBT signing, reshare to new custodians (same address), revocation that really revokes, and crash safety.
+// Wallets end to end under plain Node: proposals, DKG through the real MPC host process with virtual Ledgers (each
+// custodian approving the use of their share and attesting the key on their device), addresses, signing through a
+// transfer request, reshare to new custodians (same address), revocation that really revokes, and crash safety.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { Transaction } from '@scure/btc-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSend, hasValidChecksum, taprootPayment } from '../../crypto/bitcoin';
-import { deriveChildKey, receivePath } from '../../crypto/frost';
-import { groupKeyOf } from '../../main/wallets/keys';
+import { hasValidChecksum, taprootPayment } from '../../crypto/bitcoin';
+import { partyIdFor } from '../../crypto/frost';
+import { shareUseStatement } from '../../crypto/governance';
+import { policyDocument, validatePolicy } from '../../crypto/policy';
+import { TransferService } from '../../main/transfers/service';
+import { unsealSecret } from '../../main/wallets/device-secrets';
 import { walletAddresses, walletView } from '../../main/wallets/views';
+import type { TransferView } from '../../preload/contract';
 import { expectError } from '../vault/helpers';
 import { adopted, walletHarness, type WalletHarness } from './helpers';
 
@@ -28,18 +33,34 @@ const view = () => {
   return walletView(state, wallet);
 };
 
-/** A PSBT spending a made-up regtest UTXO of the wallet's receive address 0 to `to`. */
-function spendFromReceive0(to: string): Uint8Array {
-  const { wallet } = h.vault.wallet(walletId);
-  const child = deriveChildKey(groupKeyOf(wallet.key!), receivePath(0)).groupKey;
-  const change = deriveChildKey(groupKeyOf(wallet.key!), [1, 0]).groupKey;
-  return buildSend({
-    utxos: [{ txid: '11'.repeat(32), vout: 0, amount: 100_000n, internalKey: child.internalKey, outputKey: child.outputKey }],
-    payments: [{ address: to, amount: 30_000n }],
-    change: { internalKey: change.internalKey, outputKey: change.outputKey },
-    feeRate: 2n,
-    network: 'regtest',
-  }).psbt;
+let transfers: TransferService;
+let coins = 0;
+
+/** Once: Carol becomes an operator, Dave the approver group, and the wallet a policy (any send, one approval). */
+async function underPolicy(): Promise<void> {
+  if (transfers !== undefined) return;
+  transfers = new TransferService({ vault: h.vault, store: h.store, devices: h.devices, host: h.host });
+  await adopted(h, () => h.vault.proposeRoles({ userId: h.ids.carol, roles: ['administrator', 'operator'], deviceId: h.device.alice }));
+  await adopted(h, () => h.vault.proposeGroupCreate({ name: 'Approvers', memberIds: [h.ids.dave], deviceId: h.device.alice }));
+  const groupId = h.vault.listGroups().find((g) => g.name === 'Approvers')!.id;
+  const doc = policyDocument(
+    validatePolicy({
+      version: 1,
+      walletId,
+      rules: [{ id: 'any', name: 'Any', amount: { min: null, max: null }, destination: { kind: 'any' }, initiatorGroupId: null, steps: [{ groupId, count: 1, initiatorMayApprove: false }], delaySeconds: 0, velocity: [] }],
+      velocity: [],
+    }),
+  );
+  await adopted(h, () => h.vault.proposePolicy({ document: JSON.stringify(doc), deviceId: h.device.alice }));
+}
+
+/** A request from a fresh made-up coin, approved by Dave: ready to sign. */
+async function readyRequest(): Promise<TransferView> {
+  await underPolicy();
+  coins++;
+  transfers.fund({ walletId, txid: coins.toString(16).padStart(2, '0').repeat(32), vout: 0, amount: '100000', path: `0/${coins}`, label: 'made-up regtest prevout' });
+  const r = await transfers.create({ walletId, destination: elsewhere, amount: '30000', feeRate: 2, deviceId: h.device.carol });
+  return transfers.approve({ requestId: r.id, deviceId: h.device.dave });
 }
 
 /** Runs the ceremony the wallet owes, SIGKILLs the host when it reports `step`, and expects the ceremony to fail. */
@@ -63,7 +84,6 @@ describe('a 2-of-3 wallet', () => {
     const wallet = h.vault.readState().wallets[0]!;
     walletId = wallet.id;
     expect(wallet).toMatchObject({ status: 'awaiting-key', key: null, pending: { ceremony: 'dkg', threshold: 2 } });
-    await expectError(h.signer.sign(walletId, new Uint8Array(1)), 'RULE_VIOLATION', /no key yet/);
   });
 
   it('a SIGKILL of the host at each DKG step records nothing; the DKG then runs again', async () => {
@@ -75,13 +95,18 @@ describe('a 2-of-3 wallet', () => {
     }
   });
 
-  it('runs its DKG: every custodian gives entropy on their device; the key, descriptors and address follow', async () => {
+  it('runs its DKG: every custodian approves its use and attests the key on their device; the key, descriptors and address follow', async () => {
     const before = { alice: h.screens.alice.length, bob: h.screens.bob.length, carol: h.screens.carol.length, dave: h.screens.dave.length };
     h.progress.length = 0;
     const wallet = await h.ceremonies.run(walletId);
     expect(wallet.status).toBe('active');
     for (const who of ['alice', 'bob', 'carol'] as const) {
-      expect(h.screens[who].slice(before[who]).map((s) => s.title)).toEqual(['Provide public secret key']);
+      const shown = h.screens[who].slice(before[who]);
+      // The use statement's signature is the device's entropy: no blind "Provide public secret key" screen for a DKG.
+      expect(shown.map((s) => s.title)).toEqual(['Review message', 'Review message']);
+      const texts = shown.map((s) => s.fields.map((f) => f.value).join('\n'));
+      expect(texts[0]).toMatch(/USE key share[\s\S]*CREATE wallet key[\s\S]*Threshold: 2 of 3/);
+      expect(texts[1]).toMatch(/ATTEST wallet key[\s\S]*Key version: 1[\s\S]*First address:/);
     }
     expect(h.screens.dave.length).toBe(before.dave);
     expect(new Set(h.progress.map((p) => p.stage))).toEqual(new Set(['devices', 'host', 'record', 'done']));
@@ -92,23 +117,30 @@ describe('a 2-of-3 wallet', () => {
     for (const d of Object.values(v.descriptors!)) expect(hasValidChecksum(d)).toBe(true);
     expect(v.descriptors!.root).toContain(v.internalKey);
     expect(walletAddresses(h.vault.wallet(walletId).wallet, 'receive', 0, 3)[0]!.address).toBe(v.address);
+    // The first address the custodians attested is the one the console shows.
+    expect(h.screens.bob.at(-1)!.fields.map((f) => f.value).join('').replace(/\s/g, '')).toContain(v.address!);
     expect(h.vault.verify().status).toBe('ok');
   });
 
-  it('signs a PSBT that spends its receive address with two custodians, and the transaction verifies', async () => {
-    const signed = await h.signer.sign(walletId, spendFromReceive0(elsewhere));
-    expect(signed.signed).toEqual([{ index: 0, path: '0/0' }]);
-    const tx = Transaction.fromRaw(hexToBytes(signed.txHex!), { allowUnknownOutputs: true });
-    expect(tx.id).toBe(signed.txid);
+  it('signs a transfer request with two custodians, each approving the use of their share first, and the transaction verifies', async () => {
+    const ready = await readyRequest();
+    const before = h.screens.alice.length;
+    const signed = await transfers.sign(ready.id);
+    expect(h.screens.alice.slice(before).map((s) => s.title)).toEqual(['Review message', 'Provide public secret key']);
+    expect(h.screens.alice.at(-2)!.fields.map((f) => f.value).join('\n')).toMatch(/USE key share[\s\S]*SIGN transfer[\s\S]*Request: R-1[\s\S]*Amount: 0.0003 BTC/);
+    const tx = Transaction.fromRaw(hexToBytes(signed.signed!.tx), { allowUnknownOutputs: true });
+    expect(tx.id).toBe(signed.signed!.txid);
     expect(tx.getInput(0).finalScriptWitness?.[0]).toHaveLength(64);
   });
 
   it('refuses a sealed share that is not the one recorded', async () => {
+    const ready = await readyRequest();
     const row = h.store.db.prepare('SELECT party_id, sealed FROM wallet_shares LIMIT 1').get() as { party_id: string; sealed: string };
     const flipped = row.sealed.slice(0, -2) + (row.sealed.endsWith('00') ? '01' : '00');
     h.store.db.prepare('UPDATE wallet_shares SET sealed = ? WHERE party_id = ?').run(flipped, row.party_id);
-    await expectError(h.signer.sign(walletId, spendFromReceive0(elsewhere), { signers: undefined }), 'TAMPERING_DETECTED');
+    await expectError(transfers.sign(ready.id), 'TAMPERING_DETECTED');
     h.store.db.prepare('UPDATE wallet_shares SET sealed = ? WHERE party_id = ?').run(row.sealed, row.party_id);
+    await transfers.cancel({ requestId: ready.id, deviceId: h.device.carol });
   });
 });
 
@@ -116,9 +148,11 @@ describe('reshare and revocation', () => {
   it('reshares 2-of-3 to 3-of-4 with Dave: same key, same address, new shares that sign', async () => {
     const address = view().address;
     const outputKey = view().outputKey;
+    // Made before the reshare is owed (no request is taken while a wallet owes one), signed after it.
+    const waiting = await readyRequest();
     await adopted(h, () => h.vault.proposeReshare({ walletId, threshold: 3, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol, h.ids.dave], deviceId: h.device.alice }));
     expect(view().pending).toMatchObject({ ceremony: 'reshare', threshold: 3 });
-    await expectError(h.signer.sign(walletId, spendFromReceive0(elsewhere)), 'RULE_VIOLATION', /owes a reshare/);
+    await expectError(transfers.sign(waiting.id), 'RULE_VIOLATION', /owes a reshare/);
     const shares = h.vault.sealedShares(walletId);
     for (const step of ['unseal', 'deal', 'collect', 'finish', 'seal']) {
       await killedAt(step);
@@ -128,8 +162,10 @@ describe('reshare and revocation', () => {
     await h.ceremonies.run(walletId);
     expect(view()).toMatchObject({ threshold: 3, keyVersion: 2, address, outputKey, pending: null });
     expect(view().custodians).toHaveLength(4);
-    const signed = await h.signer.sign(walletId, spendFromReceive0(elsewhere));
-    expect(signed.txid).toMatch(/^[0-9a-f]{64}$/);
+    // Dave, the new custodian, attested the key he now holds a share of.
+    expect(h.screens.dave.at(-1)!.fields.map((f) => f.value).join('\n')).toMatch(/ATTEST wallet key[\s\S]*Key version: 2[\s\S]*Threshold: 3 of 4/);
+    const signed = await transfers.sign(waiting.id);
+    expect(signed.signed!.txid).toMatch(/^[0-9a-f]{64}$/);
     expect(h.vault.verify().status).toBe('ok');
   });
 
@@ -138,7 +174,6 @@ describe('reshare and revocation', () => {
     await adopted(h, () => h.vault.proposeRevoke({ userId: h.ids.dave, deviceId: h.device.alice }));
     expect(view().pending).toMatchObject({ ceremony: 'reshare', threshold: 3 });
     expect(view().custodians.find((c) => c.name === 'Dave')?.share).toBe('revoked');
-    await expectError(h.signer.sign(walletId, spendFromReceive0(elsewhere)), 'RULE_VIOLATION');
     await h.ceremonies.run(walletId);
     const v = view();
     expect(v).toMatchObject({ keyVersion: 3, threshold: 3, address, pending: null });
@@ -152,23 +187,29 @@ describe('reshare and revocation', () => {
     await adopted(h, () => h.vault.proposeRefresh({ walletId, deviceId: h.device.alice }));
     await h.ceremonies.run(walletId);
     expect(view()).toMatchObject({ keyVersion: 4, address: walletView(h.vault.readState(), wallet).address });
-    // Mix: Alice's old share with Bob's and Carol's new ones, opened with the virtual devices' own secrets.
+    // A main that sends the host Alice's old sealed share (version 3) beside Bob's and Carol's new ones, each with a
+    // valid use statement from their devices, for a request the policy allows.
+    await adopted(h, () => h.vault.proposeGroupEdit({ groupId: h.vault.listGroups().find((g) => g.name === 'Approvers')!.id, memberIds: [h.ids.bob], deviceId: h.device.alice }));
+    coins++;
+    transfers.fund({ walletId, txid: coins.toString(16).padStart(2, '0').repeat(32), vout: 0, amount: '100000', path: `0/${coins}`, label: 'made-up regtest prevout' });
+    const r = await transfers.create({ walletId, destination: elsewhere, amount: '30000', feeRate: 2, deviceId: h.device.carol });
+    await transfers.approve({ requestId: r.id, deviceId: h.device.bob });
     const newRows = h.vault.sealedShares(walletId);
-    const { unsealSecret } = await import('../../main/wallets/device-secrets');
+    const state = h.vault.readState();
+    const w = state.wallets.find((x) => x.id === walletId)!;
+    const transfer = state.transfers.find((t) => t.id === r.id)!;
     const path = "m/44'/60'/0'/0/0";
     const signers = [];
-    for (const [who, rows, version] of [['alice', oldRows, 3], ['bob', newRows, 4], ['carol', newRows, 4]] as const) {
-      const row = rows.find((r) => r.userId === h.ids[who])!;
+    for (const [who, rows] of [['alice', oldRows], ['bob', newRows], ['carol', newRows]] as const) {
+      const row = rows.find((x) => x.userId === h.ids[who])!;
+      const user = state.users.find((u) => u.id === h.ids[who])!;
       const sealed = hexToBytes(row.sealed);
-      signers.push({ partyId: row.partyId, sealed, unsealSecret: await unsealSecret(h.devices, h.device[who], path, sealed), version });
+      const useSignature = await h.vault.signOnDevice(h.device[who], path, shareUseStatement(state, w, user, { transfer }), user.identityAddress);
+      signers.push({ partyId: partyIdFor(user.id), sealed, unsealSecret: await unsealSecret(h.devices, h.device[who], path, sealed), useSignature });
     }
-    const current = h.vault.wallet(walletId).wallet.key!;
-    const attempt = h.host.sign(
-      { ceremonyId: 'mix-old-new', walletId, keyVersion: 4, groupKey: groupKeyOf(current), path: [], messages: [new Uint8Array(32).fill(9)], signers: signers.map(({ version: _v, ...s }) => s) },
-      () => {},
-    );
-    // Refused at the door: the old box is bound to key version 3. (That an old share, even opened, does not combine
-    // with new ones is shown on the shares themselves in test/mpc.)
-    await expect(attempt).rejects.toMatchObject({ code: expect.stringMatching(/MPC_/), message: expect.stringMatching(/does not open/) });
+    const attempt = h.host.signTransfer({ ceremonyId: 'mix-old-new', requestId: r.id, records: h.store.records.all().map((x) => x.body), signers });
+    // Refused before any share is opened: the old box is not the one the log records for Alice's share of key version 4.
+    await expect(attempt).rejects.toMatchObject({ code: 'POLICY_DENIED', message: expect.stringMatching(/not the one the log recorded/) });
+    expect((await transfers.sign(r.id)).status).toBe('signed');
   });
 });
