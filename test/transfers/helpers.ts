@@ -29,8 +29,8 @@ export const destination = (seed: string): string => taprootPayment(schnorr.getP
  * Erin and Mallory: approvers (group Approvers). Policy v1: up to 0.01 BTC anywhere with one approver; above, only to
  * the whitelisted exchange with two approvers; 0.05 BTC per 24 hours. Six made-up coins (0.2, 0.1 and four of 0.01 BTC).
  */
-export async function transferHarness(policy: { delaySeconds?: number } = {}): Promise<TransferHarness> {
-  const h = await walletHarness();
+export async function transferHarness(policy: { delaySeconds?: number } = {}, host: Parameters<typeof walletHarness>[0] = {}): Promise<TransferHarness> {
+  const h = await walletHarness(host);
   const transfers = new TransferService({ vault: h.vault, store: h.store, devices: h.devices, host: h.host });
   for (const [name, who, roles] of [['Erin', 'erin', ['approver']], ['Mallory', 'mallory', ['approver']]] as const) {
     await adopted(h, () => h.vault.proposeUser({ name, roles: [...roles], newUserDeviceId: h.device[who], deviceId: h.device.alice }));

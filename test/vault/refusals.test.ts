@@ -1,4 +1,5 @@
 // Bad inputs, wrong actors and device rejections: each refused with a clear error, before any device is bothered, writing nothing.
+import { hostClientFor } from '../../main/mpc/launch-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channels } from '../../preload/contract';
 import { createHandlers, bindEvents } from '../../main/ipc/handlers';
@@ -105,14 +106,10 @@ describe('refusals', () => {
   });
 });
 
-/** No MPC host: these channels never reach it, and a call that did would fail loudly. */
-const unreachable = () => Promise.reject(new Error('the MPC host is not part of this test'));
-const noHost = { ping: unreachable, close: async () => {}, dkg: unreachable, reshare: unreachable, sign: unreachable, syncLog: async () => {}, signTransfer: unreachable };
-
 describe('the vault channels through the handler table', () => {
   it('validates inputs, answers Results, and forwards vault.changed', async () => {
     const dir = tempDir();
-    const services = await startServices({ dataDir: dir, shell: 'cli', version: 'test', log: silentLogger, mpc: noHost });
+    const services = await startServices({ dataDir: dir, shell: 'cli', version: 'test', log: silentLogger, mpc: hostClientFor(dir, { env: { ...process.env, CUSTOS_MPC_HOST_QUIET: '1' } }) });
     try {
       const handlers = createHandlers(services);
       const events: unknown[] = [];
