@@ -1,5 +1,4 @@
 // Main's services inside Electron: the MPC host as a utility process, USB Ledgers with hot-plug.
-import path from 'node:path';
 import { nodeHidDiscovery } from './devices/usb';
 import type { Logger } from './log';
 import { electronHostLauncher } from './mpc/launch-electron';

@@ -1,5 +1,4 @@
 // Main's services under plain Node (browser host, CLI, tests): the MPC host as a child process, USB optional.
-import path from 'node:path';
 import { nodeHidDiscovery } from './devices/usb';
 import { consoleLogger, type Logger } from './log';
 import { hostClientFor } from './mpc/launch-node';

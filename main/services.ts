@@ -12,7 +12,7 @@ import { WalletCeremonies } from './wallets/ceremonies';
 import { keepHostSynced } from './wallets/host-anchor';
 import { TransferService } from './transfers/service';
 
-/** Wallet services over the vault: key ceremonies and transfers (PSBTs become transfer requests). */
+/** Wallet services over the vault: key ceremonies and transfers (the one way anything is signed). */
 export interface WalletServices {
   ceremonies: WalletCeremonies;
   transfers: TransferService;

@@ -340,6 +340,25 @@ export interface TransferView {
   signed: { txid: string; tx: string; psbt: string; at: string } | null;
 }
 
+/** A PSBT made elsewhere, read before anything is created from it: what it spends and pays, and whether it can become a request. */
+export interface PsbtPreviewView {
+  wallet: UserRef;
+  network: WalletNetwork;
+  /** Sats are decimal strings; amount null when the PSBT does not say; path null when the coin is not the wallet's. */
+  inputs: { index: number; txid: string; vout: number; amount: string | null; path: string | null }[];
+  outputs: { index: number; address: string | null; amount: string | null; role: 'payment' | 'change' | 'other' }[];
+  /** The one payment out of the wallet, the change back to it, the fee: null when the PSBT cannot say (see problems). */
+  payment: { destination: string; amount: string } | null;
+  change: { path: string; amount: string } | null;
+  fee: string | null;
+  /** Why it cannot become a request of this wallet, in plain words; empty when it can. */
+  problems: string[];
+  /** A request of this wallet that already carries this exact transaction (the latest one not cancelled). */
+  existing: { id: string; status: TransferStatus } | null;
+  /** The policy the request would pass under. */
+  policy: { version: number; hash: string } | null;
+}
+
 export interface SimulationView {
   results: { requestId: string; before: string; after: string; changed: 'same' | 'now-denied' | 'now-allowed' | 'rerouted' }[];
   counts: Record<'same' | 'now-denied' | 'now-allowed' | 'rerouted', number>;
@@ -528,6 +547,8 @@ export const channels = {
   },
   /** An operator requests the exact transaction of a PSBT made elsewhere (base64): the wallet's coins, one payment, change back. */
   'transfers.importPsbt': { input: z.object({ walletId: entityId, psbt: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 PSBT').max(1_000_000), ...actingDevice }).strict() },
+  /** Reads a PSBT (base64) against a wallet before anything is created: no record, no device. */
+  'transfers.previewPsbt': { input: z.object({ walletId: entityId, psbt: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 PSBT').max(1_000_000) }).strict() },
   'transfers.approve': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
   'transfers.reject': { input: z.object({ requestId: entityId, ...actingDevice }).strict() },
   /** The initiator or an administrator withdraws a request before it is signed (e.g. during its delay), on their device. */
@@ -600,6 +621,7 @@ export interface ChannelResults {
   'transfers.get': TransferView;
   'transfers.create': TransferView;
   'transfers.importPsbt': TransferView;
+  'transfers.previewPsbt': PsbtPreviewView;
   'transfers.approve': TransferView;
   'transfers.reject': TransferView;
   'transfers.cancel': TransferView;

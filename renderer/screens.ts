@@ -122,7 +122,7 @@ function digestLines(label: string, digest: string): string {
 export function transferRequestStep(
   vault: VaultSummary | null,
   device: string,
-  request: { wallet: string; amount: string; destination: string; policy: { version: number; hash: string } | null },
+  request: { wallet: string; amount: string; destination: string; policy: { version: number; hash: string } | null; fee?: string },
 ): DeviceStep {
   return {
     device,
@@ -134,7 +134,7 @@ export function transferRequestStep(
       'Request: (assigned now)',
       `Wallet: ${request.wallet}`,
       `Amount: ${request.amount}`,
-      'Fee: (from the fee rate and the coins)',
+      `Fee: ${request.fee ?? '(from the fee rate and the coins)'}`,
       field('To', request.destination),
       request.policy ? `Policy: version ${request.policy.version}` : 'Policy: (none in force)',
       request.policy ? digestLines('Policy hash', request.policy.hash) : null,

@@ -29,6 +29,11 @@ export interface CliContext {
   from?: string;
   count?: string;
   psbt?: string;
+  /** Transfer commands' options: destination, amount in BTC as typed, fee rate in sat/vB, a wallet filter. */
+  to?: string;
+  amount?: string;
+  feeRate?: string;
+  wallet?: string;
   out(line: string): void;
   err(line: string): void;
 }

@@ -9,7 +9,6 @@ import { taprootPayment } from '../../crypto/bitcoin';
 import { policyDocument, validatePolicy, whitelistDocument } from '../../crypto/policy';
 import type { Role } from '../../crypto/governance';
 import { DeviceManager } from '../devices/manager';
-import { silentLogger } from '../log';
 import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { TransferService } from '../transfers/service';

@@ -4,6 +4,7 @@ import { CustosError, toErrorData } from '../errors';
 import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
 import { isVaultGroup, runVaultCommand } from './vault-commands';
+import { runTransferCommand } from './transfer-commands';
 import { runWalletCommand } from './wallet-commands';
 import { runDemo } from './demo';
 import { type CliContext, CliUsageError } from './context';
@@ -41,9 +42,19 @@ Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custod
   wallet refresh <wallet>                       propose new shares for the same key
   wallet reshare <wallet> --threshold T --custodians a,b,c,d
                                                 propose a new threshold and/or custodians, same key and addresses
-  psbt sign <wallet> --psbt FILE|BASE64 [--out FILE]
-                                                sign the wallet's inputs with t custodians' devices
   (--devices "phrase; phrase; …": the custodians' virtual Ledgers, with --virtual)
+Transfers (requests under the wallet's policy; the only way anything is signed):
+  transfer create <wallet> --to ADDR --amount BTC --fee-rate N
+                                                an operator requests a send from the wallet's coins, on their device
+  transfer list [--wallet W] | transfer show <R-n>
+  transfer approve <R-n> | transfer reject <R-n> | transfer cancel <R-n>
+                                                the acting person's decision, signed on their device
+  transfer sign <R-n> [--out FILE]              an allowed request signed by t custodians' devices (--devices) and the
+                                                MPC host, which checks the evidence itself; --out: the signed PSBT
+  psbt import <wallet> --psbt FILE|BASE64       a PSBT made elsewhere becomes a request (the operator's device signs it)
+  psbt sign <wallet> --psbt FILE|BASE64 [--out FILE]
+                                                no request carries this PSBT: import it (as psbt import) and say what it
+                                                needs; its request is allowed: sign it (as transfer sign); else refuse
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Other:
@@ -88,6 +99,10 @@ function parseCli(argv: string[]) {
       from: { type: 'string' },
       count: { type: 'string' },
       psbt: { type: 'string' },
+      to: { type: 'string' },
+      amount: { type: 'string' },
+      'fee-rate': { type: 'string' },
+      wallet: { type: 'string' },
     },
   });
 }
@@ -126,6 +141,10 @@ export async function main(argv: string[]): Promise<number> {
     from: values.from,
     count: values.count,
     psbt: values.psbt,
+    to: values.to,
+    amount: values.amount,
+    feeRate: values['fee-rate'],
+    wallet: values.wallet,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
@@ -138,7 +157,8 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'device') return await runDeviceCommand(command, ctx);
     if (group === 'mpc') return await runMpcCommand(command, ctx);
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
-    if (group === 'wallet' || group === 'psbt') return await runWalletCommand(group, command, args, ctx);
+    if (group === 'wallet') return await runWalletCommand(command, args, ctx);
+    if (group === 'transfer' || group === 'psbt') return await runTransferCommand(group, command, args, ctx);
     if (group === 'demo') return await runDemo({ ...ctx, dataDirGiven: argv.some((a) => a === '--data-dir' || a.startsWith('--data-dir=')) });
     throw new CliUsageError(`Unknown command "${group}". Run custos --help.`);
   } catch (err) {

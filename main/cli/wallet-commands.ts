@@ -1,7 +1,6 @@
-// `custos wallet …` and `custos psbt sign`: wallets by proposal, their key ceremonies with custodians' devices, addresses,
-// descriptors and PSBT signing, on the same services as the console.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { base64 } from '@scure/base';
+// `custos wallet …`: wallets by proposal, their key ceremonies with custodians' devices, addresses and descriptors, on the
+// same services as the console. (Signing is a transfer request's: `custos transfer` and `custos psbt`.)
+import { mkdirSync } from 'node:fs';
 import { channels, WALLET_NETWORKS, type ProposalView, type WalletView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
@@ -17,11 +16,11 @@ export const WALLET_COMMANDS = ['create', 'list', 'show', 'address', 'descriptor
 
 /** Commands the acting person signs (a proposal); the others read, or run a ceremony with the custodians' devices. */
 const PROPOSING = new Set(['create', 'refresh', 'reshare']);
-const USING_HOST = new Set(['create', 'refresh', 'reshare', 'ceremony', 'sign']);
+const USING_HOST = new Set(['create', 'refresh', 'reshare', 'ceremony']);
 
-export async function runWalletCommand(group: 'wallet' | 'psbt', command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
-  const known: readonly string[] = group === 'wallet' ? WALLET_COMMANDS : ['sign'];
-  if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown ${group} command "${command ?? ''}": use ${known.join(', ')}.`);
+export async function runWalletCommand(command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
+  const known: readonly string[] = WALLET_COMMANDS;
+  if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown wallet command "${command ?? ''}": use ${known.join(', ')}.`);
   mkdirSync(ctx.dataDir, { recursive: true });
   const store = Store.open(ctx.dataDir);
   const devices = PROPOSING.has(command) ? await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false }) : null;
@@ -53,7 +52,7 @@ export async function runWalletCommand(group: 'wallet' | 'psbt', command: string
       out({ proposal: p, walletId }, `${p.id}\t${p.status}\t${p.title}.${next}`);
       return 0;
     };
-    switch (`${group} ${command}`) {
+    switch (`wallet ${command}`) {
       case 'wallet create': {
         const input = parse(channels['wallets.proposeCreate'].input, {
           name: required(ctx.name, '--name', "the wallet's name"),
@@ -113,10 +112,8 @@ export async function runWalletCommand(group: 'wallet' | 'psbt', command: string
         out(w, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}). Address ${w.address}`);
         return 0;
       }
-      case 'psbt sign':
-        throw new CustosError('RULE_VIOLATION', 'A PSBT is signed only as a transfer request under the wallet\'s policy.');
       default:
-        throw new CliUsageError(`Unknown command ${group} ${command}.`);
+        throw new CliUsageError(`Unknown command wallet ${command}.`);
     }
   } finally {
     await client?.close();
@@ -125,14 +122,14 @@ export async function runWalletCommand(group: 'wallet' | 'psbt', command: string
   }
 }
 
-async function usbManager(ctx: CliContext): Promise<DeviceManager> {
+export async function usbManager(ctx: CliContext): Promise<DeviceManager> {
   const { nodeHidDiscovery } = await import('../devices/usb');
   const manager = new DeviceManager({ usb: nodeHidDiscovery((m) => ctx.err(m)) });
   await manager.start();
   return manager;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+export function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -141,7 +138,7 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
   return r.data;
 }
 
-function required(value: string | undefined, option: string, what: string): string {
+export function required(value: string | undefined, option: string, what: string): string {
   if (value === undefined || value === '') throw new CliUsageError(`${option}: ${what} is required.`);
   return value;
 }
@@ -155,25 +152,11 @@ function users(vault: VaultService, list: string): string[] {
   });
 }
 
-function resolveWallet(vault: VaultService, ref: string | undefined): string {
+export function resolveWallet(vault: VaultService, ref: string | undefined): string {
   const wanted = required(ref, '<wallet>', 'the wallet (id or name)');
   const found = vault.readState().wallets.find((w) => w.id === wanted || w.name.toLowerCase() === wanted.toLowerCase());
   if (found === undefined) throw new CustosError('NOT_FOUND', `There is no wallet "${wanted}" in this vault. Run custos wallet list.`);
   return found.id;
-}
-
-function readPsbt(ref: string): Uint8Array {
-  let text = ref;
-  try {
-    text = readFileSync(ref, 'utf8');
-  } catch {
-    // Not a file: the value itself is the PSBT.
-  }
-  try {
-    return base64.decode(text.trim());
-  } catch {
-    throw new CliUsageError('--psbt: not a base64 PSBT (BIP-174) nor a file holding one.');
-  }
 }
 
 export const WALLET_NETWORK_LIST = WALLET_NETWORKS.join(', ');

@@ -73,6 +73,7 @@ export function createHandlers(services: Services): Handlers {
     'transfers.get': ({ requestId }) => services.wallets().transfers.get(requestId),
     'transfers.create': (input) => services.wallets().transfers.create(input),
     'transfers.importPsbt': (input) => services.wallets().transfers.importPsbt(input),
+    'transfers.previewPsbt': ({ walletId, psbt }) => services.wallets().transfers.previewPsbt(walletId, psbt),
     'transfers.approve': (input) => services.wallets().transfers.approve(input),
     'transfers.reject': (input) => services.wallets().transfers.reject(input),
     'transfers.cancel': (input) => services.wallets().transfers.cancel(input),

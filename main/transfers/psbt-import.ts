@@ -58,3 +58,57 @@ export function readPsbt(psbt: Uint8Array, root: GroupKey, network: BitcoinNetwo
   if (totalIn <= totalOut) throw new Error('its inputs do not cover its outputs');
   return { psbt, inputPaths, changePath: change, destination: payment.destination, amount: payment.amount.toString(), fee: totalIn - totalOut };
 }
+
+/** One input of a PSBT as a person reviews it: the coin it spends and, when it is the wallet's, at which path. */
+export interface PsbtInputFacts {
+  index: number;
+  txid: string;
+  vout: number;
+  /** Sats; null when the PSBT does not carry the previous output. */
+  amount: bigint | null;
+  /** The wallet path ("" for the wallet's key), or null when the coin is not the wallet's. */
+  path: string | null;
+}
+
+/** One output: its address (null for a script that has none), amount, and the wallet path when it pays the wallet. */
+export interface PsbtOutputFacts {
+  index: number;
+  address: string | null;
+  amount: bigint | null;
+  path: string | null;
+}
+
+/**
+ * Everything a PSBT says about its coins, read without judging it, so that a person sees the transaction even when
+ * readPsbt refuses it. Throws only when the bytes are not a PSBT at all.
+ */
+export function describePsbt(psbt: Uint8Array, root: GroupKey, network: BitcoinNetwork, scan = 100): { inputs: PsbtInputFacts[]; outputs: PsbtOutputFacts[] } {
+  const tx = Transaction.fromPSBT(psbt);
+  const mine = walletScripts(root, scan);
+  const inputs: PsbtInputFacts[] = [];
+  for (let i = 0; i < tx.inputsLength; i++) {
+    const input = tx.getInput(i);
+    const w = input.witnessUtxo;
+    inputs.push({
+      index: i,
+      txid: input.txid === undefined ? '' : hex(input.txid),
+      vout: input.index ?? 0,
+      amount: w?.amount ?? null,
+      path: w === undefined ? null : (mine.get(hex(w.script)) ?? null),
+    });
+  }
+  const outputs: PsbtOutputFacts[] = [];
+  for (let i = 0; i < tx.outputsLength; i++) {
+    const o = tx.getOutput(i);
+    let address: string | null = null;
+    if (o.script !== undefined) {
+      try {
+        address = Address(networkParams(network)).encode(OutScript.decode(o.script));
+      } catch {
+        address = null;
+      }
+    }
+    outputs.push({ index: i, address, amount: o.amount ?? null, path: o.script === undefined ? null : (mine.get(hex(o.script)) ?? null) });
+  }
+  return { inputs, outputs };
+}

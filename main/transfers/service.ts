@@ -12,7 +12,7 @@ import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
 import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
-import type { PolicyView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
+import type { PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import type { Store, VaultHeader } from '../store';
@@ -22,7 +22,7 @@ import type { MpcHostClient } from '../mpc/client';
 import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
 import { outpointsOf, selectCoins, spendableCoins } from './coins';
-import { readPsbt, type RequestTransaction } from './psbt-import';
+import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
 
 export interface TransferServiceOptions {
@@ -202,6 +202,115 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (path) => walletKeyAt(root, path).outputKey);
     });
     return this.view(next, requireTransfer(next, requestId));
+  }
+
+  /**
+   * What a PSBT would become as a request of the wallet, read with the same rules as importPsbt (readPsbt) but creating
+   * nothing and asking no device: its inputs with their wallet paths, the payment, the change, the fee, and every
+   * reason it cannot become a request, in plain words.
+   */
+  previewPsbt(walletId: string, psbt: string): PsbtPreviewView {
+    const state = this.vault.readState();
+    const { wallet } = this.vault.wallet(walletId);
+    const policy = state.policies.find((p) => p.walletId === walletId);
+    const empty: PsbtPreviewView = {
+      wallet: { id: wallet.id, name: wallet.name },
+      network: wallet.network,
+      inputs: [],
+      outputs: [],
+      payment: null,
+      change: null,
+      fee: null,
+      problems: [],
+      existing: null,
+      policy: policy === undefined ? null : { version: policy.version, hash: policy.hash },
+    };
+    if (wallet.key === null) return { ...empty, problems: [`The wallet ${wallet.name} has no key yet: run its key ceremony first.`] };
+    const root = groupKeyOf(wallet.key);
+    let bytes: Uint8Array;
+    let described: ReturnType<typeof describePsbt>;
+    try {
+      bytes = base64.decode(psbt);
+      described = describePsbt(bytes, root, wallet.network);
+    } catch (err) {
+      return { ...empty, problems: [`This is not a PSBT (BIP-174) that can be read: ${(err as Error).message}.`] };
+    }
+    const problems: string[] = [];
+    let facts: RequestTransaction | null = null;
+    try {
+      facts = readPsbt(bytes, root, wallet.network);
+    } catch (err) {
+      problems.push(`This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
+    }
+    if (facts !== null) {
+      try {
+        taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletKeyAt(root, p).outputKey));
+      } catch (err) {
+        problems.push(`The transaction cannot be signed by ${wallet.name}: ${(err as Error).message}.`);
+      }
+    }
+    if (policy === undefined) problems.push(`The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
+    if (wallet.pending !== null) problems.push(`The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (proposal ${wallet.pending.proposalId}); nothing can be signed until it is run.`);
+    // Coins already spent, or held by another open request, would make a request that can never be signed.
+    const known = new Map(this.store.transfers.utxos(walletId).map((u) => [`${u.txid}:${u.vout}`, u]));
+    const existing = facts === null ? null : this.requestFor(state, walletId, facts);
+    for (const input of described.inputs) {
+      const coin = known.get(`${input.txid}:${input.vout}`);
+      if (coin?.spentBy != null) problems.push(`Input ${input.index} spends a coin already spent by request ${coin.spentBy}.`);
+    }
+    for (const t of state.transfers) {
+      if (t.request.walletId !== walletId || t.signed !== null || t.cancelled !== null || t.id === existing?.id) continue;
+      const outcome = this.decision(state, t).outcome;
+      if (outcome !== 'pending' && outcome !== 'allowed') continue;
+      const held = new Set(outpointsOf(t.request.psbt).map((o) => `${o.txid}:${o.vout}`));
+      for (const input of described.inputs) if (held.has(`${input.txid}:${input.vout}`)) problems.push(`Input ${input.index} spends a coin that open request ${t.id} already spends.`);
+    }
+    const changeIndex = facts?.changePath == null ? -1 : described.outputs.findIndex((o) => o.path === facts.changePath);
+    const str = (v: bigint | null) => (v === null ? null : v.toString());
+    return {
+      ...empty,
+      inputs: described.inputs.map((i) => ({ index: i.index, txid: i.txid, vout: i.vout, amount: str(i.amount), path: i.path })),
+      outputs: described.outputs.map((o) => ({ index: o.index, address: o.address, amount: str(o.amount), role: o.index === changeIndex ? 'change' : facts !== null && o.path === null ? 'payment' : 'other' })),
+      payment: facts === null ? null : { destination: facts.destination, amount: facts.amount },
+      change: facts === null || facts.changePath === null ? null : { path: facts.changePath, amount: str(described.outputs[changeIndex]?.amount ?? null) ?? '0' },
+      fee: facts === null ? null : facts.fee.toString(),
+      problems: existing === null ? problems : [],
+      existing: existing === null ? null : { id: existing.id, status: this.view(state, existing).status },
+    };
+  }
+
+  /**
+   * The request of the wallet that carries this exact transaction (same sighashes: same coins, amounts and outputs),
+   * the latest one not cancelled; null when there is none, or the PSBT cannot be a request of this wallet.
+   */
+  requestForPsbt(walletId: string, psbt: string): TransferView | null {
+    const state = this.vault.readState();
+    const { wallet } = this.vault.wallet(walletId);
+    if (wallet.key === null) return null;
+    let facts: RequestTransaction;
+    try {
+      facts = readPsbt(base64.decode(psbt), groupKeyOf(wallet.key), wallet.network);
+    } catch {
+      return null;
+    }
+    const found = this.requestFor(state, walletId, facts);
+    return found === null ? null : this.view(state, found);
+  }
+
+  private requestFor(state: GovernanceState, walletId: string, facts: RequestTransaction): TransferState | null {
+    const wallet = state.wallets.find((w) => w.id === walletId);
+    if (wallet?.key == null) return null;
+    const root = groupKeyOf(wallet.key);
+    let sighashes: string[];
+    try {
+      sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletKeyAt(root, p).outputKey))
+        .sort((a, b) => a.index - b.index)
+        .map((s) => bytesToHex(s.sighash));
+    } catch {
+      return null;
+    }
+    const same = state.transfers.filter((t) => t.request.walletId === walletId && t.cancelled === null && t.request.sighashes.join() === sighashes.join());
+    return same.at(-1) ?? null;
   }
 
   /** The operator whose device this is, and the wallet (with its key) they request from. */

@@ -62,3 +62,28 @@ function statusOf(t: TransferState, decision: Decision): TransferStatus {
       return decision.ready ? 'ready' : 'waiting-delay';
   }
 }
+
+/**
+ * What a request still needs before it can be signed, in plain words: the approvals missing by group, the delay, or why
+ * it never will. Main and the CLI say it the same way.
+ */
+export function whatItNeeds(view: TransferView): string {
+  switch (view.status) {
+    case 'pending': {
+      const missing = view.steps.filter((s) => !s.finished && s.missing > 0);
+      if (missing.length === 0) return 'it still needs approvals';
+      return `it still needs ${missing.map((s) => `${s.missing} more approval${s.missing === 1 ? '' : 's'} from ${s.group.name} (${s.counted.length} of ${s.required} so far)`).join(', then ')}`;
+    }
+    case 'waiting-delay':
+      return `it is approved and in its delay until ${view.delayUntil ?? '?'}; it can be signed after that, and cancelled until then`;
+    case 'ready':
+      return 'it is approved and ready to sign';
+    case 'signed':
+      return `it is signed (txid ${view.signed?.txid ?? '?'})`;
+    case 'cancelled':
+      return 'it was cancelled';
+    case 'denied':
+    case 'rejected':
+      return `it is ${view.status}: ${view.reason ?? 'no reason given'}`;
+  }
+}

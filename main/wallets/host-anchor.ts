@@ -45,14 +45,18 @@ export async function ensureAnchored(opts: {
 }
 
 /**
- * Gives the host the log after every change the vault commits, so it times approvals (delays) by when it first sees
- * them. A signer not yet pinned to the vault takes no log: it is pinned on a member's device before its first ceremony.
+ * Gives the host the log, so it times approvals (delays) by when it first sees them. A signer not yet pinned to the
+ * vault takes no log (nor does one that refuses to act): it is pinned on a member's device before its first ceremony.
  */
+export async function syncHost(store: Store, host: MpcHostClient): Promise<void> {
+  const s = await host.status();
+  if (s.anchor === null || s.problem !== null) return;
+  await host.syncLog(store.records.all().map((r) => r.body));
+}
+
+/** Syncs the host after every change the vault commits; a failed sync is retried with the next change. */
 export function keepHostSynced(vault: VaultService, store: Store, host: MpcHostClient, warn: (message: string, error: string) => void): void {
   vault.on('changed', () => {
-    host
-      .status()
-      .then((s) => (s.anchor === null || s.problem !== null ? undefined : host.syncLog(store.records.all().map((r) => r.body))))
-      .catch((err: unknown) => warn('the MPC host did not take the latest records; it gets them again with the next one', (err as Error)?.message ?? String(err)));
+    syncHost(store, host).catch((err: unknown) => warn('the MPC host did not take the latest records; it gets them again with the next one', (err as Error)?.message ?? String(err)));
   });
 }

@@ -1,7 +1,7 @@
 // The transfers domain: requests under a wallet's policy, the approvers' decisions on them, and their signing.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { TransferStatus, TransferView } from '../../preload/contract';
+import type { PsbtPreviewView, TransferStatus, TransferView } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 import { useVaultStore } from './vault';
@@ -144,6 +144,34 @@ export const useTransfersStore = defineStore('transfers', () => {
     }
   }
 
+  /** Reads a PSBT against a wallet before anything is created (no record, no device); null after reporting why not. */
+  async function previewPsbt(walletId: string, psbt: string): Promise<PsbtPreviewView | null> {
+    try {
+      return await call('transfers.previewPsbt', { walletId, psbt });
+    } catch (err) {
+      alerts.report('Reading the PSBT', err, 'transfer');
+      return null;
+    }
+  }
+
+  /** Makes the PSBT's exact transaction a request, signed on the acting device (an operator's). */
+  async function importPsbt(walletId: string, psbt: string): Promise<TransferView | null> {
+    const deviceId = vault.actingDeviceId;
+    if (!deviceId) return null;
+    creating.value = true;
+    try {
+      const view = await call('transfers.importPsbt', { walletId, psbt, deviceId });
+      upsert(view);
+      transfers.value = [view, ...transfers.value.filter((t) => t.id !== view.id)];
+      return view;
+    } catch (err) {
+      alerts.report('Requesting the PSBT’s transfer', err, 'transfer');
+      return null;
+    } finally {
+      creating.value = false;
+    }
+  }
+
   /** Approves, rejects or cancels the request with the acting device, which shows the statement and signs it. */
   async function decide(requestId: string, decision: TransferDecision): Promise<TransferView | null> {
     const deviceId = vault.actingDeviceId;
@@ -186,5 +214,5 @@ export const useTransfersStore = defineStore('transfers', () => {
     }
   }
 
-  return { transfers, total, walletId, loaded, loading, details, creating, deciding, signing, byId, load, setWallet, get, track, create, decide, sign };
+  return { transfers, total, walletId, loaded, loading, details, creating, deciding, signing, byId, load, setWallet, get, track, create, previewPsbt, importPsbt, decide, sign };
 });

@@ -1,114 +1,56 @@
-// Custos through the MPC host process: sealed shares, devices that approve at once (X25519 keys), checked messages.
-import { x25519 } from '@noble/curves/ed25519.js';
-import { schnorr_FROST } from '@noble/curves/secp256k1.js';
-import { randomBytes } from '@noble/hashes/utils.js';
-import type { GroupKey, SecretShare } from '../../crypto/frost/types.js';
-import { decodeSealed, encodeSealed, seal } from '../../crypto/sealing.js';
-import { MpcHostClient } from '../../main/mpc/client.js';
-import { nodeHostLauncher } from '../../main/mpc/launch-node.js';
-import { msPerOp, rate, type Size } from './mpc-sizes.js';
+// Custos through the MPC host process, as the console drives it: a real vault (SQLite, virtual Ledgers that approve at
+// once), the host's gate checking every custodian's device-signed use statement, then the DKG or the signing itself.
+import { TransferService } from '../../main/transfers/service.js';
+import type { Size } from './mpc-sizes.js';
+import { signSample, timedHost } from './transfers-sample.js';
+import { transferVault } from './transfers-setup.js';
 
-type DkgParams = Parameters<MpcHostClient['runDkg']>[0];
-type DkgOutcome = Awaited<ReturnType<MpcHostClient['runDkg']>>;
+/** Samples of one transfer per size; each spends one made-up coin. */
+const SIGN_SAMPLES = Number(process.env.MPC_BENCH_HOST_SAMPLES ?? 3);
 
-/** A custodian's device, reduced to what the host needs of it: an X25519 key that unseals on request, no prompt. */
-type VirtualDevice = { secretKey: Uint8Array; encryptionKey: Uint8Array; entropy: Uint8Array };
-const newDevice = (): VirtualDevice => {
-  const secretKey = x25519.utils.randomSecretKey();
-  return { secretKey, encryptionKey: x25519.getPublicKey(secretKey), entropy: randomBytes(32) };
+export type HostTimes = Size & {
+  /** main → host keygen → main: the gate (n use statements), the DKG, the shares sealed; one ceremony per size. */
+  dkgMs: number;
+  /** The whole key ceremony the console waits for: n use statements and n attestations on the devices, the host, records. */
+  ceremonyMs: number;
+  /** main → host signTransfer → main, median: the gate (log replay, policy, t use statements), unseal, FROST, verify. */
+  signMs: number;
+  /** The last approval's signing as the console waits for it, median: main's checks, t devices, the host, the record. */
+  transferMs: number;
 };
-
-export type HostTimes = Size & { dkgMs: number; signMs: number };
 export type HostResults = {
   times: HostTimes[];
-  /** Sequential signing requests per second at 2-of-3 (each: device unseal secrets, sign.run, main's checks). */
+  /** Whole transfers signed per second at 2-of-3, one after another (1000 / median transferMs). */
   requestsPerSecond: number | null;
-  /** One signature through the host under the large key's child at `path` (the key itself made by the pool). */
-  large: (Size & { childSignMs: number; path: number[] }) | null;
 };
 
-let ceremonies = 0;
-
-/** The host runs one whole ceremony per request; this is main's side of it, with the devices answering at once. */
-class HostWallet {
-  readonly devices = new Map<string, VirtualDevice>();
-  constructor(
-    private readonly client: MpcHostClient,
-    readonly size: Size,
-  ) {
-    for (let i = 1; i <= size.n; i++) this.devices.set(schnorr_FROST.Identifier.fromNumber(i), newDevice());
-  }
-
-  dkg(): Promise<DkgOutcome> {
-    const params: DkgParams = {
-      ceremonyId: `bench-dkg-${++ceremonies}`,
-      walletId: 'bench-wallet',
-      keyVersion: 1,
-      threshold: this.size.t,
-      parties: [...this.devices].map(([partyId, d]) => ({ partyId, encryptionKey: d.encryptionKey, deviceEntropy: d.entropy })),
-    };
-    return this.client.runDkg(params, { timeoutMs: 60 * 60_000 });
-  }
-
-  /**
-   * Seals a key made elsewhere (the DKG pool) to this wallet's devices, as the host's own DKG would have, so the host
-   * can sign with it: a 67-of-100 key is made once, by the pool, rather than again by the host's single thread.
-   */
-  adopt(groupKey: GroupKey, shares: SecretShare[]): DkgOutcome {
-    const sealed = shares.map((s) => {
-      const device = this.devices.get(s.identifier) as VirtualDevice;
-      const ctx = { walletId: 'bench-wallet', partyId: s.identifier, keyVersion: 1 };
-      return { partyId: s.identifier, sealed: encodeSealed(seal(device.encryptionKey, s.signingShare, ctx, randomBytes)) };
-    });
-    return { ceremonyId: `bench-adopted-${++ceremonies}`, groupKey, shares: sealed };
-  }
-
-  /** The first t parties sign; each device computes its ECDH secret for its box, as a Ledger would after approval. */
-  async sign(key: DkgOutcome, messages: Uint8Array[], path: number[] = []): Promise<Uint8Array[]> {
-    const signers = key.shares.slice(0, this.size.t).map(({ partyId, sealed }) => {
-      const device = this.devices.get(partyId) as VirtualDevice;
-      return { partyId, sealed, unsealSecret: x25519.getSharedSecret(device.secretKey, decodeSealed(sealed).ephemeralPublicKey) };
-    });
-    const params = { ceremonyId: `bench-sign-${++ceremonies}`, walletId: 'bench-wallet', keyVersion: 1, groupKey: key.groupKey, path, messages, signers };
-    // The client verifies every signature under the key it derives itself; a bad one rejects.
-    const { signatures } = await this.client.sign(params, { timeoutMs: 60 * 60_000 });
-    return signatures;
-  }
-}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 
 /**
- * Measures DKG and signing through a real host process (tsx from sources) at each size; then, given the large key
- * (made by the pool), one signature under its child key at path [0, 0].
+ * Measures, per size, one key ceremony and SIGN_SAMPLES transfers through a real host process (tsx from sources).
+ * The host's gate signs only with keys it made itself from device-signed use statements, so a key made elsewhere
+ * (the DKG pool's 67-of-100) cannot be brought to it: that size is measured in one process only.
  */
-export async function hostRows(
-  sizes: Size[],
-  msg: Uint8Array,
-  large: { size: Size; groupKey: GroupKey; shares: SecretShare[] } | null,
-): Promise<HostResults> {
-  const client = new MpcHostClient({ launcher: nodeHostLauncher(), ceremonyTimeoutMs: 60 * 60_000 });
-  try {
-    // Started first so no measurement includes the host's launch (a `.ts` entry compiles under tsx).
-    await client.start();
-    const times: HostTimes[] = [];
-    let requestsPerSecond: number | null = null;
-    for (const size of sizes) {
-      const wallet = new HostWallet(client, size);
-      const dkg = await msPerOp(() => wallet.dkg());
-      const signMs = (await msPerOp(() => wallet.sign(dkg.last, [msg]))).ms;
-      times.push({ ...size, dkgMs: dkg.ms, signMs });
-      if (size.t === 2 && size.n === 3) requestsPerSecond = await rate(() => wallet.sign(dkg.last, [msg]), 3000);
+export async function hostRows(sizes: Size[]): Promise<HostResults> {
+  const times: HostTimes[] = [];
+  let requestsPerSecond: number | null = null;
+  for (const size of sizes) {
+    // Each vault is set up with the size's wallet made through the host (timed inside transferVault).
+    const v = await transferVault(SIGN_SAMPLES + 1, [size]);
+    try {
+      const wallet = v.wallets[0]!;
+      const spans: { start: number; end: number }[] = [];
+      const transfers = new TransferService({ vault: v.vault, store: v.store, devices: v.devices, host: timedHost(v.client, spans) });
+      // The first transfer pins nothing new but warms the host's replay of the log; it is not counted.
+      await signSample(v, transfers, spans, wallet);
+      const samples = [];
+      for (let i = 0; i < SIGN_SAMPLES; i++) samples.push(await signSample(v, transfers, spans, wallet));
+      const transferMs = median(samples.map((s) => s.signMs));
+      times.push({ ...size, dkgMs: wallet.hostKeygenMs, ceremonyMs: wallet.ceremonyMs, signMs: median(samples.map((s) => s.hostMs)), transferMs });
+      if (size.t === 2 && size.n === 3) requestsPerSecond = 1000 / transferMs;
+    } finally {
+      await v.close();
     }
-    let largeResult: HostResults['large'] = null;
-    if (large) {
-      const wallet = new HostWallet(client, large.size);
-      const key = wallet.adopt(large.groupKey, large.shares);
-      const path = [0, 0];
-      const start = performance.now();
-      await wallet.sign(key, [msg], path);
-      largeResult = { ...large.size, childSignMs: performance.now() - start, path };
-    }
-    return { times, requestsPerSecond, large: largeResult };
-  } finally {
-    await client.close();
   }
+  return { times, requestsPerSecond };
 }

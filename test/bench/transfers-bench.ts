@@ -13,15 +13,13 @@ import { evaluate, validatePolicy, type Approval } from '../../crypto/policy';
 import { renderStatement, verifyStatement } from '../../crypto/statements';
 import { newRecords, recordHash } from '../../crypto/transfers/evidence';
 import { transferStatement } from '../../crypto/transfers/statements';
-import { verifyTransaction } from '../../main/cli/demo-verify';
 import { MpcHostClient } from '../../main/mpc/client';
 import { nodeHostLauncher } from '../../main/mpc/launch-node';
 import { Store } from '../../main/store';
 import { TransferService } from '../../main/transfers/service';
-import { mpcHostOf } from '../../main/wallets/host-adapter';
-import type { CeremonyHost } from '../../main/wallets/ceremony-host';
 import { nobleDkg, nobleSign } from './mpc-floor';
 import { msPerOp } from './mpc-sizes';
+import { signSample, timedHost, type SignSample } from './transfers-sample';
 import { transferVault, type BenchWallet, type TransferVault } from './transfers-setup';
 import type { Row } from './row';
 export type { Row } from './row';
@@ -44,63 +42,6 @@ const round = (x: number, d = 2) => Number(x.toFixed(d));
 // ---------------------------------------------------------------------------------------------
 // 5. Last approval → verified signed transaction (first: it leaves the log and a real request for the others)
 
-interface SignSample {
-  wallet: string;
-  records: number;
-  approveMs: number;
-  signMs: number;
-  /** Inside signMs: main's checks and the custodians' identities, the t devices' unseal, the host, main's record. */
-  prepMs: number;
-  devicesMs: number;
-  hostMs: number;
-  recordMs: number;
-}
-
-/** The host as TransferService sees it, timing each signTransfer (main → host → main, evidence replay included). */
-function timedHost(host: CeremonyHost, spans: { start: number; end: number }[]): CeremonyHost {
-  return {
-    ...host,
-    signTransfer: async (...args) => {
-      const span = { start: performance.now(), end: NaN };
-      try {
-        return await host.signTransfer(...args);
-      } finally {
-        span.end = performance.now();
-        spans.push(span);
-      }
-    },
-  };
-}
-
-/** One request by Oscar, approved by Paula (the last approval), then signed; the signed transaction is verified after. */
-async function signSample(v: TransferVault, transfers: TransferService, spans: { start: number; end: number }[], wallet: BenchWallet): Promise<SignSample> {
-  const r = await transfers.create({ walletId: wallet.id, destination: v.destination, amount: '10000', feeRate: 2, deviceId: v.device.oscar });
-  let start = performance.now();
-  const approved = await transfers.approve({ requestId: r.id, deviceId: v.device.paula });
-  const approveMs = performance.now() - start;
-  if (approved.status !== 'ready') throw new Error(`bench: request ${r.id} is ${approved.status} after its approval`);
-  const records = v.store.records.all().length;
-  let firstPrompt = NaN;
-  start = performance.now();
-  const signed = await transfers.sign(r.id, () => {
-    if (Number.isNaN(firstPrompt)) firstPrompt = performance.now();
-  });
-  const end = performance.now();
-  if (signed.status !== 'signed' || signed.signed === null) throw new Error(`bench: request ${r.id} is ${signed.status} after signing`);
-  if (verifyTransaction(signed.signed.tx, signed.signed.psbt).length !== 1) throw new Error(`bench: the transaction of ${r.id} does not verify`);
-  const host = spans.at(-1) as { start: number; end: number };
-  return {
-    wallet: `${wallet.threshold}-of-${wallet.custodians}`,
-    records,
-    approveMs,
-    signMs: end - start,
-    prepMs: firstPrompt - start,
-    devicesMs: host.start - firstPrompt,
-    hostMs: host.end - host.start,
-    recordMs: end - host.end,
-  };
-}
-
 /** Requests that are rejected: two signed records each, no coin spent. */
 async function growLog(v: TransferVault, transfers: TransferService, wallet: BenchWallet, pairs: number): Promise<void> {
   for (let i = 0; i < pairs; i++) {
@@ -115,7 +56,7 @@ async function coldHostSample(v: TransferVault, wallet: BenchWallet): Promise<Si
   try {
     await client.start();
     const spans: { start: number; end: number }[] = [];
-    const transfers = new TransferService({ vault: v.vault, store: v.store, devices: v.devices, host: timedHost(mpcHostOf(client), spans) });
+    const transfers = new TransferService({ vault: v.vault, store: v.store, devices: v.devices, host: timedHost(client, spans) });
     return await signSample(v, transfers, spans, wallet);
   } finally {
     await client.close();
@@ -162,7 +103,7 @@ async function signingFlow(): Promise<FlowResult> {
   const setupMs = performance.now() - setupStart;
   try {
     const spans: { start: number; end: number }[] = [];
-    const transfers = new TransferService({ vault: v.vault, store: v.store, devices: v.devices, host: timedHost(mpcHostOf(v.client), spans) });
+    const transfers = new TransferService({ vault: v.vault, store: v.store, devices: v.devices, host: timedHost(v.client, spans) });
     const [w23, w35] = v.wallets as [BenchWallet, BenchWallet];
     // The host has pinned nothing yet: its first transfer replays the whole log from genesis.
     log('first signature: the host replays the whole log');

@@ -78,6 +78,6 @@ describe('custos device (CLI)', () => {
   it('mpc ping starts the MPC host process and reports its health', async () => {
     const { code, stdout } = await custos('mpc', 'ping', '--json');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ protocolVersion: 2, pid: expect.any(Number), roundTripMs: expect.any(Number) });
+    expect(JSON.parse(stdout)).toMatchObject({ protocolVersion: 3, pid: expect.any(Number), roundTripMs: expect.any(Number) });
   });
 });

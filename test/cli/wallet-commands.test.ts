@@ -1,5 +1,6 @@
 // Wallets through `custos` processes on virtual Ledgers: DKG at once in a founding vault, addresses, descriptors,
-// a PSBT signed by two custodians, and a reshare that keeps the address.
+// a PSBT that the custodians' devices alone cannot sign (it needs a request under a policy), and a reshare that keeps
+// the address.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { base64 } from '@scure/base';
-import { Transaction } from '@scure/btc-signer';
 import { describe, expect, it } from 'vitest';
 import { buildSend, hasValidChecksum } from '../../crypto/bitcoin';
 import { PHRASES } from '../vault/phrases';
@@ -35,7 +35,7 @@ const asAlice = ['--virtual', '--mnemonic', PHRASES.alice];
 const devices = (...who: (keyof typeof PHRASES)[]) => ['--devices', who.map((w) => PHRASES[w]).join(';')];
 
 describe('custos wallet commands (CLI)', () => {
-  it('creates a 2-of-3 wallet by DKG, signs a PSBT with it, and reshares it to 3-of-4 keeping its address', async () => {
+  it('creates a 2-of-3 wallet by DKG, refuses to sign a PSBT with no request and no policy, and reshares it to 3-of-4 keeping its address', async () => {
     await ok('vault', 'init', '--name', 'Treasury', '--admin-name', 'Alice', ...asAlice);
     for (const [name, who] of [['Bob', 'bob'], ['Carol', 'carol'], ['Dave', 'dave']] as const) {
       await ok('user', 'add', '--name', name, '--roles', 'approver', ...asAlice, '--new-user-mnemonic', PHRASES[who]);
@@ -46,7 +46,7 @@ describe('custos wallet commands (CLI)', () => {
     const { wallet } = JSON.parse(created.stdout) as { wallet: { id: string; address: string; internalKey: string; outputKey: string; keyVersion: number } };
     expect(wallet).toMatchObject({ keyVersion: 1 });
     expect(wallet.address).toMatch(/^bcrt1p/);
-    expect(created.stderr).toMatch(/Provide public secret key/);
+    expect(created.stderr).toMatch(/USE key share[^\n]*CREATE wallet key/);
     expect(created.stderr).toMatch(/\[host\]/);
 
     const listed = await ok<{ addresses: { path: string; address: string }[] }>('wallet', 'address', 'Cold BTC', '--count', '3');
@@ -65,13 +65,14 @@ describe('custos wallet commands (CLI)', () => {
     }).psbt;
     const file = path.join(dataDir, 'send.psbt');
     writeFileSync(file, base64.encode(psbt));
-    const signed = await custos('psbt', 'sign', 'Cold BTC', '--psbt', file, '--virtual', ...devices('alice', 'bob', 'carol'), '--json');
-    expect(signed.code, signed.stderr).toBe(0);
-    const out = JSON.parse(signed.stdout) as { txid: string; txHex: string; signed: { index: number; path: string }[] };
-    expect(out.signed).toEqual([{ index: 0, path: '' }]);
-    expect(Transaction.fromRaw(hexToBytes(out.txHex)).id).toBe(out.txid);
+    // The custodians' devices alone sign nothing: a PSBT becomes a request, and this wallet has no policy yet.
+    const signed = await custos('psbt', 'sign', 'Cold BTC', '--psbt', file, '--virtual', '--mnemonic', PHRASES.alice, ...devices('bob', 'carol'), '--json');
+    expect(signed.code, signed.stderr).toBe(1);
+    expect(JSON.parse(signed.stdout)).toEqual({ error: { code: 'RULE_VIOLATION', message: 'The wallet Cold BTC has no policy: administrators adopt one before anything can be requested.' } });
+    expect(signed.stderr).not.toMatch(/virtual Ledger screen/);
 
-    const reshared = await custos('wallet', 'reshare', 'Cold BTC', '--threshold', '3', '--custodians', 'Alice,Bob,Carol,Dave', ...asAlice, ...devices('bob', 'carol'), '--json');
+    // Every custodian of the new key attests it on their device, so Dave (new) takes part too.
+    const reshared = await custos('wallet', 'reshare', 'Cold BTC', '--threshold', '3', '--custodians', 'Alice,Bob,Carol,Dave', ...asAlice, ...devices('bob', 'carol', 'dave'), '--json');
     expect(reshared.code, reshared.stderr).toBe(0);
     const after = (JSON.parse(reshared.stdout) as { wallet: { address: string; keyVersion: number; threshold: number } }).wallet;
     expect(after).toMatchObject({ address: wallet.address, keyVersion: 2, threshold: 3 });

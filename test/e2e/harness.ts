@@ -30,9 +30,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts the host on a fresh data folder (the renderer must already be built) and opens the console in Chromium. */
-export async function startHarness(): Promise<Harness> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'custos-e2e-'));
+/**
+ * Starts the host on a fresh data folder (the renderer must already be built) and opens the console in Chromium.
+ * `dataDir`: a folder a test already filled through the services (removed at the end like a fresh one).
+ */
+export async function startHarness(options: { dataDir?: string } = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'custos-e2e-')));
   const closers: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);

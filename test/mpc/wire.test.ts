@@ -1,5 +1,4 @@
 // The host's wire format: group keys round-trip and are refused when they do not hold together; requests say what is wrong.
-import { randomBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runDkg as runFrostDkg } from '../frost/helpers';

@@ -124,10 +124,17 @@ describe('a 2-of-3 wallet', () => {
 
   it('signs a transfer request with two custodians, each approving the use of their share first, and the transaction verifies', async () => {
     const ready = await readyRequest();
-    const before = h.screens.alice.length;
+    const custodians = ['alice', 'bob', 'carol'] as const;
+    const before = Object.fromEntries(custodians.map((who) => [who, h.screens[who].length]));
     const signed = await transfers.sign(ready.id);
-    expect(h.screens.alice.slice(before).map((s) => s.title)).toEqual(['Review message', 'Provide public secret key']);
-    expect(h.screens.alice.at(-2)!.fields.map((f) => f.value).join('\n')).toMatch(/USE key share[\s\S]*SIGN transfer[\s\S]*Request: R-1[\s\S]*Amount: 0.0003 BTC/);
+    // Two of the three custodians (the threshold) each saw the use statement, then the prompt that opens their share.
+    const used = custodians.filter((who) => h.screens[who].length > before[who]!);
+    expect(used).toHaveLength(2);
+    for (const who of used) {
+      const shown = h.screens[who].slice(before[who]);
+      expect(shown.map((s) => s.title)).toEqual(['Review message', 'Provide public secret key']);
+      expect(shown[0]!.fields.map((f) => f.value).join('\n')).toMatch(/USE key share[\s\S]*SIGN transfer[\s\S]*Request: R-1[\s\S]*Amount: 0.0003 BTC/);
+    }
     const tx = Transaction.fromRaw(hexToBytes(signed.signed!.tx), { allowUnknownOutputs: true });
     expect(tx.id).toBe(signed.signed!.txid);
     expect(tx.getInput(0).finalScriptWitness?.[0]).toHaveLength(64);

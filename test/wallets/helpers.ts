@@ -2,7 +2,7 @@
 
 import { hostClientFor } from '../../main/mpc/launch-node';
 import type { HostLauncher } from '../../main/mpc/launcher';
-import { MpcHostClient, MpcHostClient as Client } from '../../main/mpc/client';
+import { MpcHostClient } from '../../main/mpc/client';
 import { signerFolderOf } from '../../main/mpc/signer-folder';
 import { WalletCeremonies } from '../../main/wallets/ceremonies';
 import { keepHostSynced } from '../../main/wallets/host-anchor';
@@ -29,7 +29,7 @@ export async function walletHarness(options: { launcher?: (env: NodeJS.ProcessEn
   const client =
     options.launcher === undefined
       ? hostClientFor(h.dir, { env: { ...process.env, CUSTOS_MPC_HOST_QUIET: '1' } })
-      : new Client({ launcher: options.launcher({ ...process.env, CUSTOS_MPC_HOST_QUIET: '1', CUSTOS_MPC_HOST_DATA: signerFolderOf(h.dir) }) });
+      : new MpcHostClient({ launcher: options.launcher({ ...process.env, CUSTOS_MPC_HOST_QUIET: '1', CUSTOS_MPC_HOST_DATA: signerFolderOf(h.dir) }) });
   const host = client;
   keepHostSynced(h.vault, h.store, host, () => undefined);
   const ceremonies = new WalletCeremonies({ vault: h.vault, store: h.store, devices: h.devices, host });
