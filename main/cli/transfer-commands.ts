@@ -57,7 +57,7 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
     const synced = async <T>(work: Promise<T>): Promise<T> => {
       const value = await work;
       try {
-        await syncHost(store, host);
+        await syncHost(store, host, vault);
       } catch (err) {
         ctx.err(`custos: the MPC host did not take the latest records (it gets them with the next signing): ${(err as Error).message}`);
       }

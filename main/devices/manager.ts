@@ -69,6 +69,8 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private readonly entries = new Map<string, Entry>();
   private readonly queue = new SerialQueue();
   private readonly board: PromptBoard;
+  /** What a device's pending shared-secret screen is for, while it is asked (see sharedSecret). */
+  private readonly purposes = new Map<string, string>();
   private readonly exchangeTimeoutMs: number;
   private readonly confirmationTimeoutMs: number;
   private readonly usb: UsbDiscovery | null;
@@ -128,7 +130,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   attachVirtual(ledger: VirtualLedger, endpointOptions: VirtualEndpointOptions = {}): DeviceSummary {
     this.virtualCount += 1;
     const id = `virtual:${this.virtualCount}`;
-    ledger.screen.setResponder((content) => this.board.ask(id, screenForConsole(content)));
+    ledger.screen.setResponder((content) => this.board.ask(id, screenForConsole(content), this.purposes.get(id)));
     const entry: Entry = { endpoint: virtualEndpoint(ledger, id, endpointOptions), transport: null, state: 'unknown', app: null, virtual: ledger };
     this.entries.set(id, entry);
     this.changed();
@@ -193,11 +195,20 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     });
   }
 
-  /** The EIP-1024 X25519 shared secret, computed on the device after its screen showed what it is for. */
-  async sharedSecret(deviceId: string, path: string, ephemeralPublicKey: Uint8Array): Promise<Uint8Array> {
+  /**
+   * The EIP-1024 X25519 shared secret, computed on the device after the person confirmed it there. The device's screen
+   * says only "Provide public secret key" and the address: `purpose` is what the console says beside it (what the
+   * secret opens, and for what), so nobody approves it blind.
+   */
+  async sharedSecret(deviceId: string, path: string, ephemeralPublicKey: Uint8Array, purpose: string): Promise<Uint8Array> {
     return this.run(deviceId, 'shared-secret', async (session, entry) => {
       const { address } = await this.exchange(session.identity(path, false));
-      return this.confirming(entry, expectedScreens.sharedSecret(address), () => session.sharedSecret(path, ephemeralPublicKey, true));
+      this.purposes.set(deviceId, purpose);
+      try {
+        return await this.confirming(entry, expectedScreens.sharedSecret(address), () => session.sharedSecret(path, ephemeralPublicKey, true), purpose);
+      } finally {
+        this.purposes.delete(deviceId);
+      }
     });
   }
 
@@ -266,9 +277,9 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   }
 
   /** An exchange the person must confirm: announces the screen (USB) and waits under the long limit. */
-  private async confirming<T>(entry: Entry, screen: ScreenContent, work: () => Promise<T>): Promise<T> {
+  private async confirming<T>(entry: Entry, screen: ScreenContent, work: () => Promise<T>, purpose?: string): Promise<T> {
     // Virtual devices announce their own screens through their screen model; USB ones through us.
-    const shown = entry.virtual ? null : this.board.show(entry.endpoint.id, screen);
+    const shown = entry.virtual ? null : this.board.show(entry.endpoint.id, screen, purpose);
     this.setState(entry, 'busy');
     try {
       const result = await withTimeout(work(), this.confirmationTimeoutMs);

@@ -26,13 +26,15 @@ export class PromptBoard {
     return [...this.pending.values()].map((p) => p.prompt);
   }
 
-  private create(deviceId: string, kind: DeviceKind, content: ScreenContent): DevicePrompt {
-    return { promptId: randomUUID(), deviceId, kind, ...content, instruction: instructionFor(kind, content.operation) };
+  /** `purpose`: what the screen's operation is for, when the device's own screen cannot say it (a shared secret). */
+  private create(deviceId: string, kind: DeviceKind, content: ScreenContent, purpose?: string): DevicePrompt {
+    const instruction = instructionFor(kind, content.operation);
+    return { promptId: randomUUID(), deviceId, kind, ...content, instruction: purpose === undefined ? instruction : `${purpose} ${instruction}` };
   }
 
   /** A virtual device's screen: resolves when the person (or a script) approves or rejects it. */
-  ask(deviceId: string, content: ScreenContent): Promise<'approve' | 'reject'> {
-    const prompt = this.create(deviceId, 'virtual', content);
+  ask(deviceId: string, content: ScreenContent, purpose?: string): Promise<'approve' | 'reject'> {
+    const prompt = this.create(deviceId, 'virtual', content, purpose);
     return new Promise((resolve) => {
       this.pending.set(prompt.promptId, {
         prompt,
@@ -47,8 +49,8 @@ export class PromptBoard {
   }
 
   /** A USB device's screen: shown until `end` is called when the exchange finishes. */
-  show(deviceId: string, content: ScreenContent): { end(outcome: PromptOutcome): void } {
-    const prompt = this.create(deviceId, 'usb', content);
+  show(deviceId: string, content: ScreenContent, purpose?: string): { end(outcome: PromptOutcome): void } {
+    const prompt = this.create(deviceId, 'usb', content, purpose);
     this.pending.set(prompt.promptId, { prompt });
     this.listener.shown(prompt);
     return {

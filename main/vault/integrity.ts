@@ -4,6 +4,7 @@ import { AUDIT_GENESIS_HASH, verifyChain, type AuditEntry, type ChainVerificatio
 import { diffState, replayReport, type GovernanceState } from '../../crypto/governance';
 import type { IntegrityReport } from '../../preload/contract';
 import type { Store } from '../store';
+import { LOG_HEAD_FILE, logHeadFile, readLogHead, writeLogHead, type LogHead } from '../store/log-head';
 import { loadProjection, type Projection } from './projection';
 
 export interface IntegrityCheck {
@@ -36,8 +37,18 @@ const AUDIT_SLICE = 5_000;
 export class IntegrityGuard {
   private log: { fingerprint: string; count: number; replayed: GovernanceState | null; problems: string[] } | null = null;
   private audit: { dataVersion: number; count: number; head: string } | null = null;
+  /** What the MPC signer reported about this log (it saw more of it than the store holds): kept until restart. */
+  private readonly signerProblems = new Set<string>();
+  private readonly headFile: string;
 
-  constructor(private readonly store: Store, private readonly now: () => Date) {}
+  constructor(private readonly store: Store, private readonly now: () => Date) {
+    this.headFile = logHeadFile(store.file);
+  }
+
+  /** A problem with the log that only the MPC signer can see (a tail it pinned that the store no longer holds). */
+  noteSignerProblem(problem: string): void {
+    this.signerProblems.add(problem);
+  }
 
   check(options: { full?: boolean } = {}): IntegrityCheck {
     if (options.full) {
@@ -45,8 +56,12 @@ export class IntegrityGuard {
       this.audit = null;
     }
     const problems: string[] = [];
-    const log = this.checkLog();
+    const head = readLogHead(this.headFile);
+    const log = this.checkLog(head);
     problems.push(...log.problems);
+    const cut = headProblem(head, log.count, log.atHead);
+    if (cut !== null) problems.push(cut);
+    problems.push(...this.signerProblems);
     const projection = loadProjectionSafely(this.store, problems);
     if (log.replayed !== null && projection !== null) {
       for (const d of diffState(log.replayed, projection.state)) problems.push(`Store differs from the signed log: ${d.message}`);
@@ -71,19 +86,32 @@ export class IntegrityGuard {
     };
   }
 
-  /** After this process committed a record and an audit entry: extends both caches without re-verifying. */
+  /**
+   * After this process committed a record and an audit entry: extends both caches without re-verifying, and moves the
+   * log's head file (kept apart from the database) to the new record.
+   */
   committed(record: { seq: number; body: string }, state: GovernanceState, auditEntry: AuditEntry): void {
-    if (this.log !== null) {
+    if (this.log !== null && this.log.count === record.seq) {
       this.log = { fingerprint: extendFingerprint(this.log.fingerprint, record.seq, record.body), count: this.log.count + 1, replayed: state, problems: [] };
+    } else {
+      this.log = null;
+      this.checkLog(null);
     }
     if (this.audit !== null) this.audit = { ...this.audit, count: this.audit.count + 1, head: auditEntry.hash };
+    const log = this.log as { fingerprint: string; count: number } | null;
+    if (log !== null) writeLogHead(this.headFile, { count: log.count, fingerprint: log.fingerprint });
   }
 
-  private checkLog(): { replayed: GovernanceState | null; problems: string[]; count: number } {
+  private checkLog(head: LogHead | null | 'unreadable'): { replayed: GovernanceState | null; problems: string[]; count: number; atHead: string | null } {
     const stored = this.store.records.all();
+    const headCount = head === null || head === 'unreadable' ? -1 : head.count;
     let fingerprint = FINGERPRINT_START;
-    for (const r of stored) fingerprint = extendFingerprint(fingerprint, r.seq, r.body);
-    if (this.log !== null && this.log.fingerprint === fingerprint) return this.log;
+    let atHead = headCount === 0 ? FINGERPRINT_START : null;
+    for (const r of stored) {
+      fingerprint = extendFingerprint(fingerprint, r.seq, r.body);
+      if (r.seq === headCount - 1) atHead = fingerprint;
+    }
+    if (this.log !== null && this.log.fingerprint === fingerprint) return { ...this.log, atHead };
     const problems: string[] = [];
     const parsed: unknown[] = [];
     for (const r of stored) {
@@ -100,7 +128,7 @@ export class IntegrityGuard {
       replayed = state;
     }
     this.log = { fingerprint, count: stored.length, replayed, problems };
-    return this.log;
+    return { ...this.log, atHead };
   }
 
   private checkAudit(): ChainVerification {
@@ -115,6 +143,20 @@ export class IntegrityGuard {
     this.audit = result.valid ? { dataVersion, count: result.entries + (from === null ? 0 : from.seq + 1), head: result.head } : null;
     return from === null ? result : { ...result, entries: result.entries + from.seq + 1 };
   }
+}
+
+/**
+ * Whether the log still reaches the head its file names. Every change writes one record and one audit entry, so a
+ * tail cut off both (to undo a revocation, say) leaves hash chains and counts that hold: only a head kept apart shows it.
+ */
+function headProblem(head: LogHead | null | 'unreadable', count: number, atHead: string | null): string | null {
+  if (head === 'unreadable') return `The signed log's head file (${LOG_HEAD_FILE}) cannot be read: it was edited or damaged.`;
+  if (head === null) return count === 0 ? null : `The signed log's head file (${LOG_HEAD_FILE}) is missing: nothing shows whether records were removed from the end of the log.`;
+  if (head.count > count) {
+    return `The signed log holds ${count} records but its head file names ${head.count}: the last ${head.count - count} record${head.count - count === 1 ? ' was' : 's were'} removed from the end of the log.`;
+  }
+  if (atHead !== head.fingerprint) return `The signed log's first ${head.count} records are not the ones its head file names: the log was rewritten.`;
+  return null;
 }
 
 /** Verifies the stored chain (or its tail after `from`) slice by slice. */

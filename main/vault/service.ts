@@ -133,6 +133,14 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     return { vault: summaryView(check.projection.header, check.projection.state, check.report) };
   }
 
+  /**
+   * The MPC signer refused this log as cut short or rewritten (it pinned more of it than the store holds): the vault
+   * reports it as tampering and refuses to act until a person restores the data folder.
+   */
+  noteSignerProblem(problem: string): void {
+    this.guard.noteSignerProblem(`The MPC signer refuses this log: ${problem}`);
+  }
+
   /** Everything again from scratch: every signature, every projection row, every audit entry. */
   verify(): IntegrityReport {
     return this.guard.check({ full: true }).report;

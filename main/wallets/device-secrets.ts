@@ -3,6 +3,6 @@ import { decodeSealed } from '../../crypto/sealing';
 import type { DeviceManager } from '../devices/manager';
 
 /** The device's ECDH with the sealed box's ephemeral key (confirmed on the device): what opens the share, inside the MPC host only. */
-export function unsealSecret(devices: DeviceManager, deviceId: string, path: string, sealed: Uint8Array): Promise<Uint8Array> {
-  return devices.sharedSecret(deviceId, path, decodeSealed(sealed).ephemeralPublicKey);
+export function unsealSecret(devices: DeviceManager, deviceId: string, path: string, sealed: Uint8Array, purpose: string): Promise<Uint8Array> {
+  return devices.sharedSecret(deviceId, path, decodeSealed(sealed).ephemeralPublicKey, purpose);
 }

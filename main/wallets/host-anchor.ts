@@ -8,9 +8,10 @@ import type { VaultService } from '../vault/service';
 import type { ConsentingCustodian } from './share-consent';
 
 /**
- * Resolves once the host is pinned to this vault. A host whose folder does not hold together, or that is pinned to
- * another vault, is TAMPERING_DETECTED: a person must look. A host pinned to nothing asks the first given member's
- * device (a custodian about to take part) to confirm the vault.
+ * Resolves once the host is pinned to this vault and holds its log as the store has it. A host whose folder does not
+ * hold together, or that is pinned to another vault, is TAMPERING_DETECTED: a person must look. A host pinned to
+ * nothing asks the first given member's device (a custodian about to take part) to confirm the vault. Asked before
+ * any custodian's device is, so a log the host refuses costs nobody a confirmation.
  */
 export async function ensureAnchored(opts: {
   host: MpcHostClient;
@@ -26,7 +27,10 @@ export async function ensureAnchored(opts: {
   const genesis = opts.state.users.find((u) => u.registeredAtSeq === 0);
   if (genesis === undefined) throw new CustosError('STORE_ERROR', 'The vault has no genesis administrator.');
   if (status.anchor !== null) {
-    if (status.anchor.vaultId === opts.state.vaultId && status.anchor.genesisAddress.toLowerCase() === genesis.identityAddress.toLowerCase()) return;
+    if (status.anchor.vaultId === opts.state.vaultId && status.anchor.genesisAddress.toLowerCase() === genesis.identityAddress.toLowerCase()) {
+      await syncLog(opts.store, opts.host, opts.vault);
+      return;
+    }
     throw new CustosError('TAMPERING_DETECTED', `The MPC signer is pinned to another vault ("${status.anchor.vaultName}", ${status.anchor.vaultId}); it will not sign for this one.`);
   }
   const member = opts.members[0];
@@ -48,15 +52,29 @@ export async function ensureAnchored(opts: {
  * Gives the host the log, so it times approvals (delays) by when it first sees them. A signer not yet pinned to the
  * vault takes no log (nor does one that refuses to act): it is pinned on a member's device before its first ceremony.
  */
-export async function syncHost(store: Store, host: MpcHostClient): Promise<void> {
+export async function syncHost(store: Store, host: MpcHostClient, vault: VaultService): Promise<void> {
   const s = await host.status();
   if (s.anchor === null || s.problem !== null) return;
-  await host.syncLog(store.records.all().map((r) => r.body));
+  await syncLog(store, host, vault);
 }
 
-/** Syncs the host after every change the vault commits; a failed sync is retried with the next change. */
+/**
+ * The host pinned every record it was given: a log that no longer holds them (its tail cut off, a record rewritten)
+ * is refused there, and the vault then reports it as tampering and refuses to act, whatever its own files say.
+ */
+async function syncLog(store: Store, host: MpcHostClient, vault: VaultService): Promise<void> {
+  try {
+    await host.syncLog(store.records.all().map((r) => r.body));
+  } catch (err) {
+    if (err instanceof CustosError && err.code === 'TAMPERING_DETECTED') vault.noteSignerProblem(err.message);
+    throw err;
+  }
+}
+
+/** Syncs the host at start and after every change the vault commits; a failed sync is retried with the next change. */
 export function keepHostSynced(vault: VaultService, store: Store, host: MpcHostClient, warn: (message: string, error: string) => void): void {
-  vault.on('changed', () => {
-    syncHost(store, host).catch((err: unknown) => warn('the MPC host did not take the latest records; it gets them again with the next one', (err as Error)?.message ?? String(err)));
-  });
+  const sync = () =>
+    syncHost(store, host, vault).catch((err: unknown) => warn('the MPC host did not take the latest records; it gets them again with the next one', (err as Error)?.message ?? String(err)));
+  if (store.records.lastSeq() !== null) void sync();
+  vault.on('changed', () => void sync());
 }

@@ -62,8 +62,9 @@ export async function openingShares(opts: {
       if (box === undefined) throw new CustosError('TAMPERING_DETECTED', `The sealed share of ${user.name} for ${opts.wallet.name} is missing from the store.`);
       opts.progress(`${user.name}: your Ledger shows what your share is for (${purpose}); check it and approve`, i, opts.custodians.length);
       const useSignature = await signUse(opts.vault, opts.state, opts.identityPath, opts.wallet, user, deviceId, opts.subject);
+      const opens = `${user.name}: "Provide public secret key" opens your key share of ${opts.wallet.name} for ${purpose}, which you just approved on your Ledger, and for nothing else.`;
       opts.progress(`${user.name}: approve "Provide public secret key" on your Ledger: it opens your share for ${purpose}, and nothing else`, i, opts.custodians.length);
-      parties.push({ partyId, sealed: box, unsealSecret: await unsealSecret(opts.devices, deviceId, opts.identityPath, box), useSignature });
+      parties.push({ partyId, sealed: box, unsealSecret: await unsealSecret(opts.devices, deviceId, opts.identityPath, box, opens), useSignature });
     }
     return parties;
   } catch (err) {

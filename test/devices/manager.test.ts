@@ -99,13 +99,15 @@ describe('device manager with a virtual Ledger', () => {
     expect(key.publicKey).toBe('0x2b19c3869cc20428f6df3f1970cafffb6ca26d45546bff3bc12fbbbb0e7d7726');
     const remote = Uint8Array.from(Buffer.from('87020e80af6e07a6e4697f091eacadb9e7e6629cb7e5a8a371689a3ed53b3d64', 'hex'));
     const shown = answerNextPrompt(manager, 'approve');
-    const secret = await manager.sharedSecret(device.id, PATH, remote);
+    const secret = await manager.sharedSecret(device.id, PATH, remote, 'Opens your key share of Cold BTC for request R-1.');
     expect(Buffer.from(secret).toString('hex')).toBe('c6e2bb3e59ac84e47a6739fa39e7887a633ebc1d5a3af7160de72908866ed32c');
     const prompt = await shown;
     expect(prompt.operation).toBe('shared-secret');
     // The device shows the secret on its own screen; the console (and so the renderer) never receives it.
     expect(JSON.stringify(prompt).toLowerCase()).not.toContain('c6e2bb3e59ac84e47a6739fa39e7887a633ebc1d5a3af7160de72908866ed32c');
     expect(prompt.fields.find((f) => f.label === 'Address')?.value).toBe(ABANDON_ADDRESS);
+    // The device's screen cannot say what the secret is for: the console says it beside the screen.
+    expect(prompt.instruction).toMatch(/^Opens your key share of Cold BTC for request R-1\. /);
   });
 
   it('a locked device says to unlock it, and works once unlocked', async () => {

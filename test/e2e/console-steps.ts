@@ -146,23 +146,38 @@ export async function approveAs(page: Page, people: readonly Person[], scope: ()
   await scope().getByRole('article', { name: title }).waitFor({ state: 'detached' });
 }
 
+/** One device screen a ceremony or a signing asks for: a statement to sign, or the secret that opens a key share. */
+export type CeremonyScreen = { statement: RegExp } | 'secret';
+
+/** The screens of a key ceremony, in the order main asks for them (the anchor only on a signer pinned to nothing). */
+export const ceremonyScreens = (opts: { anchor?: boolean; uses: number; secrets?: boolean; attests: number; use?: RegExp }): CeremonyScreen[] => [
+  ...(opts.anchor ? [{ statement: /PIN vault on signer/ }] : []),
+  ...Array.from({ length: opts.uses }, () => (opts.secrets ? [{ statement: opts.use ?? /USE key share/ }, 'secret' as const] : [{ statement: opts.use ?? /USE key share/ }])).flat(),
+  ...Array.from({ length: opts.attests }, () => ({ statement: /ATTEST wallet key/ })),
+];
+
 /**
- * Approves `count` "Provide public secret key" screens as they come (a key ceremony or a signing), one device at a
- * time; answers the devices that were asked. Each device is asked once per run, so its label tells its screen from
- * the next one. `timeout` bounds the wait for each screen where the host takes longer than a step (signing).
+ * Approves `screens` in order, as they come, and returns the device that showed each. A statement screen must show its
+ * text; a "Provide public secret key" screen must say, beside the device's screen, what the secret opens (the device
+ * itself cannot). `timeout` bounds the wait for each screen where the host takes longer than a step.
  */
-export async function approveSecretKeyScreens(page: Page, count: number, { timeout }: { timeout?: number } = {}): Promise<string[]> {
-  const asked: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const prompt = page.getByRole('dialog', { name: 'Provide public secret key' }).filter({ hasNotText: new RegExp(asked.map((d) => `on ${d}`).join('|') || '^$') });
+export async function approveScreens(page: Page, screens: readonly CeremonyScreen[], { timeout }: { timeout?: number } = {}): Promise<string[]> {
+  const shown: string[] = [];
+  for (const screen of screens) {
+    const prompt =
+      screen === 'secret'
+        ? page.getByRole('dialog', { name: 'Provide public secret key' }).filter({ hasText: /opens your key share of .+ for .+, which you just approved/ })
+        : page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: screen.statement });
     await prompt.waitFor(timeout === undefined ? {} : { timeout });
     const device = /on (.+? Ledger)/.exec((await prompt.textContent()) ?? '')?.[1];
     expect(device).toBeTruthy();
-    asked.push(device!);
+    shown.push(device!);
+    const text = (await prompt.textContent()) ?? '';
     await prompt.getByRole('button', { name: 'Approve', exact: true }).click();
+    // Gone once the device took the answer: the next screen (maybe of the same kind) is another dialog's text.
+    await expect.poll(async () => (await page.getByRole('dialog').filter({ hasText: 'Virtual — not secure' }).allTextContents()).includes(text), { timeout: 10_000 }).toBe(false);
   }
-  await page.getByRole('dialog', { name: 'Provide public secret key' }).waitFor({ state: 'hidden' });
-  return asked;
+  return shown;
 }
 
 /** Opens a wallet's screen from the Wallets list. */

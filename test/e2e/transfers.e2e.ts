@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../crypto/bitcoin';
 import { verifyTransaction } from '../../main/cli/demo-verify';
-import { actAs, approveAs, approveOnScreen, approveSecretKeyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum, type Person } from './console-steps';
+import { actAs, approveAs, approveOnScreen, approveScreens, ceremonyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
 const PEOPLE = {
@@ -152,7 +152,10 @@ describe('Transfers under policy in the console', () => {
       walletId = /#\/wallets\/([^/?]+)/.exec(page.url())?.[1] ?? '';
       expect(walletId).not.toBe('');
       await page.getByTestId('ceremony-box').getByRole('button', { name: 'Run key ceremony' }).click();
-      expect((await approveSecretKeyScreens(page, 3, { timeout: 60_000 })).sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
+      // The console's MPC signer is pinned to the vault once, on a custodian's device; then each custodian approves
+      // their part of the key ceremony, and attests the key it made.
+      const asked = await approveScreens(page, ceremonyScreens({ anchor: true, uses: 3, attests: 3 }), { timeout: 60_000 });
+      expect(asked.slice(1, 4).sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
       await page.getByTestId('wallet-status').and(page.locator('[data-status="active"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);
       // Without a policy nothing can be requested, and the wallet's screen says so.
@@ -414,8 +417,13 @@ describe('Transfers under policy in the console', () => {
       const signing = page.getByTestId('transfer-signing');
       await signing.getByRole('button', { name: 'Sign', exact: true }).click();
       await signing.getByTestId('signing-progress').filter({ hasText: /custodian share/ }).waitFor();
-      const asked = await approveSecretKeyScreens(page, 2, { timeout: 60_000 });
+      // Each of two custodians' devices shows what their share is about to sign (the request, its amount and
+      // destination), then opens the share, the console saying beside the device's screen what for.
+      const use = new RegExp(`USE key share[\\s\\S]*SIGN transfer[\\s\\S]*Request: ${ids.large}[\\s\\S]*Amount: 0\\.02 BTC`);
+      const asked = await approveScreens(page, [{ statement: use }, 'secret', { statement: use }, 'secret'], { timeout: 60_000 });
       for (const device of asked) expect([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device]).toContain(device);
+      expect(asked[0]).toBe(asked[1]);
+      expect(asked[2]).toBe(asked[3]);
 
       await statusOf(page).and(page.locator('[data-status="signed"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);

@@ -3,7 +3,7 @@
 import readQR from '@paulmillr/qr/decode.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actAs, approveAs, approveOnScreen, approveSecretKeyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum } from './console-steps';
+import { actAs, approveAs, approveOnScreen, approveScreens, ceremonyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
 const PEOPLE = {
@@ -95,7 +95,10 @@ describe('Wallets in the console', () => {
     await openWallet(page, WALLET);
     const box = page.getByTestId('ceremony-box');
     await box.getByRole('button', { name: 'Run key ceremony' }).click();
-    const prompt = page.getByRole('dialog', { name: 'Provide public secret key' });
+    // The console's MPC signer is pinned to nothing yet: a custodian's device confirms the vault first (asked once).
+    await approveScreens(page, [{ statement: new RegExp(`PIN vault on signer[\\s\\S]*Vault: ${VAULT}`) }]);
+    // Then each custodian's device shows what their part is for; the first one rejects it.
+    const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: /USE key share[\s\S]*CREATE wallet key[\s\S]*Threshold: 2 of 3/ });
     await prompt.getByRole('button', { name: 'Reject', exact: true }).click();
 
     const problems = page.getByRole('region', { name: 'Problems' });
@@ -122,8 +125,11 @@ describe('Wallets in the console', () => {
       expect(await page.locator('[data-testid="custodian-row"][data-share="none"]').count()).toBe(3);
 
       await box.getByRole('button', { name: 'Run key ceremony' }).click();
-      const asked = await approveSecretKeyScreens(page, 3);
-      expect(asked.sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
+      // Each custodian approves the use of their device's part, then, once the host made the key, attests it.
+      const asked = await approveScreens(page, ceremonyScreens({ uses: 3, attests: 3 }), { timeout: 60_000 });
+      const three = [PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort();
+      expect(asked.slice(0, 3).sort()).toEqual(three);
+      expect(asked.slice(3).sort()).toEqual(three);
 
       const done = page.getByTestId('ceremony-last').getByTestId('ceremony-progress');
       await done.and(page.locator('[data-outcome="done"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
@@ -180,9 +186,15 @@ describe('Wallets in the console', () => {
       const receivers = box.getByText(/^New custodians: .* \(3 of 4\)\.$/);
       for (const p of Object.values(PEOPLE)) expect(await receivers.textContent()).toContain(p.name);
       await box.getByRole('button', { name: 'Run key ceremony' }).click();
-      // The custodians of the key in force deal it anew: each of their devices opens its share.
-      const asked = await approveSecretKeyScreens(page, 3);
-      expect(asked.sort()).toEqual([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device].sort());
+      // Two custodians of the key in force (its threshold) deal it anew: each approves the use of their share, then
+      // opens it; all four custodians of the new key attest it.
+      const asked = await approveScreens(page, ceremonyScreens({ uses: 2, secrets: true, attests: 4, use: /USE key share[\s\S]*RESHARE wallet key/ }), { timeout: 60_000 });
+      const dealers = [asked[0]!, asked[2]!];
+      expect(asked[1]).toBe(dealers[0]);
+      expect(asked[3]).toBe(dealers[1]);
+      expect(new Set(dealers).size).toBe(2);
+      for (const d of dealers) expect([PEOPLE.alice.device, PEOPLE.bob.device, PEOPLE.carol.device]).toContain(d);
+      expect(asked.slice(4).sort()).toEqual(Object.values(PEOPLE).map((p) => p.device).sort());
       await page.getByTestId('ceremony-last').getByTestId('ceremony-progress').and(page.locator('[data-outcome="done"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);
 
@@ -222,8 +234,10 @@ describe('Wallets in the console', () => {
       await box.getByRole('heading', { name: 'Key ceremony owed: Share refresh' }).waitFor();
       await box.getByRole('button', { name: 'Run key ceremony' }).click();
       // A refresh needs every custodian of the key in force.
-      const asked = await approveSecretKeyScreens(page, 4);
-      expect(asked.sort()).toEqual(Object.values(PEOPLE).map((p) => p.device).sort());
+      const asked = await approveScreens(page, ceremonyScreens({ uses: 4, secrets: true, attests: 4, use: /USE key share[\s\S]*REFRESH key shares/ }), { timeout: 60_000 });
+      const all = Object.values(PEOPLE).map((p) => p.device).sort();
+      expect(asked.filter((_, i) => i < 8 && i % 2 === 0).sort()).toEqual(all);
+      expect(asked.slice(8).sort()).toEqual(all);
       await page.getByTestId('ceremony-last').getByTestId('ceremony-progress').and(page.locator('[data-outcome="done"]')).waitFor({ timeout: CEREMONY_TIMEOUT });
       await expectNoProblem(page);
 

@@ -213,7 +213,7 @@ describe('a compromised main against a pinned signer', () => {
     for (const who of ['alice', 'bob'] as const) {
       const partyId = partyIdFor(h.ids[who]);
       const box = sealed.get(partyId)!;
-      dealers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box), useSignature: parties[0]!.useSignature });
+      dealers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box, 'a test'), useSignature: parties[0]!.useSignature });
     }
     expect(state.wallets.find((w) => w.id === h.walletId)!.pending).toBeNull();
     await refused({ type: 'wallet.reshare', ceremonyId: 'c-refresh', walletId: h.walletId, records: h.records(), dealers: wire(dealers) }, 'POLICY_DENIED', /owes no key ceremony/);
@@ -291,7 +291,7 @@ describe('a compromised main against a reshare the administrators approved', () 
       const partyId = partyIdFor(user.id);
       const box = sealed.get(partyId)!;
       const useSignature = await h.vault.signOnDevice(h.device[who], PATH, shareUseStatement(state, wallet, user, { ceremony: 'reshare', ceremonyId }), user.identityAddress);
-      return { partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box), useSignature };
+      return { partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box, 'a test'), useSignature };
     };
     const reshare = (ceremonyId: string, dealers: UnsealingParty[], extra: Record<string, unknown> = {}) => ({ type: 'wallet.reshare', ceremonyId, walletId: h.walletId, records: h.records(), dealers: wire(dealers), ...extra });
     const id = 'c-reshare-1';

@@ -89,7 +89,7 @@ export async function consentingSigners(h: TransferHarness, requestId: string, w
     const partyId = partyIdFor(user.id);
     const box = sealed.get(partyId)!;
     const useSignature = await h.vault.signOnDevice(h.device[w], PATH, shareUseStatement(state, wallet, user, { transfer }), user.identityAddress);
-    out.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[w], PATH, box), useSignature });
+    out.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[w], PATH, box, 'a test'), useSignature });
   }
   return out;
 }

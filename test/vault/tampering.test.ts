@@ -1,8 +1,10 @@
 // Hand edits of the SQLite file (another connection, as sqlite3 would) are detected, named, and the vault refuses to act.
 import Database from 'better-sqlite3';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../main/store';
+import { LOG_HEAD_FILE } from '../../main/store/log-head';
 import { expectError, foundedVault, harness, userId, type Harness } from './helpers';
 
 const open: Harness[] = [];
@@ -101,6 +103,38 @@ describe('tampering in SQLite', () => {
     const { h, pending } = await vaultWithHistory();
     edit(h, `DROP TRIGGER records_append_only_update; UPDATE records SET body = replace(body, '"roles":["operator"]', '"roles":["administrator"]') WHERE body LIKE '%"name":"Dave"%'`);
     await expectRefusedAndReported(h, pending, /Signed log, record \d+: .*not signed/);
+  });
+
+  it("the log's tail cut off with its audit entries and projections (an older copy of the database put back)", async () => {
+    const { h, pending } = await vaultWithHistory();
+    // A copy of the database while Dave is an active operator…
+    const file = path.join(h.dir, DATABASE_FILE);
+    h.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    copyFileSync(file, `${file}.before`);
+    // …then Dave is revoked by quorum: three records, three audit entries.
+    const revoke = await h.vault.proposeRevoke({ userId: userId(h, 'Dave'), deviceId: h.device.alice });
+    await h.vault.approve({ proposalId: revoke.id, deviceId: h.device.bob });
+    await h.vault.approve({ proposalId: revoke.id, deviceId: h.device.carol });
+    expect(h.vault.listUsers().find((u) => u.name === 'Dave')?.status).toBe('revoked');
+    // The older copy put back undoes the revocation: every hash chain and count inside it holds.
+    h.store.close();
+    for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    copyFileSync(`${file}.before`, file);
+    h.reopen();
+    expect(h.vault.listUsers().find((u) => u.name === 'Dave')?.status).toBe('active');
+    await expectRefusedAndReported(h, pending, /holds \d+ records but its head file names \d+: the last 3 records were removed from the end of the log/);
+  });
+
+  it("the log's head file deleted, or edited", async () => {
+    const { h, pending } = await vaultWithHistory();
+    const head = path.join(h.dir, LOG_HEAD_FILE);
+    const saved = readFileSync(head, 'utf8');
+    rmSync(head);
+    expect(h.vault.verify().problems.join('\n')).toMatch(/head file \(log-head\.json\) is missing/);
+    writeFileSync(head, saved.replace(/"fingerprint":"[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0')));
+    await expectRefusedAndReported(h, pending, /are not the ones its head file names/);
+    writeFileSync(head, saved);
+    expect(h.vault.verify()).toMatchObject({ status: 'ok', problems: [] });
   });
 
   it('the append-only triggers stop an accidental UPDATE or DELETE of the log', async () => {

@@ -212,7 +212,7 @@ describe('reshare and revocation', () => {
       const user = state.users.find((u) => u.id === h.ids[who])!;
       const sealed = hexToBytes(row.sealed);
       const useSignature = await h.vault.signOnDevice(h.device[who], path, shareUseStatement(state, w, user, { transfer }), user.identityAddress);
-      signers.push({ partyId: partyIdFor(user.id), sealed, unsealSecret: await unsealSecret(h.devices, h.device[who], path, sealed), useSignature });
+      signers.push({ partyId: partyIdFor(user.id), sealed, unsealSecret: await unsealSecret(h.devices, h.device[who], path, sealed, 'a test'), useSignature });
     }
     const attempt = h.host.signTransfer({ ceremonyId: 'mix-old-new', requestId: r.id, records: h.store.records.all().map((x) => x.body), signers });
     // Refused before any share is opened: the old box is not the one the log records for Alice's share of key version 4.
