@@ -259,6 +259,21 @@ export interface WalletAddress {
   address: string;
 }
 
+/** An address a custodian's device showed and signed ("Verify on device"). */
+export interface AddressVerificationView {
+  wallet: UserRef;
+  path: string;
+  address: string;
+  keyVersion: number;
+  /** The custodian whose device showed it, and that device's identity address. */
+  custodian: UserRef;
+  deviceAddress: string;
+  /** The statement's text as the device showed it, and its EIP-191 signature (anyone can check it again). */
+  statement: string;
+  signature: string;
+  verifiedAt: string;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Transfers under policy
 
@@ -512,6 +527,11 @@ export const channels = {
       .strict(),
   },
 
+  /** Shows one of the wallet's addresses on a custodian's device, in a statement it signs. */
+  'wallets.verifyAddress': {
+    input: z.object({ walletId: entityId, path: z.string().regex(/^[01]\/\d{1,10}$/, 'an address path is 0/n (receive) or 1/n (change)'), ...actingDevice }).strict(),
+  },
+
   /** Records a coin the wallet can spend (what the console knows of the chain; on regtest a made-up prevout is fine). */
   'wallets.fund': {
     input: z
@@ -610,6 +630,7 @@ export interface ChannelResults {
   'wallets.proposeReshare': ProposalView;
   'wallets.runCeremony': WalletView;
   'wallets.addresses': WalletAddress[];
+  'wallets.verifyAddress': AddressVerificationView;
   'wallets.fund': UtxoView[];
   'wallets.utxos': UtxoView[];
   'policies.get': PolicyView | null;

@@ -28,6 +28,8 @@ export interface CliContext {
   branch?: string;
   from?: string;
   count?: string;
+  /** An address index (wallet verify-address). */
+  index?: string;
   psbt?: string;
   /** Transfer commands' options: destination, amount in BTC as typed, fee rate in sat/vB, a wallet filter. */
   to?: string;

@@ -38,6 +38,8 @@ Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custod
   wallet ceremony <wallet>                      run the key ceremony the wallet owes (DKG, refresh, reshare)
   wallet list | wallet show <wallet>
   wallet address <wallet> [--branch receive|change] [--from I] [--count N]
+  wallet verify-address <wallet> [--branch receive|change] [--index I]
+                                                a custodian's device shows the address and signs what it showed
   wallet descriptor <wallet>                    watch-only descriptors (Bitcoin Core importdescriptors, Sparrow)
   wallet refresh <wallet>                       propose new shares for the same key
   wallet reshare <wallet> --threshold T --custodians a,b,c,d
@@ -98,6 +100,7 @@ function parseCli(argv: string[]) {
       branch: { type: 'string' },
       from: { type: 'string' },
       count: { type: 'string' },
+      index: { type: 'string' },
       psbt: { type: 'string' },
       to: { type: 'string' },
       amount: { type: 'string' },
@@ -140,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     branch: values.branch,
     from: values.from,
     count: values.count,
+    index: values.index,
     psbt: values.psbt,
     to: values.to,
     amount: values.amount,

@@ -7,15 +7,16 @@ import { CustosError } from '../errors';
 import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { VaultService } from '../vault';
+import { verifyAddressOnDevice } from '../wallets/address-verification';
 import { WalletCeremonies } from '../wallets/ceremonies';
 import { walletAddresses, walletView } from '../wallets/views';
 import { type CliContext, CliUsageError } from './context';
 import { addCustodianDevices, openVaultDevices } from './vault-devices';
 
-export const WALLET_COMMANDS = ['create', 'list', 'show', 'address', 'descriptor', 'refresh', 'reshare', 'ceremony'] as const;
+export const WALLET_COMMANDS = ['create', 'list', 'show', 'address', 'verify-address', 'descriptor', 'refresh', 'reshare', 'ceremony'] as const;
 
-/** Commands the acting person signs (a proposal); the others read, or run a ceremony with the custodians' devices. */
-const PROPOSING = new Set(['create', 'refresh', 'reshare']);
+/** Commands the acting person signs (a proposal, an address shown on their device); the others read, or run a ceremony. */
+const PROPOSING = new Set(['create', 'refresh', 'reshare', 'verify-address']);
 const USING_HOST = new Set(['create', 'refresh', 'reshare', 'ceremony']);
 
 export async function runWalletCommand(command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
@@ -85,6 +86,15 @@ export async function runWalletCommand(command: string | undefined, args: string
         const list = walletAddresses(vault.wallet(id).wallet, input.branch, input.from, input.count);
         if (list.length === 0) throw new CustosError('RULE_VIOLATION', 'This wallet has no key yet: run its key ceremony first.');
         out({ addresses: list }, list.map((a) => `${a.path}\t${a.address}`).join('\n'));
+        return 0;
+      }
+      case 'wallet verify-address': {
+        const id = wallet(args[0]);
+        const branch = ctx.branch ?? 'receive';
+        if (branch !== 'receive' && branch !== 'change') throw new CliUsageError('--branch: receive or change.');
+        const input = parse(channels['wallets.verifyAddress'].input, { walletId: id, path: `${branch === 'receive' ? 0 : 1}/${ctx.index ?? '0'}`, deviceId: devices!.actor() });
+        const v = await verifyAddressOnDevice(vault, input);
+        out(v, `${v.address}\n${v.wallet.name} ${v.path}, key version ${v.keyVersion}: shown and signed on ${v.custodian.name}'s device (${v.deviceAddress}) at ${v.verifiedAt}.`);
         return 0;
       }
       case 'wallet descriptor': {

@@ -2,6 +2,7 @@
 import type { EventName, EventPayloads } from '../../preload/contract';
 import type { Services } from '../services';
 import { walletAddresses, walletView } from '../wallets/views';
+import { verifyAddressOnDevice } from '../wallets/address-verification';
 import type { Handlers } from './dispatch';
 
 export function createHandlers(services: Services): Handlers {
@@ -62,6 +63,7 @@ export function createHandlers(services: Services): Handlers {
       return walletView(state, wallet);
     },
     'wallets.addresses': ({ walletId, branch, from, count }) => walletAddresses(services.vault().wallet(walletId).wallet, branch, from, count),
+    'wallets.verifyAddress': (input) => verifyAddressOnDevice(services.vault(), input),
     'wallets.fund': (input) => services.wallets().transfers.fund(input),
     'wallets.utxos': ({ walletId }) => services.wallets().transfers.utxos(walletId),
     'policies.get': ({ walletId }) => services.wallets().transfers.policy(walletId),

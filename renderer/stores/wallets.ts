@@ -1,10 +1,11 @@
 // The wallets domain: Bitcoin wallets whose key the custodians' devices share, the proposals that shape them, their key ceremonies, addresses and coins.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { KeyCeremony, UserRef, UtxoView, WalletAddress, WalletNetwork, WalletProgress, WalletView } from '../../preload/contract';
+import type { AddressVerificationView, KeyCeremony, UserRef, UtxoView, WalletAddress, WalletNetwork, WalletProgress, WalletView } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 import { useProposalsStore } from './proposals';
+import { useVaultStore } from './vault';
 
 /** A key ceremony as this console saw it: what main reported of it, step by step. */
 export interface CeremonyRun {
@@ -31,6 +32,7 @@ const endOf = (event: WalletProgress) => (event.stage === 'done' || event.stage 
 export const useWalletsStore = defineStore('wallets', () => {
   const alerts = useAlertsStore();
   const proposals = useProposalsStore();
+  const vault = useVaultStore();
 
   const wallets = ref<WalletView[]>([]);
   const loaded = ref(false);
@@ -103,6 +105,27 @@ export const useWalletsStore = defineStore('wallets', () => {
     } catch (err) {
       alerts.report(`Deriving ${branch} addresses`, err);
       return null;
+    }
+  }
+
+  /** Addresses the acting custodian's device showed and signed this session, by `walletId:path`. */
+  const verified = ref<Record<string, AddressVerificationView>>({});
+  const verifying = ref<string | null>(null);
+
+  /** Shows the address at `path` on the acting device (a custodian's), which signs what it showed; null if not done. */
+  async function verifyAddress(walletId: string, path: string): Promise<AddressVerificationView | null> {
+    const deviceId = vault.actingDeviceId;
+    if (!deviceId) return null;
+    verifying.value = `${walletId}:${path}`;
+    try {
+      const done = await call('wallets.verifyAddress', { walletId, path, deviceId });
+      verified.value = { ...verified.value, [`${walletId}:${path}`]: done };
+      return done;
+    } catch (err) {
+      alerts.report(`Verifying address ${path} on the device`, err);
+      return null;
+    } finally {
+      verifying.value = null;
     }
   }
 
@@ -183,6 +206,9 @@ export const useWalletsStore = defineStore('wallets', () => {
     load,
     get,
     addresses,
+    verified,
+    verifying,
+    verifyAddress,
     loadCoins,
     recordCoin,
     runCeremony,

@@ -52,6 +52,9 @@ describe('custos wallet commands (CLI)', () => {
     const listed = await ok<{ addresses: { path: string; address: string }[] }>('wallet', 'address', 'Cold BTC', '--count', '3');
     expect(listed.addresses.map((a) => a.path)).toEqual(['0/0', '0/1', '0/2']);
     expect(listed.addresses[0]!.address).toBe(wallet.address);
+    // A custodian's device shows the first receive address and signs what it showed.
+    const verified = await ok<{ address: string; path: string; custodian: { name: string } }>('wallet', 'verify-address', 'Cold BTC', '--index', '0', '--virtual', '--mnemonic', PHRASES.bob);
+    expect(verified).toMatchObject({ address: wallet.address, path: '0/0', custodian: { name: 'Bob' } });
     const descriptors = await ok<{ receive: string; change: string; root: string }>('wallet', 'descriptor', wallet.id);
     expect(hasValidChecksum(descriptors.receive) && hasValidChecksum(descriptors.root)).toBe(true);
 

@@ -150,6 +150,15 @@ describe('Wallets in the console', () => {
       expect(await decodeReceiveQr(page)).toBe(firstAddress.toUpperCase());
       // The address list derives the same first receive address.
       await page.getByTestId('wallet-addresses').locator('[data-testid="address-row"][data-path="0/0"]').getByTitle(firstAddress).waitFor();
+
+      // "Verify on device": the acting custodian's Ledger shows the address in a statement it signs.
+      await actAs(page, PEOPLE.carol);
+      const row = page.getByTestId('wallet-addresses').locator('[data-testid="address-row"][data-path="0/0"]');
+      await row.getByRole('button', { name: 'Verify on device' }).click();
+      const shownOn = await approveScreens(page, [{ statement: /VERIFY address[\s\S]*Wallet: Cold reserve[\s\S]*Path: 0\/0/ }]);
+      expect(shownOn).toEqual([PEOPLE.carol.device]);
+      await row.getByTestId('address-verification').getByRole('status').filter({ hasText: "Shown and signed on Carol's Ledger" }).waitFor();
+      await expectNoProblem(page);
     },
     CEREMONY_TIMEOUT,
   );

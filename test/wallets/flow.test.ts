@@ -12,6 +12,8 @@ import { policyDocument, validatePolicy } from '../../crypto/policy';
 import { TransferService } from '../../main/transfers/service';
 import { unsealSecret } from '../../main/wallets/device-secrets';
 import { walletAddresses, walletView } from '../../main/wallets/views';
+import { verifyAddressOnDevice } from '../../main/wallets/address-verification';
+import { recoverPersonalSigner } from '../../crypto/ethereum';
 import type { TransferView } from '../../preload/contract';
 import { expectError } from '../vault/helpers';
 import { adopted, walletHarness, type WalletHarness } from './helpers';
@@ -120,6 +122,24 @@ describe('a 2-of-3 wallet', () => {
     // The first address the custodians attested is the one the console shows.
     expect(h.screens.bob.at(-1)!.fields.map((f) => f.value).join('').replace(/\s/g, '')).toContain(v.address!);
     expect(h.vault.verify().status).toBe('ok');
+  });
+
+  it("shows an address on a custodian's device, which signs what it showed; nobody else's device is asked", async () => {
+    const expected = walletAddresses(h.vault.wallet(walletId).wallet, 'receive', 3, 1)[0]!.address;
+    const before = h.screens.bob.length;
+    const done = await verifyAddressOnDevice(h.vault, { walletId, path: '0/3', deviceId: h.device.bob });
+    expect(done).toMatchObject({ path: '0/3', address: expected, keyVersion: 1, custodian: { name: 'Bob' } });
+    const shown = h.screens.bob.slice(before);
+    expect(shown.map((s) => s.title)).toEqual(['Review message']);
+    const text = shown[0]!.fields.map((f) => f.value).join('\n');
+    expect(text).toMatch(/VERIFY address[\s\S]*Wallet: Cold BTC[\s\S]*Key version: 1[\s\S]*Path: 0\/3/);
+    expect(text.replace(/\s/g, '')).toContain(expected);
+    // Anyone can check the signature again, from the statement and the custodian's identity in the log.
+    expect(recoverPersonalSigner(done.statement, hexToBytes(done.signature.slice(2))).toLowerCase()).toBe(done.deviceAddress.toLowerCase());
+    const dave = h.screens.dave.length;
+    await expectError(verifyAddressOnDevice(h.vault, { walletId, path: '0/3', deviceId: h.device.dave }), 'NOT_AUTHORISED', /Dave holds no share of Cold BTC/);
+    expect(h.screens.dave.length).toBe(dave);
+    await expectError(verifyAddressOnDevice(h.vault, { walletId, path: '2/3', deviceId: h.device.bob }), 'BAD_INPUT', /0\/n for a receive address/);
   });
 
   it('signs a transfer request with two custodians, each approving the use of their share first, and the transaction verifies', async () => {
