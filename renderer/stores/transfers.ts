@@ -25,7 +25,7 @@ const DECISIONS: Record<TransferDecision, { channel: 'transfers.approve' | 'tran
 export interface SigningRun {
   requestId: string;
   startedAt: number;
-  /** Device screens answered (each custodian opens their share on one) since it started. */
+  /** Shares opened since it started: each custodian approves what their share signs, then opens it on a second screen. */
   screensDone: number;
   /** The latest step main reported (transfers.progress), if any. */
   message?: string;
@@ -63,6 +63,7 @@ export const useTransfersStore = defineStore('transfers', () => {
   }
 
   let offs: (() => void)[] = [];
+  const secretPrompts = new Set<string>();
   function subscribe(): void {
     if (offs.length) return;
     offs = [
@@ -71,9 +72,13 @@ export const useTransfersStore = defineStore('transfers', () => {
         if (loaded.value) void load();
         for (const id of open) void get(id, true);
       }),
-      // While signing, each custodian's screen ending is a step done (main sends no progress of its own for it).
-      on('devices.promptEnded', ({ outcome }) => {
-        if (signing.value && !signing.value.ended && outcome === 'approved') signing.value.screensDone++;
+      // While signing, each custodian's "Provide public secret key" screen approved is a share opened.
+      on('devices.prompt', ({ promptId, operation }) => {
+        if (operation === 'shared-secret') secretPrompts.add(promptId);
+      }),
+      on('devices.promptEnded', ({ promptId, outcome }) => {
+        const opened = secretPrompts.delete(promptId);
+        if (opened && signing.value && !signing.value.ended && outcome === 'approved') signing.value.screensDone++;
       }),
       // Main's own account of the signing: whose device is asked, then what the MPC host is doing.
       on('transfers.progress', ({ requestId, message }) => {

@@ -186,3 +186,26 @@ export async function openWallet(page: Page, wallet: string): Promise<void> {
   await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: wallet }).click();
   await page.getByRole('heading', { name: wallet, level: 1 }).waitFor();
 }
+
+/** Opens a transfer request's page from the Transfers list. */
+export async function openRequest(page: Page, id: string): Promise<void> {
+  await nav(page, 'Transfers').click();
+  await page.getByRole('table', { name: 'Transfers' }).getByRole('link', { name: id, exact: true }).click();
+  await page.getByRole('heading', { name: `Request ${id}`, level: 1 }).waitFor();
+}
+
+/** The status tag beside the request page's heading. */
+export const statusOf = (page: Page) => page.getByRole('heading', { level: 1 }).locator('xpath=..').getByTestId('transfer-status');
+
+/** Approves or rejects the open request with the acting device: the preview first, then the device's screen. */
+export async function decide(page: Page, id: string, decision: 'Approve' | 'Reject'): Promise<void> {
+  await page.getByRole('button', { name: `${decision} request ${id}` }).click();
+  const dialog = page.getByRole('dialog', { name: `${decision} request ${id}` });
+  const title = decision === 'Approve' ? 'Custos v1: APPROVE transfer' : 'Custos v1: REJECT transfer';
+  await dialog.getByText(title).waitFor();
+  await dialog.getByText(`Request: ${id}`).waitFor();
+  await dialog.getByRole('button', { name: `${decision} on device` }).click();
+  await approveOnScreen(page, new RegExp(`${decision.toUpperCase()} transfer[\\s\\S]*Request: ${id}`));
+  await dialog.waitFor({ state: 'hidden' });
+  await expectNoProblem(page);
+}

@@ -8,10 +8,13 @@ import { walletKeyAt } from '../../crypto/transfers/transaction';
 import { groupKeyOf } from '../../main/wallets/keys';
 import { destination, transferHarness } from '../transfers/helpers';
 import { PHRASES } from '../vault/phrases';
-import { actAs, addVirtualDevice, approveOnScreen, expectNoProblem, nav, type Person } from './console-steps';
+import { actAs, addVirtualDevice, approveOnScreen, approveScreens, decide, expectNoProblem, nav, openRequest, statusOf, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
 const DAVE: Person = { name: 'Dave', device: 'Dave Ledger', mnemonic: PHRASES.dave };
+const ERIN: Person = { name: 'Erin', device: 'Erin Ledger', mnemonic: PHRASES.erin };
+const ALICE: Person = { name: 'Alice', device: 'Alice Ledger', mnemonic: PHRASES.alice };
+const BOB: Person = { name: 'Bob', device: 'Bob Ledger', mnemonic: PHRASES.bob };
 const TO = destination('0b');
 let h: Harness;
 const psbts = { good: '', foreign: '' };
@@ -98,6 +101,33 @@ describe('Importing a PSBT in the console', () => {
     await dialog.getByRole('textbox', { name: 'Or paste it (base64)' }).fill(psbts.good);
     await dialog.getByRole('link', { name: 'R-1' }).waitFor();
     expect(await dialog.getByRole('button', { name: 'Create request' }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(h.consoleErrors).toEqual([]);
+  }, 180_000);
+
+  it('is not signed while its approval is missing; approved on an approver’s device, each custodian approves what their share signs, then it is signed', async () => {
+    const { page } = h;
+    await openRequest(page, 'R-1');
+    const signing = page.getByTestId('transfer-signing');
+    await signing.getByText('Signing starts once every approval step is full').waitFor();
+    expect(await signing.getByRole('button', { name: 'Sign', exact: true }).count()).toBe(0);
+
+    await nav(page, 'Devices').click();
+    for (const person of [ERIN, ALICE, BOB]) await addVirtualDevice(page, page.getByRole('button', { name: 'Add virtual device' }).first(), person);
+    await actAs(page, ERIN);
+    await openRequest(page, 'R-1');
+    await decide(page, 'R-1', 'Approve');
+    await statusOf(page).and(page.locator('[data-status="ready"]')).waitFor();
+
+    await signing.getByRole('button', { name: 'Sign', exact: true }).click();
+    // Each custodian's Ledger shows the request, its amount and destination before their share is opened for it.
+    const use = new RegExp(`USE key share[\\s\\S]*SIGN transfer[\\s\\S]*Request: R-1[\\s\\S]*Amount: 0\\.004 BTC`);
+    const asked = await approveScreens(page, [{ statement: use }, 'secret', { statement: use }, 'secret'], { timeout: 60_000 });
+    expect(asked.sort()).toEqual([ALICE.device, ALICE.device, BOB.device, BOB.device]);
+    await statusOf(page).and(page.locator('[data-status="signed"]')).waitFor({ timeout: 120_000 });
+    expect(await signing.getByTestId('signed-txid').locator('.value').first().getAttribute('title')).toMatch(/^[0-9a-f]{64}$/);
+    await expectNoProblem(page);
     expect(h.consoleErrors).toEqual([]);
   }, 180_000);
 });

@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../crypto/bitcoin';
 import { verifyTransaction } from '../../main/cli/demo-verify';
-import { actAs, approveAs, approveOnScreen, approveScreens, ceremonyScreens, expectNoProblem, foundVault, mnemonicOf, nav, openWallet, register, setQuorum, type Person } from './console-steps';
+import { actAs, approveAs, approveOnScreen, approveScreens, ceremonyScreens, decide, expectNoProblem, foundVault, mnemonicOf, nav, openRequest, openWallet, register, setQuorum, statusOf, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
 const PEOPLE = {
@@ -80,27 +80,6 @@ async function requestTransfer(page: Page, to: string, btc: string, sats: string
   const heading = page.getByRole('heading', { name: /^Request R-\d+$/, level: 1 });
   await heading.waitFor();
   return ((await heading.textContent()) ?? '').replace('Request', '').trim();
-}
-
-async function openRequest(page: Page, id: string): Promise<void> {
-  await nav(page, 'Transfers').click();
-  await page.getByRole('table', { name: 'Transfers' }).getByRole('link', { name: id, exact: true }).click();
-  await page.getByRole('heading', { name: `Request ${id}`, level: 1 }).waitFor();
-}
-
-const statusOf = (page: Page) => page.getByRole('heading', { level: 1 }).locator('xpath=..').getByTestId('transfer-status');
-
-/** Approves or rejects the open request with the acting device: the preview first, then the device's screen. */
-async function decide(page: Page, id: string, decision: 'Approve' | 'Reject'): Promise<void> {
-  await page.getByRole('button', { name: `${decision} request ${id}` }).click();
-  const dialog = page.getByRole('dialog', { name: `${decision} request ${id}` });
-  const title = decision === 'Approve' ? 'Custos v1: APPROVE transfer' : 'Custos v1: REJECT transfer';
-  await dialog.getByText(title).waitFor();
-  await dialog.getByText(`Request: ${id}`).waitFor();
-  await dialog.getByRole('button', { name: `${decision} on device` }).click();
-  await approveOnScreen(page, new RegExp(`${decision.toUpperCase()} transfer[\\s\\S]*Request: ${id}`));
-  await dialog.waitFor({ state: 'hidden' });
-  await expectNoProblem(page);
 }
 
 const cells = async (row: Locator) => (await row.locator('td, th').allTextContents()).map((c) => c.replace(/\s+/g, ' ').trim());
