@@ -248,6 +248,8 @@ export interface WalletView {
   address: string | null;
   /** A key ceremony owed by an approved proposal (or a revocation): run it with the custodians' devices connected. */
   pending: { proposalId: string; ceremony: KeyCeremony; threshold: number; custodians: UserRef[] } | null;
+  /** Why the wallet signs nothing until its shares are refreshed (its policy's share-refresh rule), or null. */
+  refreshDue: string | null;
   createdAtSeq: number;
 }
 

@@ -29,12 +29,18 @@ export interface RuleDoc {
   velocity: VelocityDoc[];
 }
 
+export interface ShareRefreshDoc {
+  afterSignatures: number | null;
+  afterDays: number | null;
+}
+
 export interface PolicyDoc {
   format?: string;
   version: number;
   walletId: string;
   rules: RuleDoc[];
   velocity: VelocityDoc[];
+  shareRefresh?: ShareRefreshDoc;
 }
 
 export const POLICY_FORMAT = 'custos-policy/1';
@@ -96,7 +102,19 @@ export function readPolicyDocument(text: string): PolicyDoc | null {
   }
   const velocity = readVelocity(value.velocity);
   if (!velocity) return null;
-  return { format: typeof value.format === 'string' ? value.format : undefined, version: value.version, walletId: value.walletId, rules, velocity };
+  const doc: PolicyDoc = { format: typeof value.format === 'string' ? value.format : undefined, version: value.version, walletId: value.walletId, rules, velocity };
+  if (value.shareRefresh === undefined) return doc;
+  const r = value.shareRefresh;
+  const count = (v: unknown): v is number | null => v === null || typeof v === 'number';
+  if (!isObject(r) || !count(r.afterSignatures) || !count(r.afterDays)) return null;
+  return { ...doc, shareRefresh: { afterSignatures: r.afterSignatures, afterDays: r.afterDays } };
+}
+
+/** "after 100 signatures or 30 days": when the policy asks for a refresh of the wallet's key shares. */
+export function describeShareRefresh(r: ShareRefreshDoc | undefined): string {
+  if (r === undefined) return 'never asked for by the policy';
+  const parts = [r.afterSignatures === null ? null : `${r.afterSignatures} signature${r.afterSignatures === 1 ? '' : 's'}`, r.afterDays === null ? null : `${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`];
+  return `after ${parts.filter(Boolean).join(' or ')} with the same shares`;
 }
 
 /** Where JSON.parse stops, in plain words ("Unexpected token } at position 120"), or null when the text is JSON. */

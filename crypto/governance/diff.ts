@@ -114,7 +114,7 @@ export function diffState(expected: GovernanceProjection, actual: GovernanceProj
   return out;
 }
 
-const WALLET_FIELDS = ['name', 'network', 'createdAtSeq', 'status', 'key', 'pending'] as const;
+const WALLET_FIELDS = ['name', 'network', 'createdAtSeq', 'status', 'key', 'keySince', 'pending'] as const;
 
 function sorted(values: readonly string[]): string[] {
   return [...values].sort();

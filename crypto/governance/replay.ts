@@ -402,6 +402,7 @@ function applyKey(working: Working, record: KeyRecord, err: Err, verify: boolean
     }
   }
   wallet.key = record.key;
+  wallet.keySince = { seq: record.seq, at: record.createdAt };
   wallet.status = 'active';
   wallet.pending = null;
 }
@@ -651,7 +652,7 @@ function applyAction(working: Working, proposal: MutableProposal, seq: number): 
     case 'create-wallet': {
       const w = action.wallet;
       const pending: PendingCeremony = { proposalId: proposal.id, ceremony: 'dkg', threshold: w.threshold, custodians: [...w.custodians] };
-      working.wallets.set(w.id, { id: w.id, name: w.name, network: w.network, createdAtSeq: seq, status: 'awaiting-key', key: null, pending });
+      working.wallets.set(w.id, { id: w.id, name: w.name, network: w.network, createdAtSeq: seq, status: 'awaiting-key', key: null, keySince: null, pending });
       return;
     }
     case 'refresh-wallet':

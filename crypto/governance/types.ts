@@ -116,6 +116,8 @@ export interface WalletState {
   readonly status: WalletStatus;
   /** The key in force (null until the DKG is recorded). */
   readonly key: WalletKey | null;
+  /** Seq and createdAt of the wallet-key record of the key in force: the signatures and age a share-refresh rule counts. */
+  readonly keySince: { readonly seq: number; readonly at: string } | null;
   /** The ceremony still owed: the DKG of a new wallet, or a refresh/reshare (a revoked custodian's starts one). */
   readonly pending: PendingCeremony | null;
 }

@@ -3,7 +3,7 @@ import { canonicalize, digest } from '../canonical.js';
 import type { BitcoinNetwork } from '../bitcoin/address.js';
 import { amount, boolean, fail, id, integer, list, name, object } from './fields.js';
 import { POLICY_FORMAT, POLICY_LIMITS } from './types.js';
-import type { AmountRange, ApprovalStep, Destination, Policy, Rule, VelocityLimit, Whitelist } from './types.js';
+import type { AmountRange, ApprovalStep, Destination, Policy, Rule, ShareRefresh, VelocityLimit, Whitelist } from './types.js';
 
 /** The JSON shape of a policy: what is proposed, stored, hashed and approved. Amounts are decimal strings. */
 export interface PolicyDocument {
@@ -12,6 +12,7 @@ export interface PolicyDocument {
   readonly walletId: string;
   readonly rules: readonly RuleDocument[];
   readonly velocity: readonly VelocityLimitDocument[];
+  readonly shareRefresh?: ShareRefresh;
 }
 
 export interface RuleDocument {
@@ -37,7 +38,7 @@ export interface VelocityLimitDocument {
  * `format` may be omitted; when present it must be this version's.
  */
 export function validatePolicy(value: unknown): Policy {
-  const p = object(value, 'policy', ['version', 'walletId', 'rules', 'velocity'], ['format']);
+  const p = object(value, 'policy', ['version', 'walletId', 'rules', 'velocity'], ['format', 'shareRefresh']);
   if (p.format !== undefined && p.format !== POLICY_FORMAT) fail('policy.format', `must be "${POLICY_FORMAT}"`);
   const version = integer(p.version, 'policy.version', 1, Number.MAX_SAFE_INTEGER);
   const walletId = id(p.walletId, 'policy.walletId');
@@ -49,7 +50,17 @@ export function validatePolicy(value: unknown): Policy {
     seen.set(r.id, i);
   });
   const velocity = checkVelocity(p.velocity, 'policy.velocity');
-  return { version, walletId, rules, velocity };
+  if (p.shareRefresh === undefined) return { version, walletId, rules, velocity };
+  return { version, walletId, rules, velocity, shareRefresh: checkShareRefresh(p.shareRefresh, 'policy.shareRefresh') };
+}
+
+function checkShareRefresh(value: unknown, path: string): ShareRefresh {
+  const r = object(value, path, ['afterSignatures', 'afterDays']);
+  const afterSignatures = r.afterSignatures === null ? null : integer(r.afterSignatures, `${path}.afterSignatures`, 1, POLICY_LIMITS.refreshSignatures);
+  const afterDays = r.afterDays === null ? null : integer(r.afterDays, `${path}.afterDays`, 1, POLICY_LIMITS.refreshDays);
+  // Both null would be a rule that asks for nothing: one encoding per meaning, so it is written by leaving it out.
+  if (afterSignatures === null && afterDays === null) fail(path, 'names no limit: set afterSignatures, afterDays or both, or leave shareRefresh out');
+  return { afterSignatures, afterDays };
 }
 
 function checkRule(value: unknown, path: string): Rule {
@@ -131,7 +142,7 @@ function limitDocument(l: VelocityLimit): VelocityLimitDocument {
 /** The document of a policy, after validating it (so nothing invalid is ever hashed or proposed). */
 export function policyDocument(policy: Policy): PolicyDocument {
   const p = validatePolicy(policy);
-  return {
+  const doc: PolicyDocument = {
     format: POLICY_FORMAT,
     version: p.version,
     walletId: p.walletId,
@@ -147,6 +158,7 @@ export function policyDocument(policy: Policy): PolicyDocument {
     })),
     velocity: p.velocity.map(limitDocument),
   };
+  return p.shareRefresh === undefined ? doc : { ...doc, shareRefresh: { afterSignatures: p.shareRefresh.afterSignatures, afterDays: p.shareRefresh.afterDays } };
 }
 
 /** Canonical JSON of the policy document: the exact bytes a proposal binds. */

@@ -49,6 +49,16 @@ export interface Rule {
   readonly velocity: readonly VelocityLimit[];
 }
 
+/**
+ * When the wallet's key shares must be refreshed before it signs again: after `afterSignatures` transfers signed with
+ * the key version in force, or `afterDays` days after it was made (whichever comes first; null: no such limit). A
+ * refresh makes every unseal secret seen before it useless, so this bounds what a secret seen once is worth.
+ */
+export interface ShareRefresh {
+  readonly afterSignatures: number | null;
+  readonly afterDays: number | null;
+}
+
 /** A wallet's policy. Rules are ordered: the first that matches decides; nothing matched means denied. */
 export interface Policy {
   /** ≥ 1; each adopted version of a wallet's policy has a higher number than the one it replaces. */
@@ -57,6 +67,8 @@ export interface Policy {
   readonly rules: readonly Rule[];
   /** Per-wallet limits, over every transfer the wallet signed whatever its rule. Same order as a rule's. */
   readonly velocity: readonly VelocityLimit[];
+  /** Absent: the policy asks for no refresh (a document without it keeps the hash it always had). */
+  readonly shareRefresh?: ShareRefresh;
 }
 
 export interface WhitelistEntry {
@@ -82,6 +94,9 @@ export const POLICY_LIMITS = {
   velocityLimits: 8,
   /** 366 days: long enough for a yearly budget, short enough that ms arithmetic never nears 2^53. */
   maxSeconds: 366 * 24 * 3600,
+  /** A share-refresh rule's bounds: at most this many signatures or days between refreshes. */
+  refreshSignatures: 1_000_000,
+  refreshDays: 3660,
   /** A uint256 has 78 decimal digits: enough for any asset's smallest unit. */
   amountDigits: 78,
   whitelistEntries: 10_000,

@@ -6,6 +6,7 @@ import { applyRecord, replay, ReplayError } from '../governance/replay.js';
 import type { GovernanceState, TransferState } from '../governance/types.js';
 import type { SignedTransfer } from '../policy/index.js';
 import { transferDecision } from './decision.js';
+import { shareRefreshDue } from './share-refresh.js';
 import { parseWalletPath } from './transaction.js';
 
 /** What a signer keeps of the log: each record's seq, the hash of its exact bytes, and when it first saw it. */
@@ -89,7 +90,7 @@ export function velocityHistory(
  * Whether the request may be signed now, by the signer's own lights: it exists in the replayed log (so its initiator
  * signed it, its transaction is what it says and its policy was in force), it was not signed before (the signer's own
  * ledger), and the policy allows it now, with approvals timed by when the signer first saw them and velocity counted
- * from the signer's own ledger and the log's signed transfers.
+ * from the signer's own ledger and the log's signed transfers, and no refresh of the shares the policy asks for is due.
  */
 export function signingPlan(input: {
   state: GovernanceState;
@@ -122,6 +123,13 @@ export function signingPlan(input: {
     }
     case 'allowed':
       if (!decision.ready) return { refused: `request ${requestId} is in its delay until ${new Date(decision.delayUntil).toISOString()} (by this signer's clock)` };
+  }
+  // The key's age by the earlier of the record's own time and when this signer first saw it: never younger than it is.
+  const since = wallet.keySince;
+  if (since !== null) {
+    const keyTime = Math.min(Date.parse(since.at), input.receivedAt(since.seq) ?? input.now);
+    const due = shareRefreshDue(state, wallet.id, { ledger: input.ledger, keyTime, now: input.now });
+    if (due !== null) return { refused: due };
   }
   const inputs = transfer.request.sighashes.map((h, index) => {
     const path = parseWalletPath(transfer.request.inputPaths[index] ?? '');

@@ -11,6 +11,7 @@ import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
+import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
 import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
 import type { PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
@@ -462,6 +463,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     if (wallet.pending !== null) {
       throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian was revoked, or a reshare was approved): run it before signing.`);
     }
+    const due = wallet.keySince === null ? null : shareRefreshDue(state, wallet.id, { ledger: [], keyTime: Date.parse(wallet.keySince.at), now: this.clock().getTime() });
+    if (due !== null) throw new CustosError('POLICY_DENIED', `Request ${requestId} cannot be signed yet: ${due}. Nothing was asked of any device.`);
     const key = wallet.key;
     const custodians = await signingCustodians({ devices: this.devices, state, identityPath: header.identityPath, wallet });
     await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: header.identityPath, members: custodians, progress: onProgress });

@@ -3,9 +3,10 @@ import { changePath, deriveChildKey, extendedPublicKey, receivePath } from '../.
 import { taprootAddress, taprootDescriptor, taprootHdDescriptor } from '../../crypto/bitcoin';
 import type { GovernanceState, WalletState } from '../../crypto/governance';
 import type { WalletAddress, WalletView } from '../../preload/contract';
+import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
 import { groupKeyOf } from './keys';
 
-export function walletView(state: GovernanceState, wallet: WalletState): WalletView {
+export function walletView(state: GovernanceState, wallet: WalletState, now: number = Date.now()): WalletView {
   const users = new Map(state.users.map((u) => [u.id, u]));
   const ref = (id: string) => ({ id, name: users.get(id)?.name ?? id });
   const key = wallet.key;
@@ -35,6 +36,7 @@ export function walletView(state: GovernanceState, wallet: WalletState): WalletV
         ? null
         : { proposalId: wallet.pending.proposalId, ceremony: wallet.pending.ceremony, threshold: wallet.pending.threshold, custodians: wallet.pending.custodians.map(ref) },
     createdAtSeq: wallet.createdAtSeq,
+    refreshDue: wallet.keySince === null ? null : shareRefreshDue(state, wallet.id, { ledger: [], keyTime: Date.parse(wallet.keySince.at), now }),
   };
 }
 

@@ -168,7 +168,7 @@ async function signingFlow(): Promise<FlowResult> {
         ratio: signMs / floor,
         note:
           `transfers.sign median of ${short.length} (log ${records(short).join('–')} records): main's checks ${part(short, 'prepMs')} ms, ` +
-          `${w.threshold} device unseals ${part(short, 'devicesMs')} ms, host (evidence + FROST) ${part(short, 'hostMs')} ms, main's record ${part(short, 'recordMs')} ms; ` +
+          `${w.threshold} custodians' use statements and unseals on their devices ${part(short, 'devicesMs')} ms, host (evidence + FROST) ${part(short, 'hostMs')} ms, main's record ${part(short, 'recordMs')} ms; ` +
           `at ${records(long).join('–')} records ${round(longMs, 1)} ms (host caught up first: ${catchUp.records} unseen records in ${round(catchUp.ms, 0)} ms); the approval itself ${round(median(short.map((s) => s.approveMs)), 1)} ms; floor: noble FROST t signers in one process`,
       });
       perSize[size] = {

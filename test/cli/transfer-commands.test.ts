@@ -144,8 +144,9 @@ describe('custos psbt (CLI)', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const signed = JSON.parse(r.stdout) as { request: Request; txid: string; txHex: string; psbt: string };
     expect(signed.request).toMatchObject({ id: requestId, status: 'signed' });
-    // Each of the two custodians' devices signed the use of its share for this very request, then opened it.
-    expect(screensOf(r.stderr)).toEqual(['1', '2']);
+    // Each of the two custodians' devices signed the use of its share for this very request, then opened it (in the
+    // key's party order, which follows the custodians' random ids).
+    expect(screensOf(r.stderr).sort()).toEqual(['1', '2']);
     expect(r.stderr.match(/USE key share[^\n]*Custodian: (Alice|Bob)[^\n]*/g)?.map((l) => (new RegExp(`Request: ${requestId}`).test(l) ? 'this request' : l))).toEqual(['this request', 'this request']);
     expect(readFileSync(out, 'utf8').trim()).toBe(signed.psbt);
     expect(hostSigned()).toHaveLength(1);

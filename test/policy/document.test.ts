@@ -80,6 +80,11 @@ describe('validatePolicy', () => {
     [['velocity', 0, 'windowSeconds'], 0, 'policy.velocity[0].windowSeconds: must be a whole number from 1'],
     [['rules', 0, 'extra'], 1, 'policy.rules[0].extra: is not a field of this document'],
     [['format'], 'custos-policy/2', 'policy.format: must be "custos-policy/1"'],
+    [['shareRefresh'], { afterSignatures: null, afterDays: null }, 'policy.shareRefresh: names no limit'],
+    [['shareRefresh'], { afterSignatures: 0, afterDays: null }, 'policy.shareRefresh.afterSignatures: must be a whole number from 1'],
+    [['shareRefresh'], { afterSignatures: 10, afterDays: 1.5 }, 'policy.shareRefresh.afterDays: must be a whole number'],
+    [['shareRefresh'], { afterSignatures: 10 }, 'policy.shareRefresh.afterDays: is missing'],
+    [['shareRefresh'], { afterSignatures: 10, afterDays: null, every: 3 }, 'policy.shareRefresh.every: is not a field'],
   ])('refuses %j = %j with a message naming the place', (path, value, message) => {
     expect(problemOf(mutate(path as (string | number)[], value))).toContain(message);
   });
@@ -122,6 +127,15 @@ describe('policy hash', () => {
     ];
     const hashes = new Set([policyHash(good), ...variants.map(policyHash)]);
     expect(hashes.size).toBe(variants.length + 1);
+  });
+
+  it('a share-refresh rule is part of the document when set, and a policy without one hashes as it always did', () => {
+    const withRefresh = { ...good, shareRefresh: { afterSignatures: 100, afterDays: null } };
+    expect(canonicalPolicy(withRefresh)).toContain('"shareRefresh":{"afterDays":null,"afterSignatures":100}');
+    expect(canonicalPolicy(good)).not.toContain('shareRefresh');
+    expect(validatePolicy(asJson(policyDocument(withRefresh)))).toEqual(withRefresh);
+    const hashes = new Set([good, withRefresh, { ...good, shareRefresh: { afterSignatures: 100, afterDays: 30 } }, { ...good, shareRefresh: { afterSignatures: null, afterDays: 30 } }].map(policyHash));
+    expect(hashes.size).toBe(4);
   });
 
   it('one encoding per meaning: any policy read back from its canonical text hashes the same', () => {

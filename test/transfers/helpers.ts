@@ -3,7 +3,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { taprootPayment } from '../../crypto/bitcoin';
-import { policyDocument, validatePolicy, whitelistDocument } from '../../crypto/policy';
+import { policyDocument, validatePolicy, whitelistDocument, type ShareRefresh } from '../../crypto/policy';
 import { partyIdFor } from '../../crypto/frost';
 import { shareUseStatement } from '../../crypto/governance';
 import type { UnsealingParty } from '../../main/mpc-host/signer-gate';
@@ -29,7 +29,7 @@ export const destination = (seed: string): string => taprootPayment(schnorr.getP
  * Erin and Mallory: approvers (group Approvers). Policy v1: up to 0.01 BTC anywhere with one approver; above, only to
  * the whitelisted exchange with two approvers; 0.05 BTC per 24 hours. Six made-up coins (0.2, 0.1 and four of 0.01 BTC).
  */
-export async function transferHarness(policy: { delaySeconds?: number } = {}, host: Parameters<typeof walletHarness>[0] = {}): Promise<TransferHarness> {
+export async function transferHarness(policy: { delaySeconds?: number; shareRefresh?: ShareRefresh } = {}, host: Parameters<typeof walletHarness>[0] = {}): Promise<TransferHarness> {
   const h = await walletHarness(host);
   const transfers = new TransferService({ vault: h.vault, store: h.store, devices: h.devices, host: h.host });
   for (const [name, who, roles] of [['Erin', 'erin', ['approver']], ['Mallory', 'mallory', ['approver']]] as const) {
@@ -57,6 +57,7 @@ export async function transferHarness(policy: { delaySeconds?: number } = {}, ho
         { id: 'large', name: 'Large', amount: { min: '1000001', max: null }, destination: { kind: 'whitelist', whitelistId: 'exchanges' }, initiatorGroupId: ops, steps: [{ groupId: approvers, count: 2, initiatorMayApprove: false }], delaySeconds: 0, velocity: [] },
       ],
       velocity: [{ windowSeconds: 86_400, maxAmount: '5000000' }],
+      ...(policy.shareRefresh === undefined ? {} : { shareRefresh: policy.shareRefresh }),
     }),
   );
   await adopted(h, () => h.vault.proposePolicy({ document: JSON.stringify(doc), deviceId: h.device.alice }));

@@ -1,8 +1,9 @@
 // Every schema migration this build knows, in order: add 002-… here and the store applies it at start.
 import { migration001 } from './001-init';
 import { migration002 } from './002-wallets';
+import { migration003 } from './003-key-since';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -28,16 +28,17 @@ interface Row {
   created_at_seq: number;
   status: string;
   key: string | null;
+  key_since: string | null;
   pending: string | null;
 }
 
 export function walletRepository(db: Database.Database): WalletRepository {
   const selectAll = db.prepare('SELECT * FROM wallets ORDER BY id');
   const upsert = db.prepare(`
-    INSERT INTO wallets (id, name, network, created_at_seq, status, key, pending)
-    VALUES (@id, @name, @network, @createdAtSeq, @status, @key, @pending)
+    INSERT INTO wallets (id, name, network, created_at_seq, status, key, key_since, pending)
+    VALUES (@id, @name, @network, @createdAtSeq, @status, @key, @keySince, @pending)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, network = excluded.network, created_at_seq = excluded.created_at_seq,
-      status = excluded.status, key = excluded.key, pending = excluded.pending`);
+      status = excluded.status, key = excluded.key, key_since = excluded.key_since, pending = excluded.pending`);
   const selectShares = db.prepare('SELECT wallet_id, key_version, party_id, user_id, sealed FROM wallet_shares WHERE wallet_id = ? AND key_version = ? ORDER BY party_id');
   const dropShares = db.prepare('DELETE FROM wallet_shares WHERE wallet_id = ?');
   const addShare = db.prepare('INSERT INTO wallet_shares (wallet_id, key_version, party_id, user_id, sealed) VALUES (?, ?, ?, ?, ?)');
@@ -51,6 +52,7 @@ export function walletRepository(db: Database.Database): WalletRepository {
           createdAtSeq: r.created_at_seq,
           status: r.status as WalletStatus,
           key: r.key === null ? null : fromJson<WalletKey>(r.key, `key of wallet ${r.id}`),
+          keySince: r.key_since === null ? null : fromJson<{ seq: number; at: string }>(r.key_since, `key record of wallet ${r.id}`),
           pending: r.pending === null ? null : fromJson<PendingCeremony>(r.pending, `pending ceremony of wallet ${r.id}`),
         }),
       ),
@@ -62,6 +64,7 @@ export function walletRepository(db: Database.Database): WalletRepository {
         createdAtSeq: w.createdAtSeq,
         status: w.status,
         key: w.key === null ? null : toJson(w.key),
+        keySince: w.keySince === null ? null : toJson(w.keySince),
         pending: w.pending === null ? null : toJson(w.pending),
       });
     },
