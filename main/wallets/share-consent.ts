@@ -20,8 +20,8 @@ function purposeOf(subject: ShareUseSubject, walletName: string): string {
   return subject.ceremony === 'dkg' ? `creating the key of ${walletName}` : `the ${subject.ceremony} of ${walletName}'s shares`;
 }
 
-/** Use statements only: a DKG opens no share (the signature itself is the device's entropy for it). */
-export async function useSignatures(opts: {
+/** One use of the wallet's shares, and the custodians whose devices consent to it, one after another. */
+export interface ConsentRequest {
   vault: VaultService;
   state: GovernanceState;
   identityPath: string;
@@ -29,7 +29,10 @@ export async function useSignatures(opts: {
   subject: ShareUseSubject;
   custodians: readonly ConsentingCustodian[];
   progress: (message: string, done: number, total: number) => void;
-}): Promise<{ partyId: string; useSignature: string }[]> {
+}
+
+/** Use statements only: a DKG opens no share (the signature itself is the device's entropy for it). */
+export async function useSignatures(opts: ConsentRequest): Promise<{ partyId: string; useSignature: string }[]> {
   const out: { partyId: string; useSignature: string }[] = [];
   for (const [i, { user, deviceId }] of opts.custodians.entries()) {
     opts.progress(`${user.name}: your Ledger shows what your share is for (${purposeOf(opts.subject, opts.wallet.name)}); check it and approve`, i, opts.custodians.length);
@@ -42,16 +45,7 @@ export async function useSignatures(opts: {
  * For each custodian: the use statement on their device, then the EIP-1024 secret that opens their sealed share (a
  * second confirmation on the device). The caller wipes the secrets after use; on failure the ones given are wiped here.
  */
-export async function openingShares(opts: {
-  vault: VaultService;
-  devices: DeviceManager;
-  state: GovernanceState;
-  identityPath: string;
-  wallet: WalletState;
-  subject: ShareUseSubject;
-  custodians: readonly ConsentingCustodian[];
-  progress: (message: string, done: number, total: number) => void;
-}): Promise<UnsealingParty[]> {
+export async function openingShares(opts: ConsentRequest & { devices: DeviceManager }): Promise<UnsealingParty[]> {
   const sealed = openableShares(opts.vault, opts.wallet.id);
   const parties: UnsealingParty[] = [];
   const purpose = purposeOf(opts.subject, opts.wallet.name);
