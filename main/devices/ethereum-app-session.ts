@@ -87,9 +87,13 @@ export class EthereumAppSession {
     return hexToBytes(publicKey);
   }
 
-  async sharedSecret(path: string, remotePublicKey: Uint8Array, showOnDevice: boolean): Promise<Uint8Array> {
+  /**
+   * Always with on-device confirmation (P1 = 01): with P1 = 00 the Ethereum app answers with no screen at all, and a
+   * secret that opens a key share must never be given without its custodian approving it.
+   */
+  async sharedSecret(path: string, remotePublicKey: Uint8Array): Promise<Uint8Array> {
     if (remotePublicKey.length !== 32) throw new CustosError('BAD_INPUT', 'An X25519 public key is 32 bytes.');
-    const { sharedSecret } = await this.eth.getEIP1024SharedSecret(ledgerPath(path), bytesToHex(remotePublicKey), showOnDevice);
+    const { sharedSecret } = await this.eth.getEIP1024SharedSecret(ledgerPath(path), bytesToHex(remotePublicKey), true);
     if (!/^[0-9a-f]{64}$/i.test(sharedSecret)) throw bad('get-shared-secret');
     return hexToBytes(sharedSecret);
   }

@@ -205,7 +205,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       const { address } = await this.exchange(session.identity(path, false));
       this.purposes.set(deviceId, purpose);
       try {
-        return await this.confirming(entry, expectedScreens.sharedSecret(address), () => session.sharedSecret(path, ephemeralPublicKey, true), purpose);
+        return await this.confirming(entry, expectedScreens.sharedSecret(address), () => session.sharedSecret(path, ephemeralPublicKey), purpose);
       } finally {
         this.purposes.delete(deviceId);
       }
