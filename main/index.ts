@@ -1,7 +1,7 @@
 // The Electron shell: one locked-down window, the IPC handler table, the MPC host's spawn. Everything else is
 // plain modules that also run (and are tested) under Node.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
 import { CHANNELS, type Result } from '../preload/contract';
 import { startElectronServices } from './electron-services';
 import { dispatch } from './ipc/dispatch';
@@ -26,9 +26,10 @@ function lockDown(contents: WebContents): void {
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // The console links to no outside page: its list of links the OS's browser may open is empty, so no new window opens
+  // and nothing is handed to the browser (Electronegativity's OPEN_EXTERNAL_JS_CHECK; test/security/shell.test.ts).
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the person's browser, never inside the console.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    log.warn('refused to open a window', { url: url.slice(0, 200) });
     return { action: 'deny' };
   });
 }
@@ -52,6 +53,8 @@ function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      // A middle click must not open a link anywhere (AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   window.once('ready-to-show', () => window.show());
