@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
 import { CHANNELS, type Result } from '../preload/contract';
+import { defaultDataDir } from './data-folder';
 import { startElectronServices } from './electron-services';
 import { dispatch } from './ipc/dispatch';
 import { bindEvents, createHandlers } from './ipc/handlers';
@@ -17,6 +18,8 @@ const page: TrustedPage = { rendererFile, devServerUrl };
 
 
 app.enableSandbox();
+// The vault lives where the CLI and the browser host look for it too (main/data-folder.ts), whatever the app's name.
+app.setPath('userData', defaultDataDir());
 if (!app.requestSingleInstanceLock()) app.quit();
 
 /** No navigation, no new windows, no webviews, no permissions: the console is one local page. */

@@ -1,5 +1,7 @@
 // The headless CLI (`custos …`, `npm run custos -- …`): the same services as the console, for scripts and operators.
 import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { defaultDataDir } from '../data-folder';
 import { CustosError, toErrorData } from '../errors';
 import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
@@ -64,7 +66,8 @@ Other:
 
 Common options:
   --json           one JSON object on stdout (errors too, as {"error": {code, message}})
-  --data-dir DIR   where the vault's files live (default: ./custos-data)
+  --data-dir DIR   where the vault's files live (default: the OS's application-data folder, as the desktop app:
+                   ${defaultDataDir()}; CUSTOS_DATA_DIR overrides it)
   --virtual        use a virtual Ledger (keys in memory: NOT secure) instead of the first USB Ledger
   --mnemonic M     the virtual Ledger's BIP-39 phrase (default: a new random one, printed)
   --path P         BIP-32 path (default m/44'/60'/0'/0/0)
@@ -77,7 +80,7 @@ function parseCli(argv: string[]) {
     strict: true,
     options: {
       json: { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: 'custos-data' },
+      'data-dir': { type: 'string' },
       virtual: { type: 'boolean', default: false },
       mnemonic: { type: 'string' },
       path: { type: 'string', default: "m/44'/60'/0'/0/0" },
@@ -121,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const ctx: CliContext = {
     json: values.json ?? false,
-    dataDir: values['data-dir'] ?? 'custos-data',
+    dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
     virtual: values.virtual ?? false,
     mnemonic: values.mnemonic,
     path: values.path ?? "m/44'/60'/0'/0/0",
