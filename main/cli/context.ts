@@ -30,6 +30,8 @@ export interface CliContext {
   count?: string;
   /** An address index (wallet verify-address). */
   index?: string;
+  /** A JSON document to read (policy simulate|propose, whitelist propose). */
+  file?: string;
   psbt?: string;
   /** Transfer commands' options: destination, amount in BTC as typed, fee rate in sat/vB, a wallet filter. */
   to?: string;

@@ -6,6 +6,7 @@ import { CustosError, toErrorData } from '../errors';
 import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
 import { isVaultGroup, runVaultCommand } from './vault-commands';
+import { runPolicyCommand } from './policy-commands';
 import { runTransferCommand } from './transfer-commands';
 import { runWalletCommand } from './wallet-commands';
 import { runDemo } from './demo';
@@ -59,6 +60,13 @@ Transfers (requests under the wallet's policy; the only way anything is signed):
   psbt sign <wallet> --psbt FILE|BASE64 [--out FILE]
                                                 no request carries this PSBT: import it (as psbt import) and say what it
                                                 needs; its request is allowed: sign it (as transfer sign); else refuse
+Policies and whitelists (documents in JSON; a proposal is signed on an administrator's device):
+  policy show <wallet>                          the policy in force, its rules in words, its hash
+  policy draft <wallet> [--out FILE]            the next version to edit (or a first policy: any transfer, 1 approval)
+  policy simulate <wallet> --file FILE          how the wallet's requests would fare under a draft
+  policy propose --file FILE                    propose the draft for adoption by the administrators' quorum
+  whitelist list | whitelist show <whitelist>
+  whitelist propose --file FILE                 a new whitelist (no "id") or a new version of one
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Other:
@@ -104,6 +112,7 @@ function parseCli(argv: string[]) {
       from: { type: 'string' },
       count: { type: 'string' },
       index: { type: 'string' },
+      file: { type: 'string' },
       psbt: { type: 'string' },
       to: { type: 'string' },
       amount: { type: 'string' },
@@ -147,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     from: values.from,
     count: values.count,
     index: values.index,
+    file: values.file,
     psbt: values.psbt,
     to: values.to,
     amount: values.amount,
@@ -166,6 +176,7 @@ export async function main(argv: string[]): Promise<number> {
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
     if (group === 'wallet') return await runWalletCommand(command, args, ctx);
     if (group === 'transfer' || group === 'psbt') return await runTransferCommand(group, command, args, ctx);
+    if (group === 'policy' || group === 'whitelist') return await runPolicyCommand(group, command, args, ctx);
     if (group === 'demo') return await runDemo({ ...ctx, dataDirGiven: argv.some((a) => a === '--data-dir' || a.startsWith('--data-dir=')) });
     throw new CliUsageError(`Unknown command "${group}". Run custos --help.`);
   } catch (err) {

@@ -1,6 +1,7 @@
 // Transfers and PSBTs through `custos` processes on virtual Ledgers, over a vault the real services built (policy,
 // groups, coins, a 2-of-3 wallet by DKG): a PSBT becomes a request, is refused while approvals are missing, signs once
-// approved, and its signature verifies apart from Custos; a wallet without a policy signs nothing.
+// approved, and its signature verifies apart from Custos; a wallet without a policy signs nothing. Then the policy and
+// whitelist commands: shown in words, drafted, simulated, proposed and adopted.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -217,4 +218,48 @@ describe('custos transfer (CLI)', () => {
     expect((await fails(1, 'transfer', 'show', 'R-99')).error.code).toBe('NOT_FOUND');
     expect((await fails(2, 'transfer', 'fly')).error.code).toBe('BAD_INPUT');
   }, 120_000);
+});
+
+describe('custos policy and whitelist (CLI)', () => {
+  const file = (name: string) => path.join(dataDir, name);
+
+  it('shows the policy in force in words, drafts its next version, simulates and proposes it; the quorum adopts it', async () => {
+    const shown = await ok<{ version: number; hash: string; document: string }>('policy', 'show', 'Cold BTC');
+    expect(shown.version).toBe(1);
+    const text = await run(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'policy', 'show', 'Cold BTC', '--data-dir', dataDir], { cwd: repo });
+    expect(text.stdout).toMatch(/1\. Small \(small\): up to 0\.01 BTC to any address, requested by a member of Ops; approved by 1 of Approvers/);
+    expect(text.stdout).toMatch(/Wallet limits: 0\.05 BTC per 86400 s/);
+
+    await ok('policy', 'draft', 'Cold BTC', '--out', file('draft.json'));
+    const draft = JSON.parse(readFileSync(file('draft.json'), 'utf8')) as { version: number; rules: { id: string; amount: { max: string | null } }[] };
+    expect(draft.version).toBe(2);
+    // Small sends up to 0.001 BTC only: the requests above that now fall to the "large" rule or are denied.
+    draft.rules[0]!.amount.max = '100000';
+    writeFileSync(file('draft.json'), JSON.stringify(draft));
+    const simulated = await ok<{ counts: Record<string, number>; results: { changed: string }[] }>('policy', 'simulate', 'Cold BTC', '--file', file('draft.json'));
+    expect(simulated.results.length).toBeGreaterThan(0);
+    expect((simulated.counts['now-denied'] ?? 0) + (simulated.counts.rerouted ?? 0)).toBeGreaterThan(0);
+
+    const proposed = await ok<{ proposal: { id: string; status: string } }>('policy', 'propose', '--file', file('draft.json'), ...as('alice'));
+    expect(proposed.proposal.status).toBe('pending');
+    for (const who of ['bob', 'carol'] as const) await ok('proposal', 'approve', proposed.proposal.id, ...as(who));
+    expect((await ok<{ version: number }>('policy', 'show', 'Cold BTC')).version).toBe(2);
+  }, 180_000);
+
+  it('lists and shows whitelists and proposes a new one; bad documents are refused before any device is asked', async () => {
+    const { whitelists } = await ok<{ whitelists: { id: string; name: string; entries: unknown[] }[] }>('whitelist', 'list');
+    expect(whitelists.map((w) => w.name)).toEqual(['Exchanges']);
+    expect(await ok('whitelist', 'show', 'exchanges')).toMatchObject({ id: 'exchanges', network: 'regtest', entries: [{ label: 'Exchange' }] });
+    writeFileSync(file('partners.json'), JSON.stringify({ name: 'Partners', network: 'regtest', entries: [{ address: elsewhere, label: 'Partner' }] }));
+    const proposed = await ok<{ proposal: { status: string; title: string } }>('whitelist', 'propose', '--file', file('partners.json'), ...as('alice'));
+    expect(proposed.proposal).toMatchObject({ status: 'pending', title: expect.stringMatching(/Partners/) });
+
+    expect((await fails(2, 'policy', 'propose', '--file', file('missing.json'), ...as('alice'))).error.message).toMatch(/--file: cannot read/);
+    writeFileSync(file('broken.json'), '{ "version": 3,');
+    expect((await fails(2, 'policy', 'propose', '--file', file('broken.json'), ...as('alice'))).error.message).toMatch(/is not JSON/);
+    writeFileSync(file('wrong.json'), JSON.stringify({ ...JSON.parse(readFileSync(file('draft.json'), 'utf8')), version: 3, colour: 'blue' }));
+    const wrong = await fails(1, 'policy', 'propose', '--file', file('wrong.json'), ...as('alice'));
+    expect(wrong.error.message).toMatch(/policy\.colour: is not a field of this document/);
+    expect(wrong.stderr).not.toMatch(/virtual Ledger screen/);
+  }, 180_000);
 });

@@ -1,0 +1,166 @@
+// `custos policy …` and `custos whitelist …`: a wallet's policy and the vault's whitelists from a terminal, on the same
+// services as the console, so an operator can script what the console does (show, draft, simulate, propose).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { formatBtc } from '../../crypto/amounts';
+import { policyDocument, validatePolicy, type Policy, type Rule, type VelocityLimit } from '../../crypto/policy';
+import { channels, type PolicyView, type ProposalView, type SimulationView, type WhitelistView } from '../../preload/contract';
+import { DeviceManager } from '../devices/manager';
+import { CustosError } from '../errors';
+import { hostClientFor } from '../mpc/launch-node';
+import { Store } from '../store';
+import { TransferService } from '../transfers/service';
+import { VaultService } from '../vault';
+import { type CliContext, CliUsageError } from './context';
+import { openVaultDevices, type VaultDevices } from './vault-devices';
+import { parse, required, resolveWallet } from './wallet-commands';
+
+export const POLICY_COMMANDS = ['show', 'draft', 'simulate', 'propose'] as const;
+export const WHITELIST_COMMANDS = ['list', 'show', 'propose'] as const;
+
+export async function runPolicyCommand(group: 'policy' | 'whitelist', command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
+  const known: readonly string[] = group === 'policy' ? POLICY_COMMANDS : WHITELIST_COMMANDS;
+  if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown ${group} command "${command ?? ''}": use ${known.join(', ')}.`);
+  // A document that cannot be read is a usage error, before any device or store is opened.
+  const document = command === 'propose' || command === 'simulate' ? readDocument(required(ctx.file, '--file', `the ${group} document (JSON)`)) : null;
+  mkdirSync(ctx.dataDir, { recursive: true });
+  const store = Store.open(ctx.dataDir);
+  let devices: VaultDevices | null = null;
+  let manager: DeviceManager | null = null;
+  try {
+    if (command === 'propose') {
+      devices = await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false });
+      manager = devices.manager;
+    } else {
+      manager = new DeviceManager();
+    }
+    const vault = new VaultService({ store, devices: manager });
+    // Reading and simulating never reach the MPC host; the service only needs a client to exist.
+    const transfers = new TransferService({ vault, store, devices: manager, host: hostClientFor(ctx.dataDir) });
+    const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
+    const proposed = (p: ProposalView) => {
+      const next = p.status === 'pending' ? ` Waiting for ${p.waitingFor.map((u) => u.name).join(', ')}.` : '';
+      out({ proposal: p }, `${p.id}\t${p.status}\t${p.title}.${next}`);
+      return 0;
+    };
+    const names = new Map(vault.readState().groups.map((g) => [g.id, g.name]));
+    switch (`${group} ${command}`) {
+      case 'policy show': {
+        const walletId = resolveWallet(vault, args[0]);
+        const view = transfers.policy(walletId);
+        if (view === null) throw new CustosError('NOT_FOUND', `The wallet ${args[0]} has no policy yet. Write one with custos policy draft, then propose it.`);
+        out(view, describePolicy(view, (id) => names.get(id) ?? id));
+        return 0;
+      }
+      case 'policy draft': {
+        const walletId = resolveWallet(vault, args[0]);
+        const draft = JSON.stringify(nextDraft(transfers.policy(walletId), walletId, [...names.keys()]), null, 2);
+        if (ctx.outFile !== undefined) writeFileSync(ctx.outFile, draft + '\n');
+        out({ document: JSON.parse(draft) as unknown, file: ctx.outFile ?? null }, ctx.outFile ? `Draft written to ${ctx.outFile}: edit it, simulate it, then propose it.` : draft);
+        return 0;
+      }
+      case 'policy simulate': {
+        const walletId = resolveWallet(vault, args[0]);
+        const input = parse(channels['policies.simulate'].input, { walletId, document });
+        const report = transfers.simulate(input.walletId, input.document);
+        out(report, describeSimulation(report));
+        return 0;
+      }
+      case 'policy propose': {
+        const input = parse(channels['policies.propose'].input, { document, deviceId: devices!.actor() });
+        return proposed(await vault.proposePolicy(input));
+      }
+      case 'whitelist list': {
+        const lists = transfers.whitelists();
+        out({ whitelists: lists }, lists.map((w) => `${w.id}\t${w.name}\t${w.network}\t${w.entries.length} address${w.entries.length === 1 ? '' : 'es'}`).join('\n') || 'No whitelists.');
+        return 0;
+      }
+      case 'whitelist show': {
+        const wanted = required(args[0], '<whitelist>', 'the whitelist (id or name)');
+        const w = transfers.whitelists().find((x) => x.id === wanted || x.name.toLowerCase() === wanted.toLowerCase());
+        if (w === undefined) throw new CustosError('NOT_FOUND', `There is no whitelist "${wanted}". Run custos whitelist list.`);
+        out(w, describeWhitelist(w));
+        return 0;
+      }
+      case 'whitelist propose': {
+        const input = parse(channels['whitelists.propose'].input, { document, deviceId: devices!.actor() });
+        return proposed(await vault.proposeWhitelist(input));
+      }
+      default:
+        throw new CliUsageError(`Unknown command ${group} ${command}.`);
+    }
+  } finally {
+    store.close();
+    await (manager as DeviceManager | null)?.close();
+  }
+}
+
+/** --file: a file holding a JSON document; its text is passed on as is (the service says what is wrong with it). */
+function readDocument(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CliUsageError(`--file: cannot read ${file}.`);
+  }
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    throw new CliUsageError(`--file: ${file} is not JSON (${(err as Error).message}).`);
+  }
+  return text;
+}
+
+/** The next version of the policy in force, or a first policy: any transfer, one approval from the first group. */
+function nextDraft(current: PolicyView | null, walletId: string, groupIds: readonly string[]) {
+  if (current !== null) {
+    const policy = validatePolicy(JSON.parse(current.document));
+    return policyDocument({ ...policy, version: policy.version + 1 });
+  }
+  const groupId = groupIds[0];
+  if (groupId === undefined) throw new CustosError('RULE_VIOLATION', 'A policy names the groups that approve: create a group first (custos group create).');
+  return policyDocument(
+    validatePolicy({
+      version: 1,
+      walletId,
+      rules: [{ id: 'default', name: 'Every transfer', amount: { min: null, max: null }, destination: { kind: 'any' }, initiatorGroupId: null, steps: [{ groupId, count: 1, initiatorMayApprove: false }], delaySeconds: 0, velocity: [] }],
+      velocity: [],
+    }),
+  );
+}
+
+function describePolicy(view: PolicyView, groupName: (id: string) => string): string {
+  const policy: Policy = validatePolicy(JSON.parse(view.document));
+  const lines = [`Policy version ${view.version} of wallet ${view.walletId} (adopted at seq ${view.adoptedAtSeq}), hash ${view.hash}`];
+  policy.rules.forEach((r, i) => lines.push(`${i + 1}. ${describeRule(r, groupName)}`));
+  lines.push(`Wallet limits: ${policy.velocity.length ? policy.velocity.map(describeLimit).join('; ') : 'none'}. A request no rule matches is denied.`);
+  if (policy.shareRefresh !== undefined) {
+    const { afterSignatures: n, afterDays: d } = policy.shareRefresh;
+    lines.push(`Key shares refreshed after ${[n === null ? null : `${n} signature${n === 1 ? '' : 's'}`, d === null ? null : `${d} day${d === 1 ? '' : 's'}`].filter(Boolean).join(' or ')}.`);
+  }
+  return lines.join('\n');
+}
+
+function describeRule(r: Rule, groupName: (id: string) => string): string {
+  const { min, max } = r.amount;
+  const amount = min === null && max === null ? 'any amount' : min === null ? `up to ${formatBtc(max as bigint)}` : max === null ? `from ${formatBtc(min)}` : `${formatBtc(min)} to ${formatBtc(max)}`;
+  const to = r.destination.kind === 'any' ? 'to any address' : `to whitelist ${r.destination.whitelistId}`;
+  const by = r.initiatorGroupId === null ? 'requested by any operator' : `requested by a member of ${groupName(r.initiatorGroupId)}`;
+  const steps = r.steps.map((s) => `${s.count} of ${groupName(s.groupId)}${s.initiatorMayApprove ? ' (the initiator may be one)' : ''}`).join(', then ');
+  const delay = r.delaySeconds > 0 ? `; then a delay of ${r.delaySeconds} s` : '';
+  const limits = r.velocity.length ? `; limits ${r.velocity.map(describeLimit).join('; ')}` : '';
+  return `${r.name} (${r.id}): ${amount} ${to}, ${by}; approved by ${steps}${delay}${limits}`;
+}
+
+function describeLimit(v: VelocityLimit): string {
+  return `${formatBtc(v.maxAmount)}${v.maxCount === undefined ? '' : ` and ${v.maxCount} transfers`} per ${v.windowSeconds} s`;
+}
+
+function describeSimulation(r: SimulationView): string {
+  const { counts } = r;
+  const changed = r.results.filter((x) => x.changed !== 'same').map((x) => `${x.requestId}: ${x.before} → ${x.after}`);
+  return [`${counts.same} the same, ${counts['now-denied']} now denied, ${counts['now-allowed']} now allowed, ${counts.rerouted} routed differently`, ...changed].join('\n');
+}
+
+function describeWhitelist(w: WhitelistView): string {
+  return [`${w.name} (${w.id}) on ${w.network}, hash ${w.hash}`, ...w.entries.map((e) => `  ${e.address}\t${e.label}`)].join('\n');
+}
