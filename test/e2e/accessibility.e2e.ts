@@ -26,6 +26,10 @@ afterAll(async () => {
 });
 
 async function check(page: Page): Promise<void> {
+  // A table still loading is drawn faded on purpose: the screen is checked once it shows what it loaded.
+  await page.waitForFunction(() => !document.querySelector('.n-data-table--loading, [aria-busy="true"]'));
+  // …and once its fades have ended (a transition half-way is a colour no screen rests on).
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
   expect(describeViolations(await axeViolations(page))).toEqual([]);
 }
 
@@ -59,5 +63,80 @@ describe('Accessibility (axe-core, WCAG 2.1 A and AA)', () => {
       await check(page);
     }
     expect(h.consoleErrors).toEqual([]);
+  });
+});
+
+/** Elements wider than the window (or scrolled sideways): what makes a screen overflow horizontally. */
+async function overflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    if (document.documentElement.scrollWidth > width) out.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${width}px window`);
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *, .main-column *'))) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.right <= width + 1 || getComputedStyle(el).position === 'fixed') continue;
+      // Inside a region that scrolls or clips on its own and fits the window, it does not push the page sideways.
+      let contained = false;
+      for (let a = el.parentElement; a !== null && a !== document.body; a = a.parentElement) {
+        if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(a).overflowX) && a.getBoundingClientRect().right <= width + 1) {
+          contained = true;
+          break;
+        }
+      }
+      if (!contained) out.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''} ends at ${Math.round(r.right)}px`);
+    }
+    return out.slice(0, 5);
+  });
+}
+
+describe('Every screen at 1024×700', () => {
+  it('has no horizontal overflow', async () => {
+    const { page } = h;
+    await page.setViewportSize({ width: 1024, height: 700 });
+    const found: string[] = [];
+    const routes = ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit'];
+    for (const route of routes) {
+      await page.evaluate((to) => (location.hash = to), route);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      for (const o of await overflow(page)) found.push(`${route}: ${o}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 820 });
+    expect(found).toEqual([]);
+  });
+});
+
+describe('Below 1024 pixels, and from the keyboard', () => {
+  it('folds the navigation behind a Menu button, which opens it and closes once a screen is chosen', async () => {
+    const { page } = h;
+    await page.setViewportSize({ width: 980, height: 700 });
+    try {
+      const link = nav(page, 'Wallets');
+      await link.waitFor({ state: 'hidden' });
+      const menu = page.getByRole('button', { name: 'Menu' });
+      expect(await menu.getAttribute('aria-expanded')).toBe('false');
+      await menu.click();
+      expect(await menu.getAttribute('aria-expanded')).toBe('true');
+      await link.click();
+      await page.getByRole('heading', { name: 'Wallets', level: 1 }).waitFor();
+      await link.waitFor({ state: 'hidden' });
+      expect(await overflow(page)).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 820 });
+    }
+    await page.getByRole('button', { name: 'Menu' }).waitFor({ state: 'hidden' });
+  });
+
+  it('a skip link takes the keyboard past the navigation to the screen', async () => {
+    const { page } = h;
+    // A fresh page: the keyboard starts from its top, as a person arriving would.
+    await page.evaluate(() => (location.hash = '#/transfers'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Transfers', level: 1 }).waitFor();
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('button', { name: 'Skip to content' });
+    expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main-content');
   });
 });
