@@ -1,12 +1,11 @@
 // Main's services inside Electron: the MPC host as a utility process, USB Ledgers with hot-plug.
 import { nodeHidDiscovery } from './devices/usb';
-import type { Logger } from './log';
 import { electronHostLauncher } from './mpc/launch-electron';
 import { MpcHostClient } from './mpc/client';
 import { signerFolderOf } from './mpc/signer-folder';
-import { startServices, type Services } from './services';
+import { startServices, type Services, type ServicesOptions } from './services';
 
-export function startElectronServices(options: { dataDir: string; version: string; log: Logger }): Promise<Services> {
+export function startElectronServices(options: { dataDir: string; version: string; log: ServicesOptions['log'] }): Promise<Services> {
   return startServices({
     dataDir: options.dataDir,
     shell: 'electron',

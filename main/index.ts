@@ -8,10 +8,12 @@ import { startElectronServices } from './electron-services';
 import { dispatch } from './ipc/dispatch';
 import { bindEvents, createHandlers } from './ipc/handlers';
 import { isTrustedSenderUrl, type TrustedPage } from './ipc/sender';
-import { consoleLogger } from './log';
+import { fileLogger } from './file-log';
+import { consoleLogger, type Logger } from './log';
 import { CONTENT_SECURITY_POLICY } from './security/csp';
 
-const log = consoleLogger('custos-main');
+// Until the data folder is known, lines go to stderr; then to rotated files in its logs folder as well.
+let log: Logger = consoleLogger('custos-main');
 const rendererFile = path.join(import.meta.dirname, '../renderer/index.html');
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 const page: TrustedPage = { rendererFile, devServerUrl };
@@ -76,7 +78,10 @@ async function start(): Promise<void> {
   });
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
 
-  const services = await startElectronServices({ dataDir: app.getPath('userData'), version: app.getVersion(), log });
+  const dataDir = app.getPath('userData');
+  const fileLog = fileLogger(path.join(dataDir, 'logs'), 'custos-main', { echo: true });
+  log = fileLog;
+  const services = await startElectronServices({ dataDir, version: app.getVersion(), log: fileLog });
   const handlers = createHandlers(services);
   for (const channel of CHANNELS) {
     ipcMain.handle(channel, (event, input): Promise<Result<unknown>> | Result<unknown> => {
@@ -104,7 +109,7 @@ async function start(): Promise<void> {
   });
   app.on('will-quit', () => {
     unbind();
-    void services.close();
+    void services.close().finally(() => fileLog.close());
   });
 }
 

@@ -1,6 +1,6 @@
 // Main's services under plain Node (browser host, CLI, tests): the MPC host as a child process, USB optional.
 import { nodeHidDiscovery } from './devices/usb';
-import { consoleLogger, type Logger } from './log';
+import { consoleLogger } from './log';
 import { hostClientFor } from './mpc/launch-node';
 import { HOST_VERSION } from './mpc-host/protocol';
 import { startServices, type Services, type ServicesOptions } from './services';
@@ -10,7 +10,7 @@ export interface NodeServicesOptions {
   shell: ServicesOptions['shell'];
   /** Look for USB Ledgers (hot-plug); off in tests. */
   usb?: boolean;
-  log?: Logger;
+  log?: ServicesOptions['log'];
   exchangeTimeoutMs?: number;
 }
 

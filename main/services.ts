@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AppInfo } from '../preload/contract';
 import { DeviceManager, type DeviceManagerOptions } from './devices/manager';
+import { diagnostics } from './diagnostics';
 import { CustosError } from './errors';
 import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
@@ -24,7 +25,8 @@ export interface ServicesOptions {
   version: string;
   devices?: DeviceManagerOptions;
   mpc: MpcHostClient;
-  log: Logger;
+  /** A logger that also keeps its recent lines (the file logger) lets diagnostics include them. */
+  log: Logger & { recent?: (count?: number) => string[] };
 }
 
 export interface Services {
@@ -40,6 +42,8 @@ export interface Services {
   /** Same failure as vault() when the store could not be opened. */
   wallets(): WalletServices;
   appInfo(): AppInfo;
+  /** "Copy diagnostics": versions, the vault's and the signer's state, devices, recent log lines; nothing secret. */
+  diagnostics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,14 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     storeError = err;
     options.log.error('the vault store could not be opened', { code: err.code, message: err.message });
   }
+  const appInfo = (): AppInfo => ({
+    name: 'Custos',
+    version: options.version,
+    shell: options.shell,
+    platform: process.platform,
+    udevRulesInstalled: udevRulesInstalled(),
+    udevGuidance: udevRulesInstalled() === false ? udevGuidance() : null,
+  });
   return {
     dataDir: options.dataDir,
     devices,
@@ -79,14 +91,19 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       if (wallets === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
       return wallets;
     },
-    appInfo: () => ({
-      name: 'Custos',
-      version: options.version,
-      shell: options.shell,
-      platform: process.platform,
-      udevRulesInstalled: udevRulesInstalled(),
-      udevGuidance: udevRulesInstalled() === false ? udevGuidance() : null,
-    }),
+    appInfo,
+    diagnostics: () =>
+      diagnostics({
+        appInfo: appInfo(),
+        dataDir: options.dataDir,
+        vault: () => {
+          if (vault === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
+          return vault;
+        },
+        mpc: options.mpc,
+        devices,
+        recentLog: () => options.log.recent?.(200) ?? ['(this process keeps no log lines in memory)'],
+      }),
     async close() {
       vault?.close();
       store?.close();

@@ -441,6 +441,8 @@ const actingDevice = { deviceId };
 
 export const channels = {
   'app.info': { input: empty },
+  /** Versions, the vault's and the MPC signer's state, devices and recent log lines, for a person to copy: no secret. */
+  'app.diagnostics': { input: empty },
   'devices.list': { input: empty },
   'devices.refresh': { input: empty },
   'devices.addVirtual': {
@@ -599,6 +601,7 @@ export type ParsedInput<C extends Channel> = z.output<(typeof channels)[C]['inpu
 /** What each channel answers with. */
 export interface ChannelResults {
   'app.info': AppInfo;
+  'app.diagnostics': { text: string };
   'devices.list': DeviceSummary[];
   'devices.refresh': DeviceSummary[];
   'devices.addVirtual': DeviceSummary & { mnemonic: string | null };

@@ -3,6 +3,7 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { bridge } from './api';
+import { levelNaiveHeadings } from './heading-levels';
 import MissingBridge from './components/MissingBridge.vue';
 import { router } from './router';
 import { useAlertsStore } from './stores/alerts';
@@ -23,4 +24,6 @@ if (!bridge()) {
     alerts.report('The console', event.reason);
   });
   app.mount('#app');
+  // Dialogs are rendered into the body, outside #app.
+  levelNaiveHeadings(document.body);
 }

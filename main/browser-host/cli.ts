@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../data-folder';
+import { fileLogger } from '../file-log';
 import { startBrowserHost } from './server';
 
 const HELP = `Custos browser host: the console UI in a local browser. A development tool, not the desktop app.
@@ -34,15 +35,20 @@ if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
   process.exit(2);
 }
 const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
-const host = await startBrowserHost({ dataDir, usb: !values['no-usb'], port });
+const log = fileLogger(path.join(dataDir, 'logs'), 'custos-browser-host', { echo: true });
+const host = await startBrowserHost({ dataDir, usb: !values['no-usb'], port, log });
 process.stdout.write(
   `\nCustos browser host — a DEVELOPMENT TOOL, not the desktop app.\n` +
     `Vault data: ${dataDir}\n` +
+    `Log: ${log.file} (rotated)\n` +
     `Open this address in a browser on this computer. It carries a token that stays valid while this host runs; keep it to yourself:\n\n  ${host.url}\n\n` +
     `Press Ctrl+C to stop.\n`,
 );
 const stop = () => {
-  void host.close().finally(() => process.exit(0));
+  void host
+    .close()
+    .then(() => log.close())
+    .finally(() => process.exit(0));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -10,7 +10,7 @@ import type { EventName } from '../../preload/contract';
 import { bindEvents, createHandlers } from '../ipc/handlers';
 import { dispatch } from '../ipc/dispatch';
 import { CONTENT_SECURITY_POLICY } from '../security/csp';
-import { startNodeServices } from '../node-services';
+import { startNodeServices, type NodeServicesOptions } from '../node-services';
 import type { Services } from '../services';
 import { buildShim } from './shim';
 
@@ -26,6 +26,8 @@ export interface BrowserHostOptions {
   port?: number;
   /** The built renderer (vite build output). */
   rendererDir?: string;
+  /** Where the services log (by default stderr); the command gives its rotated log files in the data folder. */
+  log?: NodeServicesOptions['log'];
 }
 
 export interface BrowserHost {
@@ -68,7 +70,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const shim = await buildShim();
   const ownServices = !options.services;
   const services =
-    options.services ?? (await startNodeServices({ dataDir: options.dataDir, shell: 'browser-host', usb: options.usb ?? false }));
+    options.services ?? (await startNodeServices({ dataDir: options.dataDir, shell: 'browser-host', usb: options.usb ?? false, ...(options.log ? { log: options.log } : {}) }));
   const token = randomBytes(24).toString('base64url');
   const tokenBytes = Buffer.from(token);
   const authorised = (candidate: string | null) => {

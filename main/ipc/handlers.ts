@@ -9,6 +9,7 @@ export function createHandlers(services: Services): Handlers {
   const { devices, mpc } = services;
   return {
     'app.info': () => services.appInfo(),
+    'app.diagnostics': async () => ({ text: await services.diagnostics() }),
     'devices.list': () => devices.list(),
     'devices.refresh': () => devices.refresh(),
     'devices.addVirtual': (input) => {

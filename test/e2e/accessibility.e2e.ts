@@ -89,6 +89,24 @@ async function overflow(page: Page): Promise<string[]> {
   });
 }
 
+describe('Diagnostics', () => {
+  it('shows what it collected (versions, the vault, the signer, devices, log lines) before it is copied', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Copy diagnostics' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Diagnostics' });
+    const text = dialog.getByRole('textbox', { name: 'Diagnostics text' });
+    await expect.poll(async () => await text.inputValue()).toMatch(/^Custos diagnostics, /);
+    const value = await text.inputValue();
+    expect(value).toMatch(/Custos 0\.1\.0 \(browser-host\), MPC host protocol 3/);
+    expect(value).toMatch(/Vault: Treasury \(v-[^)]+\), last record seq \d+, integrity ok/);
+    expect(value).toMatch(/MPC signer [0-9a-f]{16}: pinned to Treasury/);
+    await dialog.getByRole('button', { name: 'Copy diagnostics', exact: true }).waitFor();
+    await check(page);
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+});
+
 describe('Every screen at 1024×700', () => {
   it('has no horizontal overflow', async () => {
     const { page } = h;

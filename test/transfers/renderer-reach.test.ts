@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnostics } from '../../main/diagnostics';
 import { dispatch } from '../../main/ipc/dispatch';
 import { createHandlers } from '../../main/ipc/handlers';
 import { silentLogger } from '../../main/log';
@@ -24,6 +25,7 @@ beforeAll(async () => {
     vault: () => h.vault,
     wallets: () => ({ ceremonies: h.ceremonies, transfers: h.transfers }),
     appInfo: () => ({ name: 'Custos', version: 'test', shell: 'cli', platform: process.platform, udevRulesInstalled: null, udevGuidance: null }),
+    diagnostics: () => diagnostics({ appInfo: services.appInfo(), dataDir: h.dir, vault: () => h.vault, mpc: h.host, devices: h.devices, recentLog: () => [] }),
     close: async () => {},
   };
 }, 240_000);
