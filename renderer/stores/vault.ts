@@ -11,6 +11,8 @@ export function isFounding(settings: VaultSettingsView | undefined): boolean {
   return settings?.founding === true;
 }
 
+const ACTING_KEY = 'custos.acting-address';
+
 export const useVaultStore = defineStore('vault', () => {
   const alerts = useAlertsStore();
   const devices = useDevicesStore();
@@ -24,6 +26,24 @@ export const useVaultStore = defineStore('vault', () => {
 
   /** The device of the person at the console: every proposal, approval and rejection is signed with it. */
   const actingDeviceId = ref<string | null>(null);
+  /**
+   * Who acted last, remembered across restarts by their device's identity address (device ids change when a device is
+   * plugged in again; a person's address does not). Only an address is kept: it is public, and names nobody's secret.
+   */
+  const remembered = (): string | null => {
+    try {
+      return localStorage.getItem(ACTING_KEY);
+    } catch {
+      return null;
+    }
+  };
+  const remember = (address: string): void => {
+    try {
+      localStorage.setItem(ACTING_KEY, address);
+    } catch {
+      // A console without storage simply asks again next time.
+    }
+  };
   /** Who each connected device is in this vault (users are their devices), as main answers. */
   const members = ref<Record<string, DeviceMember>>({});
   const memberLoading = ref(false);
@@ -84,6 +104,7 @@ export const useVaultStore = defineStore('vault', () => {
       const next: Record<string, DeviceMember> = {};
       for (const member of answers) if (member) next[member.deviceId] = member;
       members.value = next;
+      chooseActing();
     } finally {
       memberLoading.value = false;
     }
@@ -113,6 +134,22 @@ export const useVaultStore = defineStore('vault', () => {
 
   function setActing(deviceId: string | null): void {
     actingDeviceId.value = deviceId;
+    const address = deviceId ? members.value[deviceId]?.address : undefined;
+    if (address) remember(address);
+  }
+
+  /** With nobody acting yet: the person who acted last, if their device is here; else the only member's device. */
+  function chooseActing(): void {
+    if (actingDeviceId.value !== null) {
+      const address = members.value[actingDeviceId.value]?.address;
+      if (address) remember(address);
+      return;
+    }
+    const known = Object.values(members.value).filter((m) => m.user !== null && m.user.status === 'active');
+    const last = remembered();
+    const again = last === null ? undefined : known.find((m) => m.address.toLowerCase() === last.toLowerCase());
+    if (again) actingDeviceId.value = again.deviceId;
+    else if (known.length === 1 && devices.devices.filter((d) => d.state !== 'disconnected').length === 1) actingDeviceId.value = known[0]!.deviceId;
   }
 
   // A device that went away can't act; a device that arrives may be a member: ask again.

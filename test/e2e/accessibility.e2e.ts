@@ -4,9 +4,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transferHarness } from '../transfers/helpers';
 import { axeViolations, describeViolations } from './axe';
-import { nav } from './console-steps';
+import { PHRASES } from '../vault/phrases';
+import { actAs, addVirtualDevice, nav, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
+const DAVE: Person = { name: 'Dave', device: 'Dave Ledger', mnemonic: PHRASES.dave };
 let h: Harness;
 let walletId = '';
 let requestId = '';
@@ -143,6 +145,16 @@ describe('Below 1024 pixels, and from the keyboard', () => {
       await page.setViewportSize({ width: 1280, height: 820 });
     }
     await page.getByRole('button', { name: 'Menu' }).waitFor({ state: 'hidden' });
+  });
+
+  it('remembers who acted last, by their device, across a reload', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Menu' }).waitFor({ state: 'hidden' });
+    await nav(page, 'Devices').click();
+    await addVirtualDevice(page, page.getByRole('button', { name: 'Add virtual device' }).first(), DAVE);
+    await actAs(page, DAVE);
+    await page.reload();
+    await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: /^\s*Dave ·/ }).waitFor();
   });
 
   it('a skip link takes the keyboard past the navigation to the screen', async () => {
