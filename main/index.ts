@@ -1,7 +1,7 @@
 // The Electron shell: one locked-down window, the IPC handler table, the MPC host's spawn. Everything else is
 // plain modules that also run (and are tested) under Node.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Notification, session, type WebContents } from 'electron';
 import { CHANNELS, type Result } from '../preload/contract';
 import { defaultDataDir } from './data-folder';
 import { startElectronServices } from './electron-services';
@@ -94,6 +94,21 @@ async function start(): Promise<void> {
   }
 
   let window = createWindow();
+  // Something new waits for the person acting (a proposal, an approval, a share to provide): the OS says so too.
+  try {
+    services.inbox().on('new', (items) => {
+      if (!Notification.isSupported()) return;
+      const body = items.slice(0, 3).map((i) => i.title).join('\n') + (items.length > 3 ? `\n…and ${items.length - 3} more` : '');
+      const note = new Notification({ title: items.length === 1 ? 'Custos: one thing waits for you' : `Custos: ${items.length} things wait for you`, body });
+      note.on('click', () => {
+        if (window.isMinimized()) window.restore();
+        window.focus();
+      });
+      note.show();
+    });
+  } catch {
+    // No vault store: nothing to wait for; the console says why on its screens.
+  }
   const unbind = bindEvents(services, (event, payload) => {
     if (!window.isDestroyed()) window.webContents.send(event, payload);
   });

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AppInfo } from '../preload/contract';
 import { DeviceManager, type DeviceManagerOptions } from './devices/manager';
 import { diagnostics } from './diagnostics';
+import { Inbox } from './inbox';
 import { CustosError } from './errors';
 import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
@@ -41,6 +42,8 @@ export interface Services {
   vault(): VaultService;
   /** Same failure as vault() when the store could not be opened. */
   wallets(): WalletServices;
+  /** What waits for the person acting; same failure as vault() when the store could not be opened. */
+  inbox(): Inbox;
   appInfo(): AppInfo;
   /** "Copy diagnostics": versions, the vault's and the signer's state, devices, recent log lines; nothing secret. */
   diagnostics(): Promise<string>;
@@ -56,6 +59,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   let vault: VaultService | null = null;
   let storeError: CustosError | null = null;
   let wallets: WalletServices | null = null;
+  let inbox: Inbox | null = null;
   try {
     store = Store.open(options.dataDir);
     vault = new VaultService({ store, devices, log: options.log });
@@ -64,6 +68,9 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       transfers: new TransferService({ vault, store, devices, host: options.mpc }),
     };
     keepHostSynced(vault, store, options.mpc, (message, error) => options.log.warn(message, { error }));
+    const opened = { vault, transfers: wallets.transfers };
+    inbox = new Inbox(() => opened.vault, () => opened.transfers);
+    inbox.listen();
   } catch (err) {
     store?.close();
     if (!(err instanceof CustosError)) throw err;
@@ -90,6 +97,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     wallets: () => {
       if (wallets === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
       return wallets;
+    },
+    inbox: () => {
+      if (inbox === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
+      return inbox;
     },
     appInfo,
     diagnostics: () =>

@@ -357,6 +357,23 @@ export interface TransferView {
   signed: { txid: string; tx: string; psbt: string; at: string } | null;
 }
 
+/** One thing that waits for the person acting: where to go to act on it. */
+export interface InboxItem {
+  kind: 'proposal' | 'approval' | 'signing' | 'ceremony';
+  id: string;
+  /** What to do, in words ("Approve or reject R-3: 0.02 BTC from Cold BTC"). */
+  title: string;
+  link: { name: 'proposals' } | { name: 'transfer'; id: string } | { name: 'wallet'; id: string };
+  since: string | null;
+}
+
+export interface InboxView {
+  /** Who the acting device is in the vault (null: not a member, so nothing waits for it). */
+  person: UserRef | null;
+  items: InboxItem[];
+  counts: Record<InboxItem['kind'], number>;
+}
+
 /** A PSBT made elsewhere, read before anything is created from it: what it spends and pays, and whether it can become a request. */
 export interface PsbtPreviewView {
   wallet: UserRef;
@@ -441,6 +458,8 @@ const actingDevice = { deviceId };
 
 export const channels = {
   'app.info': { input: empty },
+  /** What waits for the person whose device acts: proposals, approvals, shares to provide, ceremonies. */
+  'inbox.get': { input: z.object({ ...actingDevice }).strict() },
   /** Versions, the vault's and the MPC signer's state, devices and recent log lines, for a person to copy: no secret. */
   'app.diagnostics': { input: empty },
   'devices.list': { input: empty },
@@ -602,6 +621,7 @@ export type ParsedInput<C extends Channel> = z.output<(typeof channels)[C]['inpu
 export interface ChannelResults {
   'app.info': AppInfo;
   'app.diagnostics': { text: string };
+  'inbox.get': InboxView;
   'devices.list': DeviceSummary[];
   'devices.refresh': DeviceSummary[];
   'devices.addVirtual': DeviceSummary & { mnemonic: string | null };
@@ -672,9 +692,11 @@ export interface EventPayloads {
   'wallets.progress': WalletProgress;
   /** Signing a transfer: each custodian's device, then the MPC host checking the evidence and signing. */
   'transfers.progress': { requestId: string; message: string };
+  /** Something new waits for the person acting (announced once per item; the console also shows an OS notification). */
+  'inbox.new': InboxItem[];
 }
 export type EventName = keyof EventPayloads;
-export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress', 'transfers.progress'];
+export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress', 'transfers.progress', 'inbox.new'];
 
 export interface WalletProgress {
   walletId: string;

@@ -10,6 +10,7 @@ export function createHandlers(services: Services): Handlers {
   return {
     'app.info': () => services.appInfo(),
     'app.diagnostics': async () => ({ text: await services.diagnostics() }),
+    'inbox.get': ({ deviceId }) => services.inbox().get(deviceId),
     'devices.list': () => devices.list(),
     'devices.refresh': () => devices.refresh(),
     'devices.addVirtual': (input) => {
@@ -115,7 +116,16 @@ export function bindEvents(services: Services, emit: <E extends EventName>(event
   wallets?.ceremonies.on('progress', onProgress);
   const onSigning = (progress: EventPayloads['transfers.progress']) => emit('transfers.progress', progress);
   wallets?.transfers.on('progress', onSigning);
+  const onInbox = (items: EventPayloads['inbox.new']) => emit('inbox.new', items);
+  let inbox: ReturnType<Services['inbox']> | null = null;
+  try {
+    inbox = services.inbox();
+  } catch {
+    inbox = null;
+  }
+  inbox?.on('new', onInbox);
   return () => {
+    inbox?.off('new', onInbox);
     wallets?.ceremonies.off('progress', onProgress);
     wallets?.transfers.off('progress', onSigning);
     devices.off('changed', onChanged);

@@ -9,6 +9,7 @@ import { actAs, addVirtualDevice, nav, type Person } from './console-steps';
 import { startHarness, type Harness } from './harness';
 
 const DAVE: Person = { name: 'Dave', device: 'Dave Ledger', mnemonic: PHRASES.dave };
+const ERIN: Person = { name: 'Erin', device: 'Erin Ledger', mnemonic: PHRASES.erin };
 let h: Harness;
 let walletId = '';
 let requestId = '';
@@ -90,6 +91,23 @@ async function overflow(page: Page): Promise<string[]> {
     return out.slice(0, 5);
   });
 }
+
+describe('The inbox', () => {
+  it('counts the transfer an approver may approve on the navigation, and lists it on the dashboard', async () => {
+    const { page } = h;
+    await nav(page, 'Devices').click();
+    await addVirtualDevice(page, page.getByRole('button', { name: 'Add virtual device' }).first(), ERIN);
+    await actAs(page, ERIN);
+    const badges = page.getByRole('navigation', { name: 'Main' }).getByRole('status');
+    await badges.filter({ hasText: '1' }).and(page.getByLabel('Transfers: 1 waiting for you')).waitFor();
+    expect(await badges.count()).toBe(1);
+    await nav(page, 'Dashboard').click();
+    const item = page.getByRole('list', { name: 'Transfers and key ceremonies waiting for you' }).getByRole('link', { name: `Approve or reject ${requestId}: 0.001 BTC from Cold BTC` });
+    await item.click();
+    await page.getByRole('heading', { name: `Request ${requestId}`, level: 1 }).waitFor();
+    await check(page);
+  });
+});
 
 describe('Diagnostics', () => {
   it('shows what it collected (versions, the vault, the signer, devices, log lines) before it is copied', async () => {

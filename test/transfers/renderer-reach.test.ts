@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnostics } from '../../main/diagnostics';
+import { Inbox } from '../../main/inbox';
 import { dispatch } from '../../main/ipc/dispatch';
 import { createHandlers } from '../../main/ipc/handlers';
 import { silentLogger } from '../../main/log';
@@ -14,9 +15,11 @@ import { transferHarness, type TransferHarness } from './helpers';
 
 let h: TransferHarness;
 let services: Services;
+let inbox: Inbox;
 
 beforeAll(async () => {
   h = await transferHarness();
+  inbox = new Inbox(() => h.vault, () => h.transfers);
   services = {
     dataDir: h.dir,
     devices: h.devices,
@@ -25,6 +28,7 @@ beforeAll(async () => {
     vault: () => h.vault,
     wallets: () => ({ ceremonies: h.ceremonies, transfers: h.transfers }),
     appInfo: () => ({ name: 'Custos', version: 'test', shell: 'cli', platform: process.platform, udevRulesInstalled: null, udevGuidance: null }),
+    inbox: () => inbox,
     diagnostics: () => diagnostics({ appInfo: services.appInfo(), dataDir: h.dir, vault: () => h.vault, mpc: h.host, devices: h.devices, recentLog: () => [] }),
     close: async () => {},
   };
