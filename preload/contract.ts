@@ -306,6 +306,8 @@ export interface UtxoView {
   path: string;
   label: string;
   spentBy: string | null;
+  /** The open request (pending or allowed, not yet signed) that will spend it, or null when it is free. */
+  heldBy: string | null;
 }
 
 export type TransferStatus = 'pending' | 'waiting-delay' | 'ready' | 'denied' | 'rejected' | 'cancelled' | 'signed';

@@ -16,17 +16,27 @@ export function outpointsOf(psbt: string): { txid: string; vout: number }[] {
   return out;
 }
 
-/** Coins free to spend: `open(requestId)` says whether an unsigned request still holds its coins (pending or allowed). */
-export function spendableCoins(state: GovernanceState, walletId: string, coins: readonly UtxoRow[], open: (requestId: string) => boolean): UtxoRow[] {
-  const held = new Set<string>();
+/** Which open request holds each coin ("txid:vout" → request id): an unsigned request that is pending or allowed. */
+export function heldCoins(state: GovernanceState, walletId: string, open: (requestId: string) => boolean): Map<string, string> {
+  const held = new Map<string, string>();
   for (const t of state.transfers) {
     if (t.request.walletId !== walletId || t.signed !== null || !open(t.id)) continue;
-    for (const o of outpointsOf(t.request.psbt)) held.add(`${o.txid}:${o.vout}`);
+    for (const o of outpointsOf(t.request.psbt)) held.set(`${o.txid}:${o.vout}`, t.id);
   }
+  return held;
+}
+
+/** Coins free to spend: `open(requestId)` says whether an unsigned request still holds its coins (pending or allowed). */
+export function spendableCoins(state: GovernanceState, walletId: string, coins: readonly UtxoRow[], open: (requestId: string) => boolean): UtxoRow[] {
+  const held = heldCoins(state, walletId, open);
   return coins.filter((c) => c.spentBy === null && !held.has(`${c.txid}:${c.vout}`));
 }
 
-/** Largest first until the amount plus a generous fee allowance is covered (buildSend computes the exact fee). */
+/**
+ * Largest first until the amount plus a generous fee allowance is covered (buildSend computes the exact fee): a request
+ * holds only the coins it needs, and few inputs keep its fee low. (A documented choice, kept over @scure/btc-signer's
+ * selectUTXO because the request's transaction is built by buildSend, which already pays change back to the wallet.)
+ */
 export function selectCoins(coins: readonly UtxoRow[], amount: bigint, feeRate: bigint): UtxoRow[] {
   const sorted = [...coins].sort((a, b) => (BigInt(b.amount) > BigInt(a.amount) ? 1 : BigInt(b.amount) < BigInt(a.amount) ? -1 : 0));
   const chosen: UtxoRow[] = [];

@@ -13,16 +13,17 @@ import { signedHistory, transferDecision } from '../../crypto/transfers/decision
 import { transferStatement } from '../../crypto/transfers/statements';
 import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
 import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
+import { formatBtc } from '../../crypto/amounts';
 import type { PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
-import type { Store, VaultHeader } from '../store';
+import type { Store, UtxoRow, VaultHeader } from '../store';
 import { randomIds, type IdGenerator } from '../vault/ids';
 import type { VaultService } from '../vault/service';
 import type { MpcHostClient } from '../mpc/client';
 import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
-import { outpointsOf, selectCoins, spendableCoins } from './coins';
+import { heldCoins, outpointsOf, selectCoins, spendableCoins } from './coins';
 import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
 
@@ -85,7 +86,17 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 
   utxos(walletId: string): UtxoView[] {
     this.vault.wallet(walletId);
-    return this.store.transfers.utxos(walletId).map(({ walletId: _w, ...u }) => u);
+    const state = this.vault.readState();
+    const held = heldCoins(state, walletId, (id) => this.isOpen(state, id));
+    return this.store.transfers.utxos(walletId).map(({ walletId: _w, ...u }) => ({ ...u, heldBy: u.spentBy === null ? (held.get(`${u.txid}:${u.vout}`) ?? null) : null }));
+  }
+
+  /** An unsigned request still holds its coins while it may yet be signed: pending, or allowed. */
+  private isOpen(state: GovernanceState, requestId: string): boolean {
+    const t = state.transfers.find((x) => x.id === requestId);
+    if (t === undefined) return false;
+    const outcome = this.decision(state, t).outcome;
+    return outcome === 'pending' || outcome === 'allowed';
   }
 
   /** Records a coin of the wallet (chain knowledge, not governance): its output must pay the wallet's key at `path`. */
@@ -147,16 +158,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const policy = state.policies.find((p) => p.walletId === wallet.id);
       if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
       const keyAt = (path: string) => walletKeyAt(root, path);
-      const open = (id: string) => {
-        const t = state.transfers.find((x) => x.id === id);
-        if (t === undefined) return false;
-        const outcome = this.decision(state, t).outcome;
-        return outcome === 'pending' || outcome === 'allowed';
-      };
-      const free = spendableCoins(state, wallet.id, this.store.transfers.utxos(wallet.id), open);
+      const open = (id: string) => this.isOpen(state, id);
+      const known = this.store.transfers.utxos(wallet.id);
+      const free = spendableCoins(state, wallet.id, known, open);
       const amount = BigInt(input.amount);
       const coins = selectCoins(free, amount, BigInt(input.feeRate));
-      if (coins.length === 0) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no coin free to spend (record its coins, or wait for open requests).`);
+      const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
+      if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, heldCoins(state, wallet.id, open)));
       const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
       const change = keyAt(changePath);
       let built;
@@ -534,4 +542,17 @@ function eligible(state: GovernanceState, t: TransferState, decision: Decision, 
   const rule = validatePolicy(policy.document).rules.find((r) => r.id === decision.ruleId);
   if (rule === undefined) return false;
   return rule.steps.some((s) => (user.id !== t.request.initiatorId || s.initiatorMayApprove) && state.groups.find((g) => g.id === s.groupId)?.members.includes(user.id));
+}
+
+/** "Only 0.02 BTC is free: 0.25 BTC is held by request R-1": why a request cannot be made, in what a person can act on. */
+function notEnoughFree(walletName: string, amount: bigint, freeTotal: bigint, known: readonly UtxoRow[], held: ReadonlyMap<string, string>): string {
+  const byRequest = new Map<string, bigint>();
+  for (const c of known) {
+    const id = c.spentBy === null ? held.get(`${c.txid}:${c.vout}`) : undefined;
+    if (id !== undefined) byRequest.set(id, (byRequest.get(id) ?? 0n) + BigInt(c.amount));
+  }
+  const holders = [...byRequest].map(([id, sats]) => `${formatBtc(sats)} is held by request ${id}`);
+  const until = holders.length === 1 ? 'until it is signed, rejected or cancelled' : 'until they are signed, rejected or cancelled';
+  const why = holders.length ? `: ${holders.join(', ')} ${until}` : known.length === 0 ? ': record the coins it received first' : '';
+  return `${walletName} cannot pay ${formatBtc(amount)}: only ${formatBtc(freeTotal)} is free${why}.`;
 }
