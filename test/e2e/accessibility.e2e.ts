@@ -175,6 +175,20 @@ describe('Below 1024 pixels, and from the keyboard', () => {
     await page.getByRole('group', { name: 'Acting as' }).getByRole('status').filter({ hasText: /^\s*Dave ·/ }).waitFor();
   });
 
+  it('a dialog opened from the keyboard gives focus back to what opened it when it closes', async () => {
+    const { page } = h;
+    await nav(page, 'Devices').click();
+    const opener = page.getByRole('button', { name: 'Add virtual device' }).first();
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Add virtual device' });
+    await dialog.waitFor();
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => opener.evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
   it('a skip link takes the keyboard past the navigation to the screen', async () => {
     const { page } = h;
     // A fresh page: the keyboard starts from its top, as a person arriving would.
