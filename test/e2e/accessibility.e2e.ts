@@ -127,6 +127,31 @@ describe('Diagnostics', () => {
   });
 });
 
+describe('Dark mode, following the system setting', () => {
+  it('turns every screen dark, with no serious or critical axe violation', async () => {
+    const { page } = h;
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      const found: string[] = [];
+      const routes = ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit'];
+      for (const route of routes) {
+        await page.evaluate((to) => (location.hash = to), route);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        const [r, g, b] = (background.match(/\d+/g) ?? ['255', '255', '255']).map(Number);
+        if ((r! + g! + b!) / 3 > 60) found.push(`${route}: the page is not dark (${background})`);
+        await page.waitForFunction(() => !document.querySelector('.n-data-table--loading, [aria-busy="true"]'));
+        await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
+        for (const v of describeViolations(await axeViolations(page))) found.push(`${route}: ${v}`);
+        if (route === `#/transfers/${requestId}`) await h.screenshot('dark-transfer.png');
+      }
+      expect(found).toEqual([]);
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  });
+});
+
 describe('Every screen at 1024×700', () => {
   it('has no horizontal overflow', async () => {
     const { page } = h;
