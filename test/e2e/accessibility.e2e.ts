@@ -6,7 +6,7 @@ import { transferHarness } from '../transfers/helpers';
 import { axeViolations, describeViolations } from './axe';
 import { PHRASES } from '../vault/phrases';
 import { actAs, addVirtualDevice, nav, type Person } from './console-steps';
-import { startHarness, type Harness } from './harness';
+import { startHarnessOn, type Harness } from './harness';
 
 const DAVE: Person = { name: 'Dave', device: 'Dave Ledger', mnemonic: PHRASES.dave };
 const ERIN: Person = { name: 'Erin', device: 'Erin Ledger', mnemonic: PHRASES.erin };
@@ -18,11 +18,7 @@ beforeAll(async () => {
   const t = await transferHarness();
   walletId = t.walletId;
   requestId = (await t.transfers.create({ walletId, destination: t.elsewhere, amount: '100000', feeRate: 2, deviceId: t.device.dave })).id;
-  await t.client.close();
-  t.vault.close();
-  t.store.close();
-  await t.devices.close();
-  h = await startHarness({ dataDir: t.dir });
+  h = await startHarnessOn(t);
 }, 240_000);
 afterAll(async () => {
   await h?.close();

@@ -83,3 +83,15 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
     throw err;
   }
 }
+
+/**
+ * The console on a vault a test built through the real services (the transfer harness, say): those services let go
+ * of the folder (host, store, devices), then the browser host opens it as the console would.
+ */
+export async function startHarnessOn(built: { dir: string; client: { close(): Promise<void> }; vault: { close(): void }; store: { close(): void }; devices: { close(): Promise<void> } }): Promise<Harness> {
+  await built.client.close();
+  built.vault.close();
+  built.store.close();
+  await built.devices.close();
+  return startHarness({ dataDir: built.dir });
+}

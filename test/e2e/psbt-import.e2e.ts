@@ -9,7 +9,7 @@ import { groupKeyOf } from '../../main/wallets/keys';
 import { destination, transferHarness } from '../transfers/helpers';
 import { PHRASES } from '../vault/phrases';
 import { actAs, addVirtualDevice, approveOnScreen, approveScreens, decide, expectNoProblem, nav, openRequest, statusOf, type Person } from './console-steps';
-import { startHarness, type Harness } from './harness';
+import { startHarnessOn, type Harness } from './harness';
 
 const DAVE: Person = { name: 'Dave', device: 'Dave Ledger', mnemonic: PHRASES.dave };
 const ERIN: Person = { name: 'Erin', device: 'Erin Ledger', mnemonic: PHRASES.erin };
@@ -39,11 +39,7 @@ beforeAll(async () => {
   // The same send from a key the wallet does not hold.
   const other = walletKeyAt(root, '5/5');
   psbts.foreign = send({ internalKey: other.internalKey, outputKey: other.outputKey });
-  await t.client.close();
-  t.vault.close();
-  t.store.close();
-  await t.devices.close();
-  h = await startHarness({ dataDir: t.dir });
+  h = await startHarnessOn(t);
 }, 240_000);
 afterAll(async () => {
   await h?.close();
