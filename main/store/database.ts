@@ -10,6 +10,8 @@ export interface OpenOptions {
   /** For tests that build a database at an earlier schema; the app always applies every migration. */
   readonly migrations?: readonly Migration[];
   readonly readonly?: boolean;
+  /** Told which migrations this open applied (none when the file was already up to date). */
+  readonly onMigrated?: (applied: readonly number[]) => void;
 }
 
 /**
@@ -31,7 +33,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = FULL');
-    if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS);
+    if (!options.readonly) {
+      const applied = migrate(db, options.migrations ?? MIGRATIONS);
+      options.onMigrated?.(applied);
+    }
     return db;
   } catch (err) {
     db.close();

@@ -1,7 +1,9 @@
 // The vault's store: one SQLite file, its repositories, and the one way to write (a transaction).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { DATABASE_FILE, openDatabase, type OpenOptions } from './database';
+import { headOf, logHeadFile, writeLogHead } from './log-head';
 import { auditRepository, type AuditRepository } from './repositories/audit';
 import { groupRepository, type GroupRepository } from './repositories/groups';
 import { proposalRepository, type ProposalRepository } from './repositories/proposals';
@@ -18,6 +20,9 @@ export type { AuditFilter } from './repositories/audit';
 export type { StoredRecord } from './repositories/records';
 export type { SealedShareRow } from './repositories/wallets';
 export type { UtxoRow } from './repositories/transfers';
+
+/** The schema version that came with the log's head file (migration 3). */
+const HEAD_FILE_SINCE = 3;
 
 export class Store {
   readonly records: RecordRepository;
@@ -43,7 +48,13 @@ export class Store {
   /** Opens (creating if needed) `<dataDir>/custos.sqlite` and applies pending migrations. */
   static open(dataDir: string, options: OpenOptions = {}): Store {
     const file = path.join(dataDir, DATABASE_FILE);
-    return new Store(openDatabase(file, options), file);
+    let applied: readonly number[] = [];
+    const store = new Store(openDatabase(file, { ...options, onMigrated: (a) => (applied = a) }), file);
+    // A vault made before the log had a head file (schema < 3) gets one now, from its log as it stands; from here on a
+    // log cut short is caught. Only the migration that introduced it does this: a head file deleted later is tampering.
+    const headFile = logHeadFile(file);
+    if (applied.includes(HEAD_FILE_SINCE) && store.records.lastSeq() !== null && !existsSync(headFile)) writeLogHead(headFile, headOf(store.records.all()));
+    return store;
   }
 
   /**

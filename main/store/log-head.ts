@@ -1,15 +1,30 @@
 // The signed log's head, kept in a file apart from the database: how many records the log held after its last commit,
 // and the fingerprint of those records. A log whose last records were cut off (with their audit entries, which no hash
 // inside the database can show) no longer reaches the head this file names.
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export const LOG_HEAD_FILE = 'log-head.json';
 
+const FINGERPRINT_START = '0'.repeat(64);
+
+/** fp(n) = sha256(fp(n−1) ‖ seq ‖ body): cheap to recompute over the whole log, and to extend by one record. */
+export function extendFingerprint(previous: string, seq: number, body: string): string {
+  return createHash('sha256').update(previous).update(`\n${seq}\n`).update(body).digest('hex');
+}
+
+/** The head of a log as it stands. */
+export function headOf(records: readonly { seq: number; body: string }[]): LogHead {
+  let fingerprint = FINGERPRINT_START;
+  for (const r of records) fingerprint = extendFingerprint(fingerprint, r.seq, r.body);
+  return { count: records.length, fingerprint };
+}
+
 export interface LogHead {
   /** Records in the log (its last seq + 1). */
   readonly count: number;
-  /** fp(count) of main/vault/integrity.ts's extendFingerprint over those records. */
+  /** fp(count): extendFingerprint over those records. */
   readonly fingerprint: string;
 }
 

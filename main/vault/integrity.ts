@@ -1,10 +1,9 @@
 // The replay guard: replays the signed log, compares it with the store's projections, and verifies the audit chain.
-import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS_HASH, verifyChain, type AuditEntry, type ChainVerification } from '../../crypto/audit-chain';
 import { diffState, replayReport, type GovernanceState } from '../../crypto/governance';
 import type { IntegrityReport } from '../../preload/contract';
 import type { Store } from '../store';
-import { LOG_HEAD_FILE, logHeadFile, readLogHead, writeLogHead, type LogHead } from '../store/log-head';
+import { extendFingerprint, LOG_HEAD_FILE, logHeadFile, readLogHead, writeLogHead, type LogHead } from '../store/log-head';
 import { loadProjection, type Projection } from './projection';
 
 export interface IntegrityCheck {
@@ -18,10 +17,7 @@ export interface IntegrityCheck {
 }
 
 const FINGERPRINT_START = '0'.repeat(64);
-/** fp(n) = sha256(fp(n−1) ‖ seq ‖ body): cheap to recompute over the whole log, and to extend by one record. */
-export function extendFingerprint(previous: string, seq: number, body: string): string {
-  return createHash('sha256').update(previous).update(`\n${seq}\n`).update(body).digest('hex');
-}
+export { extendFingerprint };
 
 /** Audit entries verified per slice, so 100k entries never sit in memory at once. */
 const AUDIT_SLICE = 5_000;

@@ -137,6 +137,21 @@ describe('tampering in SQLite', () => {
     expect(h.vault.verify()).toMatchObject({ status: 'ok', problems: [] });
   });
 
+  it('a vault from before the head file gets one when it is upgraded; a head file deleted after that is tampering', async () => {
+    const { h } = await vaultWithHistory();
+    const head = path.join(h.dir, LOG_HEAD_FILE);
+    // The vault as an older Custos left it: schema 2, no head file.
+    h.store.close();
+    edit(h, 'DELETE FROM schema_migrations WHERE version = 3; ALTER TABLE wallets DROP COLUMN key_since');
+    rmSync(head);
+    h.reopen();
+    expect(h.vault.verify()).toMatchObject({ status: 'ok', problems: [] });
+    expect(JSON.parse(readFileSync(head, 'utf8'))).toMatchObject({ count: h.store.records.all().length });
+    rmSync(head);
+    h.reopen();
+    expect(h.vault.verify().problems.join('\n')).toMatch(/head file \(log-head\.json\) is missing/);
+  });
+
   it('the append-only triggers stop an accidental UPDATE or DELETE of the log', async () => {
     const { h } = await vaultWithHistory();
     expect(() => edit(h, 'DELETE FROM records WHERE seq = 1')).toThrow(/append-only/);
