@@ -90,8 +90,7 @@ export class Inbox extends EventEmitter<{ new: [InboxItem[]] }> {
     const state = this.vault().readState();
     const user = state.users.find((u) => u.id === userId);
     if (user === undefined) return [];
-    const transfers = this.transfers().list({ offset: 0, limit: 500 }).transfers;
-    return inboxItems(state, user, this.vault().listProposals({ status: 'pending' }), transfers);
+    return inboxItems(state, user, this.vault().listProposals({ status: 'pending' }), this.transfers().unsettled());
   }
 
   private announce(): void {

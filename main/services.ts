@@ -77,6 +77,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     storeError = err;
     options.log.error('the vault store could not be opened', { code: err.code, message: err.message });
   }
+  const openVault = (): VaultService => {
+    if (vault === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
+    return vault;
+  };
   const appInfo = (): AppInfo => ({
     name: 'Custos',
     version: options.version,
@@ -90,10 +94,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     devices,
     mpc: options.mpc,
     log: options.log,
-    vault: () => {
-      if (vault === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
-      return vault;
-    },
+    vault: openVault,
     wallets: () => {
       if (wallets === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
       return wallets;
@@ -107,10 +108,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       diagnostics({
         appInfo: appInfo(),
         dataDir: options.dataDir,
-        vault: () => {
-          if (vault === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
-          return vault;
-        },
+        vault: openVault,
         mpc: options.mpc,
         devices,
         recentLog: () => options.log.recent?.(200) ?? ['(this process keeps no log lines in memory)'],

@@ -7,7 +7,8 @@ import path from 'node:path';
 
 export const LOG_HEAD_FILE = 'log-head.json';
 
-const FINGERPRINT_START = '0'.repeat(64);
+/** fp(0): the fingerprint of an empty log. */
+export const FINGERPRINT_START = '0'.repeat(64);
 
 /** fp(n) = sha256(fp(n−1) ‖ seq ‖ body): cheap to recompute over the whole log, and to extend by one record. */
 export function extendFingerprint(previous: string, seq: number, body: string): string {

@@ -2,7 +2,7 @@
 import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { GovernanceState } from '../../crypto/governance';
+import type { GovernanceState, TransferState } from '../../crypto/governance';
 import type { UtxoRow } from '../store';
 
 /** "txid:vout" of every input of a PSBT (base64). */
@@ -16,19 +16,18 @@ export function outpointsOf(psbt: string): { txid: string; vout: number }[] {
   return out;
 }
 
-/** Which open request holds each coin ("txid:vout" → request id): an unsigned request that is pending or allowed. */
-export function heldCoins(state: GovernanceState, walletId: string, open: (requestId: string) => boolean): Map<string, string> {
+/** Which open request holds each coin ("txid:vout" → request id): an unsigned request that `open` says may yet be signed. */
+export function heldCoins(state: GovernanceState, walletId: string, open: (t: TransferState) => boolean): Map<string, string> {
   const held = new Map<string, string>();
   for (const t of state.transfers) {
-    if (t.request.walletId !== walletId || t.signed !== null || !open(t.id)) continue;
+    if (t.request.walletId !== walletId || t.signed !== null || !open(t)) continue;
     for (const o of outpointsOf(t.request.psbt)) held.set(`${o.txid}:${o.vout}`, t.id);
   }
   return held;
 }
 
-/** Coins free to spend: `open(requestId)` says whether an unsigned request still holds its coins (pending or allowed). */
-export function spendableCoins(state: GovernanceState, walletId: string, coins: readonly UtxoRow[], open: (requestId: string) => boolean): UtxoRow[] {
-  const held = heldCoins(state, walletId, open);
+/** Coins free to spend: unspent, and held by no open request. */
+export function freeCoins(coins: readonly UtxoRow[], held: ReadonlyMap<string, string>): UtxoRow[] {
   return coins.filter((c) => c.spentBy === null && !held.has(`${c.txid}:${c.vout}`));
 }
 

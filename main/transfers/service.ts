@@ -23,7 +23,7 @@ import type { VaultService } from '../vault/service';
 import type { MpcHostClient } from '../mpc/client';
 import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
-import { heldCoins, outpointsOf, selectCoins, spendableCoins } from './coins';
+import { freeCoins, heldCoins, outpointsOf, selectCoins } from './coins';
 import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
 
@@ -63,6 +63,12 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     return { total, transfers: transfers.map((t) => this.view(state, t)) };
   }
 
+  /** Every request not yet signed nor cancelled, whatever its number: what may still wait for someone. */
+  unsettled(): TransferView[] {
+    const state = this.vault.readState();
+    return state.transfers.filter((t) => t.signed === null && t.cancelled === null).map((t) => this.view(state, t));
+  }
+
   get(requestId: string): TransferView {
     const state = this.vault.readState();
     return this.view(state, requireTransfer(state, requestId));
@@ -87,14 +93,12 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   utxos(walletId: string): UtxoView[] {
     this.vault.wallet(walletId);
     const state = this.vault.readState();
-    const held = heldCoins(state, walletId, (id) => this.isOpen(state, id));
+    const held = heldCoins(state, walletId, (t) => this.isOpen(state, t));
     return this.store.transfers.utxos(walletId).map(({ walletId: _w, ...u }) => ({ ...u, heldBy: u.spentBy === null ? (held.get(`${u.txid}:${u.vout}`) ?? null) : null }));
   }
 
   /** An unsigned request still holds its coins while it may yet be signed: pending, or allowed. */
-  private isOpen(state: GovernanceState, requestId: string): boolean {
-    const t = state.transfers.find((x) => x.id === requestId);
-    if (t === undefined) return false;
+  private isOpen(state: GovernanceState, t: TransferState): boolean {
     const outcome = this.decision(state, t).outcome;
     return outcome === 'pending' || outcome === 'allowed';
   }
@@ -158,13 +162,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const policy = state.policies.find((p) => p.walletId === wallet.id);
       if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
       const keyAt = (path: string) => walletKeyAt(root, path);
-      const open = (id: string) => this.isOpen(state, id);
       const known = this.store.transfers.utxos(wallet.id);
-      const free = spendableCoins(state, wallet.id, known, open);
+      const held = heldCoins(state, wallet.id, (t) => this.isOpen(state, t));
+      const free = freeCoins(known, held);
       const amount = BigInt(input.amount);
       const coins = selectCoins(free, amount, BigInt(input.feeRate));
       const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
-      if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, heldCoins(state, wallet.id, open)));
+      if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
       const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
       const change = keyAt(changePath);
       let built;
@@ -267,12 +271,10 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const coin = known.get(`${input.txid}:${input.vout}`);
       if (coin?.spentBy != null) problems.push(`Input ${input.index} spends a coin already spent by request ${coin.spentBy}.`);
     }
-    for (const t of state.transfers) {
-      if (t.request.walletId !== walletId || t.signed !== null || t.cancelled !== null || t.id === existing?.id) continue;
-      const outcome = this.decision(state, t).outcome;
-      if (outcome !== 'pending' && outcome !== 'allowed') continue;
-      const held = new Set(outpointsOf(t.request.psbt).map((o) => `${o.txid}:${o.vout}`));
-      for (const input of described.inputs) if (held.has(`${input.txid}:${input.vout}`)) problems.push(`Input ${input.index} spends a coin that open request ${t.id} already spends.`);
+    const held = heldCoins(state, walletId, (t) => t.id !== existing?.id && this.isOpen(state, t));
+    for (const input of described.inputs) {
+      const holder = held.get(`${input.txid}:${input.vout}`);
+      if (holder !== undefined) problems.push(`Input ${input.index} spends a coin that open request ${holder} already spends.`);
     }
     const changeIndex = facts?.changePath == null ? -1 : described.outputs.findIndex((o) => o.path === facts.changePath);
     const str = (v: bigint | null) => (v === null ? null : v.toString());

@@ -3,7 +3,7 @@ import { AUDIT_GENESIS_HASH, verifyChain, type AuditEntry, type ChainVerificatio
 import { diffState, replayReport, type GovernanceState } from '../../crypto/governance';
 import type { IntegrityReport } from '../../preload/contract';
 import type { Store } from '../store';
-import { extendFingerprint, LOG_HEAD_FILE, logHeadFile, readLogHead, writeLogHead, type LogHead } from '../store/log-head';
+import { extendFingerprint, FINGERPRINT_START, LOG_HEAD_FILE, logHeadFile, readLogHead, writeLogHead, type LogHead } from '../store/log-head';
 import { loadProjection, type Projection } from './projection';
 
 export interface IntegrityCheck {
@@ -15,9 +15,6 @@ export interface IntegrityCheck {
   readonly audit: ChainVerification;
   readonly report: IntegrityReport;
 }
-
-const FINGERPRINT_START = '0'.repeat(64);
-export { extendFingerprint };
 
 /** Audit entries verified per slice, so 100k entries never sit in memory at once. */
 const AUDIT_SLICE = 5_000;

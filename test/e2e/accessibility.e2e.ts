@@ -24,13 +24,19 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function check(page: Page): Promise<void> {
-  // A table still loading is drawn faded on purpose: the screen is checked once it shows what it loaded.
+/** Once what the screen loaded is shown: a table still loading, or a fade half-way, is a colour no screen rests on. */
+async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector('.n-data-table--loading, [aria-busy="true"]'));
-  // …and once its fades have ended (a transition half-way is a colour no screen rests on).
   await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
+}
+
+async function check(page: Page): Promise<void> {
+  await settled(page);
   expect(describeViolations(await axeViolations(page))).toEqual([]);
 }
+
+/** Every screen of the vault, by its address. */
+const routes = () => ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit'];
 
 describe('Accessibility (axe-core, WCAG 2.1 A and AA)', () => {
   const screens: [string, string][] = [
@@ -129,15 +135,13 @@ describe('Dark mode, following the system setting', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     try {
       const found: string[] = [];
-      const routes = ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit'];
-      for (const route of routes) {
+      for (const route of routes()) {
         await page.evaluate((to) => (location.hash = to), route);
         await page.getByRole('heading', { level: 1 }).first().waitFor();
         const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
         const [r, g, b] = (background.match(/\d+/g) ?? ['255', '255', '255']).map(Number);
         if ((r! + g! + b!) / 3 > 60) found.push(`${route}: the page is not dark (${background})`);
-        await page.waitForFunction(() => !document.querySelector('.n-data-table--loading, [aria-busy="true"]'));
-        await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
+        await settled(page);
         for (const v of describeViolations(await axeViolations(page))) found.push(`${route}: ${v}`);
         if (route === `#/transfers/${requestId}`) await h.screenshot('dark-transfer.png');
       }
@@ -153,8 +157,7 @@ describe('Every screen at 1024×700', () => {
     const { page } = h;
     await page.setViewportSize({ width: 1024, height: 700 });
     const found: string[] = [];
-    const routes = ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit'];
-    for (const route of routes) {
+    for (const route of routes()) {
       await page.evaluate((to) => (location.hash = to), route);
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       await page.waitForLoadState('networkidle');
