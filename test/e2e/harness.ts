@@ -31,7 +31,40 @@ export interface Harness {
   /** Console errors and uncaught page errors seen so far (a CSP violation is logged as a console error). */
   consoleErrors: string[];
   screenshot(name: string): Promise<string>;
+  /** What a person did in the page so far, counted as they would count it (see `countClicks`). */
+  clicks(): Promise<ClickCount>;
   close(): Promise<void>;
+}
+
+/**
+ * A person's effort: clicks in the console, choices from a list (a native list takes two clicks: open it, pick), and
+ * the confirmations a virtual Ledger's screen asked for (on a real Ledger, its buttons). Typing is not counted.
+ */
+export interface ClickCount {
+  console: number;
+  choices: number;
+  device: number;
+}
+
+/**
+ * Counts trusted clicks and list choices from the first script of the page on: a click inside a virtual device's
+ * screen is the device's, every other click is the console's.
+ */
+function countClicks(): void {
+  const count = { console: 0, choices: 0, device: 0 };
+  Object.assign(window, { __custosClicks: count });
+  const onDevice = (target: EventTarget | null) => {
+    const dialog = target instanceof Element ? target.closest('[role="dialog"]') : null;
+    return !!dialog && (dialog.textContent ?? '').includes('Virtual — not secure');
+  };
+  document.addEventListener('click', (e) => {
+    if (!e.isTrusted) return;
+    if (onDevice(e.target)) count.device++;
+    else count.console++;
+  }, true);
+  document.addEventListener('change', (e) => {
+    if (e.target instanceof HTMLSelectElement) count.choices++;
+  }, true);
 }
 
 /**
@@ -58,6 +91,7 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    await page.addInitScript(countClicks);
     await page.goto(host.url);
     return {
       page,
@@ -76,6 +110,7 @@ export async function startHarness(options: { dataDir?: string } = {}): Promise<
         await page.screenshot({ path: file, animations: 'disabled' });
         return file;
       },
+      clicks: () => page.evaluate(() => ({ ...(window as unknown as { __custosClicks: ClickCount }).__custosClicks })),
       close,
     };
   } catch (err) {
