@@ -14,6 +14,8 @@ export default defineConfig({
           index: resolve(root, 'main/index.ts'),
           // The utility process entry: never imports electron, also runs under plain Node.
           'mpc-host': resolve(root, 'main/mpc-host/entry.ts'),
+          // The DKG pool's worker threads run this file; the host finds it beside its own code (dkg-pool.ts).
+          'dkg-pool': resolve(root, 'main/mpc-host/dkg-pool.ts'),
         },
       },
     },

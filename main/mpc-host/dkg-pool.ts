@@ -35,6 +35,13 @@ export type PoolDkgRequest = { ceremonyId: string; threshold: number; parties: P
 /** The group key and every party's share, shares in the key's party order. The caller seals and wipes the shares. */
 export type PoolDkgResult = { groupKey: GroupKey; shares: SecretShare[] };
 
+/**
+ * How far a run got, summed over its threads: parties that drew their round-1 package, that dealt their round-2 shares
+ * (every round-1 package received), and that finished (every share received and checked). Each counts up to the
+ * number of parties.
+ */
+export type PoolProgress = { started: number; dealt: number; finished: number; total: number };
+
 export interface DkgPoolOptions {
   /** Worker threads; defaults to the machine's available parallelism. A run uses at most one per party. */
   threads?: number;
@@ -52,8 +59,10 @@ type ToWorker =
   | { type: 'start'; run: number; ceremonyId: string; threshold: number; parties: PartyId[]; hosted: Hosted[] }
   | { type: 'deliver'; run: number; messages: DkgMessage[] }
   | { type: 'abort'; run: number; reason: string };
+type Counts = { started: number; dealt: number; finished: number };
 type FromWorker =
   | { type: 'ready' }
+  | ({ type: 'progress'; run: number } & Counts)
   | { type: 'out'; run: number; messages: DkgMessage[] }
   | { type: 'done'; run: number; groupKey: GroupKey; shares: SecretShare[] }
   | { type: 'failed'; run: number; failure: CeremonyFailure };
@@ -113,8 +122,19 @@ function serveWorker(port: MessagePort): void {
     return remote;
   };
 
+  let told = '';
+  /** Tells the pool how far this thread's parties got, when that changed. */
+  const tell = (r: NonNullable<typeof run>) => {
+    const phases = [...r.states.values()].map((s) => s.public.phase);
+    const counts: Counts = { started: phases.length, dealt: phases.filter((p) => p === 'round2' || p === 'done').length, finished: phases.filter((p) => p === 'done').length };
+    const key = `${r.id}/${counts.started}/${counts.dealt}/${counts.finished}`;
+    if (key !== told) post({ type: 'progress', run: r.id, ...counts });
+    told = key;
+  };
+
   const flush = (r: NonNullable<typeof run>, remote: DkgMessage[]) => {
     if (remote.length > 0) post({ type: 'out', run: r.id, messages: remote }, secretBuffers(remote.filter((m) => m.kind === 'dkg/round2')));
+    tell(r);
     if ([...r.states.values()].some((s) => s.public.phase !== 'done')) return;
     const finished = [...r.states.values()].map(dkgFinish);
     const groupKey = (finished[0] as (typeof finished)[0]).groupKey;
@@ -155,6 +175,7 @@ function serveWorker(port: MessagePort): void {
         }
         // Sent before the local work, so the other threads start on them while this one checks its own.
         if (r.remote) post({ type: 'out', run: r.id, messages: first });
+        tell(r);
         // Round-1 broadcasts are delivered locally once every local party exists.
         for (const m of first) for (const id of r.states.keys()) if (id !== m.from) inbox.push([id, m]);
         flush(r, pump(r, inbox));
@@ -236,9 +257,12 @@ export class DkgPool {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  /** Runs one DKG over the pool's threads; rejects with a CeremonyError (culprit named when there is one). */
-  run(request: PoolDkgRequest): Promise<PoolDkgResult> {
-    const next = this.queue.then(() => this.runNow(request));
+  /**
+   * Runs one DKG over the pool's threads; rejects with a CeremonyError (culprit named when there is one). `onProgress`
+   * hears how far the parties got each time a thread's count changes.
+   */
+  run(request: PoolDkgRequest, onProgress?: (p: PoolProgress) => void): Promise<PoolDkgResult> {
+    const next = this.queue.then(() => this.runNow(request, onProgress));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -278,7 +302,7 @@ export class DkgPool {
     });
   }
 
-  private async runNow(request: PoolDkgRequest): Promise<PoolDkgResult> {
+  private async runNow(request: PoolDkgRequest, onProgress?: (p: PoolProgress) => void): Promise<PoolDkgResult> {
     await this.start();
     const slots = (this.slots as Slot[]).slice(0, Math.min(this.threads, request.parties.length));
     const id = ++this.runs;
@@ -289,6 +313,12 @@ export class DkgPool {
 
     return new Promise<PoolDkgResult>((resolve, reject) => {
       const done = new Map<number, { groupKey: GroupKey; shares: SecretShare[] }>();
+      const counts = slots.map((): Counts => ({ started: 0, dealt: 0, finished: 0 }));
+      const progress = (w: number, c: Counts) => {
+        counts[w] = c;
+        const sum = (k: keyof Counts) => counts.reduce((a, x) => a + x[k], 0);
+        onProgress?.({ started: sum('started'), dealt: sum('dealt'), finished: sum('finished'), total: parties.length });
+      };
       let settled = false;
       const settle = (err: CeremonyError | null) => {
         settled = true;
@@ -338,6 +368,7 @@ export class DkgPool {
           if (e.type === 'crashed') settle(new CeremonyError('INTERNAL', `a DKG pool thread failed during DKG ${request.ceremonyId}: ${e.reason}`));
           else if (e.type === 'ready' || e.run !== id) return;
           else if (e.type === 'out') route(w, e.messages);
+          else if (e.type === 'progress') progress(w, e);
           else if (e.type === 'failed') settle(new CeremonyError(e.failure.code, e.failure.reason, e.failure.culprit));
           else collect(w, e);
         };

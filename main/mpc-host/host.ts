@@ -2,6 +2,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { CeremonyFault } from './ceremonies/common';
+import { DkgPool } from './dkg-pool';
 import { GateRefusal, SignerGate, type SignerStatus, type UnsealingParty } from './signer-gate';
 import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, errorCodeFor, parseHostRequest, type HostReply, type HostRequest } from './protocol';
 import type { HostPort } from './port';
@@ -36,6 +37,8 @@ export function runHost(options: HostOptions): void {
     rng: randomBytes,
     monotonic: now,
     pause: () => new Promise((resolve) => setImmediate(resolve)),
+    // Its threads start with the first DKG (a host that only signs never pays for them).
+    dkgPool: new DkgPool(),
   });
   const envelope = (request: { id: string }) => ({ v: PROTOCOL_VERSION, id: request.id }) as const;
   const state = (request: { id: string }, s: SignerStatus): HostReply => ({ ...envelope(request), type: 'signer.state', ...s });

@@ -13,6 +13,7 @@ import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { verifyStatement } from '../../crypto/statements';
 import { extendState, newRecords, recordHash, replayBodies, signingPlan } from '../../crypto/transfers/evidence';
 import { runDkg } from './ceremonies/dkg';
+import type { DkgPool } from './dkg-pool';
 import { runReshare } from './ceremonies/reshare';
 import { runSign } from './ceremonies/sign';
 import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
@@ -44,6 +45,8 @@ export interface SignerGateOptions {
   monotonic: () => number;
   /** How the signer yields between units of work, so pings are answered mid-ceremony. */
   pause: () => Promise<void>;
+  /** Where DKG rounds run (worker threads). */
+  dkgPool: DkgPool;
 }
 
 export interface SignerStatus {
@@ -343,6 +346,7 @@ export class SignerGate {
     return {
       rng: this.options.rng,
       now: this.options.monotonic,
+      dkgPool: this.options.dkgPool,
       progress: report,
       pause: async () => {
         await this.options.pause();

@@ -1,17 +1,21 @@
 // The host's ceremony runners in process: device entropy under a broken host RNG, steps, blame.
 import { schnorr, schnorr_FROST } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSealed, open } from '../../crypto/sealing';
 import { CeremonyFault, type CeremonyEnv, type Progress } from '../../main/mpc-host/ceremonies/common';
 import { runDkg, type DkgOutcome, type DkgParams } from '../../main/mpc-host/ceremonies/dkg';
 import { runReshare } from '../../main/mpc-host/ceremonies/reshare';
 import { runSign } from '../../main/mpc-host/ceremonies/sign';
+import { DkgPool } from '../../main/mpc-host/dkg-pool';
 import { CEREMONY_STEPS } from '../../main/mpc-host/protocol';
 import { custodians, dkgParams, message, reshareParams, signParams, type Custodian } from './ceremony-helpers';
 
 const constantRng = (n = 32) => new Uint8Array(n).fill(0x42);
-const env = (over: Partial<CeremonyEnv> = {}): CeremonyEnv => ({ rng: randomBytes, ...over });
+// The host's own way: DKG rounds on worker threads.
+const dkgPool = new DkgPool({ threads: 2 });
+afterAll(() => dkgPool.close());
+const env = (over: Partial<CeremonyEnv> = {}): CeremonyEnv => ({ rng: randomBytes, dkgPool, ...over });
 
 /** Opens every party's sealed share with its own device's secret. */
 function openAll(out: DkgOutcome, people: Custodian[], params: { walletId: string; keyVersion: number }): Map<string, Uint8Array> {

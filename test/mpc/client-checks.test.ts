@@ -1,12 +1,13 @@
 // main does not take the host's word: a host (here in process, running the real ceremony code, with a tamper hook) that
 // lies about shares, keys or which request it signed is refused.
 import { randomBytes } from '@noble/hashes/utils.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CustosError } from '../../main/errors';
 import type { ExpectedKey } from '../../main/mpc/ceremony-checks';
 import { MpcHostClient, type CeremonyProgress } from '../../main/mpc/client';
 import type { HostLauncher } from '../../main/mpc/launcher';
 import { runDkg, type DkgOutcome } from '../../main/mpc-host/ceremonies/dkg';
+import { DkgPool } from '../../main/mpc-host/dkg-pool';
 import { runReshare } from '../../main/mpc-host/ceremonies/reshare';
 import { PROTOCOL_VERSION, parseHostRequest, type HostReply } from '../../main/mpc-host/protocol';
 import { SEALED_SHARE_BYTES, groupKeyToWire, sealedShareToWire } from '../../main/mpc-host/wire';
@@ -19,6 +20,9 @@ const people = custodians(3);
  * A host in this process: it runs the real ceremony code among `people` (it pins no log: it stands in for a host that
  * answers whatever it likes), and passes each reply through `tamper` on its way to the client.
  */
+const dkgPool = new DkgPool({ threads: 2 });
+afterAll(() => dkgPool.close());
+
 function inProcessLauncher(tamper: (reply: HostReply) => HostReply, key?: DkgOutcome): HostLauncher {
   return {
     kind: 'node',
@@ -32,7 +36,7 @@ function inProcessLauncher(tamper: (reply: HostReply) => HostReply, key?: DkgOut
           const parsed = parseHostRequest(m);
           if (!parsed.ok) return;
           const r = parsed.value;
-          const env = { rng: randomBytes, progress: (p: { step: 'round1'; done: number; total: number }) => post({ v: PROTOCOL_VERSION, id: r.id, type: 'progress', ceremonyId: 'ceremonyId' in r ? r.ceremonyId : 'x', ...p }) };
+          const env = { rng: randomBytes, dkgPool, progress: (p: { step: 'round1'; done: number; total: number }) => post({ v: PROTOCOL_VERSION, id: r.id, type: 'progress', ceremonyId: 'ceremonyId' in r ? r.ceremonyId : 'x', ...p }) };
           if (r.type === 'wallet.keygen') {
             void runDkg({ ...dkgParams(2, people), ceremonyId: r.ceremonyId, walletId: r.walletId }, env as never).then((out) =>
               post({ v: PROTOCOL_VERSION, id: r.id, type: 'wallet.keyed', ceremonyId: r.ceremonyId, walletId: r.walletId, ceremony: 'dkg', keyVersion: 1, groupKey: groupKeyToWire(out.groupKey), shares: out.shares.map(sealedShareToWire) }),
@@ -122,7 +126,7 @@ describe('MpcHostClient checks what the host answers', () => {
   });
 
   it('refuses a refresh whose key changed', async () => {
-    const key = await runDkg(dkgParams(2, people), { rng: randomBytes });
+    const key = await runDkg(dkgParams(2, people), { rng: randomBytes, dkgPool });
     const client = new MpcHostClient({
       launcher: inProcessLauncher((r) => {
         if (r.type === 'wallet.keyed') r.groupKey.chainCode = 'ab'.repeat(32);

@@ -1,5 +1,5 @@
 // Test helpers for the MPC host: a real host process driven by raw messages, with replies collected for assertions.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,16 +106,12 @@ export function bundledHostEntry(): Promise<string> {
   bundled ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'custos-host-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = join(dir, 'mpc-host.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('../../main/mpc-host/entry.ts', import.meta.url))],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'silent',
-      outfile,
-    });
+    const outfile = join(dir, 'mpc-host.js');
+    const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' } as const;
+    await build({ ...common, entryPoints: [fileURLToPath(new URL('../../main/mpc-host/entry.ts', import.meta.url))], outfile });
+    // The DKG pool's worker script beside the host, where the app's build puts it (out/main/dkg-pool.js).
+    await build({ ...common, entryPoints: [fileURLToPath(new URL('../../main/mpc-host/dkg-pool.ts', import.meta.url))], outfile: join(dir, 'dkg-pool.js') });
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     return outfile;
   })();
   return bundled;

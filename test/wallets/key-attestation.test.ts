@@ -9,6 +9,7 @@ import { partyIdFor } from '../../crypto/frost';
 import { keyAttestationStatement, type KeyRecord } from '../../crypto/governance';
 import { replayBodies } from '../../crypto/transfers/evidence';
 import { runDkg } from '../../main/mpc-host/ceremonies/dkg';
+import { DkgPool } from '../../main/mpc-host/dkg-pool';
 import { DATABASE_FILE } from '../../main/store';
 import { walletKeyOf } from '../../main/wallets/keys';
 import { expectError } from '../vault/helpers';
@@ -22,8 +23,12 @@ beforeAll(async () => {
   await adopted(h, () => h.vault.proposeWallet({ name: 'Cold BTC', network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol], deviceId: h.device.alice }));
   walletId = h.vault.readState().wallets[0]!.id;
 }, 120_000);
+// The host's own DKG pool: the same ceremony code, run where no custodian sees it.
+const dkgPool = new DkgPool({ threads: 2 });
+
 afterAll(async () => {
   await h?.close();
+  await dkgPool.close();
 });
 
 const bodies = () => h.store.records.all().map((r) => r.body);
@@ -41,7 +46,7 @@ async function keyMadeElsewhere(): Promise<KeyRecord['key']> {
       threshold: 2,
       parties: custodians.map((u) => ({ partyId: partyIdFor(u.id), encryptionKey: hexToBytes(u.encryptionKey.slice(2)), deviceEntropy: randomBytes(32) })),
     },
-    { rng: randomBytes },
+    { rng: randomBytes, dkgPool },
   );
   const sealed = new Map(out.shares.map((s) => [s.partyId, bytesToHex(s.sealed)]));
   return walletKeyOf(out.groupKey, 1, new Map(custodians.map((u) => [partyIdFor(u.id), u.id])), sealed);

@@ -1,6 +1,7 @@
 // What every ceremony runner shares: its environment (randomness, progress, yielding), step reporting, and failures as data.
 import { CeremonyError } from '../../../crypto/frost/errors';
 import type { PartyId, Rng } from '../../../crypto/frost/types';
+import type { DkgPool } from '../dkg-pool';
 import type { CeremonyStep, FailureKind } from '../protocol';
 
 export type Progress = { step: CeremonyStep; done: number; total: number };
@@ -14,6 +15,8 @@ export interface CeremonyEnv {
   pause?: () => Promise<void>;
   /** Milliseconds on a monotonic clock, for spacing progress events. */
   now?: () => number;
+  /** Where a DKG's rounds run: the host's worker threads (the host owns it and closes it). */
+  dkgPool?: DkgPool;
 }
 
 /** Within a step, progress is reported no more often than this: at 100 parties a report per unit would flood main. */

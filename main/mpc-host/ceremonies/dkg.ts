@@ -1,10 +1,8 @@
-// Runs a whole DKG inside the host: every party's rounds over the in-memory transport, then each share sealed to its device.
-import { dkgAbort, dkgFinish, dkgStart, dkgStep } from '../../../crypto/frost/dkg';
-import type { DkgMessage, DkgState } from '../../../crypto/frost/dkg';
+// Runs a whole DKG inside the host: every party's rounds on the host's DKG pool, then each share sealed to its device.
 import type { GroupKey, PartyId, SecretShare } from '../../../crypto/frost/types';
 import { wipeShare } from '../../../crypto/frost/wipe';
-import { PartyRouter, type Member } from '../party-router';
-import { groupKeyToWire, type SealedShare } from '../wire';
+import type { PoolProgress } from '../dkg-pool';
+import type { SealedShare } from '../wire';
 import { CeremonyFault, StepReporter, toFault, type CeremonyEnv } from './common';
 import { checkEncryptionKey, sealShare } from './shares';
 
@@ -20,78 +18,56 @@ export type DkgOutcome = { ceremonyId: string; groupKey: GroupKey; shares: Seale
 
 /**
  * Steps: round1 (each party draws its polynomial from the host RNG mixed with its device entropy), round2 (round-1
- * packages delivered, shares dealt), finish (shares delivered and checked, every party's key compared), seal.
- * Unsealed shares and DKG secrets are wiped when it ends, whichever way.
+ * packages delivered, shares dealt), finish (shares delivered and checked, every party's key compared), seal. The
+ * rounds run on the host's DKG pool, its parties spread over worker threads (a DKG's work grows as n²·t); each party's
+ * host randomness reaches its thread as a seed drawn from the host's CSPRNG. Unsealed shares are wiped when it ends,
+ * whichever way.
  */
 export async function runDkg(params: DkgParams, env: CeremonyEnv): Promise<DkgOutcome> {
   const { ceremonyId, walletId, keyVersion, threshold } = params;
-  const ids = params.parties.map((p) => p.partyId);
+  const pool = env.dkgPool;
   const report = new StepReporter(env);
-  const parties: Party[] = [];
-  const shares = new Map<PartyId, SecretShare>();
-  let transport: PartyRouter<DkgMessage> | null = null;
+  let shares: SecretShare[] = [];
+  const seeds: Uint8Array[] = [];
   try {
+    if (!pool) throw new CeremonyFault('internal', 'the MPC host has no DKG pool');
     for (const p of params.parties) checkEncryptionKey(p.partyId, p.encryptionKey);
 
-    await report.begin('round1', ids.length);
-    const round1: DkgMessage[] = [];
-    for (const [i, p] of params.parties.entries()) {
-      const r = dkgStart({ ceremonyId, self: p.partyId, parties: ids, threshold }, { rng: env.rng, deviceEntropy: p.deviceEntropy });
-      parties.push({ id: p.partyId, state: r.state });
-      round1.push(...r.outbox);
-      await report.tick(i + 1);
-    }
+    const n = params.parties.length;
+    await report.begin('round1', n);
+    // The pool's counts arrive while this thread waits: reported as they come, without yielding (nothing to yield to).
+    const steps = ['round1', 'round2', 'finish'] as const;
+    const live = new StepReporter({ ...env, pause: undefined });
+    let at = 0;
+    const onProgress = (p: PoolProgress) => {
+      const reached = [p.started, p.dealt, p.finished];
+      while (at < 2 && (reached[at] as number) >= n) void live.begin(steps[++at] as (typeof steps)[number], n);
+      void live.tick(reached[at] as number);
+    };
+    for (const _ of params.parties) seeds.push(env.rng(32));
+    const result = await pool.run(
+      { ceremonyId, threshold, parties: params.parties.map((p, i) => ({ partyId: p.partyId, rngSeed: seeds[i] as Uint8Array, deviceEntropy: p.deviceEntropy })) },
+      onProgress,
+    );
+    shares = result.shares;
+    const groupKey = result.groupKey;
+    const byParty = new Map(shares.map((s) => [s.identifier, s]));
+    const sameParties = groupKey.parties.length === n && byParty.size === n && params.parties.every((p) => groupKey.parties.includes(p.partyId) && byParty.has(p.partyId));
+    if (!sameParties) throw new CeremonyFault('internal', 'the DKG pool answered a key for other parties');
 
-    transport = new PartyRouter<DkgMessage>(parties.map(member), {
-      // Round-2 shares are secret; chain-code reveals become public when the ceremony ends.
-      secretFields: (m) => (m.kind === 'dkg/round2' ? [m.signingShare] : []),
-    });
-    transport.post(round1);
-    await report.begin('round2', transport.pending);
-    transport.post(await transport.deliver(report.tick));
-
-    await report.begin('finish', transport.pending);
-    const rest = await transport.deliver(report.tick);
-    if (rest.length > 0) throw new CeremonyFault('internal', 'the DKG went on after its second round');
-    let groupKey: GroupKey | null = null;
-    let reference = '';
-    for (const { id, state } of parties) {
-      const done = dkgFinish(state);
-      shares.set(id, done.share);
-      // Every party computed the key on its own; they must agree byte for byte before anything is sealed.
-      const wire = JSON.stringify(groupKeyToWire(done.groupKey));
-      if (groupKey === null) [groupKey, reference] = [done.groupKey, wire];
-      else if (wire !== reference) throw new CeremonyFault('internal', `party ${id} finished the DKG with another group key`);
-    }
-
-    await report.begin('seal', ids.length);
+    await report.begin('seal', n);
     const sealed: SealedShare[] = [];
     for (const [i, p] of params.parties.entries()) {
-      const share = shares.get(p.partyId) as SecretShare;
+      const share = byParty.get(p.partyId) as SecretShare;
       sealed.push({ partyId: p.partyId, sealed: sealShare(share, p.encryptionKey, { ceremonyId, walletId, keyVersion }, env.rng, p.deviceEntropy) });
       wipeShare(share);
       await report.tick(i + 1);
     }
-    return { ceremonyId, groupKey: groupKey as GroupKey, shares: sealed };
+    return { ceremonyId, groupKey, shares: sealed };
   } catch (err) {
     throw toFault(err);
   } finally {
-    transport?.clear();
-    for (const p of parties) dkgAbort(p.state, 'the DKG ended');
-    for (const s of shares.values()) wipeShare(s);
+    for (const s of shares) wipeShare(s);
+    for (const seed of seeds) seed.fill(0);
   }
-}
-
-/** One party: its state lives here and only its own messages reach it. */
-type Party = { id: PartyId; state: DkgState };
-
-function member(party: Party): Member<DkgMessage> {
-  return {
-    id: party.id,
-    receive(message) {
-      const r = dkgStep(party.state, message);
-      party.state = r.state;
-      return r.outbox;
-    },
-  };
 }
