@@ -56,6 +56,12 @@ describe('Balances first', () => {
 
   it('the wallet page opens with its balance, what the pending request holds (linked), what is free, and its recent transfers', async () => {
     const { page } = h;
+    // Every Content-Security-Policy violation from here on (the page stays one document: screens change by hash).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     await openWallet(page, 'Cold BTC');
     const panel = page.getByRole('region', { name: 'Balance', exact: true });
     await panel.getByTestId('balance-total').filter({ hasText: formatBtc(funds.balance.total) }).waitFor();
@@ -110,8 +116,21 @@ describe('Balances first', () => {
       return n;
     });
     expect(inked).toBeGreaterThan(100);
+    expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     expect(h.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e))).toEqual([]);
     expect(h.consoleErrors).toEqual([]);
+    // The policy is in force on this page (so the silence above means something): it refuses an inline script, and says so
+    // (once per policy: the page's meta tag and the host's header each report it).
+    const ran = await page.evaluate(() => {
+      const probe = document.createElement('script');
+      probe.textContent = 'window.inlineScriptRan = true';
+      document.head.append(probe);
+      probe.remove();
+      return (window as unknown as { inlineScriptRan?: boolean }).inlineScriptRan ?? false;
+    });
+    expect(ran).toBe(false);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations.length)).toBeGreaterThan(0);
+    h.consoleErrors.length = 0;
   });
 
   it('follows dark mode: the charts redraw in the dark scheme’s colours', async () => {
