@@ -308,6 +308,69 @@ export interface UtxoView {
   spentBy: string | null;
   /** The open request (pending or allowed, not yet signed) that will spend it, or null when it is free. */
   heldBy: string | null;
+  /** When the console learned of the coin (ISO), or null for coins recorded before it kept the date. */
+  recordedAt: string | null;
+}
+
+/** A wallet's money as the console knows it: its unspent coins, what open requests hold of them, what is free. */
+export interface WalletBalanceView {
+  walletId: string;
+  network: WalletNetwork;
+  /** Sats, decimal: the sum of the unspent coins. */
+  total: string;
+  /** Sats held by open requests (pending or allowed, not yet signed): they will spend those coins. */
+  held: string;
+  /** Each open request holding coins, and how much (sats), oldest request first. */
+  heldBy: { requestId: string; amount: string }[];
+  /** Sats a new request may spend: total − held. */
+  free: string;
+  /** Unspent coins. */
+  coins: number;
+}
+
+export interface BalancesView {
+  wallets: WalletBalanceView[];
+  /** The vault's total per network: regtest or testnet coins are never added to mainnet money. Networks without wallets are left out. */
+  totals: { network: WalletNetwork; total: string; held: string; free: string; wallets: number }[];
+}
+
+/** One velocity limit of the policy in force, with what the signers count as used in its window now (the policy engine's own numbers). */
+export interface VelocityWindowView {
+  scope: 'wallet' | 'rule';
+  /** The rule whose limit it is; null for a limit over every transfer of the wallet. */
+  rule: UserRef | null;
+  windowSeconds: number;
+  /** Sats, decimal: signed within the window, the limit, and what is left. */
+  used: string;
+  max: string;
+  left: string;
+  usedCount: number;
+  maxCount: number | null;
+}
+
+/** One moment the wallet's balance changed: a coin recorded, or a transfer signed (its coins spent, its change back). */
+export interface BalancePoint {
+  /** ISO time. */
+  at: string;
+  /** Sats, decimal: the balance after this change, and the change itself (negative for a transfer). */
+  balance: string;
+  change: string;
+  kind: 'coin' | 'transfer';
+  /** What happened, in words ("Coin recorded: Made-up regtest coin", "Request R-2 signed"). */
+  event: string;
+  requestId: string | null;
+}
+
+/** A wallet's page opens with this: its balance, the velocity its policy has used in each window, and the balance over time. */
+export interface WalletFundsView {
+  balance: WalletBalanceView;
+  /** The policy in force whose limits `velocity` lists; null when none was adopted. */
+  policy: { version: number } | null;
+  velocity: VelocityWindowView[];
+  /** Oldest first; the last point's balance is the wallet's balance now. */
+  history: BalancePoint[];
+  /** When main counted (ISO): velocity windows end at this time. */
+  asOf: string;
 }
 
 export type TransferStatus = 'pending' | 'waiting-delay' | 'ready' | 'denied' | 'rejected' | 'cancelled' | 'signed';
@@ -571,6 +634,10 @@ export const channels = {
       .strict(),
   },
   'wallets.utxos': { input: z.object({ walletId: entityId }).strict() },
+  /** Every wallet's balance (held and free) and the vault's total per network: for the wallets list and the dashboard. */
+  'wallets.balances': { input: empty },
+  /** One wallet's balance, the velocity used in each window of its policy, and its balance over time. */
+  'wallets.balance': { input: z.object({ walletId: entityId }).strict() },
 
   'policies.get': { input: z.object({ walletId: entityId }).strict() },
   /** Proposes a policy (JSON document, custos-policy/1); administrators adopt it by quorum. */
@@ -660,6 +727,8 @@ export interface ChannelResults {
   'wallets.verifyAddress': AddressVerificationView;
   'wallets.fund': UtxoView[];
   'wallets.utxos': UtxoView[];
+  'wallets.balances': BalancesView;
+  'wallets.balance': WalletFundsView;
   'policies.get': PolicyView | null;
   'policies.propose': ProposalView;
   'policies.simulate': SimulationView;

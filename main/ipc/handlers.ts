@@ -68,6 +68,8 @@ export function createHandlers(services: Services): Handlers {
     'wallets.verifyAddress': (input) => verifyAddressOnDevice(services.vault(), input),
     'wallets.fund': (input) => services.wallets().transfers.fund(input),
     'wallets.utxos': ({ walletId }) => services.wallets().transfers.utxos(walletId),
+    'wallets.balances': () => services.wallets().transfers.balances(),
+    'wallets.balance': ({ walletId }) => services.wallets().transfers.balance(walletId),
     'policies.get': ({ walletId }) => services.wallets().transfers.policy(walletId),
     'policies.propose': (input) => services.vault().proposePolicy(input),
     'policies.simulate': ({ walletId, document }) => services.wallets().transfers.simulate(walletId, document),

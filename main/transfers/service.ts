@@ -14,7 +14,7 @@ import { transferStatement } from '../../crypto/transfers/statements';
 import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
 import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
 import { formatBtc } from '../../crypto/amounts';
-import type { PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
+import type { BalancesView, PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WalletFundsView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import type { Store, UtxoRow, VaultHeader } from '../store';
@@ -23,6 +23,7 @@ import type { VaultService } from '../vault/service';
 import type { MpcHostClient } from '../mpc/client';
 import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
+import { balanceHistory, networkTotals, velocityInForce, walletBalance } from './balances';
 import { freeCoins, heldCoins, outpointsOf, selectCoins } from './coins';
 import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
@@ -97,6 +98,26 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     return this.store.transfers.utxos(walletId).map(({ walletId: _w, ...u }) => ({ ...u, heldBy: u.spentBy === null ? (held.get(`${u.txid}:${u.vout}`) ?? null) : null }));
   }
 
+  /** Every wallet's balance, held and free, and the vault's total per network. */
+  balances(): BalancesView {
+    const state = this.vault.readState();
+    const wallets = state.wallets.map((w) => this.balanceOf(state, w.id, w.network));
+    return { wallets, totals: networkTotals(wallets) };
+  }
+
+  /** One wallet's balance, the velocity its policy in force has used in each window now, and its balance over time. */
+  balance(walletId: string): WalletFundsView {
+    const { wallet, state } = this.vault.wallet(walletId);
+    const now = this.clock();
+    const { policy, velocity } = velocityInForce(state, walletId, now.getTime());
+    const history = balanceHistory(state, walletId, this.store.transfers.utxos(walletId), wallet.keySince?.at ?? state.createdAt);
+    return { balance: this.balanceOf(state, walletId, wallet.network), policy, velocity, history, asOf: now.toISOString() };
+  }
+
+  private balanceOf(state: GovernanceState, walletId: string, network: WalletFundsView['balance']['network']) {
+    return walletBalance(walletId, network, this.store.transfers.utxos(walletId), heldCoins(state, walletId, (t) => this.isOpen(state, t)));
+  }
+
   /** An unsigned request still holds its coins while it may yet be signed: pending, or allowed. */
   private isOpen(state: GovernanceState, t: TransferState): boolean {
     const outcome = this.decision(state, t).outcome;
@@ -111,7 +132,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     if (this.store.transfers.utxos(input.walletId).some((u) => u.txid === input.txid && u.vout === input.vout)) {
       throw new CustosError('RULE_VIOLATION', `The coin ${input.txid}:${input.vout} is already recorded.`);
     }
-    this.store.transfers.addUtxo({ walletId: input.walletId, txid: input.txid, vout: input.vout, amount: input.amount, path: input.path, label: input.label });
+    this.store.transfers.addUtxo({ walletId: input.walletId, txid: input.txid, vout: input.vout, amount: input.amount, path: input.path, label: input.label, recordedAt: this.clock().toISOString() });
     return this.utxos(input.walletId);
   }
 
@@ -502,7 +523,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
             for (let vout = 0; vout < signedTx.outputsLength; vout++) {
               const o = signedTx.getOutput(vout);
               if (o.script !== undefined && o.amount !== undefined && bytesToHex(o.script) === '5120' + bytesToHex(changeKey)) {
-                this.store.transfers.addUtxo({ walletId: wallet.id, txid, vout, amount: o.amount.toString(), path: changePath, label: `change of ${requestId}` });
+                this.store.transfers.addUtxo({ walletId: wallet.id, txid, vout, amount: o.amount.toString(), path: changePath, label: `change of ${requestId}`, recordedAt: at });
               }
             }
           }

@@ -14,6 +14,8 @@ export interface UtxoRow {
   readonly label: string;
   /** The request that spends it, once signed. */
   readonly spentBy: string | null;
+  /** When the console learned of it (ISO); null for coins recorded before the console kept the date. */
+  readonly recordedAt: string | null;
 }
 
 export interface TransferRepository {
@@ -47,7 +49,9 @@ export function transferRepository(db: Database.Database): TransferRepository {
   const pageWallet = db.prepare('SELECT body FROM transfers WHERE wallet_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?');
   const countWallet = db.prepare('SELECT COUNT(*) AS n FROM transfers WHERE wallet_id = ?');
   const selectUtxos = db.prepare('SELECT * FROM utxos WHERE wallet_id = ? ORDER BY txid, vout');
-  const insertUtxo = db.prepare('INSERT INTO utxos (wallet_id, txid, vout, amount, path, label) VALUES (@walletId, @txid, @vout, @amount, @path, @label)');
+  const insertUtxo = db.prepare(
+    'INSERT INTO utxos (wallet_id, txid, vout, amount, path, label, recorded_at) VALUES (@walletId, @txid, @vout, @amount, @path, @label, @recordedAt)',
+  );
   const spend = db.prepare('UPDATE utxos SET spent_by = ? WHERE txid = ? AND vout = ?');
   const parse = (r: { body: string }) => fromJson<TransferState>(r.body, 'transfer');
   return {
@@ -81,7 +85,9 @@ export function transferRepository(db: Database.Database): TransferRepository {
       return r === undefined ? null : parse(r);
     },
     utxos: (walletId) =>
-      (selectUtxos.all(walletId) as { wallet_id: string; txid: string; vout: number; amount: string; path: string; label: string; spent_by: string | null }[]).map((r) => ({
+      (
+        selectUtxos.all(walletId) as { wallet_id: string; txid: string; vout: number; amount: string; path: string; label: string; spent_by: string | null; recorded_at: string | null }[]
+      ).map((r) => ({
         walletId: r.wallet_id,
         txid: r.txid,
         vout: r.vout,
@@ -89,6 +95,7 @@ export function transferRepository(db: Database.Database): TransferRepository {
         path: r.path,
         label: r.label,
         spentBy: r.spent_by,
+        recordedAt: r.recorded_at,
       })),
     addUtxo: (u) => insertUtxo.run(u),
     markSpent(outpoints, requestId) {
