@@ -40,6 +40,8 @@ Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custod
                                                 propose a wallet; its DKG runs once approved (at once with --devices)
   wallet ceremony <wallet>                      run the key ceremony the wallet owes (DKG, refresh, reshare)
   wallet list | wallet show <wallet>
+  wallet balance <wallet>                       its coins' total, what open requests hold, what is free, and the
+                                                velocity its policy has used in each window
   wallet address <wallet> [--branch receive|change] [--from I] [--count N]
   wallet verify-address <wallet> [--branch receive|change] [--index I]
                                                 a custodian's device shows the address and signs what it showed

@@ -1,11 +1,13 @@
 // `custos wallet …`: wallets by proposal, their key ceremonies with custodians' devices, addresses and descriptors, on the
 // same services as the console. (Signing is a transfer request's: `custos transfer` and `custos psbt`.)
 import { mkdirSync } from 'node:fs';
-import { channels, WALLET_NETWORKS, type ProposalView, type WalletView } from '../../preload/contract';
+import { formatBtc } from '../../crypto/amounts';
+import { channels, WALLET_NETWORKS, type ProposalView, type WalletFundsView, type WalletView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
+import { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
 import { verifyAddressOnDevice } from '../wallets/address-verification';
 import { WalletCeremonies } from '../wallets/ceremonies';
@@ -13,7 +15,7 @@ import { walletAddresses, walletView } from '../wallets/views';
 import { type CliContext, CliUsageError } from './context';
 import { addCustodianDevices, openVaultDevices } from './vault-devices';
 
-export const WALLET_COMMANDS = ['create', 'list', 'show', 'address', 'verify-address', 'descriptor', 'refresh', 'reshare', 'ceremony'] as const;
+export const WALLET_COMMANDS = ['create', 'list', 'show', 'balance', 'address', 'verify-address', 'descriptor', 'refresh', 'reshare', 'ceremony'] as const;
 
 /** Commands the acting person signs (a proposal, an address shown on their device); the others read, or run a ceremony. */
 const PROPOSING = new Set(['create', 'refresh', 'reshare', 'verify-address']);
@@ -80,6 +82,13 @@ export async function runWalletCommand(command: string | undefined, args: string
         out(w, [`${w.name} (${w.id}) on ${w.network}: ${w.status}`, `threshold ${w.threshold}; key version ${w.keyVersion ?? '-'}; output key ${w.outputKey ?? '-'}`, `custodians: ${w.custodians.map((c) => `${c.name} (${c.share})`).join(', ') || '-'}`, `address: ${w.address ?? '-'}`, w.pending ? `owes a ${w.pending.ceremony} (proposal ${w.pending.proposalId})` : ''].filter(Boolean).join('\n'));
         return 0;
       }
+      case 'wallet balance': {
+        // Counting never reaches the MPC host; the service only needs a client to exist.
+        const transfers = new TransferService({ vault, store, devices: manager, host: hostClientFor(ctx.dataDir) });
+        const funds = transfers.balance(wallet(args[0]));
+        out(funds, balanceText(vault.wallet(funds.balance.walletId).wallet.name, funds));
+        return 0;
+      }
       case 'wallet address': {
         const id = wallet(args[0]);
         const input = parse(channels['wallets.addresses'].input, { walletId: id, branch: ctx.branch ?? 'receive', from: Number(ctx.from ?? 0), count: Number(ctx.count ?? 1) });
@@ -131,6 +140,26 @@ export async function runWalletCommand(command: string | undefined, args: string
     await manager.close();
   }
 }
+
+/** A wallet's money as a person reads it: balance, what requests hold, what is free, and each velocity window. */
+function balanceText(name: string, funds: WalletFundsView): string {
+  const b = funds.balance;
+  const windows = funds.velocity.map((v) => {
+    const of = v.rule ? `rule ${v.rule.name}` : 'the wallet';
+    const count = v.maxCount !== null ? `, ${v.usedCount} of ${v.maxCount} transfers` : '';
+    return `  ${of}, ${windowWords(v.windowSeconds)}: ${formatBtc(BigInt(v.used))} of ${formatBtc(BigInt(v.max))} used, ${formatBtc(BigInt(v.left))} left${count}`;
+  });
+  return [
+    `${name} (Bitcoin ${b.network}): ${formatBtc(BigInt(b.total))} in ${b.coins} coin${b.coins === 1 ? '' : 's'}`,
+    `held by open requests: ${formatBtc(BigInt(b.held))}${b.heldBy.length ? ` (${b.heldBy.map((h) => `${h.requestId} ${formatBtc(BigInt(h.amount))}`).join(', ')})` : ''}`,
+    `free: ${formatBtc(BigInt(b.free))}`,
+    funds.policy ? `velocity under policy version ${funds.policy.version}, as of ${funds.asOf}:` : 'no policy in force: nothing can be requested yet',
+    ...windows,
+  ].join('\n');
+}
+
+const windowWords = (seconds: number): string =>
+  seconds % 86_400 === 0 ? `${seconds / 86_400} d` : seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 
 export async function usbManager(ctx: CliContext): Promise<DeviceManager> {
   const { nodeHidDiscovery } = await import('../devices/usb');

@@ -18,6 +18,7 @@ import { groupKeyOf } from '../../main/wallets/keys';
 import { adopted } from '../wallets/helpers';
 import { destination, transferHarness } from '../transfers/helpers';
 import { PHRASES } from '../vault/phrases';
+import type { WalletFundsView } from '../../preload/contract';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -123,6 +124,16 @@ describe('custos psbt (CLI)', () => {
     expect(custodianScreens(r.stderr)).toEqual([]);
     expect(r.stderr).not.toMatch(/Provide public secret key/);
     expect(hostSigned()).toEqual([]);
+  }, 120_000);
+
+  it('wallet balance says what the wallet holds, which request holds the coin it spends, and what is free', async () => {
+    const funds = await ok<WalletFundsView>('wallet', 'balance', 'Cold BTC');
+    // The PSBT spends the 0.01 BTC coin at 0/2: the pending request holds it until it is signed or ends.
+    expect(funds.balance.heldBy).toEqual([{ requestId, amount: '1000000' }]);
+    expect(BigInt(funds.balance.held)).toBe(1_000_000n);
+    expect(BigInt(funds.balance.free)).toBe(BigInt(funds.balance.total) - 1_000_000n);
+    expect(funds.policy).toEqual({ version: 1 });
+    expect(funds.velocity.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses to sign it while its approval is missing (POLICY_DENIED, saying which) and signs nothing', async () => {
