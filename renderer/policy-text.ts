@@ -121,31 +121,3 @@ export function jsonProblem(text: string): string | null {
     return `Not valid JSON: ${err instanceof Error ? err.message : 'it does not parse'}.`;
   }
 }
-
-/** The document in force as the next version's draft: same rules, version + 1, pretty-printed to edit. */
-export function nextDraft(doc: PolicyDoc): string {
-  return JSON.stringify({ ...doc, format: POLICY_FORMAT, version: doc.version + 1 }, null, 2);
-}
-
-/** A first policy to start from: one rule over any amount, to any destination, one approval from the first group. */
-export function firstDraft(walletId: string, groupIds: readonly string[]): string {
-  const doc: PolicyDoc = {
-    format: POLICY_FORMAT,
-    version: 1,
-    walletId,
-    rules: [
-      {
-        id: 'default',
-        name: 'Every transfer',
-        amount: { min: null, max: null },
-        destination: { kind: 'any' },
-        initiatorGroupId: null,
-        steps: [{ groupId: groupIds[0] ?? 'GROUP-ID', count: 1, initiatorMayApprove: false }],
-        delaySeconds: 0,
-        velocity: [],
-      },
-    ],
-    velocity: [],
-  };
-  return JSON.stringify(doc, null, 2);
-}
