@@ -2,7 +2,8 @@
 // services as the console, so an operator can script what the console does (show, draft, simulate, propose).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatBtc } from '../../crypto/amounts';
-import { policyDocument, validatePolicy, type Policy, type Rule, type VelocityLimit } from '../../crypto/policy';
+import { PolicyError, policyDocument, validatePolicy, type Policy, type Rule, type VelocityLimit } from '../../crypto/policy';
+import { diffPolicies } from '../../crypto/policy/diff';
 import { channels, type PolicyView, type ProposalView, type SimulationView, type WhitelistView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
@@ -14,14 +15,14 @@ import { type CliContext, CliUsageError } from './context';
 import { openVaultDevices, type VaultDevices } from './vault-devices';
 import { parse, required, resolveWallet } from './wallet-commands';
 
-export const POLICY_COMMANDS = ['show', 'draft', 'simulate', 'propose'] as const;
+export const POLICY_COMMANDS = ['show', 'draft', 'simulate', 'diff', 'propose'] as const;
 export const WHITELIST_COMMANDS = ['list', 'show', 'propose'] as const;
 
 export async function runPolicyCommand(group: 'policy' | 'whitelist', command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
   const known: readonly string[] = group === 'policy' ? POLICY_COMMANDS : WHITELIST_COMMANDS;
   if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown ${group} command "${command ?? ''}": use ${known.join(', ')}.`);
   // A document that cannot be read is a usage error, before any device or store is opened.
-  const document = command === 'propose' || command === 'simulate' ? readDocument(required(ctx.file, '--file', `the ${group} document (JSON)`)) : null;
+  const document = command === 'propose' || command === 'simulate' || command === 'diff' ? readDocument(required(ctx.file, '--file', `the ${group} document (JSON)`)) : null;
   mkdirSync(ctx.dataDir, { recursive: true });
   const store = Store.open(ctx.dataDir);
   let devices: VaultDevices | null = null;
@@ -63,6 +64,18 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
         const input = parse(channels['policies.simulate'].input, { walletId, document });
         const report = transfers.simulate(input.walletId, input.document);
         out(report, describeSimulation(report));
+        return 0;
+      }
+      case 'policy diff': {
+        const walletId = resolveWallet(vault, args[0]);
+        const draft = readDraft(document!);
+        const current = transfers.policy(walletId);
+        const whitelists = new Map(transfers.whitelists().map((w) => [w.id, w.name]));
+        const changes = diffPolicies(current === null ? null : policyDocument(validatePolicy(JSON.parse(current.document))), draft, {
+          group: (id) => names.get(id) ?? `unknown group ${id}`,
+          whitelist: (id) => whitelists.get(id) ?? `unknown whitelist ${id}`,
+        });
+        out({ changes }, changes.length ? changes.map((c) => c.text).join('\n') : 'The draft changes nothing against the policy in force.');
         return 0;
       }
       case 'policy propose': {
@@ -108,6 +121,16 @@ function readDocument(file: string): string {
     throw new CliUsageError(`--file: ${file} is not JSON (${(err as Error).message}).`);
   }
   return text;
+}
+
+/** A draft as the document it would be adopted as, or why it cannot be (the same words as simulate and propose). */
+function readDraft(document: string) {
+  try {
+    return policyDocument(validatePolicy(JSON.parse(document) as unknown));
+  } catch (err) {
+    const message = err instanceof PolicyError ? err.message : (err as Error).message;
+    throw new CustosError('BAD_INPUT', `The draft policy cannot be used: ${message}.`);
+  }
 }
 
 /** The next version of the policy in force, or a first policy: any transfer, one approval from the first group. */

@@ -236,6 +236,8 @@ describe('custos policy and whitelist (CLI)', () => {
     // Small sends up to 0.001 BTC only: the requests above that now fall to the "large" rule or are denied.
     draft.rules[0]!.amount.max = '100000';
     writeFileSync(file('draft.json'), JSON.stringify(draft));
+    const diff = await ok<{ changes: { kind: string; text: string }[] }>('policy', 'diff', 'Cold BTC', '--file', file('draft.json'));
+    expect(diff.changes.map((c) => c.text)).toEqual(['Small: amount Up to 0.01 BTC → Up to 0.001 BTC']);
     const simulated = await ok<{ counts: Record<string, number>; results: { changed: string }[] }>('policy', 'simulate', 'Cold BTC', '--file', file('draft.json'));
     expect(simulated.results.length).toBeGreaterThan(0);
     expect((simulated.counts['now-denied'] ?? 0) + (simulated.counts.rerouted ?? 0)).toBeGreaterThan(0);
