@@ -123,6 +123,7 @@ describe('The policy builder', () => {
     await page.getByText('The JSON view has a problem: fix it, or start again from the policy in force.').waitFor();
     await editor.fill(text);
     await page.getByText(/^Not valid JSON/).waitFor({ state: 'detached' });
+    expect(describeViolations(await axeViolations(page))).toEqual([]);
     await page.getByText('Advanced: JSON').click();
 
     expect(describeViolations(await axeViolations(page))).toEqual([]);
