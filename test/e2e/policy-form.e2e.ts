@@ -80,6 +80,8 @@ describe('The policy builder', () => {
     await pick(large, 'Group of step 1', 'Approvers (2 members)');
     await large.getByRole('button', { name: 'Add a step' }).click();
     await pick(large, 'Group of step 2', 'Approvers (2 members)');
+    await field(large, 'Approvals needed in step 2').fill('3');
+    await large.getByText("Approvers has 2 members: this step can't be filled until it has 3.").waitFor();
     await field(large, 'Approvals needed in step 2').fill('1');
     await field(large, 'Delay before signing').fill('2');
     await pick(large, 'Delay unit', 'hours');
