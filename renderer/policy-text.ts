@@ -1,5 +1,6 @@
 // A policy document (custos-policy/1) read for display, and its rules told in words; main alone validates and decides.
-import { formatBtc } from './amounts';
+export { describeAmount, describeDestination, describeInitiator, describeLimits, describeShareRefresh, describeSteps, describeVelocity, formatSeconds } from '../crypto/policy/describe';
+export type { PolicyNames } from '../crypto/policy/describe';
 
 export interface AmountRangeDoc {
   min: string | null;
@@ -110,13 +111,6 @@ export function readPolicyDocument(text: string): PolicyDoc | null {
   return { ...doc, shareRefresh: { afterSignatures: r.afterSignatures, afterDays: r.afterDays } };
 }
 
-/** "after 100 signatures or 30 days": when the policy asks for a refresh of the wallet's key shares. */
-export function describeShareRefresh(r: ShareRefreshDoc | undefined): string {
-  if (r === undefined) return 'never asked for by the policy';
-  const parts = [r.afterSignatures === null ? null : `${r.afterSignatures} signature${r.afterSignatures === 1 ? '' : 's'}`, r.afterDays === null ? null : `${r.afterDays} day${r.afterDays === 1 ? '' : 's'}`];
-  return `after ${parts.filter(Boolean).join(' or ')} with the same shares`;
-}
-
 /** Where JSON.parse stops, in plain words ("Unexpected token } at position 120"), or null when the text is JSON. */
 export function jsonProblem(text: string): string | null {
   if (!text.trim()) return 'The draft is empty.';
@@ -126,60 +120,4 @@ export function jsonProblem(text: string): string | null {
   } catch (err) {
     return `Not valid JSON: ${err instanceof Error ? err.message : 'it does not parse'}.`;
   }
-}
-
-/** A duration in the largest whole unit: 86400 → "24 h", 604800 → "7 days", 90 → "90 s". */
-export function formatSeconds(seconds: number): string {
-  if (seconds === 0) return 'none';
-  if (seconds % 86_400 === 0 && seconds >= 172_800) return `${seconds / 86_400} days`;
-  if (seconds % 3_600 === 0) return `${seconds / 3_600} h`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
-}
-
-/** Both bounds are inclusive, as the policy engine reads them. */
-export function describeAmount(range: AmountRangeDoc): string {
-  if (range.min === null && range.max === null) return 'Any amount';
-  if (range.min === null) return `Up to ${formatBtc(range.max as string)}`;
-  if (range.max === null) return `From ${formatBtc(range.min)}`;
-  return `${formatBtc(range.min)} to ${formatBtc(range.max)}`;
-}
-
-export function describeSteps(steps: readonly StepDoc[], groupName: (id: string) => string): string {
-  return steps
-    .map((s) => `${s.count} of ${groupName(s.groupId)}${s.initiatorMayApprove ? ' (the initiator may count)' : ''}`)
-    .join(', then ');
-}
-
-export function describeVelocity(v: VelocityDoc): string {
-  const count = v.maxCount === undefined ? '' : ` and ${v.maxCount} transfer${v.maxCount === 1 ? '' : 's'}`;
-  return `${formatBtc(v.maxAmount)}${count} per ${formatSeconds(v.windowSeconds)}`;
-}
-
-/** The document in force as the next version's draft: same rules, version + 1, pretty-printed to edit. */
-export function nextDraft(doc: PolicyDoc): string {
-  return JSON.stringify({ ...doc, format: POLICY_FORMAT, version: doc.version + 1 }, null, 2);
-}
-
-/** A first policy to start from: one rule over any amount, to any destination, one approval from the first group. */
-export function firstDraft(walletId: string, groupIds: readonly string[]): string {
-  const doc: PolicyDoc = {
-    format: POLICY_FORMAT,
-    version: 1,
-    walletId,
-    rules: [
-      {
-        id: 'default',
-        name: 'Every transfer',
-        amount: { min: null, max: null },
-        destination: { kind: 'any' },
-        initiatorGroupId: null,
-        steps: [{ groupId: groupIds[0] ?? 'GROUP-ID', count: 1, initiatorMayApprove: false }],
-        delaySeconds: 0,
-        velocity: [],
-      },
-    ],
-    velocity: [],
-  };
-  return JSON.stringify(doc, null, 2);
 }

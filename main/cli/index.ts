@@ -66,6 +66,7 @@ Policies and whitelists (documents in JSON; a proposal is signed on an administr
   policy show <wallet>                          the policy in force, its rules in words, its hash
   policy draft <wallet> [--out FILE]            the next version to edit (or a first policy: any transfer, 1 approval)
   policy simulate <wallet> --file FILE          how the wallet's requests would fare under a draft
+  policy diff <wallet> --file FILE              what a draft changes against the policy in force, in words
   policy propose --file FILE                    propose the draft for adoption by the administrators' quorum
   whitelist list | whitelist show <whitelist>
   whitelist propose --file FILE                 a new whitelist (no "id") or a new version of one

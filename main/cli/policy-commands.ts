@@ -1,8 +1,9 @@
 // `custos policy …` and `custos whitelist …`: a wallet's policy and the vault's whitelists from a terminal, on the same
 // services as the console, so an operator can script what the console does (show, draft, simulate, propose).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { formatBtc } from '../../crypto/amounts';
-import { policyDocument, validatePolicy, type Policy, type Rule, type VelocityLimit } from '../../crypto/policy';
+import { PolicyError, policyDocument, validatePolicy } from '../../crypto/policy';
+import { describeLimits, describeRule, describeShareRefresh, type PolicyNames } from '../../crypto/policy/describe';
+import { diffPolicies } from '../../crypto/policy/diff';
 import { channels, type PolicyView, type ProposalView, type SimulationView, type WhitelistView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
@@ -14,14 +15,14 @@ import { type CliContext, CliUsageError } from './context';
 import { openVaultDevices, type VaultDevices } from './vault-devices';
 import { parse, required, resolveWallet } from './wallet-commands';
 
-export const POLICY_COMMANDS = ['show', 'draft', 'simulate', 'propose'] as const;
+export const POLICY_COMMANDS = ['show', 'draft', 'simulate', 'diff', 'propose'] as const;
 export const WHITELIST_COMMANDS = ['list', 'show', 'propose'] as const;
 
 export async function runPolicyCommand(group: 'policy' | 'whitelist', command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
   const known: readonly string[] = group === 'policy' ? POLICY_COMMANDS : WHITELIST_COMMANDS;
   if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown ${group} command "${command ?? ''}": use ${known.join(', ')}.`);
   // A document that cannot be read is a usage error, before any device or store is opened.
-  const document = command === 'propose' || command === 'simulate' ? readDocument(required(ctx.file, '--file', `the ${group} document (JSON)`)) : null;
+  const document = command === 'propose' || command === 'simulate' || command === 'diff' ? readDocument(required(ctx.file, '--file', `the ${group} document (JSON)`)) : null;
   mkdirSync(ctx.dataDir, { recursive: true });
   const store = Store.open(ctx.dataDir);
   let devices: VaultDevices | null = null;
@@ -43,12 +44,17 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
       return 0;
     };
     const names = new Map(vault.readState().groups.map((g) => [g.id, g.name]));
+    /** Groups and whitelists by name, as the console writes them. */
+    const policyNames = (): PolicyNames => {
+      const lists = new Map(transfers.whitelists().map((w) => [w.id, w.name]));
+      return { group: (id) => names.get(id) ?? `unknown group ${id}`, whitelist: (id) => lists.get(id) ?? `unknown whitelist ${id}` };
+    };
     switch (`${group} ${command}`) {
       case 'policy show': {
         const walletId = resolveWallet(vault, args[0]);
         const view = transfers.policy(walletId);
         if (view === null) throw new CustosError('NOT_FOUND', `The wallet ${args[0]} has no policy yet. Write one with custos policy draft, then propose it.`);
-        out(view, describePolicy(view, (id) => names.get(id) ?? id));
+        out(view, describePolicy(view, policyNames()));
         return 0;
       }
       case 'policy draft': {
@@ -63,6 +69,14 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
         const input = parse(channels['policies.simulate'].input, { walletId, document });
         const report = transfers.simulate(input.walletId, input.document);
         out(report, describeSimulation(report));
+        return 0;
+      }
+      case 'policy diff': {
+        const walletId = resolveWallet(vault, args[0]);
+        const draft = readDraft(document!);
+        const current = transfers.policy(walletId);
+        const changes = diffPolicies(current === null ? null : policyDocument(validatePolicy(JSON.parse(current.document))), draft, policyNames());
+        out({ changes }, changes.length ? changes.map((c) => c.text).join('\n') : 'The draft changes nothing against the policy in force.');
         return 0;
       }
       case 'policy propose': {
@@ -110,6 +124,16 @@ function readDocument(file: string): string {
   return text;
 }
 
+/** A draft as the document it would be adopted as, or why it cannot be (the same words as simulate and propose). */
+function readDraft(document: string) {
+  try {
+    return policyDocument(validatePolicy(JSON.parse(document) as unknown));
+  } catch (err) {
+    const message = err instanceof PolicyError ? err.message : (err as Error).message;
+    throw new CustosError('BAD_INPUT', `The draft policy cannot be used: ${message}.`);
+  }
+}
+
 /** The next version of the policy in force, or a first policy: any transfer, one approval from the first group. */
 function nextDraft(current: PolicyView | null, walletId: string, groupIds: readonly string[]) {
   if (current !== null) {
@@ -128,31 +152,13 @@ function nextDraft(current: PolicyView | null, walletId: string, groupIds: reado
   );
 }
 
-function describePolicy(view: PolicyView, groupName: (id: string) => string): string {
-  const policy: Policy = validatePolicy(JSON.parse(view.document));
+function describePolicy(view: PolicyView, names: PolicyNames): string {
+  const policy = policyDocument(validatePolicy(JSON.parse(view.document)));
   const lines = [`Policy version ${view.version} of wallet ${view.walletId} (adopted at seq ${view.adoptedAtSeq}), hash ${view.hash}`];
-  policy.rules.forEach((r, i) => lines.push(`${i + 1}. ${describeRule(r, groupName)}`));
-  lines.push(`Wallet limits: ${policy.velocity.length ? policy.velocity.map(describeLimit).join('; ') : 'none'}. A request no rule matches is denied.`);
-  if (policy.shareRefresh !== undefined) {
-    const { afterSignatures: n, afterDays: d } = policy.shareRefresh;
-    lines.push(`Key shares refreshed after ${[n === null ? null : `${n} signature${n === 1 ? '' : 's'}`, d === null ? null : `${d} day${d === 1 ? '' : 's'}`].filter(Boolean).join(' or ')}.`);
-  }
+  policy.rules.forEach((r, i) => lines.push(`${i + 1}. ${r.name} (${r.id}): ${describeRule(r, names)}`));
+  lines.push(`Wallet limits: ${describeLimits(policy.velocity)}. A request no rule matches is denied.`);
+  if (policy.shareRefresh !== undefined) lines.push(`Refresh of the key shares: ${describeShareRefresh(policy.shareRefresh)}.`);
   return lines.join('\n');
-}
-
-function describeRule(r: Rule, groupName: (id: string) => string): string {
-  const { min, max } = r.amount;
-  const amount = min === null && max === null ? 'any amount' : min === null ? `up to ${formatBtc(max as bigint)}` : max === null ? `from ${formatBtc(min)}` : `${formatBtc(min)} to ${formatBtc(max)}`;
-  const to = r.destination.kind === 'any' ? 'to any address' : `to whitelist ${r.destination.whitelistId}`;
-  const by = r.initiatorGroupId === null ? 'requested by any operator' : `requested by a member of ${groupName(r.initiatorGroupId)}`;
-  const steps = r.steps.map((s) => `${s.count} of ${groupName(s.groupId)}${s.initiatorMayApprove ? ' (the initiator may be one)' : ''}`).join(', then ');
-  const delay = r.delaySeconds > 0 ? `; then a delay of ${r.delaySeconds} s` : '';
-  const limits = r.velocity.length ? `; limits ${r.velocity.map(describeLimit).join('; ')}` : '';
-  return `${r.name} (${r.id}): ${amount} ${to}, ${by}; approved by ${steps}${delay}${limits}`;
-}
-
-function describeLimit(v: VelocityLimit): string {
-  return `${formatBtc(v.maxAmount)}${v.maxCount === undefined ? '' : ` and ${v.maxCount} transfers`} per ${v.windowSeconds} s`;
 }
 
 function describeSimulation(r: SimulationView): string {

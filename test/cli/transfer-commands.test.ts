@@ -238,8 +238,9 @@ describe('custos policy and whitelist (CLI)', () => {
     const shown = await ok<{ version: number; hash: string; document: string }>('policy', 'show', 'Cold BTC');
     expect(shown.version).toBe(1);
     const text = await run(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'policy', 'show', 'Cold BTC', '--data-dir', dataDir], { cwd: repo });
-    expect(text.stdout).toMatch(/1\. Small \(small\): up to 0\.01 BTC to any address, requested by a member of Ops; approved by 1 of Approvers/);
-    expect(text.stdout).toMatch(/Wallet limits: 0\.05 BTC per 86400 s/);
+    expect(text.stdout).toContain('1. Small (small): Up to 0.01 BTC, any address, requested by a member of Ops; approval 1 of Approvers; no delay');
+    expect(text.stdout).toContain('2. Large (large): From 0.01000001 BTC, on whitelist Exchanges, requested by a member of Ops; approval 2 of Approvers; no delay');
+    expect(text.stdout).toContain('Wallet limits: 0.05 BTC per 24 h.');
 
     await ok('policy', 'draft', 'Cold BTC', '--out', file('draft.json'));
     const draft = JSON.parse(readFileSync(file('draft.json'), 'utf8')) as { version: number; rules: { id: string; amount: { max: string | null } }[] };
@@ -247,6 +248,8 @@ describe('custos policy and whitelist (CLI)', () => {
     // Small sends up to 0.001 BTC only: the requests above that now fall to the "large" rule or are denied.
     draft.rules[0]!.amount.max = '100000';
     writeFileSync(file('draft.json'), JSON.stringify(draft));
+    const diff = await ok<{ changes: { kind: string; text: string }[] }>('policy', 'diff', 'Cold BTC', '--file', file('draft.json'));
+    expect(diff.changes.map((c) => c.text)).toEqual(['Small: amount Up to 0.01 BTC → Up to 0.001 BTC']);
     const simulated = await ok<{ counts: Record<string, number>; results: { changed: string }[] }>('policy', 'simulate', 'Cold BTC', '--file', file('draft.json'));
     expect(simulated.results.length).toBeGreaterThan(0);
     expect((simulated.counts['now-denied'] ?? 0) + (simulated.counts.rerouted ?? 0)).toBeGreaterThan(0);

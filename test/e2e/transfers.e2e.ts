@@ -1,4 +1,4 @@
-// Transfers end to end in Chromium: a policy written in the JSON editor and adopted by the quorum, coins recorded,
+// Transfers end to end in Chromium: a policy written in the Advanced JSON view and adopted by the quorum, coins recorded,
 // requests made on the operator's virtual Ledger, a rejection and two approvals on the approvers' devices, the policy
 // simulator replaying them under a draft, and the signed transaction checked outside Custos.
 import { readFile } from 'node:fs/promises';
@@ -168,7 +168,7 @@ describe('Transfers under policy in the console', () => {
     await page.getByTestId('balance-total').filter({ hasText: /^0\.15 BTC$/ }).waitFor();
   });
 
-  it('adopts a policy written in the JSON editor once two administrators approve it', async () => {
+  it('adopts a policy written in the Advanced JSON view once two administrators approve it', async () => {
     const { page } = h;
     await actAs(page, PEOPLE.alice);
     await openPolicy(page);
@@ -207,20 +207,20 @@ describe('Transfers under policy in the console', () => {
       ],
       velocity: [{ windowSeconds: 86_400, maxAmount: '10000000' }],
     };
+    // The Advanced view edits the same draft as the form: JSON typed there fills the form.
+    await page.getByText('Advanced: JSON').click();
     await page.getByRole('textbox', { name: 'Draft policy (JSON, custos-policy/1)' }).fill(JSON.stringify(policy, null, 2));
+    const ruleForm = (i: number) => page.getByTestId('rule-form').nth(i);
+    await expect.poll(() => page.getByTestId('rule-form').count()).toBe(2);
+    expect(await ruleForm(0).getByRole('textbox', { name: 'Rule name', exact: true }).inputValue()).toBe('Small sends');
+    expect(await ruleForm(0).getByRole('textbox', { name: 'Amount up to (BTC)', exact: true }).inputValue()).toBe('0.01');
+    expect(await ruleForm(1).getByRole('textbox', { name: 'Amount from (BTC)', exact: true }).inputValue()).toBe('0.01000001');
     // The draft is read back in words before anyone proposes it.
-    const draftRules = page.getByRole('table', { name: 'Rules of the draft' });
-    expect(await cells(draftRules.locator('[data-rule-id="small"]'))).toEqual([
-      '1',
-      'Small sends small',
-      'Up to 0.01 BTC',
-      'Any address',
-      'A member of Ops',
-      '1 of Approvers',
-      'none',
-      'none',
+    expect(await page.getByTestId('policy-changes').getByTestId('policy-change').allTextContents()).toEqual([
+      'Rule added: Small sends (Up to 0.01 BTC, any address, requested by a member of Ops; approval 1 of Approvers; no delay)',
+      'Rule added: Large sends (From 0.01000001 BTC, any address, requested by a member of Ops; approval 2 of Approvers; no delay)',
+      'Wallet limits: none → 0.1 BTC per 24 h',
     ]);
-    expect((await cells(draftRules.locator('[data-rule-id="large"]')))[2]).toBe('From 0.01000001 BTC');
 
     await page.getByRole('button', { name: 'Propose', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: `Propose a policy for ${WALLET}` });
@@ -350,7 +350,8 @@ describe('Transfers under policy in the console', () => {
     const { page } = h;
     await actAs(page, PEOPLE.alice);
     await openPolicy(page);
-    await page.getByRole('button', { name: 'Start from the policy in force' }).click();
+    await page.getByRole('button', { name: 'Start again from the policy in force' }).click();
+    await page.getByText('Advanced: JSON').click();
     const editor = page.getByRole('textbox', { name: 'Draft policy (JSON, custos-policy/1)' });
     const draft = JSON.parse(await editor.inputValue()) as {
       version: number;
