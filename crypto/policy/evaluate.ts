@@ -1,4 +1,5 @@
 // The policy decision for one transfer request: a pure function of the policy, the evidence and the time.
+import { formatBtc } from '../amounts.js';
 import { stepProgress } from './steps.js';
 import { velocityReason, velocityUsage } from './velocity.js';
 import { canonicalAddress } from './whitelist.js';
@@ -77,7 +78,7 @@ export function evaluate(input: EvaluationInput): Decision {
     break;
   }
   if (rule === undefined) {
-    return denied('NO_MATCHING_RULE', `no rule of policy version ${policy.version} matches a transfer of ${request.amount} to ${request.destination} by ${request.initiatorId}`, null);
+    return denied('NO_MATCHING_RULE', `no rule of policy version ${policy.version} matches a transfer of ${formatBtc(request.amount)} to ${request.destination} by ${request.initiatorId}`, null);
   }
 
   const ruleId = rule.id;

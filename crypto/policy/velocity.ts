@@ -1,4 +1,6 @@
 // Velocity: what a wallet or a rule has signed within rolling windows, and whether one more transfer fits.
+import { formatBtc } from '../amounts.js';
+import { formatSeconds } from './describe.js';
 import type { SignedTransfer, VelocityLimit, VelocityUsage } from './types.js';
 
 /**
@@ -35,21 +37,15 @@ export function velocityUsage(
   });
 }
 
-/** Why `usage` refuses a transfer of `amount`, in plain words. */
+/** Why `usage` refuses a transfer of `amount`, in plain words (amounts in BTC: every wallet a policy governs is Bitcoin). */
 export function velocityReason(usage: VelocityUsage, amount: bigint, ruleName: string): string {
   const whose = usage.scope === 'wallet' ? 'the wallet' : `rule "${ruleName}"`;
-  const window = describeWindow(usage.windowSeconds);
+  const window = formatSeconds(usage.windowSeconds);
   if (amount > usage.leftAmount) {
     return (
-      `velocity limit of ${whose}: at most ${usage.maxAmount} per ${window}; ${usage.usedAmount} already signed in that window, ` +
-      `${usage.leftAmount} left, this transfer is ${amount}`
+      `velocity limit of ${whose}: at most ${formatBtc(usage.maxAmount)} per ${window}; ${formatBtc(usage.usedAmount)} already signed in that window, ` +
+      `${formatBtc(usage.leftAmount)} left, this transfer is ${formatBtc(amount)}`
     );
   }
   return `velocity limit of ${whose}: at most ${usage.maxCount} transfers per ${window}; ${usage.usedCount} already signed in that window, none left`;
-}
-
-function describeWindow(seconds: number): string {
-  if (seconds % 86_400 === 0) return seconds === 86_400 ? '24 h' : `${seconds / 86_400} days`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  return `${seconds} s`;
 }

@@ -166,9 +166,14 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       }));
     const report = simulate({ current, draft, whitelists, cases });
     const names = new Map(state.users.map((u) => [u.id, u.name]));
-    const describe = (o: { outcome: string; ruleId: string | null; reason?: string }) => `${o.outcome}${o.ruleId ? ` (rule ${o.ruleId})` : ''}${o.reason ? `: ${withNames(o.reason, names)}` : ''}`;
+    // Rules by their names, as the policy that decided names them (the policy in force before, the draft after).
+    const describe = (policy: { rules: readonly { id: string; name: string }[] }) => (o: { outcome: string; ruleId: string | null; reason?: string }) => {
+      const rule = o.ruleId === null ? null : (policy.rules.find((r) => r.id === o.ruleId)?.name ?? o.ruleId);
+      return `${o.outcome}${rule !== null ? ` (rule "${rule}")` : ''}${o.reason ? `: ${withNames(o.reason, names)}` : ''}`;
+    };
+    const [before, after] = [describe(current), describe(draft)];
     return {
-      results: report.results.map((r) => ({ requestId: r.requestId, before: describe(r.before), after: describe(r.after), changed: r.changed })),
+      results: report.results.map((r) => ({ requestId: r.requestId, before: before(r.before), after: after(r.after), changed: r.changed })),
       counts: report.counts,
     };
   }

@@ -144,7 +144,7 @@ describe('The policy builder', () => {
     await dialog.getByTestId('proposal-simulation').filter({ hasText: '1 now denied' }).waitFor();
     const denied = dialog.getByRole('list', { name: 'Requests the draft treats differently' }).getByRole('listitem');
     expect(await denied.allTextContents()).toHaveLength(1);
-    expect(await denied.first().textContent()).toMatch(new RegExp(`^${requestId}: now denied \\(pending \\(rule small\\) → denied`));
+    expect(await denied.first().textContent()).toMatch(new RegExp(`^${requestId}: now denied \\(pending \\(rule "Small"\\) → denied`));
     await dialog.getByText('Change: adopt policy').waitFor();
     if (process.env.POLICY_FORM_SHOTS) await h.screenshot('policy-propose-dialog.png');
     await dialog.getByRole('button', { name: 'Propose on device' }).click();

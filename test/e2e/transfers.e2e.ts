@@ -370,17 +370,17 @@ describe('Transfers under policy in the console', () => {
     await table.waitFor();
     const row = (id: string) => table.locator(`[data-request-id="${id}"]`);
     // 0.005 BTC: small under the policy in force, large under the draft.
-    expect(await cells(row(ids.small))).toEqual([ids.small, 'pending (rule small)', 'pending (rule large)', 'Routed differently']);
+    expect(await cells(row(ids.small))).toEqual([ids.small, 'pending (rule "Small sends")', 'pending (rule "Large sends")', 'Routed differently']);
     // 0.004 BTC, rejected by Adam: still small, still rejected.
     const rejected = await cells(row(ids.rejected));
     expect(rejected[0]).toBe(ids.rejected);
-    expect(rejected[1]).toMatch(/^rejected \(rule small\)/);
-    expect(rejected[2]).toMatch(/^rejected \(rule small\)/);
+    expect(rejected[1]).toMatch(/^rejected \(rule "Small sends"\)/);
+    expect(rejected[2]).toMatch(/^rejected \(rule "Small sends"\)/);
     expect(rejected[3]).toBe('Same');
     // 0.02 BTC, approved by two: over the draft's daily limit.
     const large = await cells(row(ids.large));
-    expect(large[1]).toBe('allowed (rule large)');
-    expect(large[2]).toMatch(/^denied \(rule large\)/);
+    expect(large[1]).toBe('allowed (rule "Large sends")');
+    expect(large[2]).toMatch(/^denied \(rule "Large sends"\)/);
     expect(large[3]).toBe('Now denied');
     expect((await page.getByTestId('simulation-counts').textContent())?.replace(/\s+/g, ' ')).toContain('1 the same, 1 now denied, 0 now allowed, 1 routed differently');
 

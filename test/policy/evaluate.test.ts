@@ -37,7 +37,7 @@ describe('rule matching', () => {
     expect(ruleOf({ amount: 50_000n, initiatorId: 'x' })).toBe('medium');
     const none = only(decide(tiers, { request: request({ amount: 50_001n, initiatorId: 'x' }) }), 'denied');
     expect(none.code).toBe('NO_MATCHING_RULE');
-    expect(none.reason).toContain('no rule of policy version 1 matches a transfer of 50001');
+    expect(none.reason).toContain('no rule of policy version 1 matches a transfer of 0.00050001 BTC');
   });
 
   it('matches a whitelisted destination whatever its letter case, and only on the list network', () => {
@@ -75,7 +75,7 @@ describe('velocity', () => {
     expect(only(at([signed(NOW - DAY * 1000, 9_500n, 'old')]), 'allowed').velocity[0]).toMatchObject({ usedAmount: 0n, leftAmount: 10_000n });
     const d = only(at([signed(NOW - DAY * 1000 + 1, 9_500n, 'old')]), 'denied');
     expect(d.code).toBe('VELOCITY_LIMIT');
-    expect(d.reason).toBe('velocity limit of the wallet: at most 10000 per 24 h; 9500 already signed in that window, 500 left, this transfer is 1000');
+    expect(d.reason).toBe('velocity limit of the wallet: at most 0.0001 BTC per 24 h; 0.000095 BTC already signed in that window, 0.000005 BTC left, this transfer is 0.00001 BTC');
   });
 
   it('counts a transfer signed at now, not one signed after now, and never the request itself', () => {
@@ -93,7 +93,7 @@ describe('velocity', () => {
     const small = (history: SignedTransfer[]) => at(history, 100n);
     expect(only(small([signed(NOW - 10, 4_950n, 'other')]), 'allowed').velocity[1]).toMatchObject({ scope: 'rule', usedAmount: 0n });
     expect(only(small([signed(NOW - 10, 4_950n)]), 'denied').reason).toBe(
-      'velocity limit of rule "Rule any": at most 5000 per 1 h; 4950 already signed in that window, 50 left, this transfer is 100',
+      'velocity limit of rule "Rule any": at most 0.00005 BTC per 1 h; 0.0000495 BTC already signed in that window, 0.0000005 BTC left, this transfer is 0.000001 BTC',
     );
     const counted = only(small([signed(NOW - 10, 1n), signed(NOW - 20, 1n)]), 'denied');
     expect(counted.reason).toBe('velocity limit of rule "Rule any": at most 2 transfers per 1 h; 2 already signed in that window, none left');
