@@ -47,8 +47,8 @@ export interface ClickCount {
 }
 
 /**
- * Counts trusted clicks and list choices from the first script of the page on: a click inside a virtual device's
- * screen is the device's, every other click is the console's.
+ * Counts trusted presses of the main button and list choices from the first script of the page on: a press inside a
+ * virtual device's screen is the device's, every other press is the console's.
  */
 function countClicks(): void {
   const count = { console: 0, choices: 0, device: 0 };
@@ -57,8 +57,9 @@ function countClicks(): void {
     const dialog = target instanceof Element ? target.closest('[role="dialog"]') : null;
     return !!dialog && (dialog.textContent ?? '').includes('Virtual — not secure');
   };
-  document.addEventListener('click', (e) => {
-    if (!e.isTrusted) return;
+  // A press, not a click event: a click on a <label> also clicks its control, which would count one press twice.
+  document.addEventListener('pointerdown', (e) => {
+    if (!e.isTrusted || e.button !== 0) return;
     if (onDevice(e.target)) count.device++;
     else count.console++;
   }, true);
