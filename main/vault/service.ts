@@ -32,7 +32,7 @@ import {
   type WalletNetwork,
   type WalletState,
 } from '../../crypto/governance';
-import { nameProblem, renderStatement, StatementError, type Statement } from '../../crypto/statements';
+import { nameProblem, PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type Statement } from '../../crypto/statements';
 import { PolicyError, policyDocument, validatePolicy, validateWhitelist, whitelistDocument } from '../../crypto/policy';
 import {
   ROLES,
@@ -546,6 +546,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
         proposerId: actor.id,
         action,
         createdAt,
+        // Format 2 changes only what a set-policy statement shows, so only those records carry the mark.
+        ...(action.type === 'set-policy' ? { statementFormat: PROPOSAL_STATEMENT_FORMAT } : {}),
       });
       // Every rule checked before any device is asked to sign.
       this.preflight(state, { ...draft(built.action), signature: PLACEHOLDER_SIGNATURE });

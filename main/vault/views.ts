@@ -128,7 +128,8 @@ function statementPreview(p: ProposalState, state: GovernanceState): string {
       return renderStatement(decisionStatement(lookup, { type: 'approval', seq: state.seq + 1, vaultId: state.vaultId, proposalId: p.id }));
     }
     const draft = { type: 'proposal', seq: p.seq, vaultId: state.vaultId, proposalId: p.id, proposerId: p.proposerId, action: p.action, createdAt: p.createdAt } as const;
-    return renderStatement(proposalStatement(lookup, draft, p.change));
+    // The state keeps the digest the proposer signed (a format-2 record binds its mark in it) and the change as shown.
+    return renderStatement({ ...proposalStatement(lookup, draft, p.change), digest: p.digest });
   } catch {
     // A hand-edited row may not render; the integrity report says why.
     return '';
