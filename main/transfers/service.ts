@@ -6,7 +6,7 @@ import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import type { AuditDraft } from '../../crypto/audit-chain';
 import { buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
-import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState } from '../../crypto/governance';
+import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState, type WalletState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
@@ -159,42 +159,55 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     let requestId = '';
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
-      const policy = state.policies.find((p) => p.walletId === wallet.id);
-      if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
-      const keyAt = (path: string) => walletKeyAt(root, path);
-      const known = this.store.transfers.utxos(wallet.id);
-      const held = heldCoins(state, wallet.id, (t) => this.isOpen(state, t));
-      const free = freeCoins(known, held);
-      const amount = BigInt(input.amount);
-      const coins = selectCoins(free, amount, BigInt(input.feeRate));
-      const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
-      if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
-      const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
-      const change = keyAt(changePath);
-      let built;
-      try {
-        built = buildSend({
-          utxos: coins.map((c) => ({ txid: c.txid, vout: c.vout, amount: BigInt(c.amount), internalKey: keyAt(c.path).internalKey, outputKey: keyAt(c.path).outputKey })),
-          payments: [{ address: input.destination, amount }],
-          change: { internalKey: change.internalKey, outputKey: change.outputKey },
-          feeRate: BigInt(input.feeRate),
-          network: wallet.network,
-        });
-      } catch (err) {
-        throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
-      }
+      const facts = this.requestTransaction(state, wallet, root, input);
       requestId = `R-${state.transfers.length + 1}`;
-      const facts: RequestTransaction = {
-        psbt: built.psbt,
-        inputPaths: coins.map((c) => c.path),
-        changePath: built.changeAmount > 0n ? changePath : null,
-        destination: input.destination,
-        amount: input.amount,
-        fee: built.fee,
-      };
-      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => keyAt(p).outputKey);
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => walletKeyAt(root, p).outputKey);
     });
     return this.view(next, requireTransfer(next, requestId));
+  }
+
+  /**
+   * The exact transaction a request of `amount` to `destination` would carry: the wallet's free coins selected, change
+   * back to the wallet, the fee from the rate. Creating a request and previewing its statement both build it here.
+   */
+  requestTransaction(
+    state: GovernanceState,
+    wallet: WalletState,
+    root: ReturnType<typeof groupKeyOf>,
+    input: { destination: string; amount: string; feeRate: number },
+  ): RequestTransaction {
+    const policy = state.policies.find((p) => p.walletId === wallet.id);
+    if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
+    const keyAt = (path: string) => walletKeyAt(root, path);
+    const known = this.store.transfers.utxos(wallet.id);
+    const held = heldCoins(state, wallet.id, (t) => this.isOpen(state, t));
+    const free = freeCoins(known, held);
+    const amount = BigInt(input.amount);
+    const coins = selectCoins(free, amount, BigInt(input.feeRate));
+    const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
+    if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
+    const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
+    const change = keyAt(changePath);
+    let built;
+    try {
+      built = buildSend({
+        utxos: coins.map((c) => ({ txid: c.txid, vout: c.vout, amount: BigInt(c.amount), internalKey: keyAt(c.path).internalKey, outputKey: keyAt(c.path).outputKey })),
+        payments: [{ address: input.destination, amount }],
+        change: { internalKey: change.internalKey, outputKey: change.outputKey },
+        feeRate: BigInt(input.feeRate),
+        network: wallet.network,
+      });
+    } catch (err) {
+      throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
+    }
+    return {
+      psbt: built.psbt,
+      inputPaths: coins.map((c) => c.path),
+      changePath: built.changeAmount > 0n ? changePath : null,
+      destination: input.destination,
+      amount: input.amount,
+      fee: built.fee,
+    };
   }
 
   /**
