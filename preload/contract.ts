@@ -355,6 +355,29 @@ export interface TransferView {
   signed: { txid: string; tx: string; psbt: string; at: string } | null;
 }
 
+/** Whether the acting person may do one thing now, and if not, why, in words (the refusal main would answer). */
+export interface Permission {
+  allowed: boolean;
+  reason: string | null;
+}
+
+/**
+ * What the person whose device acts may do in the vault now: main answers with the rules it enforces when the action
+ * is taken, so a button is disabled with the reason main would give.
+ */
+export interface AccessView {
+  /** Who the acting device is (null: not a member of the vault). */
+  person: (UserRef & { roles: Role[] }) | null;
+  /** Every proposal (users, groups, settings, wallets, whitelists, policies): only active administrators propose. */
+  propose: Permission;
+  /** By wallet id: requesting a transfer from it. */
+  wallets: Record<string, { request: Permission }>;
+  /** By proposal id, pending ones: approving or rejecting it. */
+  proposals: Record<string, { decide: Permission }>;
+  /** By request id, unsettled ones: approving or rejecting, cancelling, and signing (which asks the custodians). */
+  transfers: Record<string, { decide: Permission; cancel: Permission; sign: Permission }>;
+}
+
 /** One screen a device will show for an action: on which device, what for, and its text. */
 export interface DeviceStep {
   /** The device's label ("Alice Ledger"). */
@@ -635,6 +658,8 @@ export const channels = {
   /** Signs an allowed request: t custodians open their shares on their devices; the MPC host checks every piece of evidence itself. */
   'transfers.sign': { input: z.object({ requestId: entityId }).strict() },
 
+  /** What the person whose device acts may do now, and why not, for every action the console offers. */
+  'access.get': { input: z.object({ ...actingDevice }).strict() },
   /**
    * What each device will show if `action` runs with `input` (that channel's own input, acting device included), as
    * main renders it with the statement code the action signs with. Nothing is signed or recorded.
@@ -714,6 +739,7 @@ export interface ChannelResults {
   'transfers.reject': TransferView;
   'transfers.cancel': TransferView;
   'transfers.sign': TransferView;
+  'access.get': AccessView;
   'statements.preview': DeviceStep[];
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;

@@ -11,7 +11,6 @@ import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
-import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
 import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
 import { formatBtc } from '../../crypto/amounts';
 import type { PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WhitelistView } from '../../preload/contract';
@@ -26,6 +25,7 @@ import { signingCustodians, signingShares } from '../wallets/signing-shares';
 import { freeCoins, heldCoins, outpointsOf, selectCoins } from './coins';
 import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
+import { cancelRefusal, requestRefusal, signRefusal, transferDecisionRefusal } from './permissions';
 
 export interface TransferServiceOptions {
   vault: VaultService;
@@ -72,6 +72,11 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   get(requestId: string): TransferView {
     const state = this.vault.readState();
     return this.view(state, requireTransfer(state, requestId));
+  }
+
+  /** The service's clock, ms since the epoch: delays and refreshes are counted against it. */
+  now(): number {
+    return this.clock().getTime();
   }
 
   decision(state: GovernanceState, t: TransferState): Decision {
@@ -340,9 +345,9 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   /** The operator whose device this is, and the wallet (with its key) they request from. */
   private async requester(deviceId: string, walletId: string, state: GovernanceState, header: VaultHeader) {
     const initiator = await this.vault.member(deviceId, state, header);
-    if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
     const { wallet } = this.vault.walletForChange(walletId);
-    if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+    const refusal = requestRefusal(state, initiator, wallet);
+    if (refusal !== null || wallet.key === null) throw refusal;
     return { initiator, wallet, root: groupKeyOf(wallet.key) };
   }
 
@@ -412,11 +417,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const transfer = requireTransfer(state, input.requestId);
       const user = await this.vault.member(input.deviceId, state, header);
-      if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already signed; a signed transaction cannot be recalled.`);
-      if (transfer.cancelled !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already cancelled.`);
-      if (user.id !== transfer.request.initiatorId && !user.roles.includes('administrator')) {
-        throw new CustosError('NOT_AUTHORISED', `${user.name} may not cancel request ${transfer.id}: its initiator or an administrator may.`);
-      }
+      const refusal = cancelRefusal(transfer, user);
+      if (refusal !== null) throw refusal;
       const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
       const draft = { type: 'transfer-cancel', seq, vaultId: state.vaultId, requestId: transfer.id, userId: user.id, at: now, signature: PLACEHOLDER_SIGNATURE } as const;
       this.vault.preflightTransfer(state, draft);
@@ -434,13 +436,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const transfer = requireTransfer(state, input.requestId);
       const user = await this.vault.member(input.deviceId, state, header);
       const decision = this.decision(state, transfer);
-      if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already signed.`);
-      if (decision.outcome === 'denied' || decision.outcome === 'rejected') {
-        throw new CustosError('POLICY_DENIED', `Request ${transfer.id} is ${decision.outcome}: ${decision.reason}. There is nothing left to decide.`);
-      }
-      if (!eligible(state, transfer, decision, user)) {
-        throw new CustosError('NOT_AUTHORISED', `${user.name} is not in any group whose approval request ${transfer.id} still needs.`);
-      }
+      const refusal = transferDecisionRefusal(state, transfer, decision, user);
+      if (refusal !== null) throw refusal;
       const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
       const draft = { type, seq, vaultId: state.vaultId, requestId: transfer.id, userId: user.id, at: now, signature: PLACEHOLDER_SIGNATURE } as const;
       this.vault.preflightTransfer(state, draft);
@@ -474,20 +471,10 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const walletId = requireTransfer(this.vault.readState(), requestId).request.walletId;
     const { state, header } = this.vault.walletForChange(walletId);
     const transfer = requireTransfer(state, requestId);
-    if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${requestId} is already signed (txid ${transfer.signed.txid}).`);
-    const decision = this.decision(state, transfer);
-    if (decision.outcome !== 'allowed') {
-      const why = decision.outcome === 'pending' ? 'it still needs approvals' : decision.reason;
-      throw new CustosError('POLICY_DENIED', `Request ${requestId} cannot be signed: ${why}.`);
-    }
-    if (!decision.ready) throw new CustosError('POLICY_DENIED', `Request ${requestId} is in its delay until ${new Date(decision.delayUntil).toISOString()}; it can still be cancelled until then.`);
+    const refusal = signRefusal(state, transfer, this.decision(state, transfer), this.clock().getTime());
+    if (refusal !== null) throw refusal;
     const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
     if (wallet?.key === undefined || wallet.key === null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
-    if (wallet.pending !== null) {
-      throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian was revoked, or a reshare was approved): run it before signing.`);
-    }
-    const due = wallet.keySince === null ? null : shareRefreshDue(state, wallet.id, { ledger: [], keyTime: Date.parse(wallet.keySince.at), now: this.clock().getTime() });
-    if (due !== null) throw new CustosError('POLICY_DENIED', `Request ${requestId} cannot be signed yet: ${due}. Nothing was asked of any device.`);
     const key = wallet.key;
     const custodians = await signingCustodians({ devices: this.devices, state, identityPath: header.identityPath, wallet });
     await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: header.identityPath, members: custodians, progress: onProgress });
@@ -550,14 +537,6 @@ function requireTransfer(state: GovernanceState, id: string): TransferState {
 }
 
 /** Whether the user could fill a seat of the matched rule (the initiator only where the rule lets them). */
-function eligible(state: GovernanceState, t: TransferState, decision: Decision, user: UserState): boolean {
-  if (!('steps' in decision)) return false;
-  const policy = state.policies.find((p) => p.walletId === t.request.walletId);
-  if (policy === undefined) return false;
-  const rule = validatePolicy(policy.document).rules.find((r) => r.id === decision.ruleId);
-  if (rule === undefined) return false;
-  return rule.steps.some((s) => (user.id !== t.request.initiatorId || s.initiatorMayApprove) && state.groups.find((g) => g.id === s.groupId)?.members.includes(user.id));
-}
 
 /** "Only 0.02 BTC is free: 0.25 BTC is held by request R-1": why a request cannot be made, in what a person can act on. */
 function notEnoughFree(walletName: string, amount: bigint, freeTotal: bigint, known: readonly UtxoRow[], held: ReadonlyMap<string, string>): string {

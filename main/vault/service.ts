@@ -6,12 +6,10 @@ import {
   applyRecord,
   decisionStatement,
   genesisStatement,
-  isActiveAdministrator,
   keyAttestationStatement,
   lookupOf,
   PLACEHOLDER_SIGNATURE,
   proposalStatement,
-  proposerCounts,
   registrationStatement,
   replay,
   ReplayError,
@@ -52,6 +50,7 @@ import { exportCsv, exportJson } from './audit-export';
 import { randomIds, type IdGenerator } from './ids';
 import { IntegrityGuard, verifyAuditChain, type IntegrityCheck } from './integrity';
 import { writeProjection } from './projection';
+import { administratorRefusal, memberRefusal, proposalDecisionRefusal } from './permissions';
 import { checkProposalInput, DOING, orderRoles, proposalAction, requireName, requireWallet, type ProposalInputs, type ProposalKind } from './proposal-actions';
 import { auditEntryView, groupView, proposalView, summaryView, titleOf, userView } from './views';
 
@@ -468,10 +467,9 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
 
   /** The active user whose device this is (any role): transfers check roles themselves. */
   async member(deviceId: string, state: GovernanceState, header: VaultHeader): Promise<UserState> {
-    const { address } = await this.devices.identity(deviceId, header.identityPath);
-    const user = state.users.find((u) => sameAddress(u.identityAddress, address));
-    if (user === undefined) throw new CustosError('NOT_AUTHORISED', `This device (${address}) is not a member of the vault "${state.vaultName}".`);
-    if (user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `${user.name} was revoked and can no longer act.`);
+    const { address, user } = await this.identify(deviceId, state, header);
+    const refusal = memberRefusal(state, user, address);
+    if (refusal !== null || user === undefined) throw refusal;
     return user;
   }
 
@@ -545,27 +543,13 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   }
 
   private decide(type: 'approval' | 'rejection', input: { proposalId: string } & Acting): Promise<ProposalView> {
-    const verb = type === 'approval' ? 'approve' : 'reject';
     return this.exclusive(async () => {
       const { state, header } = this.guardForChange();
       const proposal = state.proposals.find((p) => p.id === input.proposalId);
       if (proposal === undefined) throw new CustosError('NOT_FOUND', `There is no proposal ${input.proposalId} in this vault. List the proposals to find its id.`);
-      if (proposal.status !== 'pending') {
-        throw new CustosError('RULE_VIOLATION', `This proposal is already ${proposal.status}; there is nothing left to ${verb}.`, { status: proposal.status });
-      }
-      const actor = await this.actor(input.deviceId, state, header, 'approve or reject proposals');
-      if (actor.id === proposal.proposerId) {
-        throw new CustosError(
-          'RULE_VIOLATION',
-          proposerCounts(state.settings, state.founding)
-            ? 'You proposed this change, and your proposal already counts as your approval. Another administrator must decide.'
-            : 'You proposed this change; in this vault a proposer does not decide on their own proposal. Another administrator must decide.',
-        );
-      }
-      const earlier = [...proposal.approvals.map((d) => ({ ...d, kind: 'approved' })), ...proposal.rejections.map((d) => ({ ...d, kind: 'rejected' }))].find((d) => d.userId === actor.id);
-      if (earlier !== undefined) {
-        throw new CustosError('RULE_VIOLATION', `${actor.name} already ${earlier.kind} this proposal (record ${earlier.seq}); a person counts once.`);
-      }
+      const { address, user: actor } = await this.identify(input.deviceId, state, header);
+      const refusal = proposalDecisionRefusal(state, proposal, actor, address, type === 'approval' ? 'approve' : 'reject');
+      if (refusal !== null || actor === undefined) throw refusal;
       const seq = state.seq + 1;
       const unsigned = { type, seq, vaultId: state.vaultId, proposalId: proposal.id } as const;
       this.preflight(state, { ...unsigned, userId: actor.id, signature: PLACEHOLDER_SIGNATURE });
@@ -615,19 +599,16 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
 
   /** The active administrator whose device this is. */
   private async actor(deviceId: string, state: GovernanceState, header: VaultHeader, doing: string): Promise<UserState> {
-    const { address } = await this.devices.identity(deviceId, header.identityPath);
-    const user = state.users.find((u) => sameAddress(u.identityAddress, address));
-    if (user === undefined) {
-      throw new CustosError(
-        'NOT_AUTHORISED',
-        `This device (${address}) is not a member of the vault "${state.vaultName}". Use the Ledger of an administrator to ${doing}.`,
-      );
-    }
-    if (user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `${user.name} was revoked and can no longer ${doing}.`);
-    if (!isActiveAdministrator(user)) {
-      throw new CustosError('NOT_AUTHORISED', `${user.name} is not an administrator, and only administrators ${doing}. Ask an administrator.`);
-    }
+    const { address, user } = await this.identify(deviceId, state, header);
+    const refusal = administratorRefusal(state, user, address, doing);
+    if (refusal !== null || user === undefined) throw refusal;
     return user;
+  }
+
+  /** The device's identity address and the member it is in `state` (undefined: none). */
+  async identify(deviceId: string, state: GovernanceState, header: VaultHeader): Promise<{ address: string; user: UserState | undefined }> {
+    const { address } = await this.devices.identity(deviceId, header.identityPath);
+    return { address, user: state.users.find((u) => sameAddress(u.identityAddress, address)) };
   }
 
   private preflight(state: GovernanceState, draft: GovernanceRecord): void {
