@@ -46,7 +46,6 @@ export const useAccessStore = defineStore('access', () => {
 
   /** The answer for one action, picked from main's view; before it arrives, why there is none yet. */
   function may(pick: (view: AccessView) => Permission | undefined): Permission {
-    start();
     if (!vault.actingDeviceId) return CHOOSE;
     if (access.value === null) return problem.value ? { allowed: false, reason: problem.value } : ASKING;
     return pick(access.value) ?? { allowed: false, reason: 'This is no longer waiting for a decision.' };
@@ -58,5 +57,7 @@ export const useAccessStore = defineStore('access', () => {
     return p.allowed ? null : p.reason;
   };
 
+  // The first view that asks starts the store: it follows the acting device and the vault from then on.
+  start();
   return { access, problem, load, start, may, why };
 });

@@ -225,10 +225,10 @@ describe('Transfers under policy in the console', () => {
     const dialog = page.getByRole('dialog', { name: `Propose a policy for ${WALLET}` });
     // Main's preview lists every rule in words, as the device will.
     const screen = dialog.getByRole('region', { name: 'What the device will show' });
-    await screen.getByText('Rule 1: Small sends small').waitFor();
-    expect(await screen.textContent()).toMatch(/Rule 1: Small sends small\s+Amount: up to 0\.01 BTC\s+To: any address\s+By: operators in Ops\s+Approvals: 1 of Approvers/);
+    await screen.getByText('Rule 1: Small sends').waitFor();
+    expect(await screen.textContent()).toMatch(/Rule 1: Small sends\s+Amount: up to 0\.01 BTC\s+To: any address\s+By: operators in Ops\s+Approvals: 1 of Approvers/);
     await dialog.getByRole('button', { name: 'Propose on device' }).click();
-    await approveOnScreen(page, /adopt policy[\s\S]*Policy: version 1[\s\S]*Rules: 2[\s\S]*Rule 1: Small sends small[\s\S]*Rule 2: Large sends large/);
+    await approveOnScreen(page, /adopt policy[\s\S]*Policy: version 1[\s\S]*Rules: 2[\s\S]*Rule 1: Small sends[\s\S]*Rule 2: Large sends[\s\S]*Wallet limit: 0\.1 BTC per 24 h/);
     await dialog.waitFor({ state: 'hidden' });
     await expectNoProblem(page);
 
