@@ -3,6 +3,7 @@ import type { AccessView, Permission } from '../preload/contract';
 import type { CustosError } from './errors';
 import { cancelRefusal, requestRefusal, signRefusal, transferDecisionRefusal } from './transfers/permissions';
 import type { TransferService } from './transfers/service';
+import { ceremonyRefusal } from './wallets/ceremonies';
 import { administratorRefusal, memberRefusal, proposalDecisionRefusal } from './vault/permissions';
 import type { VaultService } from './vault/service';
 
@@ -21,7 +22,10 @@ export async function accessFor(vault: VaultService, transfers: Pick<TransferSer
     transfers: {},
   };
   for (const wallet of state.wallets) {
-    view.wallets[wallet.id] = { request: answer(member ?? (user === undefined ? null : requestRefusal(state, user, wallet))) };
+    view.wallets[wallet.id] = {
+      request: answer(member ?? (user === undefined ? null : requestRefusal(state, user, wallet))),
+      ceremony: answer(ceremonyRefusal(state, wallet)),
+    };
   }
   for (const proposal of state.proposals.filter((p) => p.status === 'pending')) {
     view.proposals[proposal.id] = { decide: answer(proposalDecisionRefusal(state, proposal, user, address)) };

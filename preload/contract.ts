@@ -370,8 +370,8 @@ export interface AccessView {
   person: (UserRef & { roles: Role[] }) | null;
   /** Every proposal (users, groups, settings, wallets, whitelists, policies): only active administrators propose. */
   propose: Permission;
-  /** By wallet id: requesting a transfer from it. */
-  wallets: Record<string, { request: Permission }>;
+  /** By wallet id: requesting a transfer from it, and running the key ceremony it owes (which asks its custodians). */
+  wallets: Record<string, { request: Permission; ceremony: Permission }>;
   /** By proposal id, pending ones: approving or rejecting it. */
   proposals: Record<string, { decide: Permission }>;
   /** By request id, unsettled ones: approving or rejecting, cancelling, and signing (which asks the custodians). */

@@ -26,6 +26,11 @@ describe('transfer permissions in words, as the service enforces them', () => {
     expect((await access('dave')).wallets[h.walletId]!.request.allowed).toBe(true);
   });
 
+  it('a wallet that owes no key ceremony says so, as running one would', async () => {
+    expect((await access('alice')).wallets[h.walletId]!.ceremony).toEqual({ allowed: false, reason: 'The wallet Cold BTC owes no key ceremony. Propose a refresh or a reshare first.' });
+    await expectError(h.ceremonies.run(h.walletId), 'RULE_VIOLATION', /^The wallet Cold BTC owes no key ceremony\. Propose a refresh or a reshare first\.$/);
+  });
+
   it('the initiator and people outside the step’s group may not approve; an approver may', async () => {
     const dave = (await access('dave')).transfers[requestId]!;
     expect(dave.decide.reason).toBe(`Dave is not in any group whose approval request ${requestId} still needs (the rule keeps its initiator out of its steps).`);
