@@ -17,9 +17,18 @@ import { verifyPersonalSignature } from './ethereum.js';
  * - Names are restricted (see NAME_PATTERN) so that no name can imitate a label, a list separator or a
  *   line break. Names outside printable ASCII are REJECTED, not transliterated: the name stored must be
  *   the name the person saw on the device, and no transliteration table is stable across languages.
+ *
+ * Proposal statement formats (the record says which; a record without a mark is format 1):
+ * - 1: a set-policy change shows the policy's version, "Rules: N" and its hash.
+ * - 2: a set-policy change also lists each rule in words (policyWords below), with group and whitelist names as
+ *   the log held them when the proposal was made. A policy whose words don't fit MAX_STATEMENT_LENGTH is refused
+ *   (not summarised): administrators approve what their device showed, so every rule must be on the screen.
+ * Records made before format 2 keep verifying: replay renders each record in the format it is marked with.
  */
 
 export const STATEMENT_VERSION = 1;
+/** The proposal statement format new records are made in (see above); 1 is what an unmarked record means. */
+export const PROPOSAL_STATEMENT_FORMAT = 2;
 export const MAX_LINE = 32;
 /** Device review stays humane; a longer text (a huge member list) must be split into several proposals. */
 export const MAX_STATEMENT_LENGTH = 2048;
@@ -95,9 +104,52 @@ export type ProposalChange =
       /** Custodians who lose their share, by name: the device says who is cut off. */
       readonly removedNames: readonly string[];
     }
-  /** The device shows the policy's hash; the console shows the document that hashes to it. */
-  | { readonly type: 'set-policy'; readonly walletName: string; readonly version: number; readonly rules: number; readonly policyHash: string }
+  /**
+   * The device shows the policy's hash and, in format 2, every rule in words (`words`; null in format 1, where the
+   * console alone shows the document that hashes to it).
+   */
+  | {
+      readonly type: 'set-policy';
+      readonly walletName: string;
+      readonly version: number;
+      readonly rules: number;
+      readonly policyHash: string;
+      readonly words?: PolicyWords | null;
+    }
   | { readonly type: 'set-whitelist'; readonly whitelistName: string; readonly network: string; readonly entries: number; readonly whitelistHash: string };
+
+/** A velocity limit as the device shows it: amounts in sats as decimal strings (a change is stored as JSON). */
+export interface VelocityWords {
+  readonly windowSeconds: number;
+  readonly maxAmount: string;
+  /** null: no limit on the number of transfers. */
+  readonly maxCount: number | null;
+}
+
+/** One rule of a policy with every id resolved to the name a person recognises. */
+export interface RuleWords {
+  readonly name: string;
+  /** Sats, decimal; null is unbounded. Both bounds inclusive. */
+  readonly min: string | null;
+  readonly max: string | null;
+  /** The whitelist's name; null: any address. */
+  readonly whitelist: string | null;
+  /** The initiators' group name; null: any operator. */
+  readonly initiatorGroup: string | null;
+  readonly steps: readonly { readonly group: string; readonly count: number; readonly initiatorMayApprove: boolean }[];
+  readonly delaySeconds: number;
+  readonly velocity: readonly VelocityWords[];
+}
+
+/** A policy document told in words, as a set-policy statement of format 2 lists it. */
+export interface PolicyWords {
+  /** Ticker and decimals of the wallet's asset (BTC, 8). */
+  readonly asset: string;
+  readonly decimals: number;
+  readonly rules: readonly RuleWords[];
+  readonly velocity: readonly VelocityWords[];
+  readonly shareRefresh: { readonly afterSignatures: number | null; readonly afterDays: number | null } | null;
+}
 
 export interface ProposalStatement extends StatementBase {
   readonly kind: 'proposal';
@@ -329,7 +381,13 @@ export function renderStatement(statement: Statement): string {
   }
   out.digest('Digest', statement.digest);
   const text = out.text();
-  if (text.length > MAX_STATEMENT_LENGTH) fail(`the statement is ${text.length} characters; at most ${MAX_STATEMENT_LENGTH}`);
+  if (text.length > MAX_STATEMENT_LENGTH) {
+    const change = 'change' in statement ? statement.change : null;
+    if (change?.type === 'set-policy' && change.words) {
+      fail(`the policy's rules in words take ${text.length} characters and a device shows at most ${MAX_STATEMENT_LENGTH}: adopt fewer or shorter rules`);
+    }
+    fail(`the statement is ${text.length} characters; at most ${MAX_STATEMENT_LENGTH}`);
+  }
   return text;
 }
 
@@ -414,6 +472,10 @@ function renderChange(out: Lines, change: ProposalChange): void {
       out.field('Wallet', name(change.walletName, 'wallet name'));
       out.field('Policy', `version ${count(change.version, 'policy version')}`);
       out.field('Rules', count(change.rules, 'rules'));
+      if (change.words !== undefined && change.words !== null) {
+        if (change.words.rules.length !== change.rules) fail(`the policy lists ${change.words.rules.length} rules in words and counts ${change.rules}`);
+        renderPolicyWords(out, change.words);
+      }
       out.digest('Policy hash', change.policyHash);
       return;
     case 'set-whitelist':
@@ -427,6 +489,59 @@ function renderChange(out: Lines, change: ProposalChange): void {
     default:
       fail(`unknown change type ${String((change as { type: unknown }).type)}`);
   }
+}
+
+/**
+ * Every rule in words, in the order the engine tries them, then the wallet-wide limits and the share refresh. Each
+ * rule's facts are indented under "Rule n: name", wrapped at spaces (a name holds no colon, so no wrapped piece can
+ * pass for a label).
+ */
+function renderPolicyWords(out: Lines, words: PolicyWords): void {
+  const decimals = words.decimals;
+  if (!Number.isSafeInteger(decimals) || decimals < 0 || decimals > 30) fail('decimals must be an integer in 0..30');
+  if (!/^[A-Z0-9]{1,10}$/.test(words.asset)) fail('an asset ticker is 1..10 of A-Z 0-9');
+  const units = (sats: string): string => {
+    if (!/^[0-9]{1,78}$/.test(sats)) fail('a policy amount is a decimal string of the smallest unit');
+    return `${formatUnits(BigInt(sats), decimals)} ${words.asset}`;
+  };
+  const limit = (v: VelocityWords): string => {
+    const transfers = v.maxCount === null ? '' : `, ${count(v.maxCount, 'transfer count')} transfer${v.maxCount === 1 ? '' : 's'}`;
+    return `${units(v.maxAmount)}${transfers} per ${duration(v.windowSeconds)}`;
+  };
+  words.rules.forEach((rule, i) => {
+    out.wrapped(`Rule ${i + 1}: ${name(rule.name, 'rule name')}`, 0);
+    const amount =
+      rule.min === null && rule.max === null ? 'any' : rule.min === null ? `up to ${units(rule.max ?? '')}` : rule.max === null ? `from ${units(rule.min)}` : `${units(rule.min)} to ${units(rule.max)}`;
+    out.wrapped(`Amount: ${amount}`, 2);
+    out.wrapped(`To: ${rule.whitelist === null ? 'any address' : `whitelist ${name(rule.whitelist, 'whitelist name')}`}`, 2);
+    out.wrapped(`By: ${rule.initiatorGroup === null ? 'any operator' : `operators in ${name(rule.initiatorGroup, 'group name')}`}`, 2);
+    if (!Array.isArray(rule.steps) || rule.steps.length === 0) fail('a rule has at least one approval step');
+    const steps = rule.steps.map((s) => `${count(s.count, 'step count')} of ${name(s.group, 'group name')}${s.initiatorMayApprove ? ' (initiator may count)' : ''}`);
+    out.wrapped(`Approvals: ${steps.join(', then ')}`, 2);
+    out.wrapped(`Delay: ${rule.delaySeconds === 0 ? 'none' : duration(rule.delaySeconds)}`, 2);
+    for (const v of rule.velocity) out.wrapped(`Limit: ${limit(v)}`, 2);
+  });
+  for (const v of words.velocity) out.wrapped(`Wallet limit: ${limit(v)}`, 0);
+  const refresh = words.shareRefresh;
+  if (refresh !== null) {
+    const parts = [
+      refresh.afterSignatures === null ? null : `${count(refresh.afterSignatures, 'refresh signatures')} signature${refresh.afterSignatures === 1 ? '' : 's'}`,
+      refresh.afterDays === null ? null : `${count(refresh.afterDays, 'refresh days')} day${refresh.afterDays === 1 ? '' : 's'}`,
+    ].filter((p): p is string => p !== null);
+    if (parts.length === 0) fail('a share refresh names a limit');
+    out.wrapped(`Refresh shares: after ${parts.join(' or ')}`, 0);
+  } else {
+    out.line('Refresh shares: not asked');
+  }
+}
+
+/** A duration in its largest whole unit: 86400 → "24 h", 604800 → "7 days", 90 → "90 s". */
+function duration(seconds: number): string {
+  if (!Number.isSafeInteger(seconds) || seconds < 1) fail('a duration is a positive whole number of seconds');
+  if (seconds % 86_400 === 0 && seconds >= 172_800) return `${seconds / 86_400} days`;
+  if (seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
 }
 
 function renderUse(out: Lines, use: ShareUse): void {
@@ -499,6 +614,41 @@ class Lines {
     if (`${label}: ${joined}`.length <= MAX_LINE) return this.line(`${label}: ${joined}`);
     this.line(`${label}:`);
     for (const item of items) this.line(`  - ${item}`);
+  }
+
+  /**
+   * `text` indented by `indent`, cut at spaces into lines of at most MAX_LINE; continuation lines are indented two
+   * more. A word too long for a line is cut into pieces.
+   */
+  wrapped(text: string, indent: number): void {
+    const first = ' '.repeat(indent);
+    const next = ' '.repeat(indent + 2);
+    let current = first;
+    let empty = true;
+    const push = (): void => {
+      this.line(current);
+      current = next;
+      empty = true;
+    };
+    for (const word of text.split(' ')) {
+      const room = MAX_LINE - current.length - (empty ? 0 : 1);
+      if (word.length <= room) {
+        current += (empty ? '' : ' ') + word;
+        empty = false;
+        continue;
+      }
+      if (!empty) push();
+      let rest = word;
+      while (rest.length > MAX_LINE - current.length) {
+        const cut = MAX_LINE - current.length;
+        current += rest.slice(0, cut);
+        rest = rest.slice(cut);
+        push();
+      }
+      current += rest;
+      empty = rest.length === 0;
+    }
+    if (!empty) this.line(current);
   }
 
   address(label: string, address: string): void {

@@ -183,8 +183,6 @@ export interface ProposalView {
   proposer: UserRef;
   /** One line saying what it does ("Add user Dave (operator)"). */
   title: string;
-  /** The statement an approver's device shows for it, exactly. */
-  statementPreview: string;
   status: ProposalStatus;
   /** Approvals that count now (a revoked approver's do not). */
   approvals: (UserRef & { seq: number })[];
@@ -417,10 +415,69 @@ export interface TransferView {
   delayUntil: string | null;
   approvals: (UserRef & { seq: number; at: string })[];
   rejections: (UserRef & { seq: number; at: string })[];
-  /** The statement an approver's device will show next (its seq is the next record's). */
-  statementPreview: string;
   signed: { txid: string; tx: string; psbt: string; at: string } | null;
 }
+
+/** Whether the acting person may do one thing now, and if not, why, in words (the refusal main would answer). */
+export interface Permission {
+  allowed: boolean;
+  reason: string | null;
+}
+
+/**
+ * What the person whose device acts may do in the vault now: main answers with the rules it enforces when the action
+ * is taken, so a button is disabled with the reason main would give.
+ */
+export interface AccessView {
+  /** Who the acting device is (null: not a member of the vault). */
+  person: (UserRef & { roles: Role[] }) | null;
+  /** Every proposal (users, groups, settings, wallets, whitelists, policies): only active administrators propose. */
+  propose: Permission;
+  /** By wallet id: requesting a transfer from it, and running the key ceremony it owes (which asks its custodians). */
+  wallets: Record<string, { request: Permission; ceremony: Permission }>;
+  /** By proposal id, pending ones: approving or rejecting it. */
+  proposals: Record<string, { decide: Permission }>;
+  /** By request id, unsettled ones: approving or rejecting, cancelling, and signing (which asks the custodians). */
+  transfers: Record<string, { decide: Permission; cancel: Permission; sign: Permission }>;
+}
+
+/** One screen a device will show for an action: on which device, what for, and its text. */
+export interface DeviceStep {
+  /** The device's label ("Alice Ledger"). */
+  device: string;
+  /** What the screen is for ("Your proposal"). */
+  heading: string;
+  /**
+   * The statement as crypto/statements renders it; what exists only once the action runs (an id, a digest, the
+   * address read from a new device) is a placeholder in parentheses, e.g. "Digest: (of the proposal)".
+   */
+  screen: string;
+}
+
+/** The channels whose device statements can be previewed before they run. */
+export const PREVIEW_ACTIONS = [
+  'vault.create',
+  'users.propose',
+  'users.proposeRevoke',
+  'users.proposeRoles',
+  'groups.proposeCreate',
+  'groups.proposeEdit',
+  'settings.proposeQuorum',
+  'settings.proposeProposerMayApprove',
+  'wallets.proposeCreate',
+  'wallets.proposeRefresh',
+  'wallets.proposeReshare',
+  'policies.propose',
+  'whitelists.propose',
+  'proposals.approve',
+  'proposals.reject',
+  'transfers.create',
+  'transfers.importPsbt',
+  'transfers.approve',
+  'transfers.reject',
+  'transfers.cancel',
+] as const;
+export type PreviewAction = (typeof PREVIEW_ACTIONS)[number];
 
 /** One thing that waits for the person acting: where to go to act on it. */
 export interface InboxItem {
@@ -668,6 +725,14 @@ export const channels = {
   /** Signs an allowed request: t custodians open their shares on their devices; the MPC host checks every piece of evidence itself. */
   'transfers.sign': { input: z.object({ requestId: entityId }).strict() },
 
+  /** What the person whose device acts may do now, and why not, for every action the console offers. */
+  'access.get': { input: z.object({ ...actingDevice }).strict() },
+  /**
+   * What each device will show if `action` runs with `input` (that channel's own input, acting device included), as
+   * main renders it with the statement code the action signs with. Nothing is signed or recorded.
+   */
+  'statements.preview': { input: z.object({ action: z.enum(PREVIEW_ACTIONS), input: z.record(z.string(), z.unknown()) }).strict() },
+
   'audit.list': {
     input: z
       .object({
@@ -743,6 +808,8 @@ export interface ChannelResults {
   'transfers.reject': TransferView;
   'transfers.cancel': TransferView;
   'transfers.sign': TransferView;
+  'access.get': AccessView;
+  'statements.preview': DeviceStep[];
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;
   /** The export as text, with the chain, and the procedure to check it offline in its header (CSV) or a field (JSON). */

@@ -5,6 +5,7 @@ export type { Tally } from './rules.js';
 export {
   lookupOf,
   describeAction,
+  policyWords,
   registrationDigest,
   genesisDigest,
   proposalDigest,

@@ -2,7 +2,10 @@
 import { canonicalize, digest } from '../canonical.js';
 import { policyHash, validatePolicy, validateWhitelist, whitelistHash } from '../policy/index.js';
 import type { CanonicalValue } from '../canonical.js';
+import type { Policy } from '../policy/index.js';
 import type {
+  PolicyWords,
+  VelocityWords,
   GenesisStatement,
   ProposalChange,
   ProposalDecisionStatement,
@@ -19,6 +22,7 @@ export interface GovernanceLookup {
   user(id: string): UserState | undefined;
   group(id: string): Group | undefined;
   wallet(id: string): WalletState | undefined;
+  whitelist(id: string): { readonly document: { readonly name: string } } | undefined;
   administrators(): number;
   proposal(id: string): { readonly seq: number; readonly digest: string; readonly change: ProposalChange } | undefined;
 }
@@ -29,12 +33,14 @@ export function lookupOf(state: GovernanceState): GovernanceLookup {
   const groups = new Map(state.groups.map((g) => [g.id, g]));
   const proposals = new Map(state.proposals.map((p) => [p.id, p]));
   const wallets = new Map(state.wallets.map((w) => [w.id, w]));
+  const whitelists = new Map(state.whitelists.map((w) => [w.id, w]));
   return {
     vaultId: state.vaultId,
     vaultName: state.vaultName,
     user: (id) => users.get(id),
     group: (id) => groups.get(id),
     wallet: (id) => wallets.get(id),
+    whitelist: (id) => whitelists.get(id),
     administrators: () => state.users.filter(isActiveAdministrator).length,
     proposal: (id) => proposals.get(id),
   };
@@ -113,6 +119,8 @@ export function proposalDigest(record: Omit<ProposalRecord, 'signature'>): strin
     proposerId: record.proposerId,
     createdAt: record.createdAt,
     action: actionBody(record.action),
+    // Bound only when present, so a format-1 record keeps the digest it was signed with.
+    ...(record.statementFormat === undefined ? {} : { statementFormat: record.statementFormat }),
   });
 }
 
@@ -146,10 +154,11 @@ export function genesisStatement(record: Omit<GenesisRecord, 'signature'>): Gene
 }
 
 /**
- * What an action does in names. Throws if it refers to a user or group that does not exist: callers
- * check the rules first (replay does), so this only describes valid actions.
+ * What an action does in names, in the proposal statement `format` of its record (1 when the record has no mark).
+ * Throws if it refers to a user or group that does not exist: callers check the rules first (replay does), so this
+ * only describes valid actions.
  */
-export function describeAction(lookup: GovernanceLookup, action: Action): ProposalChange {
+export function describeAction(lookup: GovernanceLookup, action: Action, format: 1 | 2 = 1): ProposalChange {
   const user = (id: string): UserState => lookup.user(id) ?? missing(`user ${id}`);
   const group = (id: string): Group => lookup.group(id) ?? missing(`group ${id}`);
   const wallet = (id: string): WalletState => lookup.wallet(id) ?? missing(`wallet ${id}`);
@@ -203,13 +212,38 @@ export function describeAction(lookup: GovernanceLookup, action: Action): Propos
     }
     case 'set-policy': {
       const policy = validatePolicy(action.policy);
-      return { type: 'set-policy', walletName: wallet(policy.walletId).name, version: policy.version, rules: policy.rules.length, policyHash: policyHash(policy) };
+      const base = { type: 'set-policy', walletName: wallet(policy.walletId).name, version: policy.version, rules: policy.rules.length, policyHash: policyHash(policy) } as const;
+      return format === 1 ? base : { ...base, words: policyWords(lookup, policy) };
     }
     case 'set-whitelist': {
       const list = validateWhitelist(action.whitelist);
       return { type: 'set-whitelist', whitelistName: list.name, network: list.network, entries: list.entries.length, whitelistHash: whitelistHash(list) };
     }
   }
+}
+
+/** The policy in words: every group and whitelist id resolved to its name as the log holds it now. */
+export function policyWords(lookup: GovernanceLookup, policy: Policy): PolicyWords {
+  const groupName = (id: string): string => lookup.group(id)?.name ?? missing(`group ${id}`);
+  const limits = (velocity: Policy['velocity']): VelocityWords[] =>
+    velocity.map((v) => ({ windowSeconds: v.windowSeconds, maxAmount: v.maxAmount.toString(), maxCount: v.maxCount ?? null }));
+  return {
+    // Wallets are Bitcoin wallets: amounts are sats.
+    asset: 'BTC',
+    decimals: 8,
+    rules: policy.rules.map((r) => ({
+      name: r.name,
+      min: r.amount.min === null ? null : r.amount.min.toString(),
+      max: r.amount.max === null ? null : r.amount.max.toString(),
+      whitelist: r.destination.kind === 'any' ? null : (lookup.whitelist(r.destination.whitelistId)?.document.name ?? missing(`whitelist ${r.destination.whitelistId}`)),
+      initiatorGroup: r.initiatorGroupId === null ? null : groupName(r.initiatorGroupId),
+      steps: r.steps.map((s) => ({ group: groupName(s.groupId), count: s.count, initiatorMayApprove: s.initiatorMayApprove })),
+      delaySeconds: r.delaySeconds,
+      velocity: limits(r.velocity),
+    })),
+    velocity: limits(policy.velocity),
+    shareRefresh: policy.shareRefresh === undefined ? null : { afterSignatures: policy.shareRefresh.afterSignatures, afterDays: policy.shareRefresh.afterDays },
+  };
 }
 
 function missing(what: string): never {
@@ -220,7 +254,7 @@ function missing(what: string): never {
 export function proposalStatement(
   lookup: GovernanceLookup,
   record: Omit<ProposalRecord, 'signature'>,
-  change: ProposalChange = describeAction(lookup, record.action),
+  change: ProposalChange = describeAction(lookup, record.action, record.statementFormat ?? 1),
 ): ProposalStatement {
   return {
     kind: 'proposal',

@@ -115,6 +115,9 @@ class Working implements GovernanceLookup, TransferBook {
   wallet(id: string): WalletState | undefined {
     return this.wallets.get(id);
   }
+  whitelist(id: string): WhitelistState | undefined {
+    return this.whitelists.get(id);
+  }
   policy(walletId: string): PolicyState | undefined {
     return this.policies.get(walletId);
   }
@@ -297,7 +300,7 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err, verif
   if (working.proposals.has(record.proposalId)) throw err('RULE_BROKEN', `proposal ${record.proposalId} already exists`);
   const problem = actionProblem(working, record.action);
   if (problem !== null) throw err('RULE_BROKEN', problem);
-  const change: ProposalChange = describeAction(working, record.action);
+  const change: ProposalChange = describeAction(working, record.action, record.statementFormat ?? 1);
   if (verify && !verifyStatement(proposalStatement(working, record, change), record.signature, proposer.identityAddress)) {
     throw err('BAD_SIGNATURE', `the proposal is not signed by ${proposer.id}'s device ${proposer.identityAddress}`);
   }

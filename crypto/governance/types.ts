@@ -171,6 +171,11 @@ export interface ProposalRecord {
   readonly proposerId: string;
   readonly action: Action;
   readonly createdAt: string;
+  /**
+   * The proposal statement format its devices showed (crypto/statements.ts): absent for format 1, the records made
+   * before format 2; 2 lists a set-policy change's rules in words. Approvals of the proposal show the same format.
+   */
+  readonly statementFormat?: 2;
   /** The proposer's signature of the proposal statement. */
   readonly signature: string;
 }

@@ -278,7 +278,9 @@ export function checkRecord(value: unknown): GovernanceRecord {
       break;
     }
     case 'proposal': {
-      const r = checkObject(value, 'proposal record', ['type', 'seq', 'vaultId', 'proposalId', 'proposerId', 'action', 'createdAt', 'signature']);
+      const r = checkObject(value, 'proposal record', ['type', 'seq', 'vaultId', 'proposalId', 'proposerId', 'action', 'createdAt', 'signature'], ['statementFormat']);
+      // Format 1 is written by leaving the mark out: one encoding per meaning.
+      if (r.statementFormat !== undefined && r.statementFormat !== 2) fail('statementFormat must be 2, or absent for format 1');
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.proposalId, 'proposal id');

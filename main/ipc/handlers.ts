@@ -4,6 +4,8 @@ import type { Services } from '../services';
 import { walletAddresses, walletView } from '../wallets/views';
 import { verifyAddressOnDevice } from '../wallets/address-verification';
 import type { Handlers } from './dispatch';
+import { previewStatements } from '../previews';
+import { accessFor } from '../access';
 
 export function createHandlers(services: Services): Handlers {
   const { devices, mpc } = services;
@@ -84,6 +86,8 @@ export function createHandlers(services: Services): Handlers {
     'transfers.reject': (input) => services.wallets().transfers.reject(input),
     'transfers.cancel': (input) => services.wallets().transfers.cancel(input),
     'transfers.sign': ({ requestId }) => services.wallets().transfers.sign(requestId),
+    'access.get': ({ deviceId }) => accessFor(services.vault(), services.wallets().transfers, deviceId),
+    'statements.preview': ({ action, input }) => previewStatements({ vault: services.vault(), transfers: () => services.wallets().transfers, devices }, action, input),
     'audit.list': (input) => services.vault().auditList(input),
     'audit.verify': () => services.vault().auditVerify(),
     'audit.export': ({ format }) => services.vault().auditExport(format),

@@ -6,12 +6,11 @@ import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import type { AuditDraft } from '../../crypto/audit-chain';
 import { buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
-import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState } from '../../crypto/governance';
+import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState, type WalletState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
-import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
 import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
 import { formatBtc } from '../../crypto/amounts';
 import type { BalancesView, PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WalletFundsView, WhitelistView } from '../../preload/contract';
@@ -27,6 +26,7 @@ import { balanceHistory, networkTotals, velocityInForce, walletBalance } from '.
 import { freeCoins, heldCoins, outpointsOf, selectCoins } from './coins';
 import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
+import { cancelRefusal, requestRefusal, signRefusal, transferDecisionRefusal } from './permissions';
 
 export interface TransferServiceOptions {
   vault: VaultService;
@@ -73,6 +73,11 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   get(requestId: string): TransferView {
     const state = this.vault.readState();
     return this.view(state, requireTransfer(state, requestId));
+  }
+
+  /** The service's clock, ms since the epoch: delays and refreshes are counted against it. */
+  now(): number {
+    return this.clock().getTime();
   }
 
   decision(state: GovernanceState, t: TransferState): Decision {
@@ -185,42 +190,55 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     let requestId = '';
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
-      const policy = state.policies.find((p) => p.walletId === wallet.id);
-      if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
-      const keyAt = (path: string) => walletKeyAt(root, path);
-      const known = this.store.transfers.utxos(wallet.id);
-      const held = heldCoins(state, wallet.id, (t) => this.isOpen(state, t));
-      const free = freeCoins(known, held);
-      const amount = BigInt(input.amount);
-      const coins = selectCoins(free, amount, BigInt(input.feeRate));
-      const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
-      if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
-      const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
-      const change = keyAt(changePath);
-      let built;
-      try {
-        built = buildSend({
-          utxos: coins.map((c) => ({ txid: c.txid, vout: c.vout, amount: BigInt(c.amount), internalKey: keyAt(c.path).internalKey, outputKey: keyAt(c.path).outputKey })),
-          payments: [{ address: input.destination, amount }],
-          change: { internalKey: change.internalKey, outputKey: change.outputKey },
-          feeRate: BigInt(input.feeRate),
-          network: wallet.network,
-        });
-      } catch (err) {
-        throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
-      }
+      const facts = this.requestTransaction(state, wallet, root, input);
       requestId = `R-${state.transfers.length + 1}`;
-      const facts: RequestTransaction = {
-        psbt: built.psbt,
-        inputPaths: coins.map((c) => c.path),
-        changePath: built.changeAmount > 0n ? changePath : null,
-        destination: input.destination,
-        amount: input.amount,
-        fee: built.fee,
-      };
-      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => keyAt(p).outputKey);
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => walletKeyAt(root, p).outputKey);
     });
     return this.view(next, requireTransfer(next, requestId));
+  }
+
+  /**
+   * The exact transaction a request of `amount` to `destination` would carry: the wallet's free coins selected, change
+   * back to the wallet, the fee from the rate. Creating a request and previewing its statement both build it here.
+   */
+  requestTransaction(
+    state: GovernanceState,
+    wallet: WalletState,
+    root: ReturnType<typeof groupKeyOf>,
+    input: { destination: string; amount: string; feeRate: number },
+  ): RequestTransaction {
+    const policy = state.policies.find((p) => p.walletId === wallet.id);
+    if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
+    const keyAt = (path: string) => walletKeyAt(root, path);
+    const known = this.store.transfers.utxos(wallet.id);
+    const held = heldCoins(state, wallet.id, (t) => this.isOpen(state, t));
+    const free = freeCoins(known, held);
+    const amount = BigInt(input.amount);
+    const coins = selectCoins(free, amount, BigInt(input.feeRate));
+    const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
+    if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
+    const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
+    const change = keyAt(changePath);
+    let built;
+    try {
+      built = buildSend({
+        utxos: coins.map((c) => ({ txid: c.txid, vout: c.vout, amount: BigInt(c.amount), internalKey: keyAt(c.path).internalKey, outputKey: keyAt(c.path).outputKey })),
+        payments: [{ address: input.destination, amount }],
+        change: { internalKey: change.internalKey, outputKey: change.outputKey },
+        feeRate: BigInt(input.feeRate),
+        network: wallet.network,
+      });
+    } catch (err) {
+      throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
+    }
+    return {
+      psbt: built.psbt,
+      inputPaths: coins.map((c) => c.path),
+      changePath: built.changeAmount > 0n ? changePath : null,
+      destination: input.destination,
+      amount: input.amount,
+      fee: built.fee,
+    };
   }
 
   /**
@@ -353,9 +371,9 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   /** The operator whose device this is, and the wallet (with its key) they request from. */
   private async requester(deviceId: string, walletId: string, state: GovernanceState, header: VaultHeader) {
     const initiator = await this.vault.member(deviceId, state, header);
-    if (!initiator.roles.includes('operator')) throw new CustosError('NOT_AUTHORISED', `${initiator.name} is not an operator; only operators request transfers.`);
     const { wallet } = this.vault.walletForChange(walletId);
-    if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
+    const refusal = requestRefusal(state, initiator, wallet);
+    if (refusal !== null || wallet.key === null) throw refusal;
     return { initiator, wallet, root: groupKeyOf(wallet.key) };
   }
 
@@ -425,11 +443,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const transfer = requireTransfer(state, input.requestId);
       const user = await this.vault.member(input.deviceId, state, header);
-      if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already signed; a signed transaction cannot be recalled.`);
-      if (transfer.cancelled !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already cancelled.`);
-      if (user.id !== transfer.request.initiatorId && !user.roles.includes('administrator')) {
-        throw new CustosError('NOT_AUTHORISED', `${user.name} may not cancel request ${transfer.id}: its initiator or an administrator may.`);
-      }
+      const refusal = cancelRefusal(transfer, user);
+      if (refusal !== null) throw refusal;
       const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
       const draft = { type: 'transfer-cancel', seq, vaultId: state.vaultId, requestId: transfer.id, userId: user.id, at: now, signature: PLACEHOLDER_SIGNATURE } as const;
       this.vault.preflightTransfer(state, draft);
@@ -447,13 +462,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const transfer = requireTransfer(state, input.requestId);
       const user = await this.vault.member(input.deviceId, state, header);
       const decision = this.decision(state, transfer);
-      if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${transfer.id} is already signed.`);
-      if (decision.outcome === 'denied' || decision.outcome === 'rejected') {
-        throw new CustosError('POLICY_DENIED', `Request ${transfer.id} is ${decision.outcome}: ${decision.reason}. There is nothing left to decide.`);
-      }
-      if (!eligible(state, transfer, decision, user)) {
-        throw new CustosError('NOT_AUTHORISED', `${user.name} is not in any group whose approval request ${transfer.id} still needs.`);
-      }
+      const refusal = transferDecisionRefusal(state, transfer, decision, user);
+      if (refusal !== null) throw refusal;
       const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
       const draft = { type, seq, vaultId: state.vaultId, requestId: transfer.id, userId: user.id, at: now, signature: PLACEHOLDER_SIGNATURE } as const;
       this.vault.preflightTransfer(state, draft);
@@ -487,20 +497,10 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const walletId = requireTransfer(this.vault.readState(), requestId).request.walletId;
     const { state, header } = this.vault.walletForChange(walletId);
     const transfer = requireTransfer(state, requestId);
-    if (transfer.signed !== null) throw new CustosError('RULE_VIOLATION', `Request ${requestId} is already signed (txid ${transfer.signed.txid}).`);
-    const decision = this.decision(state, transfer);
-    if (decision.outcome !== 'allowed') {
-      const why = decision.outcome === 'pending' ? 'it still needs approvals' : decision.reason;
-      throw new CustosError('POLICY_DENIED', `Request ${requestId} cannot be signed: ${why}.`);
-    }
-    if (!decision.ready) throw new CustosError('POLICY_DENIED', `Request ${requestId} is in its delay until ${new Date(decision.delayUntil).toISOString()}; it can still be cancelled until then.`);
+    const refusal = signRefusal(state, transfer, this.decision(state, transfer), this.clock().getTime());
+    if (refusal !== null) throw refusal;
     const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
     if (wallet?.key === undefined || wallet.key === null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
-    if (wallet.pending !== null) {
-      throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${wallet.pending.ceremony} (a custodian was revoked, or a reshare was approved): run it before signing.`);
-    }
-    const due = wallet.keySince === null ? null : shareRefreshDue(state, wallet.id, { ledger: [], keyTime: Date.parse(wallet.keySince.at), now: this.clock().getTime() });
-    if (due !== null) throw new CustosError('POLICY_DENIED', `Request ${requestId} cannot be signed yet: ${due}. Nothing was asked of any device.`);
     const key = wallet.key;
     const custodians = await signingCustodians({ devices: this.devices, state, identityPath: header.identityPath, wallet });
     await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: header.identityPath, members: custodians, progress: onProgress });
@@ -563,14 +563,6 @@ function requireTransfer(state: GovernanceState, id: string): TransferState {
 }
 
 /** Whether the user could fill a seat of the matched rule (the initiator only where the rule lets them). */
-function eligible(state: GovernanceState, t: TransferState, decision: Decision, user: UserState): boolean {
-  if (!('steps' in decision)) return false;
-  const policy = state.policies.find((p) => p.walletId === t.request.walletId);
-  if (policy === undefined) return false;
-  const rule = validatePolicy(policy.document).rules.find((r) => r.id === decision.ruleId);
-  if (rule === undefined) return false;
-  return rule.steps.some((s) => (user.id !== t.request.initiatorId || s.initiatorMayApprove) && state.groups.find((g) => g.id === s.groupId)?.members.includes(user.id));
-}
 
 /** "Only 0.02 BTC is free: 0.25 BTC is held by request R-1": why a request cannot be made, in what a person can act on. */
 function notEnoughFree(walletName: string, amount: bigint, freeTotal: bigint, known: readonly UtxoRow[], held: ReadonlyMap<string, string>): string {

@@ -1,5 +1,4 @@
-// Transfers as the UI sees them: the log's facts, the policy decision in names, and the next approver's statement.
-import { renderStatement } from '../../crypto/statements';
+// Transfers as the UI sees them: the log's facts and the policy decision in names.
 import type { Decision } from '../../crypto/policy';
 import { validatePolicy } from '../../crypto/policy';
 import type { GovernanceState, TransferState } from '../../crypto/governance';
@@ -36,7 +35,6 @@ export function transferView(state: GovernanceState, t: TransferState, decision:
     delayUntil: decision.outcome === 'allowed' ? new Date(decision.delayUntil).toISOString() : null,
     approvals: t.approvals.map((a) => ({ ...ref(a.userId), seq: a.seq, at: a.at })),
     rejections: t.rejections.map((a) => ({ ...ref(a.userId), seq: a.seq, at: a.at })),
-    statementPreview: renderStatement(transferStatement(state, wallet?.name ?? '?', 'transfer-approval', state.seq + 1, r)),
     signed: t.signed === null ? null : { txid: t.signed.txid, tx: t.signed.tx, psbt: finalPsbt ?? '', at: t.signed.at },
   };
 }

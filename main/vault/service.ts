@@ -6,12 +6,10 @@ import {
   applyRecord,
   decisionStatement,
   genesisStatement,
-  isActiveAdministrator,
   keyAttestationStatement,
   lookupOf,
   PLACEHOLDER_SIGNATURE,
   proposalStatement,
-  proposerCounts,
   registrationStatement,
   replay,
   ReplayError,
@@ -29,13 +27,10 @@ import {
   type User,
   type UserState,
   type WalletKey,
-  type WalletNetwork,
   type WalletState,
 } from '../../crypto/governance';
-import { nameProblem, renderStatement, StatementError, type Statement } from '../../crypto/statements';
-import { PolicyError, policyDocument, validatePolicy, validateWhitelist, whitelistDocument } from '../../crypto/policy';
+import { PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type Statement } from '../../crypto/statements';
 import {
-  ROLES,
   type AuditEntryView,
   type AuditVerification,
   type DeviceMember,
@@ -55,9 +50,13 @@ import { exportCsv, exportJson } from './audit-export';
 import { randomIds, type IdGenerator } from './ids';
 import { IntegrityGuard, verifyAuditChain, type IntegrityCheck } from './integrity';
 import { writeProjection } from './projection';
+import { administratorRefusal, memberRefusal, proposalDecisionRefusal } from './permissions';
+import { checkProposalInput, DOING, orderRoles, proposalAction, requireName, requireWallet, type ProposalInputs, type ProposalKind } from './proposal-actions';
 import { auditEntryView, groupView, proposalView, summaryView, titleOf, userView } from './views';
 
 export const DEFAULT_IDENTITY_PATH = "m/44'/60'/0'/0/0";
+/** A new vault's settings: the proposer does not count once the quorum is set (founding lets the sole founder act until then). */
+export const GENESIS_SETTINGS = { adminQuorum: 1, proposerMayApprove: false } as const;
 
 export interface VaultServiceOptions {
   store: Store;
@@ -224,8 +223,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
         devicePath: path,
         registrationSignature: PLACEHOLDER_SIGNATURE,
       };
-      // The proposer does not count once the quorum is set (founding lets the sole founder act until then).
-      const settings = { adminQuorum: 1, proposerMayApprove: false };
+      const settings = GENESIS_SETTINGS;
       const createdAt = this.now();
       const draft = (admin: User): Omit<GenesisRecord, 'signature'> => ({ type: 'genesis', seq: 0, ...vault, createdAt, admin, settings });
       // Both statements must render before the device is asked for anything.
@@ -295,51 +293,37 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     });
   }
 
-  proposeRevoke(input: { userId: string } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a revocation', ({ state }) => {
-      requireUser(state, input.userId);
-      return { action: { type: 'revoke-user', userId: input.userId } };
-    });
+  proposeRevoke(input: ProposalInputs['users.proposeRevoke'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('users.proposeRevoke', input);
   }
 
-  proposeRoles(input: { userId: string; roles: Role[] } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a role change', ({ state }) => {
-      requireUser(state, input.userId);
-      return { action: { type: 'set-roles', userId: input.userId, roles: orderRoles(input.roles) } };
-    });
+  proposeRoles(input: ProposalInputs['users.proposeRoles'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('users.proposeRoles', input);
   }
 
-  proposeGroupCreate(input: { name: string; memberIds: string[] } & Acting): Promise<ProposalView> {
-    requireName(input.name, 'group name');
-    return this.propose(input.deviceId, 'propose a group', ({ state }) => {
-      const members = requireMembers(state, input.memberIds);
-      return { action: { type: 'create-group', group: { id: this.ids('group'), name: input.name, members } } };
-    });
+  proposeGroupCreate(input: ProposalInputs['groups.proposeCreate'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('groups.proposeCreate', input);
   }
 
-  proposeGroupEdit(input: { groupId: string; name?: string; memberIds?: string[] } & Acting): Promise<ProposalView> {
-    if (input.name !== undefined) requireName(input.name, 'group name');
-    if (input.name === undefined && input.memberIds === undefined) {
-      throw new CustosError('BAD_INPUT', 'Say what changes: a new name, a new member list, or both.');
-    }
-    return this.propose(input.deviceId, 'propose a group change', ({ state }) => {
-      if (!state.groups.some((g) => g.id === input.groupId)) throw new CustosError('NOT_FOUND', `There is no group ${input.groupId} in this vault. List the groups to find its id.`);
-      const action: Action = {
-        type: 'edit-group',
-        groupId: input.groupId,
-        ...(input.name === undefined ? {} : { name: input.name }),
-        ...(input.memberIds === undefined ? {} : { members: requireMembers(state, input.memberIds) }),
-      };
-      return { action };
-    });
+  proposeGroupEdit(input: ProposalInputs['groups.proposeEdit'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('groups.proposeEdit', input);
   }
 
-  proposeQuorum(input: { quorum: number } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a quorum change', () => ({ action: { type: 'set-quorum', quorum: input.quorum } }));
+  proposeQuorum(input: ProposalInputs['settings.proposeQuorum'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('settings.proposeQuorum', input);
   }
 
-  proposeProposerMayApprove(input: { value: boolean } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a settings change', () => ({ action: { type: 'set-proposer-may-approve', value: input.value } }));
+  proposeProposerMayApprove(input: ProposalInputs['settings.proposeProposerMayApprove'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('settings.proposeProposerMayApprove', input);
+  }
+
+  /**
+   * A proposal of `kind`: the input checked before any device is asked, then the action built by proposalAction (the
+   * function the previews use too) from the state the proposal is made on.
+   */
+  private proposeKind<K extends ProposalKind>(kind: K, input: ProposalInputs[K] & Acting): Promise<ProposalView> {
+    checkProposalInput(kind, input);
+    return this.propose(input.deviceId, DOING[kind], ({ state }) => ({ action: proposalAction(kind, input, state, this.ids) }));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -348,6 +332,13 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   /** The projected governance state (what the UI reads), for views that need names as well as wallets. */
   readState(): GovernanceState {
     return this.read();
+  }
+
+  /** The projected state with the vault's header (its identity path), for previews of what devices will sign. */
+  readProjection(): { state: GovernanceState; header: VaultHeader } {
+    const projection = this.guard.check().projection;
+    if (projection === null) throw noVault();
+    return projection;
   }
 
   /** The wallet from the projections (reads), with the state it belongs to. */
@@ -370,48 +361,26 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     return this.store.wallets.shares(walletId, wallet.key.keyVersion);
   }
 
-  proposeWallet(input: { name: string; network: WalletNetwork; threshold: number; custodianIds: string[] } & Acting): Promise<ProposalView> {
-    requireName(input.name, 'wallet name');
-    return this.propose(input.deviceId, 'propose a wallet', ({ state }) => {
-      requireMembers(state, input.custodianIds);
-      return {
-        action: {
-          type: 'create-wallet',
-          wallet: { id: this.ids('wallet'), name: input.name, network: input.network, threshold: input.threshold, custodians: [...input.custodianIds] },
-        },
-      };
-    });
+  proposeWallet(input: ProposalInputs['wallets.proposeCreate'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('wallets.proposeCreate', input);
   }
 
-  proposeRefresh(input: { walletId: string } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a share refresh', ({ state }) => {
-      requireWallet(state, input.walletId);
-      return { action: { type: 'refresh-wallet', walletId: input.walletId } };
-    });
+  proposeRefresh(input: ProposalInputs['wallets.proposeRefresh'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('wallets.proposeRefresh', input);
   }
 
-  proposeReshare(input: { walletId: string; threshold: number; custodianIds: string[] } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a reshare', ({ state }) => {
-      requireWallet(state, input.walletId);
-      requireMembers(state, input.custodianIds);
-      return { action: { type: 'reshare-wallet', walletId: input.walletId, threshold: input.threshold, custodians: [...input.custodianIds] } };
-    });
+  proposeReshare(input: ProposalInputs['wallets.proposeReshare'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('wallets.proposeReshare', input);
   }
 
   /** Proposes a wallet's policy from its JSON document (crypto/policy custos-policy/1), in its canonical form. */
-  proposePolicy(input: { document: string } & Acting): Promise<ProposalView> {
-    const policy = parseDocument(input.document, 'policy', (v) => policyDocument(validatePolicy(v)));
-    return this.propose(input.deviceId, 'propose a policy', () => ({ action: { type: 'set-policy', policy } }));
+  proposePolicy(input: ProposalInputs['policies.propose'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('policies.propose', input);
   }
 
   /** Proposes a whitelist (new, or replacing the one with its id); a document without an id gets a new one. */
-  proposeWhitelist(input: { document: string } & Acting): Promise<ProposalView> {
-    return this.propose(input.deviceId, 'propose a whitelist', () => {
-      const raw = parseJson(input.document, 'whitelist');
-      const withId = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('id' in raw) ? { ...raw, id: this.ids('whitelist') } : raw;
-      const whitelist = parseDocument(JSON.stringify(withId), 'whitelist', (v) => whitelistDocument(validateWhitelist(v)));
-      return { action: { type: 'set-whitelist', whitelist } };
-    });
+  proposeWhitelist(input: ProposalInputs['whitelists.propose'] & Acting): Promise<ProposalView> {
+    return this.proposeKind('whitelists.propose', input);
   }
 
   /**
@@ -498,10 +467,9 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
 
   /** The active user whose device this is (any role): transfers check roles themselves. */
   async member(deviceId: string, state: GovernanceState, header: VaultHeader): Promise<UserState> {
-    const { address } = await this.devices.identity(deviceId, header.identityPath);
-    const user = state.users.find((u) => sameAddress(u.identityAddress, address));
-    if (user === undefined) throw new CustosError('NOT_AUTHORISED', `This device (${address}) is not a member of the vault "${state.vaultName}".`);
-    if (user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `${user.name} was revoked and can no longer act.`);
+    const { address, user } = await this.identify(deviceId, state, header);
+    const refusal = memberRefusal(state, user, address);
+    if (refusal !== null || user === undefined) throw refusal;
     return user;
   }
 
@@ -546,6 +514,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
         proposerId: actor.id,
         action,
         createdAt,
+        // Format 2 changes only what a set-policy statement shows, so only those records carry the mark.
+        ...(action.type === 'set-policy' ? { statementFormat: PROPOSAL_STATEMENT_FORMAT } : {}),
       });
       // Every rule checked before any device is asked to sign.
       this.preflight(state, { ...draft(built.action), signature: PLACEHOLDER_SIGNATURE });
@@ -573,27 +543,13 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   }
 
   private decide(type: 'approval' | 'rejection', input: { proposalId: string } & Acting): Promise<ProposalView> {
-    const verb = type === 'approval' ? 'approve' : 'reject';
     return this.exclusive(async () => {
       const { state, header } = this.guardForChange();
       const proposal = state.proposals.find((p) => p.id === input.proposalId);
       if (proposal === undefined) throw new CustosError('NOT_FOUND', `There is no proposal ${input.proposalId} in this vault. List the proposals to find its id.`);
-      if (proposal.status !== 'pending') {
-        throw new CustosError('RULE_VIOLATION', `This proposal is already ${proposal.status}; there is nothing left to ${verb}.`, { status: proposal.status });
-      }
-      const actor = await this.actor(input.deviceId, state, header, 'approve or reject proposals');
-      if (actor.id === proposal.proposerId) {
-        throw new CustosError(
-          'RULE_VIOLATION',
-          proposerCounts(state.settings, state.founding)
-            ? 'You proposed this change, and your proposal already counts as your approval. Another administrator must decide.'
-            : 'You proposed this change; in this vault a proposer does not decide on their own proposal. Another administrator must decide.',
-        );
-      }
-      const earlier = [...proposal.approvals.map((d) => ({ ...d, kind: 'approved' })), ...proposal.rejections.map((d) => ({ ...d, kind: 'rejected' }))].find((d) => d.userId === actor.id);
-      if (earlier !== undefined) {
-        throw new CustosError('RULE_VIOLATION', `${actor.name} already ${earlier.kind} this proposal (record ${earlier.seq}); a person counts once.`);
-      }
+      const { address, user: actor } = await this.identify(input.deviceId, state, header);
+      const refusal = proposalDecisionRefusal(state, proposal, actor, address, type === 'approval' ? 'approve' : 'reject');
+      if (refusal !== null || actor === undefined) throw refusal;
       const seq = state.seq + 1;
       const unsigned = { type, seq, vaultId: state.vaultId, proposalId: proposal.id } as const;
       this.preflight(state, { ...unsigned, userId: actor.id, signature: PLACEHOLDER_SIGNATURE });
@@ -643,19 +599,16 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
 
   /** The active administrator whose device this is. */
   private async actor(deviceId: string, state: GovernanceState, header: VaultHeader, doing: string): Promise<UserState> {
-    const { address } = await this.devices.identity(deviceId, header.identityPath);
-    const user = state.users.find((u) => sameAddress(u.identityAddress, address));
-    if (user === undefined) {
-      throw new CustosError(
-        'NOT_AUTHORISED',
-        `This device (${address}) is not a member of the vault "${state.vaultName}". Use the Ledger of an administrator to ${doing}.`,
-      );
-    }
-    if (user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `${user.name} was revoked and can no longer ${doing}.`);
-    if (!isActiveAdministrator(user)) {
-      throw new CustosError('NOT_AUTHORISED', `${user.name} is not an administrator, and only administrators ${doing}. Ask an administrator.`);
-    }
+    const { address, user } = await this.identify(deviceId, state, header);
+    const refusal = administratorRefusal(state, user, address, doing);
+    if (refusal !== null || user === undefined) throw refusal;
     return user;
+  }
+
+  /** The device's identity address and the member it is in `state` (undefined: none). */
+  async identify(deviceId: string, state: GovernanceState, header: VaultHeader): Promise<{ address: string; user: UserState | undefined }> {
+    const { address } = await this.devices.identity(deviceId, header.identityPath);
+    return { address, user: state.users.find((u) => sameAddress(u.identityAddress, address)) };
   }
 
   private preflight(state: GovernanceState, draft: GovernanceRecord): void {
@@ -739,52 +692,12 @@ function render(statement: Statement): string {
   }
 }
 
-function requireName(name: string, what: string): void {
-  const problem = nameProblem(name);
-  if (problem !== null) throw new CustosError('BAD_INPUT', `The ${what} "${name}" cannot be used: ${problem}.`);
-}
 
-function requireUser(state: GovernanceState, userId: string): UserState {
-  const user = state.users.find((u) => u.id === userId);
-  if (user === undefined) throw new CustosError('NOT_FOUND', `There is no user ${userId} in this vault. List the users to find their id.`);
-  return user;
-}
 
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new CustosError('BAD_INPUT', `The ${what} is not valid JSON: ${(err as Error).message}.`);
-  }
-}
 
-/** A document validated and put in its one canonical form, or BAD_INPUT naming the first problem by path. */
-function parseDocument<T>(text: string, what: string, normalise: (value: unknown) => T): T {
-  const value = parseJson(text, what);
-  try {
-    return normalise(value);
-  } catch (err) {
-    if (err instanceof PolicyError) throw new CustosError('BAD_INPUT', `The ${what} cannot be used: ${err.message}.`);
-    throw err;
-  }
-}
 
-function requireWallet(state: GovernanceState, walletId: string): WalletState {
-  const wallet = state.wallets.find((w) => w.id === walletId);
-  if (wallet === undefined) throw new CustosError('NOT_FOUND', `There is no wallet ${walletId} in this vault. List the wallets to find its id.`);
-  return wallet;
-}
 
-function requireMembers(state: GovernanceState, ids: readonly string[]): string[] {
-  if (new Set(ids).size !== ids.length) throw new CustosError('BAD_INPUT', 'A group lists each member once.');
-  for (const id of ids) requireUser(state, id);
-  return [...ids];
-}
 
-/** Roles in the one order digests use, so ["operator","administrator"] and its reverse mean one thing. */
-function orderRoles(roles: readonly Role[]): Role[] {
-  return ROLES.filter((r) => roles.includes(r));
-}
 
 function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();

@@ -2,17 +2,14 @@
 import type { AuditEntry } from '../../crypto/audit-chain';
 import { canonicalize } from '../../crypto/canonical';
 import {
-  decisionStatement,
   isActiveAdministrator,
-  lookupOf,
-  proposalStatement,
   proposerCounts,
   tally,
   type GovernanceState,
   type ProposalState,
   type UserState,
 } from '../../crypto/governance';
-import { renderStatement, type ProposalChange } from '../../crypto/statements';
+import type { ProposalChange } from '../../crypto/statements';
 import type { AuditEntryView, GroupView, IntegrityReport, ProposalView, UserRef, UserView, VaultSummary } from '../../preload/contract';
 import type { VaultHeader } from '../store';
 
@@ -111,7 +108,6 @@ export function proposalView(p: ProposalState, state: GovernanceState): Proposal
     createdAt: p.createdAt,
     proposer: refOf(users, p.proposerId),
     title: titleOf(p.change),
-    statementPreview: statementPreview(p, state),
     status: p.status,
     approvals: (pending ? t.approvals : p.approvals).map(withSeq),
     rejections: (pending ? t.rejections : p.rejections).map(withSeq),
@@ -119,20 +115,6 @@ export function proposalView(p: ProposalState, state: GovernanceState): Proposal
     waitingFor,
     reason: p.reason ?? null,
   };
-}
-
-function statementPreview(p: ProposalState, state: GovernanceState): string {
-  try {
-    const lookup = lookupOf(state);
-    if (p.status === 'pending') {
-      return renderStatement(decisionStatement(lookup, { type: 'approval', seq: state.seq + 1, vaultId: state.vaultId, proposalId: p.id }));
-    }
-    const draft = { type: 'proposal', seq: p.seq, vaultId: state.vaultId, proposalId: p.id, proposerId: p.proposerId, action: p.action, createdAt: p.createdAt } as const;
-    return renderStatement(proposalStatement(lookup, draft, p.change));
-  } catch {
-    // A hand-edited row may not render; the integrity report says why.
-    return '';
-  }
 }
 
 export function auditEntryView(e: AuditEntry): AuditEntryView {

@@ -59,7 +59,9 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
     this.running.add(walletId);
     try {
       const { wallet, state, header } = this.vault.walletForChange(walletId);
-      if (wallet.pending === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes no key ceremony. Propose a refresh or a reshare first.`);
+      const refusal = ceremonyRefusal(state, wallet);
+      if (refusal !== null || wallet.pending === null) throw refusal;
+      const pending = wallet.pending;
       const plan = ceremonyPlan(state, walletId);
       if ('refused' in plan) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} cannot run its ceremony: ${plan.refused}.`);
       ceremony = plan.ceremony;
@@ -115,7 +117,7 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
       const { key, shares } = this.outcome(wallet, plan, outcome, receivers);
       const recorded = await this.vault.recordKey({
         walletId,
-        proposalId: wallet.pending.proposalId,
+        proposalId: pending.proposalId,
         ceremony: plan.ceremony,
         ceremonyId,
         key,
@@ -154,4 +156,15 @@ function people(state: GovernanceState, ids: readonly string[]): UserState[] {
     if (u === undefined || u.status !== 'active') throw new CustosError('RULE_VIOLATION', `Custodian ${id} is not an active user of this vault.`);
     return u;
   });
+}
+
+/**
+ * Why the wallet's key ceremony cannot run now, or null: it must owe one, and the log must allow it. Running it asks the
+ * custodians' devices; whose devices are connected is checked when it starts.
+ */
+export function ceremonyRefusal(state: GovernanceState, wallet: WalletState): CustosError | null {
+  if (wallet.pending === null) return new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes no key ceremony. Propose a refresh or a reshare first.`);
+  const plan = ceremonyPlan(state, wallet.id);
+  if ('refused' in plan) return new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} cannot run its ceremony: ${plan.refused}.`);
+  return null;
 }

@@ -224,10 +224,12 @@ describe('Transfers under policy in the console', () => {
 
     await page.getByRole('button', { name: 'Propose', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: `Propose a policy for ${WALLET}` });
-    await dialog.getByText('Change: adopt policy').waitFor();
-    await dialog.getByText('Policy: version 1').waitFor();
+    // Main's preview lists every rule in words, as the device will.
+    const screen = dialog.getByRole('region', { name: 'What the device will show' });
+    await screen.getByText('Rule 1: Small sends').waitFor();
+    expect(await screen.textContent()).toMatch(/Rule 1: Small sends\s+Amount: up to 0\.01 BTC\s+To: any address\s+By: operators in Ops\s+Approvals: 1 of Approvers/);
     await dialog.getByRole('button', { name: 'Propose on device' }).click();
-    await approveOnScreen(page, /adopt policy[\s\S]*Policy: version 1[\s\S]*Rules: 2/);
+    await approveOnScreen(page, /adopt policy[\s\S]*Policy: version 1[\s\S]*Rules: 2[\s\S]*Rule 1: Small sends[\s\S]*Rule 2: Large sends[\s\S]*Wallet limit: 0\.1 BTC per 24 h/);
     await dialog.waitFor({ state: 'hidden' });
     await expectNoProblem(page);
 
@@ -290,14 +292,16 @@ describe('Transfers under policy in the console', () => {
     expect((await page.getByTestId('transfer-delay').textContent())?.trim()).toBe('Counted from the last required approval');
 
     // The exact statement the next approver's device will show.
+    await page.getByTestId('statement-preview').waitFor();
     const preview = (await page.getByTestId('statement-preview').textContent()) ?? '';
     expect(preview).toMatch(/^Custos v1: APPROVE transfer\n/);
     expect(preview).toContain(`Request: ${ids.small}`);
     expect(preview).toContain(`Wallet: ${WALLET}`);
     expect(preview).toContain('Amount: 0.005 BTC');
     expect(preview).toContain('Policy: version 1');
-    // The operator may not approve their own request: the console says so before main would refuse.
-    await page.getByText('Olivia is not in a group whose step still misses approvals').waitFor();
+    // The operator may not approve their own request: main says why beside the disabled buttons.
+    await page.getByTestId('decide-why').filter({ hasText: `Olivia is not in any group whose approval request ${ids.small} still needs (the rule keeps its initiator out of its steps).` }).waitFor();
+    expect(await page.getByRole('button', { name: `Approve request ${ids.small}` }).isDisabled()).toBe(true);
   });
 
   it("rejects another request on an approver's device and shows it rejected, with the reason", async () => {
@@ -335,7 +339,8 @@ describe('Transfers under policy in the console', () => {
     await expect.poll(async () => cells(step)).toEqual(['1', 'Approvers', '2', 'Adam', '1']);
     await statusOf(page).and(page.locator('[data-status="pending"]')).waitFor();
     // Adam has decided: his buttons say so.
-    await page.getByText('Adam already approved this request.').waitFor();
+    await page.getByTestId('decide-why').filter({ hasText: `Adam already approved request ${ids.large}; a person counts once.` }).waitFor();
+    expect(await page.getByRole('button', { name: `Approve request ${ids.large}` }).getAttribute('aria-describedby')).toBe('decide-why');
 
     await actAs(page, PEOPLE.amy);
     await decide(page, ids.large, 'Approve');

@@ -8,7 +8,8 @@ import { buildSend } from '../../crypto/bitcoin';
 import { deriveChildKey } from '../../crypto/frost';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { verifyTransaction } from '../../main/cli/demo-verify';
-import { expectError } from '../vault/helpers';
+import { verifyMessage } from 'viem';
+import { expectError, fillsPreview, preview, shownText } from '../vault/helpers';
 import { consentingSigners, transferHarness, type TransferHarness } from './helpers';
 
 let h: TransferHarness;
@@ -28,14 +29,22 @@ describe('a transfer under policy', () => {
 
   it('is requested on the operator’s device, with the statement the approvers will see', async () => {
     const before = h.screens.dave.length;
-    const r = await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '500000', feeRate: 2, deviceId: h.device.dave });
+    const input = { walletId: h.walletId, destination: h.elsewhere, amount: '500000', feeRate: 2, deviceId: h.device.dave };
+    const [request] = preview(h, 'transfers.create', input, () => h.transfers);
+    expect(request!.screen).toContain('Fee: 0.00000');
+    const r = await h.transfers.create(input);
     small = r.id;
     expect(r).toMatchObject({ status: 'pending', rule: { id: 'small' }, amount: '500000', steps: [{ required: 1, missing: 1 }] });
     const shown = h.screens.dave.slice(before).map((s) => s.fields.map((f) => f.value).join('\n')).join('\n');
     expect(shown).toContain('REQUEST transfer');
     expect(shown).toContain('Amount: 0.005 BTC');
     expect(shown).toContain('Policy: version 1');
-    expect(r.statementPreview).toContain('APPROVE transfer');
+    // What Dave's device showed is main's preview, the request's id and digest filled in.
+    const requestScreen = h.screens.dave.slice(before).map(shownText).find((t) => t.startsWith('Custos v1: REQUEST transfer'));
+    expect(fillsPreview(request!.screen, requestScreen ?? '')).toBe(true);
+    const [approval] = preview(h, 'transfers.approve', { requestId: r.id, deviceId: h.device.erin }, () => h.transfers);
+    expect(approval!.screen).toContain('APPROVE transfer');
+    expect(approval!.screen).toContain(`Request: ${r.id}`);
   });
 
   it('is not signed before its approval: main says so, and the host refuses on its own when asked directly', async () => {
@@ -46,7 +55,12 @@ describe('a transfer under policy', () => {
 
   it('a person outside the rule’s groups cannot approve; an approver can; then it is signed and the transaction verifies', async () => {
     await expectError(h.transfers.approve({ requestId: small, deviceId: h.device.carol }), 'NOT_AUTHORISED', /not in any group/);
+    const [approval] = preview(h, 'transfers.approve', { requestId: small, deviceId: h.device.erin }, () => h.transfers);
     const approved = await h.transfers.approve({ requestId: small, deviceId: h.device.erin });
+    // The approval Erin's device signed is exactly the preview: it has no placeholder.
+    const signedApproval = JSON.parse(h.records().at(-1)!) as { signature: `0x${string}` };
+    const erin = h.vault.listUsers().find((u) => u.name === 'Erin')!.address as `0x${string}`;
+    expect(await verifyMessage({ address: erin, message: approval!.screen, signature: signedApproval.signature })).toBe(true);
     expect(approved).toMatchObject({ status: 'ready', steps: [{ missing: 0, finished: true }] });
     const progress: string[] = [];
     const listen = (e: { requestId: string; message: string }) => progress.push(`${e.requestId}: ${e.message}`);

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyMessage } from 'viem';
 import type { EventPayloads } from '../../preload/contract';
+import { previewStatements } from '../../main/previews';
 import { foundedVault, harness, userId, type Harness } from './helpers';
 
 const open: Harness[] = [];
@@ -58,6 +59,7 @@ describe('vault flow', () => {
     expect(proposed).toMatchObject({ status: 'pending', needed: 2, approvals: [], title: 'Add user Dave (operator)' });
     expect(proposed.waitingFor.map((u) => u.name).sort()).toEqual(['Bob', 'Carol']);
     expect(h.vault.listUsers().map((u) => u.name)).not.toContain('Dave');
+    const [bobPreview] = previewStatements({ vault: h.vault, transfers: () => { throw new Error('no transfers here'); }, devices: h.devices }, 'proposals.approve', { proposalId: proposed.id, deviceId: h.device.bob });
     const afterBob = await h.vault.approve({ proposalId: proposed.id, deviceId: h.device.bob });
     expect(afterBob).toMatchObject({ status: 'pending', approvals: [{ id: bob, name: 'Bob' }], waitingFor: [{ id: carol }] });
     // What Bob's device showed is exactly the preview the console showed, and it verifies for Bob's address.
@@ -65,7 +67,7 @@ describe('vault flow', () => {
     expect(text(bobScreen)).toContain(`Proposal: ${proposed.id}`);
     const bobRecord = JSON.parse(h.store.records.all().at(-1)!.body) as { signature: `0x${string}` };
     const bobAddress = h.vault.listUsers().find((u) => u.id === bob)!.address as `0x${string}`;
-    expect(await verifyMessage({ address: bobAddress, message: proposed.statementPreview, signature: bobRecord.signature })).toBe(true);
+    expect(await verifyMessage({ address: bobAddress, message: bobPreview!.screen, signature: bobRecord.signature })).toBe(true);
     const done = await h.vault.approve({ proposalId: proposed.id, deviceId: h.device.carol });
     expect(done.status).toBe('approved');
     expect(h.vault.listUsers().find((u) => u.name === 'Dave')).toMatchObject({ roles: ['operator'], status: 'active' });

@@ -7,6 +7,9 @@ import { DeviceManager } from '../../main/devices/manager';
 import { CustosError } from '../../main/errors';
 import { Store } from '../../main/store';
 import { VaultService } from '../../main/vault';
+import { previewStatements } from '../../main/previews';
+import type { TransferService } from '../../main/transfers/service';
+import type { DeviceStep, PreviewAction } from '../../preload/contract';
 import { expect } from 'vitest';
 import { PHRASES } from './phrases';
 
@@ -100,3 +103,21 @@ export async function expectError(promise: Promise<unknown> | (() => unknown), c
   if (message) expect((error as CustosError).message).toMatch(message);
   return error as CustosError;
 }
+
+/** The steps main previews for `action`, read with the harness's own services. */
+export function preview(h: Harness, action: PreviewAction, input: Record<string, unknown>, transfers?: () => TransferService): DeviceStep[] {
+  return previewStatements({ vault: h.vault, devices: h.devices, transfers: transfers ?? (() => { throw new Error('no transfer service in this harness'); }) }, action, input);
+}
+
+/**
+ * Whether `shown` (a device's screen, where the Nano shows each line break as a space) is `preview` with each of its
+ * placeholders ("(assigned now)", "(read from this device)", "(of the proposal)"…) filled in by something.
+ */
+export function fillsPreview(preview: string, shown: string): boolean {
+  const pieces = preview.split(/\((?:assigned now|read from this device|of [a-z ]+)\)/);
+  const escape = (s: string) => s.replaceAll('\n', ' ').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${pieces.map(escape).join('.+?')}$`, 's').test(shown);
+}
+
+/** A screen's text as the device showed it. */
+export const shownText = (screen: ScreenContent): string => screen.fields.map((f) => f.value).join('\n');
