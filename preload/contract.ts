@@ -41,6 +41,11 @@ export interface CustosErrorData {
   code: ErrorCode;
   message: string;
   details?: Record<string, string | number | boolean | null>;
+  /**
+   * The input that caused it, by its name in the channel's input (`destination`, `amount`, `feeRate`, `name`, `psbt`…),
+   * when one did: the console shows the message next to that field.
+   */
+  field?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: CustosErrorData };

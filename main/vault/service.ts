@@ -48,7 +48,7 @@ import {
   type VaultSummary,
 } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
-import { CustosError } from '../errors';
+import { CustosError, fieldError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { SealedShareRow, Store, VaultHeader } from '../store';
 import { exportCsv, exportJson } from './audit-export';
@@ -209,7 +209,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
         throw new CustosError('VAULT_EXISTS', `This data folder already holds ${name ? `the vault "${name}"` : 'a vault'}. Open it, or choose another folder to create a new one.`);
       }
       requireName(input.name, 'vault name');
-      requireName(input.adminName, 'administrator name');
+      requireName(input.adminName, 'administrator name', 'adminName');
       const path = input.identityPath ?? DEFAULT_IDENTITY_PATH;
       const identity = await this.devices.identity(input.deviceId, path);
       const { publicKey: encryptionKey } = await this.devices.encryptionKey(input.deviceId, path);
@@ -664,6 +664,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     } catch (err) {
       if (!(err instanceof ReplayError)) throw err;
       const code = err.code === 'NOT_ADMINISTRATOR' || err.code === 'UNKNOWN_SIGNER' ? 'NOT_AUTHORISED' : err.code === 'UNKNOWN_PROPOSAL' ? 'NOT_FOUND' : 'RULE_VIOLATION';
+      // A name already in use is the person's to change, next to the name they typed.
+      if (/ is already named /.test(err.problem)) throw fieldError('name', 'RULE_VIOLATION', `${capitalise(err.problem)}: choose another name. Nothing was signed.`);
       throw new CustosError(code, `The vault's rules refuse this: ${err.problem}. Nothing was signed.`);
     }
   }
@@ -739,10 +741,26 @@ function render(statement: Statement): string {
   }
 }
 
-function requireName(name: string, what: string): void {
+function requireName(name: string, what: string, field = 'name'): void {
   const problem = nameProblem(name);
-  if (problem !== null) throw new CustosError('BAD_INPUT', `The ${what} "${name}" cannot be used: ${problem}.`);
+  if (problem !== null) throw fieldError(field, 'BAD_INPUT', `The ${what} "${name}" cannot be used: ${problem}.`);
 }
+
+/** A document's path ("whitelist.entries[2].address") as the form's field name ("entries.2.address"). */
+function fieldOfPath(path: string): string {
+  return path.replace(/^[a-z]+\.?/i, '').replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '') || 'document';
+}
+
+/** A document's path in a person's words: "whitelist.entries[2].address" is "entry 3, address". */
+function placeOf(path: string): string {
+  const parts = [...path.replace(/^[a-z]+\.?/i, '').matchAll(/([a-zA-Z]+)(?:\[(\d+)\])?/g)].map(([, key, index]) => {
+    const word = key!.replace(/ies$/, 'y').replace(/([^s])s$/, '$1').replace(/([A-Z])/g, ' $1').toLowerCase();
+    return index === undefined ? key!.replace(/([A-Z])/g, ' $1').toLowerCase() : `${word} ${Number(index) + 1}`;
+  });
+  return parts.length ? parts.join(', ') : 'the document';
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function requireUser(state: GovernanceState, userId: string): UserState {
   const user = state.users.find((u) => u.id === userId);
@@ -764,7 +782,7 @@ function parseDocument<T>(text: string, what: string, normalise: (value: unknown
   try {
     return normalise(value);
   } catch (err) {
-    if (err instanceof PolicyError) throw new CustosError('BAD_INPUT', `The ${what} cannot be used: ${err.message}.`);
+    if (err instanceof PolicyError) throw fieldError(fieldOfPath(err.path), 'BAD_INPUT', `The ${what} cannot be used: ${placeOf(err.path)}: ${err.problem}.`);
     throw err;
   }
 }
