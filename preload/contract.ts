@@ -171,6 +171,8 @@ export interface UserView {
   devicePath: string;
   encryptionKey: string;
   registeredAtSeq: number;
+  /** When the record that registered the user was made (ISO 8601), or null if the log does not say. */
+  registeredAt: string | null;
 }
 
 export interface GroupView {
@@ -256,6 +258,8 @@ export interface WalletView {
   /** Why the wallet signs nothing until its shares are refreshed (its policy's share-refresh rule), or null. */
   refreshDue: string | null;
   createdAtSeq: number;
+  /** When the record that created the wallet was made (ISO 8601), or null if the log does not say. */
+  createdAt: string | null;
 }
 
 export interface WalletAddress {
@@ -292,6 +296,8 @@ export interface PolicyView {
   /** The canonical JSON document (crypto/policy format custos-policy/1). */
   document: string;
   adoptedAtSeq: number;
+  /** When the record that adopted this version was made (ISO 8601), or null if the log does not say. */
+  adoptedAt: string | null;
 }
 
 export interface WhitelistView {
@@ -301,6 +307,8 @@ export interface WhitelistView {
   hash: string;
   entries: { address: string; label: string }[];
   changedAtSeq: number;
+  /** When the record that set these entries was made (ISO 8601), or null if the log does not say. */
+  changedAt: string | null;
 }
 
 export interface UtxoView {

@@ -80,13 +80,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 
   policy(walletId: string): PolicyView | null {
     const p = this.vault.readState().policies.find((x) => x.walletId === walletId);
-    return p === undefined ? null : { walletId, version: p.version, hash: p.hash, document: JSON.stringify(p.document, null, 2), adoptedAtSeq: p.adoptedAtSeq };
+    return p === undefined ? null : { walletId, version: p.version, hash: p.hash, document: JSON.stringify(p.document, null, 2), adoptedAtSeq: p.adoptedAtSeq, adoptedAt: this.vault.timeOf(p.adoptedAtSeq) };
   }
 
   whitelists(): WhitelistView[] {
     return this.vault.readState().whitelists.map((w) => {
       const list = validateWhitelist(w.document);
-      return { id: list.id, name: list.name, network: list.network, hash: w.hash, entries: list.entries.map((e) => ({ ...e })), changedAtSeq: w.changedAtSeq };
+      return { id: list.id, name: list.name, network: list.network, hash: w.hash, entries: list.entries.map((e) => ({ ...e })), changedAtSeq: w.changedAtSeq, changedAt: this.vault.timeOf(w.changedAtSeq) };
     });
   }
 

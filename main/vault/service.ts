@@ -155,7 +155,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   }
 
   listUsers(): UserView[] {
-    return this.read().users.map(userView);
+    return this.read().users.map((u) => userView(u, this.timeOf));
   }
 
   listGroups(): GroupView[] {
@@ -349,6 +349,9 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   readState(): GovernanceState {
     return this.read();
   }
+
+  /** When the record at `seq` was made (a view shows dates, not sequence numbers); an arrow so views can take it as is. */
+  readonly timeOf = (seq: number): string | null => this.store.records.timeOf(seq);
 
   /** The wallet from the projections (reads), with the state it belongs to. */
   wallet(walletId: string): { wallet: WalletState; state: GovernanceState; header: VaultHeader } {
