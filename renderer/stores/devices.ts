@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { DeviceIdentity, DevicePrompt, DeviceSummary, SignedStatement } from '../../preload/contract';
 import { call, on } from '../api';
+import type { DeviceStep } from '../screens';
 import { useAlertsStore } from './alerts';
 
 export type DeviceTask = 'identity' | 'sign' | 'remove';
@@ -22,6 +23,8 @@ export const useDevicesStore = defineStore('devices', () => {
   const identities = ref<Record<string, DeviceIdentity>>({});
   const statements = ref<Record<string, SignedStatement>>({});
   const tasks = ref<Record<string, DeviceTask | undefined>>({});
+  /** The screens the console told the person to expect (the running dialog's preview): the prompt panel shows them beside the device's. */
+  const expected = ref<DeviceStep[]>([]);
 
   const currentPrompt = computed<DevicePrompt | null>(() => prompts.value[0] ?? null);
   const labelOf = (deviceId: string) => devices.value.find((d) => d.id === deviceId)?.label ?? 'the device';
@@ -141,6 +144,7 @@ export const useDevicesStore = defineStore('devices', () => {
     identities,
     statements,
     tasks,
+    expected,
     labelOf,
     start,
     stop,
