@@ -257,7 +257,9 @@ describe('Errors in place and the device prompt beside the dialog', () => {
     await prompt.waitFor({ state: 'detached' });
     await dialog.getByRole('alert').and(page.locator('[data-code="REJECTED_ON_DEVICE"]')).waitFor();
     // Focus goes back into the dialog it came from.
-    await expect.poll(() => dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    await expect
+      .poll(() => dialog.evaluate((d) => (d.contains(document.activeElement) ? 'inside' : (document.activeElement?.outerHTML ?? 'none').slice(0, 160))))
+      .toBe('inside');
     await check(page);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
