@@ -785,7 +785,12 @@ function parseDocument<T>(text: string, what: string, normalise: (value: unknown
   try {
     return normalise(value);
   } catch (err) {
-    if (err instanceof PolicyError) throw fieldError(fieldOfPath(err.path), 'BAD_INPUT', `The ${what} cannot be used: ${placeOf(err.path)}: ${err.problem}.`);
+    // A whitelist's problem is told by entry ("entry 3, address"), as its form shows it; a policy's keeps its path
+    // ("policy.rules[0].steps[1]"), as its JSON editor and the CLI show it. Both carry the field for the form.
+    if (err instanceof PolicyError) {
+      const where = what === 'whitelist' ? placeOf(err.path) : err.path;
+      throw fieldError(fieldOfPath(err.path), 'BAD_INPUT', `The ${what} cannot be used: ${where}: ${err.problem}.`);
+    }
     throw err;
   }
 }
