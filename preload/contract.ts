@@ -41,6 +41,11 @@ export interface CustosErrorData {
   code: ErrorCode;
   message: string;
   details?: Record<string, string | number | boolean | null>;
+  /**
+   * The input that caused it, by its name in the channel's input (`destination`, `amount`, `feeRate`, `name`, `psbt`…),
+   * when one did: the console shows the message next to that field.
+   */
+  field?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: CustosErrorData };
@@ -166,6 +171,8 @@ export interface UserView {
   devicePath: string;
   encryptionKey: string;
   registeredAtSeq: number;
+  /** When the record that registered the user was made (ISO 8601), or null if the log does not say. */
+  registeredAt: string | null;
 }
 
 export interface GroupView {
@@ -249,6 +256,8 @@ export interface WalletView {
   /** Why the wallet signs nothing until its shares are refreshed (its policy's share-refresh rule), or null. */
   refreshDue: string | null;
   createdAtSeq: number;
+  /** When the record that created the wallet was made (ISO 8601), or null if the log does not say. */
+  createdAt: string | null;
 }
 
 export interface WalletAddress {
@@ -285,6 +294,8 @@ export interface PolicyView {
   /** The canonical JSON document (crypto/policy format custos-policy/1). */
   document: string;
   adoptedAtSeq: number;
+  /** When the record that adopted this version was made (ISO 8601), or null if the log does not say. */
+  adoptedAt: string | null;
 }
 
 export interface WhitelistView {
@@ -294,6 +305,8 @@ export interface WhitelistView {
   hash: string;
   entries: { address: string; label: string }[];
   changedAtSeq: number;
+  /** When the record that set these entries was made (ISO 8601), or null if the log does not say. */
+  changedAt: string | null;
 }
 
 export interface UtxoView {

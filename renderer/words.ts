@@ -26,3 +26,13 @@ const ACTIONS: Record<string, string> = {
 export function describeAction(code: string): string {
   return ACTIONS[code] ?? code;
 }
+
+/** When a record of the vault's log was made, or a dash when the log does not say. */
+export function whenRecorded(iso: string | null): string {
+  return iso === null ? '—' : formatWhen(iso);
+}
+
+/** The hover text of a date read from the log: its record's number, for whoever checks the log itself. */
+export function recordHint(seq: number): string {
+  return `Record ${seq} of the vault's signed log`;
+}

@@ -1,5 +1,5 @@
 // Taproot key-path (P2TR) addresses and output scripts of a wallet key on each Bitcoin network.
-import { NETWORK, TEST_NETWORK, p2tr } from '@scure/btc-signer';
+import { Address, NETWORK, TEST_NETWORK, p2tr } from '@scure/btc-signer';
 import type { BTC_NETWORK } from '@scure/btc-signer/utils.js';
 
 export type BitcoinNetwork = 'mainnet' | 'testnet' | 'signet' | 'regtest';
@@ -51,4 +51,39 @@ export function taprootScript(outputKey: Uint8Array): Uint8Array {
   s[1] = 0x20;
   s.set(xonly(outputKey, 'outputKey'), 2);
   return s;
+}
+
+const NETWORK_WORDS: Record<BitcoinNetwork, string> = { mainnet: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'regtest' };
+
+/**
+ * What is wrong with `address` as a destination on `network`, in words a person acts on (never a decoder's message),
+ * or null when it is an address of that network. `holder` names what is on the network ("the wallet", "the list").
+ */
+export function addressProblem(address: string, network: BitcoinNetwork, holder = 'the wallet'): string | null {
+  const text = address.trim();
+  if (text.length === 0) return 'enter the destination address';
+  if (decodes(text, network)) return null;
+  if (/\s/.test(text)) return 'an address has no spaces or line breaks: copy it again';
+  if (/^0x[0-9a-f]{40}$/i.test(text)) return `this is an Ethereum address, not a Bitcoin one; ${holder} is on Bitcoin ${NETWORK_WORDS[network]}`;
+  // Which network it belongs to: signet and testnet share their address forms, and regtest reads testnet's base58 ones.
+  const others = BITCOIN_NETWORKS.filter((n) => n !== network && decodes(text, n));
+  if (others.length) {
+    const where = others.includes('mainnet') ? 'a mainnet' : others.includes('regtest') && !others.includes('testnet') ? 'a regtest' : 'a testnet or signet';
+    return `this is ${where} address; ${holder} is on ${NETWORK_WORDS[network]}`;
+  }
+  if (/^(bc|tb|bcrt)1/i.test(text)) return 'this address has a typing mistake (a character is wrong, missing or extra): copy it again from its source';
+  return `this is not a Bitcoin address: copy it again from its source (a ${NETWORK_WORDS[network]} address starts with ${prefixOf(network)})`;
+}
+
+function decodes(address: string, network: BitcoinNetwork): boolean {
+  try {
+    Address(networkParams(network)).decode(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function prefixOf(network: BitcoinNetwork): string {
+  return network === 'mainnet' ? 'bc1' : network === 'regtest' ? 'bcrt1' : 'tb1';
 }

@@ -1,6 +1,6 @@
 // Whitelists as documents: every address checked for the list's network, one canonical form, and the hash.
 import { Address } from '@scure/btc-signer';
-import { BITCOIN_NETWORKS, networkParams } from '../bitcoin/address.js';
+import { BITCOIN_NETWORKS, addressProblem, networkParams } from '../bitcoin/address.js';
 import type { BitcoinNetwork } from '../bitcoin/address.js';
 import { canonicalize, digest } from '../canonical.js';
 import { fail, id, list, name, object } from './fields.js';
@@ -49,7 +49,7 @@ export function validateWhitelist(value: unknown): Whitelist {
     const label = name(e.label, `${path}.label`);
     if (typeof e.address !== 'string') fail(`${path}.address`, 'must be a string');
     const address = canonicalAddress(e.address, network);
-    if (address === null) fail(`${path}.address`, `${JSON.stringify(e.address)} is not a valid ${network} address`);
+    if (address === null) fail(`${path}.address`, addressProblem(e.address, network, 'the list') ?? `not a ${network} address`);
     // Refused rather than rewritten: the stored list must be the list the administrators approved.
     if (address !== e.address) fail(`${path}.address`, `write it as ${address}`);
     const twin = addresses.get(address);

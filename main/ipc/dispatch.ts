@@ -1,6 +1,7 @@
 // Validates a call from the renderer against the contract, runs its handler, and answers a Result.
 import { channels, type Channel, type ChannelResult, type ParsedInput, type Result } from '../../preload/contract';
 import { toErrorData } from '../errors';
+import { inputProblem } from './input-problem';
 import type { Logger } from '../log';
 
 export type Handlers = { [C in Channel]: (input: ParsedInput<C>) => Promise<ChannelResult<C>> | ChannelResult<C> };
@@ -12,10 +13,7 @@ export async function dispatch(handlers: Handlers, channel: unknown, input: unkn
     return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `There is no channel named "${String(channel).slice(0, 60)}".` } };
   }
   const parsed = channels[channel].input.safeParse(input ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
-    return { ok: false, error: { code: 'BAD_INPUT', message: `Invalid input for ${channel}: ${problems}.` } };
-  }
+  if (!parsed.success) return { ok: false, error: inputProblem(parsed.error.issues) };
   try {
     const handler = handlers[channel] as (input: unknown) => unknown;
     return { ok: true, value: await handler(parsed.data) };

@@ -52,11 +52,11 @@ export function createHandlers(services: Services): Handlers {
     'proposals.reject': (input) => services.vault().reject(input),
     'wallets.list': () => {
       const state = services.vault().readState();
-      return state.wallets.map((w) => walletView(state, w));
+      return state.wallets.map((w) => walletView(state, w, Date.now(), services.vault().timeOf));
     },
     'wallets.get': ({ walletId }) => {
       const { wallet, state } = services.vault().wallet(walletId);
-      return walletView(state, wallet);
+      return walletView(state, wallet, Date.now(), services.vault().timeOf);
     },
     'wallets.proposeCreate': ({ custodianIds, ...rest }) => services.vault().proposeWallet({ ...rest, custodianIds }),
     'wallets.proposeRefresh': (input) => services.vault().proposeRefresh(input),
@@ -64,7 +64,7 @@ export function createHandlers(services: Services): Handlers {
     'wallets.runCeremony': async ({ walletId }) => {
       await services.wallets().ceremonies.run(walletId);
       const { wallet, state } = services.vault().wallet(walletId);
-      return walletView(state, wallet);
+      return walletView(state, wallet, Date.now(), services.vault().timeOf);
     },
     'wallets.addresses': ({ walletId, branch, from, count }) => walletAddresses(services.vault().wallet(walletId).wallet, branch, from, count),
     'wallets.verifyAddress': (input) => verifyAddressOnDevice(services.vault(), input),

@@ -5,7 +5,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import type { AuditDraft } from '../../crypto/audit-chain';
-import { buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
+import { addressProblem, buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
 import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState, type WalletState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
@@ -15,7 +15,7 @@ import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction
 import { formatBtc } from '../../crypto/amounts';
 import type { BalancesView, PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WalletFundsView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
-import { CustosError } from '../errors';
+import { CustosError, fieldError } from '../errors';
 import type { Store, UtxoRow, VaultHeader } from '../store';
 import { randomIds, type IdGenerator } from '../vault/ids';
 import type { VaultService } from '../vault/service';
@@ -86,13 +86,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 
   policy(walletId: string): PolicyView | null {
     const p = this.vault.readState().policies.find((x) => x.walletId === walletId);
-    return p === undefined ? null : { walletId, version: p.version, hash: p.hash, document: JSON.stringify(p.document, null, 2), adoptedAtSeq: p.adoptedAtSeq };
+    return p === undefined ? null : { walletId, version: p.version, hash: p.hash, document: JSON.stringify(p.document, null, 2), adoptedAtSeq: p.adoptedAtSeq, adoptedAt: this.vault.timeOf(p.adoptedAtSeq) };
   }
 
   whitelists(): WhitelistView[] {
     return this.vault.readState().whitelists.map((w) => {
       const list = validateWhitelist(w.document);
-      return { id: list.id, name: list.name, network: list.network, hash: w.hash, entries: list.entries.map((e) => ({ ...e })), changedAtSeq: w.changedAtSeq };
+      return { id: list.id, name: list.name, network: list.network, hash: w.hash, entries: list.entries.map((e) => ({ ...e })), changedAtSeq: w.changedAtSeq, changedAt: this.vault.timeOf(w.changedAtSeq) };
     });
   }
 
@@ -188,6 +188,9 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 
   async create(input: { walletId: string; destination: string; amount: string; feeRate: number; deviceId: string }): Promise<TransferView> {
     let requestId = '';
+    // The destination is checked before any device is asked: a wrong address is the person's to fix, in place.
+    const destinationProblem = addressProblem(input.destination, this.vault.wallet(input.walletId).wallet.network);
+    if (destinationProblem !== null) throw fieldError('destination', 'BAD_INPUT', `${capitalise(destinationProblem)}.`);
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
       const facts = this.requestTransaction(state, wallet, root, input);
@@ -216,7 +219,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const amount = BigInt(input.amount);
     const coins = selectCoins(free, amount, BigInt(input.feeRate));
     const freeTotal = free.reduce((sum, c) => sum + BigInt(c.amount), 0n);
-    if (coins.length === 0 || freeTotal < amount) throw new CustosError('RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
+    if (amount < DUST_SATS) throw fieldError('amount', 'BAD_INPUT', `${formatBtc(amount)} is below the dust limit: Bitcoin nodes do not relay a payment under ${formatBtc(DUST_SATS)}.`);
+    if (coins.length === 0 || freeTotal < amount) throw fieldError('amount', 'RULE_VIOLATION', notEnoughFree(wallet.name, amount, freeTotal, known, held));
     const changePath = `1/${state.transfers.filter((t) => t.request.walletId === wallet.id).length}`;
     const change = keyAt(changePath);
     let built;
@@ -229,7 +233,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
         network: wallet.network,
       });
     } catch (err) {
-      throw new CustosError('BAD_INPUT', `The transfer cannot be built: ${(err as Error).message}.`);
+      throw buildProblem(err, wallet.name, amount, BigInt(input.feeRate), freeTotal);
     }
     return {
       psbt: built.psbt,
@@ -253,7 +257,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       try {
         facts = readPsbt(base64.decode(input.psbt), root, wallet.network);
       } catch (err) {
-        throw new CustosError('BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
+        throw fieldError('psbt', 'BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
       }
       requestId = `R-${state.transfers.length + 1}`;
       return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (path) => walletKeyAt(root, path).outputKey);
@@ -575,4 +579,18 @@ function notEnoughFree(walletName: string, amount: bigint, freeTotal: bigint, kn
   const until = holders.length === 1 ? 'until it is signed, rejected or cancelled' : 'until they are signed, rejected or cancelled';
   const why = holders.length ? `: ${holders.join(', ')} ${until}` : known.length === 0 ? ': record the coins it received first' : '';
   return `${walletName} cannot pay ${formatBtc(amount)}: only ${formatBtc(freeTotal)} is free${why}.`;
+}
+
+/** The smallest payment Bitcoin nodes relay to a Taproot output (the builder's own limit). */
+const DUST_SATS = 330n;
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** A transaction the builder refused, in words about what the person entered; never the builder's own message. */
+function buildProblem(err: unknown, walletName: string, amount: bigint, feeRate: bigint, freeTotal: bigint): CustosError {
+  const text = err instanceof Error ? err.message : '';
+  if (/insufficient funds/.test(text))
+    return fieldError('amount', 'RULE_VIOLATION', `${walletName} cannot pay ${formatBtc(amount)} and its fee at ${feeRate} sat/vB: only ${formatBtc(freeTotal)} is free. Lower the amount or the fee rate.`);
+  if (/dust/.test(text)) return fieldError('amount', 'BAD_INPUT', `${formatBtc(amount)} is below the dust limit: Bitcoin nodes do not relay a payment under ${formatBtc(DUST_SATS)}.`);
+  return new CustosError('BAD_INPUT', `The transfer cannot be built from ${walletName}'s coins: check the destination and the amount, then try again.`);
 }

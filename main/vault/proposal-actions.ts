@@ -3,7 +3,7 @@ import { nameProblem } from '../../crypto/statements';
 import { PolicyError, policyDocument, validatePolicy, validateWhitelist, whitelistDocument } from '../../crypto/policy';
 import type { Action, GovernanceState, Role, UserState, WalletNetwork, WalletState } from '../../crypto/governance';
 import { ROLES } from '../../preload/contract';
-import { CustosError } from '../errors';
+import { CustosError, fieldError } from '../errors';
 import type { IdGenerator } from './ids';
 
 /** What each proposal channel takes (the acting device aside), as the service and the preview read it. */
@@ -112,9 +112,9 @@ export function proposalAction<K extends ProposalKind>(kind: K, input: ProposalI
   }
 }
 
-export function requireName(name: string, what: string): void {
+export function requireName(name: string, what: string, field = 'name'): void {
   const problem = nameProblem(name);
-  if (problem !== null) throw new CustosError('BAD_INPUT', `The ${what} "${name}" cannot be used: ${problem}.`);
+  if (problem !== null) throw fieldError(field, 'BAD_INPUT', `The ${what} "${name}" cannot be used: ${problem}.`);
 }
 
 export function requireUser(state: GovernanceState, userId: string): UserState {
@@ -137,9 +137,28 @@ export function parseDocument<T>(text: string, what: string, normalise: (value: 
   try {
     return normalise(value);
   } catch (err) {
-    if (err instanceof PolicyError) throw new CustosError('BAD_INPUT', `The ${what} cannot be used: ${err.message}.`);
+    // A whitelist's problem is told by entry ("entry 3, address"), as its form shows it; a policy's keeps its path
+    // ("policy.rules[0].steps[1]"), as its JSON editor and the CLI show it. Both carry the field for the form.
+    if (err instanceof PolicyError) {
+      const where = what === 'whitelist' ? placeOf(err.path) : err.path;
+      throw fieldError(fieldOfPath(err.path), 'BAD_INPUT', `The ${what} cannot be used: ${where}: ${err.problem}.`);
+    }
     throw err;
   }
+}
+
+/** A document's path ("whitelist.entries[2].address") as the form's field name ("entries.2.address"). */
+function fieldOfPath(path: string): string {
+  return path.replace(/^[a-z]+\.?/i, '').replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '') || 'document';
+}
+
+/** A document's path in a person's words: "whitelist.entries[2].address" is "entry 3, address". */
+function placeOf(path: string): string {
+  const parts = [...path.replace(/^[a-z]+\.?/i, '').matchAll(/([a-zA-Z]+)(?:\[(\d+)\])?/g)].map(([, key, index]) => {
+    const word = key!.replace(/ies$/, 'y').replace(/([^s])s$/, '$1').replace(/([A-Z])/g, ' $1').toLowerCase();
+    return index === undefined ? key!.replace(/([A-Z])/g, ' $1').toLowerCase() : `${word} ${Number(index) + 1}`;
+  });
+  return parts.length ? parts.join(', ') : 'the document';
 }
 
 export function requireWallet(state: GovernanceState, walletId: string): WalletState {

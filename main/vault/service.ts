@@ -43,7 +43,7 @@ import {
   type VaultSummary,
 } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
-import { CustosError } from '../errors';
+import { CustosError, fieldError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { SealedShareRow, Store, VaultHeader } from '../store';
 import { exportCsv, exportJson } from './audit-export';
@@ -154,7 +154,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   }
 
   listUsers(): UserView[] {
-    return this.read().users.map(userView);
+    return this.read().users.map((u) => userView(u, this.timeOf));
   }
 
   listGroups(): GroupView[] {
@@ -208,7 +208,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
         throw new CustosError('VAULT_EXISTS', `This data folder already holds ${name ? `the vault "${name}"` : 'a vault'}. Open it, or choose another folder to create a new one.`);
       }
       requireName(input.name, 'vault name');
-      requireName(input.adminName, 'administrator name');
+      requireName(input.adminName, 'administrator name', 'adminName');
       const path = input.identityPath ?? DEFAULT_IDENTITY_PATH;
       const identity = await this.devices.identity(input.deviceId, path);
       const { publicKey: encryptionKey } = await this.devices.encryptionKey(input.deviceId, path);
@@ -340,6 +340,9 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     if (projection === null) throw noVault();
     return projection;
   }
+
+  /** When the record at `seq` was made (a view shows dates, not sequence numbers); an arrow so views can take it as is. */
+  readonly timeOf = (seq: number): string | null => this.store.records.timeOf(seq);
 
   /** The wallet from the projections (reads), with the state it belongs to. */
   wallet(walletId: string): { wallet: WalletState; state: GovernanceState; header: VaultHeader } {
@@ -617,6 +620,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     } catch (err) {
       if (!(err instanceof ReplayError)) throw err;
       const code = err.code === 'NOT_ADMINISTRATOR' || err.code === 'UNKNOWN_SIGNER' ? 'NOT_AUTHORISED' : err.code === 'UNKNOWN_PROPOSAL' ? 'NOT_FOUND' : 'RULE_VIOLATION';
+      // A name already in use is the person's to change, next to the name they typed.
+      if (/ is already named /.test(err.problem)) throw fieldError('name', 'RULE_VIOLATION', `${capitalise(err.problem)}: choose another name. Nothing was signed.`);
       throw new CustosError(code, `The vault's rules refuse this: ${err.problem}. Nothing was signed.`);
     }
   }
@@ -693,6 +698,7 @@ function render(statement: Statement): string {
 }
 
 
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 
 

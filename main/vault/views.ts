@@ -31,7 +31,10 @@ export function summaryView(header: VaultHeader, state: GovernanceState, integri
   };
 }
 
-export function userView(u: UserState): UserView {
+/** When the record at a seq was made (the store knows; a test may pass nothing). */
+export type TimeOfRecord = (seq: number) => string | null;
+
+export function userView(u: UserState, timeOf: TimeOfRecord = () => null): UserView {
   return {
     id: u.id,
     name: u.name,
@@ -41,6 +44,7 @@ export function userView(u: UserState): UserView {
     devicePath: u.devicePath,
     encryptionKey: u.encryptionKey,
     registeredAtSeq: u.registeredAtSeq,
+    registeredAt: timeOf(u.registeredAtSeq),
   };
 }
 

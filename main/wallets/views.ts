@@ -4,9 +4,10 @@ import { taprootAddress, taprootDescriptor, taprootHdDescriptor } from '../../cr
 import type { GovernanceState, WalletState } from '../../crypto/governance';
 import type { WalletAddress, WalletView } from '../../preload/contract';
 import { shareRefreshDue } from '../../crypto/transfers/share-refresh';
+import type { TimeOfRecord } from '../vault/views';
 import { groupKeyOf } from './keys';
 
-export function walletView(state: GovernanceState, wallet: WalletState, now: number = Date.now()): WalletView {
+export function walletView(state: GovernanceState, wallet: WalletState, now: number = Date.now(), timeOf: TimeOfRecord = () => null): WalletView {
   const users = new Map(state.users.map((u) => [u.id, u]));
   const ref = (id: string) => ({ id, name: users.get(id)?.name ?? id });
   const key = wallet.key;
@@ -36,6 +37,7 @@ export function walletView(state: GovernanceState, wallet: WalletState, now: num
         ? null
         : { proposalId: wallet.pending.proposalId, ceremony: wallet.pending.ceremony, threshold: wallet.pending.threshold, custodians: wallet.pending.custodians.map(ref) },
     createdAtSeq: wallet.createdAtSeq,
+    createdAt: timeOf(wallet.createdAtSeq),
     refreshDue: wallet.keySince === null ? null : shareRefreshDue(state, wallet.id, { ledger: [], keyTime: Date.parse(wallet.keySince.at), now }),
   };
 }

@@ -1,7 +1,7 @@
 // The devices domain: the Ledgers main knows (USB and virtual), the screens they are showing, and what was read from them.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { DeviceIdentity, DevicePrompt, DeviceSummary, SignedStatement } from '../../preload/contract';
+import type { DeviceIdentity, DevicePrompt, DeviceStep, DeviceSummary, SignedStatement } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 
@@ -22,6 +22,8 @@ export const useDevicesStore = defineStore('devices', () => {
   const identities = ref<Record<string, DeviceIdentity>>({});
   const statements = ref<Record<string, SignedStatement>>({});
   const tasks = ref<Record<string, DeviceTask | undefined>>({});
+  /** The screens the console told the person to expect (the running dialog's preview): the prompt panel shows them beside the device's. */
+  const expected = ref<DeviceStep[]>([]);
 
   const currentPrompt = computed<DevicePrompt | null>(() => prompts.value[0] ?? null);
   const labelOf = (deviceId: string) => devices.value.find((d) => d.id === deviceId)?.label ?? 'the device';
@@ -141,6 +143,7 @@ export const useDevicesStore = defineStore('devices', () => {
     identities,
     statements,
     tasks,
+    expected,
     labelOf,
     start,
     stop,

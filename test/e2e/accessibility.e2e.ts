@@ -1,7 +1,10 @@
 // axe-core on every screen of the console, with a vault made by the real services (users, groups, a 2-of-3 wallet
 // under a policy, a whitelist, coins, a transfer request): no serious or critical violation.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taprootPayment } from '../../crypto/bitcoin';
 import { transferHarness } from '../transfers/helpers';
 import { axeViolations, describeViolations } from './axe';
 import { PHRASES } from '../vault/phrases';
@@ -224,5 +227,41 @@ describe('Below 1024 pixels, and from the keyboard', () => {
     expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main-content');
+  });
+});
+
+describe('Errors in place and the device prompt beside the dialog', () => {
+  it('an error beside its field, then the device prompt beside the dialog: no violation, and focus goes to the prompt and back', async () => {
+    const { page } = h;
+    // Dave (an operator) acts, as the test before left it.
+    await nav(page, 'Transfers').click();
+    await page.getByRole('button', { name: 'New transfer' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'New transfer' });
+    await dialog.getByRole('combobox', { name: 'From wallet' }).selectOption({ label: 'Cold BTC (Bitcoin regtest)' });
+    await dialog.getByText('Policy version 1 in force.').waitFor();
+    const destination = dialog.getByRole('textbox', { name: 'Destination address' });
+    await destination.fill(taprootPayment(schnorr.getPublicKey(hexToBytes('0f'.repeat(32))), 'mainnet').address);
+    await dialog.getByRole('textbox', { name: 'Amount (BTC)' }).fill('0.001');
+    await dialog.getByRole('button', { name: 'Request on device' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'This is a mainnet address; the wallet is on regtest.' }).waitFor();
+    await check(page);
+
+    await destination.fill(taprootPayment(schnorr.getPublicKey(hexToBytes('0e'.repeat(32))), 'regtest').address);
+    const start = dialog.getByRole('button', { name: 'Request on device' });
+    await start.click();
+    const prompt = page.getByRole('dialog', { name: 'Review message' });
+    await prompt.waitFor();
+    await expect.poll(() => prompt.evaluate((p) => p.contains(document.activeElement))).toBe(true);
+    await check(page);
+    await prompt.getByRole('button', { name: 'Reject', exact: true }).click();
+    await prompt.waitFor({ state: 'detached' });
+    await dialog.getByRole('alert').and(page.locator('[data-code="REJECTED_ON_DEVICE"]')).waitFor();
+    // Focus goes back into the dialog it came from.
+    await expect
+      .poll(() => dialog.evaluate((d) => (d.contains(document.activeElement) ? 'inside' : (document.activeElement?.outerHTML ?? 'none').slice(0, 160))))
+      .toBe('inside');
+    await check(page);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
   });
 });

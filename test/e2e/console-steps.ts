@@ -16,10 +16,16 @@ export interface Person {
 /** One fixed mnemonic per person (from one repeated byte), so every run has the same identities. */
 export const mnemonicOf = (byte: number) => entropyToMnemonic(new Uint8Array(16).fill(byte), wordlist);
 
-/** Fails with the console's own words when it shows a problem (the alert area), instead of timing out later. */
+/**
+ * Fails with the console's own words when it shows a problem, instead of timing out later: in the global alert area
+ * (actions outside dialogs) or inside an open dialog (its foot, or beside a field).
+ */
 export async function expectNoProblem(page: Page): Promise<void> {
   const problems = page.getByRole('region', { name: 'Problems' });
   if (await problems.count()) throw new Error(`the console shows a problem: ${(await problems.textContent())?.trim()}`);
+  // A dialog's failure (data-code at its foot, data-field beside a field), not a dialog's own notes such as a PSBT's problems.
+  const inDialog = page.getByRole('dialog').getByRole('alert').and(page.locator('[data-code], [data-field]'));
+  if (await inDialog.count()) throw new Error(`a dialog shows a problem: ${(await inDialog.allTextContents()).join(' ').trim()}`);
 }
 
 /** A link of the main navigation, by its exact name. */

@@ -33,6 +33,8 @@ const REJECTED_TO = destination('0c').address;
 const LARGE = destination('0d');
 const LARGE_TO = LARGE.address;
 const EXCHANGE_TO = destination('0e').address;
+/** The same kind of address on mainnet: a wallet on regtest cannot pay it. */
+const MAINNET_TO = taprootPayment(schnorr.getPublicKey(hexToBytes('0f'.repeat(32))), 'mainnet').address;
 
 /** Proposes a group while the vault is being founded (the founder's proposal applies at once). */
 async function createGroup(page: Page, name: string, members: Person[]): Promise<void> {
@@ -80,6 +82,18 @@ async function requestTransfer(page: Page, to: string, btc: string, sats: string
   const heading = page.getByRole('heading', { name: /^Request R-\d+$/, level: 1 });
   await heading.waitFor();
   return ((await heading.textContent()) ?? '').replace('Request', '').trim();
+}
+
+/** Opens the New transfer dialog as the operator Olivia, with the wallet chosen and its policy read. */
+async function openNewTransfer(page: Page): Promise<Locator> {
+  await actAs(page, PEOPLE.olivia);
+  await nav(page, 'Transfers').click();
+  await page.getByRole('heading', { name: 'Transfers', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'New transfer' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'New transfer' });
+  await dialog.getByRole('combobox', { name: 'From wallet' }).selectOption({ label: `${WALLET} (Bitcoin regtest)` });
+  await dialog.getByText('Policy version 1 in force.').waitFor();
+  return dialog;
 }
 
 const cells = async (row: Locator) => (await row.locator('td, th').allTextContents()).map((c) => c.replace(/\s+/g, ' ').trim());
@@ -272,6 +286,28 @@ describe('Transfers under policy in the console', () => {
     expect(await fullValue(entries.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Exchange deposit' }) }))).toBe(EXCHANGE_TO);
   });
 
+  it('says when users registered, the wallet was created, the policy adopted and the whitelist changed: dates, not sequence numbers', async () => {
+    const { page } = h;
+    // "6 Dec 2026, 14:05 UTC" in the browser's locale: the year, a 24-hour time and a zone.
+    const when = new RegExp(`${new Date().getUTCFullYear()}.*\\d{2}:\\d{2}.*(UTC|GMT)`);
+    const hint = /^Record \d+ of the vault's signed log$/;
+    const check = async (cell: Locator) => {
+      expect((await cell.textContent())?.trim()).toMatch(when);
+      expect(await cell.getAttribute('title')).toMatch(hint);
+    };
+    await nav(page, 'Users').click();
+    const registered = page.getByTestId('user-registered');
+    await expect.poll(() => registered.count()).toBe(6);
+    for (const cell of await registered.all()) await check(cell);
+    await nav(page, 'Wallets').click();
+    await check(page.getByTestId('wallet-created').first());
+    await openPolicy(page);
+    await check(page.getByTestId('policy-adopted'));
+    await nav(page, 'Whitelists').click();
+    await check(page.getByTestId('whitelist-changed').first());
+    expect(await page.getByText(/\bseq \d+/).count()).toBe(0);
+  });
+
   it('requests a small transfer on the operator\'s device, which waits for one approver', async () => {
     const { page } = h;
     await actAs(page, PEOPLE.olivia);
@@ -302,6 +338,86 @@ describe('Transfers under policy in the console', () => {
     // The operator may not approve their own request: main says why beside the disabled buttons.
     await page.getByTestId('decide-why').filter({ hasText: `Olivia is not in any group whose approval request ${ids.small} still needs (the rule keeps its initiator out of its steps).` }).waitFor();
     expect(await page.getByRole('button', { name: `Approve request ${ids.small}` }).isDisabled()).toBe(true);
+  });
+
+  it('shows a wrong-network destination beside its field in the dialog, not among the problems, and clears it once the field is edited', async () => {
+    const { page } = h;
+    const dialog = await openNewTransfer(page);
+    const destinationField = dialog.getByRole('textbox', { name: 'Destination address' });
+    await destinationField.fill(MAINNET_TO);
+    await dialog.getByRole('textbox', { name: 'Amount (BTC)' }).fill('0.001');
+    await dialog.getByRole('button', { name: 'Request on device' }).click();
+    const words = 'This is a mainnet address; the wallet is on regtest.';
+    const message = dialog.getByRole('alert').filter({ hasText: words });
+    await message.waitFor();
+    // Beside the field, and the field says so to a screen reader.
+    expect(await destinationField.getAttribute('aria-invalid')).toBe('true');
+    expect(await message.getAttribute('id')).toBe(await destinationField.getAttribute('aria-describedby'));
+    expect(await message.getAttribute('data-field')).toBe('destination');
+    // Once: not in the global alert area, nowhere else on the page.
+    expect(await page.getByRole('region', { name: 'Problems' }).count()).toBe(0);
+    expect(await page.getByText(words).count()).toBe(1);
+    // Editing the field moves the person on.
+    await destinationField.fill(SMALL_TO);
+    await message.waitFor({ state: 'detached' });
+    expect(await destinationField.getAttribute('aria-invalid')).toBeNull();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('shows in the dialog, beside the amount, that only part of the coins is free and which request holds the rest', async () => {
+    const { page } = h;
+    const dialog = await openNewTransfer(page);
+    await dialog.getByRole('textbox', { name: 'Destination address' }).fill(SMALL_TO);
+    const amountField = dialog.getByRole('textbox', { name: 'Amount (BTC)' });
+    await amountField.fill('0.12');
+    await dialog.getByRole('button', { name: 'Request on device' }).click();
+    const message = dialog.getByRole('alert').and(page.locator('[data-field="amount"]'));
+    await message.waitFor();
+    expect((await message.textContent())?.trim()).toMatch(new RegExp(`^${WALLET} cannot pay 0\\.12 BTC: only 0\\.1 BTC is free: 0\\.05 BTC is held by request ${ids.small} until it is signed, rejected or cancelled\\.$`));
+    expect(await amountField.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('region', { name: 'Problems' }).count()).toBe(0);
+    // Closing the dialog clears it: opened again, it starts clean.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const again = await openNewTransfer(page);
+    expect(await again.getByRole('alert').count()).toBe(0);
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await again.waitFor({ state: 'hidden' });
+  });
+
+  it('at 1024×700, shows the device screen beside the preview it is compared with, and a rejection in the dialog', async () => {
+    const { page } = h;
+    await page.setViewportSize({ width: 1024, height: 700 });
+    try {
+      const dialog = await openNewTransfer(page);
+      await dialog.getByRole('textbox', { name: 'Destination address' }).fill(SMALL_TO);
+      await dialog.getByRole('textbox', { name: 'Amount (BTC)' }).fill('0.001');
+      await dialog.getByRole('button', { name: 'Request on device' }).click();
+      const prompt = page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: /REQUEST transfer[\s\S]*Amount: 0\.001 BTC/ });
+      await prompt.waitFor();
+      // Beside the device's screen, the text the console told the person to expect.
+      await prompt.getByRole('heading', { name: /^What the console told you to expect/ }).waitFor();
+      expect(await prompt.getByRole('region', { name: /^What the console told you to expect/ }).textContent()).toContain(`Amount: 0.001 BTC`);
+      const preview = dialog.getByRole('region', { name: 'What the device will show' });
+      // Measured once the dialog has settled beside the panel (it moves aside as the panel opens).
+      const boxes = async () => {
+        const [a, b] = [await prompt.boundingBox(), await preview.boundingBox()];
+        const overlap = !a || !b || (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height);
+        return { overlap, inView: !!a && !!b && a.x + a.width <= 1024 && b.x + b.width <= 1024 && b.x >= 0, a, b };
+      };
+      await expect.poll(async () => (await boxes()).overlap, { timeout: 5_000 }).toBe(false);
+      expect((await boxes()).inView, JSON.stringify(await boxes())).toBe(true);
+      // Rejected on the device: nothing is recorded, and the dialog says so at its foot, not the alert area.
+      await prompt.getByRole('button', { name: 'Reject', exact: true }).click();
+      const why = dialog.getByRole('alert').and(page.locator('[data-code="REJECTED_ON_DEVICE"]'));
+      await why.waitFor();
+      expect(await page.getByRole('region', { name: 'Problems' }).count()).toBe(0);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 820 });
+    }
   });
 
   it("rejects another request on an approver's device and shows it rejected, with the reason", async () => {

@@ -88,3 +88,30 @@ describe('IPC dispatch', () => {
     expect((await call("m/44'/60'/0/0/0/0/0/0/0/0/0")).ok).toBe(false);
   });
 });
+
+describe('refused inputs in words, with their field', () => {
+  it('names the field of the first problem and says it without the validator’s words', async () => {
+    const input = { walletId: 'w-1', destination: 'bc1q', amount: '100', feeRate: 2, deviceId: 'virtual:1' };
+    const result = await dispatch(echoHandlers(), 'transfers.create', input, silentLogger);
+    expect(result).toEqual({ ok: false, error: { code: 'BAD_INPUT', field: 'destination', message: 'The destination address is too short (at least 14 characters).' } });
+  });
+
+  it('keeps a schema’s own words for a format, and names a missing field', async () => {
+    const base = { walletId: 'w-1', destination: 'bcrt1qexampleexample', feeRate: 2, deviceId: 'virtual:1' };
+    const amount = await dispatch(echoHandlers(), 'transfers.create', { ...base, amount: '0.5' }, silentLogger);
+    expect(amount).toEqual({ ok: false, error: { code: 'BAD_INPUT', field: 'amount', message: 'The amount must be an amount in sats: a whole number, no leading zeros.' } });
+    const fee = await dispatch(echoHandlers(), 'transfers.create', { ...base, amount: '100', feeRate: 0 }, silentLogger);
+    expect(fee).toEqual({ ok: false, error: { code: 'BAD_INPUT', field: 'feeRate', message: 'The fee rate must be at least 1.' } });
+    const missing = await dispatch(echoHandlers(), 'transfers.importPsbt', { walletId: 'w-1', deviceId: 'virtual:1' }, silentLogger);
+    expect(missing).toEqual({ ok: false, error: { code: 'BAD_INPUT', field: 'psbt', message: 'The PSBT is missing.' } });
+  });
+
+  it('passes the field of a CustosError thrown by a handler', async () => {
+    const handlers = echoHandlers();
+    handlers['groups.proposeCreate'] = () => {
+      throw new CustosError('RULE_VIOLATION', 'A group is already named Ops: choose another name.', undefined, 'name');
+    };
+    const result = await dispatch(handlers, 'groups.proposeCreate', { name: 'Ops', memberIds: [], deviceId: 'virtual:1' }, silentLogger);
+    expect(result).toEqual({ ok: false, error: { code: 'RULE_VIOLATION', field: 'name', message: 'A group is already named Ops: choose another name.' } });
+  });
+});

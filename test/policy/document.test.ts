@@ -179,8 +179,8 @@ describe('whitelists', () => {
   });
 
   it.each([
-    ['an address of another network', { entries: [{ address: address(1, 'mainnet'), label: 'A' }] }, 'whitelist.entries[0].address: '],
-    ['a mangled address', { entries: [{ address: address(1).slice(0, -1) + 'x', label: 'A' }] }, 'is not a valid regtest address'],
+    ['an address of another network', { entries: [{ address: address(1, 'mainnet'), label: 'A' }] }, 'whitelist.entries[0].address: this is a mainnet address; the list is on regtest'],
+    ['a mangled address', { entries: [{ address: address(1).slice(0, -1) + 'x', label: 'A' }] }, 'whitelist.entries[0].address: this address has a typing mistake'],
     ['an address in upper case', { entries: [{ address: address(1).toUpperCase(), label: 'A' }] }, `whitelist.entries[0].address: write it as ${address(1)}`],
     ['a duplicate address', { entries: [{ address: address(1), label: 'A' }, { address: address(1), label: 'B' }] }, 'whitelist.entries[1].address: already listed at whitelist.entries[0]'],
     ['a duplicate label', { entries: [{ address: address(1), label: 'A' }, { address: address(2), label: 'A' }] }, 'whitelist.entries[1].label: "A" already labels whitelist.entries[0]'],

@@ -14,17 +14,24 @@ export interface RecordRepository {
   /** The whole log in seq order (replay reads it all; a vault's governance log is thousands of records, not millions). */
   all(): StoredRecord[];
   lastSeq(): number | null;
+  /**
+   * When the record at `seq` was made: the time it signed (createdAt, or a transfer decision's at), else, for an
+   * approval of a proposal (which signs no time), when this store appended it; null if there is no such record.
+   */
+  timeOf(seq: number): string | null;
 }
 
 export function recordRepository(db: Database.Database): RecordRepository {
   const insert = db.prepare('INSERT INTO records (seq, type, body, recorded_at) VALUES (?, ?, ?, ?)');
   const selectAll = db.prepare('SELECT seq, body FROM records ORDER BY seq');
   const selectLast = db.prepare('SELECT MAX(seq) AS seq FROM records');
+  const selectTime = db.prepare("SELECT COALESCE(json_extract(body, '$.createdAt'), json_extract(body, '$.at'), recorded_at) AS at FROM records WHERE seq = ?");
   return {
     append(record, recordedAt) {
       insert.run(record.seq, record.type, toJson(record), recordedAt);
     },
     all: () => selectAll.all() as StoredRecord[],
     lastSeq: () => (selectLast.get() as { seq: number | null }).seq,
+    timeOf: (seq) => (selectTime.get(seq) as { at: string | null } | undefined)?.at ?? null,
   };
 }
