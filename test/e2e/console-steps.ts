@@ -203,15 +203,24 @@ export async function openRequest(page: Page, id: string): Promise<void> {
 /** The status tag beside the request page's heading. */
 export const statusOf = (page: Page) => page.getByRole('heading', { level: 1 }).locator('xpath=..').getByTestId('transfer-status');
 
-/** Approves or rejects the open request with the acting device: the preview first, then the device's screen. */
+/**
+ * Approves or rejects the open request with the acting device. Approving starts on the device at once (the page shows
+ * the statement it signs); rejecting asks once more in a dialog with its own preview, then the device's screen.
+ */
 export async function decide(page: Page, id: string, decision: 'Approve' | 'Reject'): Promise<void> {
-  await page.getByRole('button', { name: `${decision} request ${id}` }).click();
-  const dialog = page.getByRole('dialog', { name: `${decision} request ${id}` });
-  const title = decision === 'Approve' ? 'Custos v1: APPROVE transfer' : 'Custos v1: REJECT transfer';
-  await dialog.getByText(title).waitFor();
+  if (decision === 'Approve') {
+    await page.getByTestId('statement-preview').filter({ hasText: `Request: ${id}` }).waitFor();
+    await page.getByRole('button', { name: `Approve on device, request ${id}` }).click();
+    await approveOnScreen(page, new RegExp(`APPROVE transfer[\\s\\S]*Request: ${id}`));
+    await expectNoProblem(page);
+    return;
+  }
+  await page.getByRole('button', { name: `Reject request ${id}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Reject request ${id}` });
+  await dialog.getByText('Custos v1: REJECT transfer').waitFor();
   await dialog.getByText(`Request: ${id}`).waitFor();
-  await dialog.getByRole('button', { name: `${decision} on device` }).click();
-  await approveOnScreen(page, new RegExp(`${decision.toUpperCase()} transfer[\\s\\S]*Request: ${id}`));
+  await dialog.getByRole('button', { name: 'Reject on device' }).click();
+  await approveOnScreen(page, new RegExp(`REJECT transfer[\\s\\S]*Request: ${id}`));
   await dialog.waitFor({ state: 'hidden' });
   await expectNoProblem(page);
 }

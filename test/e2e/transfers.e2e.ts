@@ -337,7 +337,7 @@ describe('Transfers under policy in the console', () => {
     expect(preview).toContain('Policy: version 1');
     // The operator may not approve their own request: main says why beside the disabled buttons.
     await page.getByTestId('decide-why').filter({ hasText: `Olivia is not in any group whose approval request ${ids.small} still needs (the rule keeps its initiator out of its steps).` }).waitFor();
-    expect(await page.getByRole('button', { name: `Approve request ${ids.small}` }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: `Approve on device, request ${ids.small}` }).isDisabled()).toBe(true);
   });
 
   it('shows a wrong-network destination beside its field in the dialog, not among the problems, and clears it once the field is edited', async () => {
@@ -435,7 +435,7 @@ describe('Transfers under policy in the console', () => {
     expect(await reason.textContent()).toContain('rejected by Adam before the approval steps of rule "Small sends" were complete');
     expect((await page.getByTestId('transfer-rejections').textContent())?.trim()).toMatch(/^Adam \(/);
     await page.getByTestId('transfer-signing').getByText('This request will not be signed: it was rejected.').waitFor();
-    expect(await page.getByRole('button', { name: `Approve request ${ids.rejected}` }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: `Approve on device, request ${ids.rejected}` }).count()).toBe(0);
 
     await nav(page, 'Transfers').click();
     const row = page.getByRole('table', { name: 'Transfers' }).locator(`[data-request-id="${ids.rejected}"]`);
@@ -456,7 +456,7 @@ describe('Transfers under policy in the console', () => {
     await statusOf(page).and(page.locator('[data-status="pending"]')).waitFor();
     // Adam has decided: his buttons say so.
     await page.getByTestId('decide-why').filter({ hasText: `Adam already approved request ${ids.large}; a person counts once.` }).waitFor();
-    expect(await page.getByRole('button', { name: `Approve request ${ids.large}` }).getAttribute('aria-describedby')).toBe('decide-why');
+    expect(await page.getByRole('button', { name: `Approve on device, request ${ids.large}` }).getAttribute('aria-describedby')).toBe('decide-why');
 
     await actAs(page, PEOPLE.amy);
     await decide(page, ids.large, 'Approve');

@@ -140,9 +140,9 @@ describe('tampering in SQLite', () => {
   it('a vault from before the head file gets one when it is upgraded; a head file deleted after that is tampering', async () => {
     const { h } = await vaultWithHistory();
     const head = path.join(h.dir, LOG_HEAD_FILE);
-    // The vault as an older Custos left it: schema 2, no head file.
+    // The vault as an older Custos left it: schema 2 (no later migration), no head file.
     h.store.close();
-    edit(h, 'DELETE FROM schema_migrations WHERE version = 3; ALTER TABLE wallets DROP COLUMN key_since');
+    edit(h, 'DELETE FROM schema_migrations WHERE version >= 3; ALTER TABLE wallets DROP COLUMN key_since; ALTER TABLE utxos DROP COLUMN recorded_at');
     rmSync(head);
     h.reopen();
     expect(h.vault.verify()).toMatchObject({ status: 'ok', problems: [] });
