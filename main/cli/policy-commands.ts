@@ -54,7 +54,7 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
         const walletId = resolveWallet(vault, args[0]);
         const view = transfers.policy(walletId);
         if (view === null) throw new CustosError('NOT_FOUND', `The wallet ${args[0]} has no policy yet. Write one with custos policy draft, then propose it.`);
-        out(view, describePolicy(view, policyNames()));
+        out(view, describePolicy(view, vault.wallet(walletId).wallet.name, policyNames()));
         return 0;
       }
       case 'policy draft': {
@@ -152,9 +152,10 @@ function nextDraft(current: PolicyView | null, walletId: string, groupIds: reado
   );
 }
 
-function describePolicy(view: PolicyView, names: PolicyNames): string {
+function describePolicy(view: PolicyView, walletName: string, names: PolicyNames): string {
   const policy = policyDocument(validatePolicy(JSON.parse(view.document)));
-  const lines = [`Policy version ${view.version} of wallet ${view.walletId} (adopted at seq ${view.adoptedAtSeq}), hash ${view.hash}`];
+  const adopted = view.adoptedAt !== null ? `adopted ${view.adoptedAt}` : `adopted with record ${view.adoptedAtSeq}`;
+  const lines = [`Policy version ${view.version} of wallet ${walletName} (${adopted}), hash ${view.hash}`];
   policy.rules.forEach((r, i) => lines.push(`${i + 1}. ${r.name} (${r.id}): ${describeRule(r, names)}`));
   lines.push(`Wallet limits: ${describeLimits(policy.velocity)}. A request no rule matches is denied.`);
   if (policy.shareRefresh !== undefined) lines.push(`Refresh of the key shares: ${describeShareRefresh(policy.shareRefresh)}.`);

@@ -238,6 +238,8 @@ describe('custos policy and whitelist (CLI)', () => {
     const shown = await ok<{ version: number; hash: string; document: string }>('policy', 'show', 'Cold BTC');
     expect(shown.version).toBe(1);
     const text = await run(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'policy', 'show', 'Cold BTC', '--data-dir', dataDir], { cwd: repo });
+    // When it was adopted is a date, not a record number; the wallet by its name.
+    expect(text.stdout).toMatch(/^Policy version 1 of wallet Cold BTC \(adopted \d{4}-\d\d-\d\dT[\d:.]+Z\), hash 0x[0-9a-f]{64}$/m);
     expect(text.stdout).toContain('1. Small (small): Up to 0.01 BTC, any address, requested by a member of Ops; approval 1 of Approvers; no delay');
     expect(text.stdout).toContain('2. Large (large): From 0.01000001 BTC, on whitelist Exchanges, requested by a member of Ops; approval 2 of Approvers; no delay');
     expect(text.stdout).toContain('Wallet limits: 0.05 BTC per 24 h.');

@@ -338,6 +338,14 @@ describe('Transfers under policy in the console', () => {
     // The operator may not approve their own request: main says why beside the disabled buttons.
     await page.getByTestId('decide-why').filter({ hasText: `Olivia is not in any group whose approval request ${ids.small} still needs (the rule keeps its initiator out of its steps).` }).waitFor();
     expect(await page.getByRole('button', { name: `Approve on device, request ${ids.small}` }).isDisabled()).toBe(true);
+
+    // An operator proposes nothing: the button says so, in main's words, wherever a proposal starts.
+    await nav(page, 'Groups').click();
+    const create = page.getByRole('button', { name: 'Create group' }).first();
+    await expect.poll(() => create.isDisabled()).toBe(true);
+    const why = await create.getAttribute('aria-describedby');
+    expect(why).toBeTruthy();
+    expect(await page.locator(`[id="${why}"]`).first().textContent()).toMatch(/^\s*Olivia is not an administrator \(operator\), and only administrators .+\. Ask an administrator\.\s*$/);
   });
 
   it('shows a wrong-network destination beside its field in the dialog, not among the problems, and clears it once the field is edited', async () => {
