@@ -155,10 +155,13 @@ describe("A newcomer's flow, clicks counted", () => {
 
       // Adam, at the same desk, takes over on the request's page: it shows what his device will sign.
       await actAs(page, ADAM);
+      await page.getByTestId('statement-preview').filter({ hasText: `Request: ${id}` }).waitFor();
+      await h.screenshot('transfer-to-approve.png');
       await decide(page, id, 'Approve');
       await mark('transfer approved');
 
       const signing = page.getByTestId('transfer-signing');
+      await h.screenshot('transfer-approved.png');
       await signing.getByRole('button', { name: 'Sign', exact: true }).click();
       await approveScreens(page, [{ statement: /USE key share/ }, 'secret', { statement: /USE key share/ }, 'secret'], { timeout: 60_000 });
       await signing.getByTestId('signed-txid').waitFor({ timeout: CEREMONY_TIMEOUT });
@@ -175,6 +178,13 @@ describe("A newcomer's flow, clicks counted", () => {
       // The issue's bar: at most half the clicks of before. Device confirmations are the devices' (each a signature).
       expect(clicks).toBeLessThanOrEqual(BEFORE / 2);
       expect(h.consoleErrors).toEqual([]);
+
+      // The wallet after it: its balance, what its policy's windows have used, and its balance over time.
+      await nav(page, 'Wallets').click();
+      await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: WALLET }).click();
+      await page.getByTestId('balance-total').waitFor();
+      await page.getByTestId('velocity-chart').locator('canvas').waitFor();
+      await h.screenshot('wallet.png');
     },
     CEREMONY_TIMEOUT * 2,
   );

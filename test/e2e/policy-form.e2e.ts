@@ -132,7 +132,7 @@ describe('The policy builder', () => {
     // The form holds at 1024×700: nothing pushes the page sideways.
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.getByRole('group', { name: 'Rule 1: Exchange sends' }).scrollIntoViewIfNeeded();
-    if (process.env.POLICY_FORM_SHOTS) await h.screenshot('policy-form-1024.png');
+    await h.screenshot('policy-form.png');
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
 
     // Simulate, then propose: the dialog shows what changes and what the draft does to past requests, beside the device's screen.
@@ -146,7 +146,7 @@ describe('The policy builder', () => {
     expect(await denied.allTextContents()).toHaveLength(1);
     expect(await denied.first().textContent()).toMatch(new RegExp(`^${requestId}: now denied \\(pending \\(rule "Small"\\) → denied`));
     await dialog.getByText('Change: adopt policy').waitFor();
-    if (process.env.POLICY_FORM_SHOTS) await h.screenshot('policy-propose-dialog.png');
+    await h.screenshot('policy-propose.png');
     await dialog.getByRole('button', { name: 'Propose on device' }).click();
     await approveOnScreen(page, /adopt policy/);
     await dialog.waitFor({ state: 'hidden' });
