@@ -1,6 +1,5 @@
 // What each device will show for an action, rendered before it runs with the statement code the action signs with.
 import { base64 } from '@scure/base';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   decisionStatement,
   genesisStatement,
@@ -11,20 +10,18 @@ import {
   type Action,
   type GovernanceState,
   type ProposalRecord,
-  type TransferRequestRecord,
   type User,
 } from '../crypto/governance';
 import { groupKeyOf } from '../crypto/governance/wallet-key';
 import { walletKeyAt } from '../crypto/transfers/transaction';
-import { taprootSighashes } from '../crypto/bitcoin';
 import { validateWhitelist, whitelistHash } from '../crypto/policy';
 import { PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type Statement } from '../crypto/statements';
 import { transferStatement } from '../crypto/transfers/statements';
 import { channels, type DeviceStep, type ParsedInput, type PreviewAction } from '../preload/contract';
 import type { DeviceManager } from './devices/manager';
-import { CustosError } from './errors';
+import { CustosError, fieldError } from './errors';
 import { readPsbt, type RequestTransaction } from './transfers/psbt-import';
-import type { TransferService } from './transfers/service';
+import { requestDraft, type TransferService } from './transfers/service';
 import { proposalAction, orderRoles, requireName, type ProposalKind } from './vault/proposal-actions';
 import { DEFAULT_IDENTITY_PATH, GENESIS_SETTINGS, type VaultService } from './vault/service';
 
@@ -181,8 +178,6 @@ function transferRequestStep(
 ): DeviceStep {
   const { wallet, state } = ctx.vault.wallet(input.walletId);
   if (wallet.key === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no key yet.`);
-  const policy = state.policies.find((p) => p.walletId === wallet.id);
-  if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
   const root = groupKeyOf(wallet.key);
   let facts: RequestTransaction;
   if (action === 'transfers.create') {
@@ -191,31 +186,10 @@ function transferRequestStep(
     try {
       facts = readPsbt(base64.decode((input as ParsedInput<'transfers.importPsbt'>).psbt), root, wallet.network);
     } catch (err) {
-      throw new CustosError('BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
+      throw fieldError('psbt', 'BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
     }
   }
-  let sighashes: string[];
-  try {
-    sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletKeyAt(root, p).outputKey)).map((s) => bytesToHex(s.sighash));
-  } catch (err) {
-    throw new CustosError('BAD_INPUT', `The transaction cannot be signed by ${wallet.name}: ${(err as Error).message}.`);
-  }
-  const request: Omit<TransferRequestRecord, 'type' | 'seq' | 'signature'> = {
-    vaultId: state.vaultId,
-    requestId: PENDING_ID,
-    walletId: wallet.id,
-    initiatorId: PENDING_ID,
-    destination: facts.destination,
-    amount: facts.amount,
-    fee: facts.fee.toString(),
-    psbt: base64.encode(facts.psbt),
-    inputPaths: [...facts.inputPaths],
-    changePath: facts.changePath,
-    sighashes,
-    policyVersion: policy.version,
-    policyHash: policy.hash,
-    createdAt: PENDING_TIME,
-  };
+  const request = requestDraft(state, wallet, facts, (p: string) => walletKeyAt(root, p).outputKey, { seq: state.seq + 1, requestId: PENDING_ID, initiatorId: PENDING_ID, createdAt: PENDING_TIME });
   const statement = { ...transferStatement(state, wallet.name, 'transfer-request', state.seq + 1, request), digest: PENDING_DIGEST };
   return { device, heading: 'Your transfer request', screen: preview(statement, 'of the exact transaction') };
 }

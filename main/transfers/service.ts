@@ -393,33 +393,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     outputKeyAt: (path: string) => Uint8Array,
   ): Promise<{ record: TransferRequestRecord; audit: Omit<AuditDraft, 'at'> }> {
     const { state, header, seq, now } = ctx;
-    const policy = state.policies.find((p) => p.walletId === walletId);
-    if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${walletName} has no policy: administrators adopt one before anything can be requested.`);
-    let sighashes;
-    try {
-      sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map(outputKeyAt)).sort((a, b) => a.index - b.index);
-    } catch (err) {
-      throw new CustosError('BAD_INPUT', `The transaction cannot be signed by ${walletName}: ${(err as Error).message}.`);
-    }
-    const draft: TransferRequestRecord = {
-      type: 'transfer-request',
-      seq,
-      vaultId: state.vaultId,
-      requestId,
-      walletId,
-      initiatorId: initiator.id,
-      destination: facts.destination,
-      amount: facts.amount,
-      fee: facts.fee.toString(),
-      psbt: base64.encode(facts.psbt),
-      inputPaths: [...facts.inputPaths],
-      changePath: facts.changePath,
-      sighashes: sighashes.map((s) => bytesToHex(s.sighash)),
-      policyVersion: policy.version,
-      policyHash: policy.hash,
-      createdAt: now,
-      signature: PLACEHOLDER_SIGNATURE,
-    };
+    const draft = requestDraft(state, { id: walletId, name: walletName }, facts, outputKeyAt, { seq, requestId, initiatorId: initiator.id, createdAt: now });
+    const policy = { version: draft.policyVersion };
     this.vault.preflightTransfer(state, draft);
     const signature = await this.vault.signOnDevice(deviceId, header.identityPath, transferStatement(state, walletName, 'transfer-request', seq, draft), initiator.identityAddress);
     return {
@@ -593,4 +568,45 @@ function buildProblem(err: unknown, walletName: string, amount: bigint, feeRate:
     return fieldError('amount', 'RULE_VIOLATION', `${walletName} cannot pay ${formatBtc(amount)} and its fee at ${feeRate} sat/vB: only ${formatBtc(freeTotal)} is free. Lower the amount or the fee rate.`);
   if (/dust/.test(text)) return fieldError('amount', 'BAD_INPUT', `${formatBtc(amount)} is below the dust limit: Bitcoin nodes do not relay a payment under ${formatBtc(DUST_SATS)}.`);
   return new CustosError('BAD_INPUT', `The transfer cannot be built from ${walletName}'s coins: check the destination and the amount, then try again.`);
+}
+
+/**
+ * The request record an exact transaction makes, before its initiator's device signs it: the policy in force named by
+ * version and hash, and each input's BIP-341 sighash in input order. Requesting and previewing the request's statement
+ * both build it here; only the ids and the time differ (a preview's are stand-ins).
+ */
+export function requestDraft(
+  state: GovernanceState,
+  wallet: { id: string; name: string },
+  facts: RequestTransaction,
+  outputKeyAt: (path: string) => Uint8Array,
+  ids: { seq: number; requestId: string; initiatorId: string; createdAt: string },
+): TransferRequestRecord {
+  const policy = state.policies.find((p) => p.walletId === wallet.id);
+  if (policy === undefined) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} has no policy: administrators adopt one before anything can be requested.`);
+  let sighashes;
+  try {
+    sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map(outputKeyAt)).sort((a, b) => a.index - b.index);
+  } catch (err) {
+    throw new CustosError('BAD_INPUT', `The transaction cannot be signed by ${wallet.name}: ${(err as Error).message}.`);
+  }
+  return {
+    type: 'transfer-request',
+    seq: ids.seq,
+    vaultId: state.vaultId,
+    requestId: ids.requestId,
+    walletId: wallet.id,
+    initiatorId: ids.initiatorId,
+    destination: facts.destination,
+    amount: facts.amount,
+    fee: facts.fee.toString(),
+    psbt: base64.encode(facts.psbt),
+    inputPaths: [...facts.inputPaths],
+    changePath: facts.changePath,
+    sighashes: sighashes.map((s) => bytesToHex(s.sighash)),
+    policyVersion: policy.version,
+    policyHash: policy.hash,
+    createdAt: ids.createdAt,
+    signature: PLACEHOLDER_SIGNATURE,
+  };
 }
