@@ -8,7 +8,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../crypto/bitcoin';
-import { actAs, addVirtualDevice, approveOnScreen, approveScreens, ceremonyScreens, decide, expectNoProblem, foundVault, mnemonicOf, nav, type Person } from './console-steps';
+import { actAs, addVirtualDevice, approveOnScreen, approveScreens, ceremonyScreens, expectNoProblem, foundVault, mnemonicOf, nav, type Person } from './console-steps';
 import { repoRoot, startHarness, type ClickCount, type Harness } from './harness';
 
 const person = (name: string, byte: number): Person => ({ name, device: `${name} Ledger`, mnemonic: mnemonicOf(byte) });
@@ -156,8 +156,12 @@ describe("A newcomer's flow, clicks counted", () => {
       // Adam, at the same desk, takes over on the request's page: it shows what his device will sign.
       await actAs(page, ADAM);
       await page.getByTestId('statement-preview').filter({ hasText: `Request: ${id}` }).waitFor();
-      await h.screenshot('transfer-to-approve.png');
-      await decide(page, id, 'Approve');
+      await page.getByRole('button', { name: `Approve on device, request ${id}` }).click();
+      // The device's panel docks beside the page, whose preview stays in view to compare.
+      await page.getByRole('dialog', { name: 'Review message' }).filter({ hasText: /APPROVE transfer/ }).waitFor();
+      await h.screenshot('transfer-approve.png');
+      await approveOnScreen(page, /APPROVE transfer/);
+      await expectNoProblem(page);
       await mark('transfer approved');
 
       const signing = page.getByTestId('transfer-signing');
@@ -179,12 +183,6 @@ describe("A newcomer's flow, clicks counted", () => {
       expect(clicks).toBeLessThanOrEqual(BEFORE / 2);
       expect(h.consoleErrors).toEqual([]);
 
-      // The wallet after it: its balance, what its policy's windows have used, and its balance over time.
-      await nav(page, 'Wallets').click();
-      await page.getByRole('table', { name: 'Wallets' }).getByRole('link', { name: WALLET }).click();
-      await page.getByTestId('balance-total').waitFor();
-      await page.getByTestId('velocity-chart').locator('canvas').waitFor();
-      await h.screenshot('wallet.png');
     },
     CEREMONY_TIMEOUT * 2,
   );

@@ -170,6 +170,14 @@ describe('The policy builder', () => {
     expect((await cells(rules.locator('[data-rule-id="small"]'))).slice(0, 3)).toEqual(['2', 'Small sends small', 'Up to 0.005 BTC']);
     // The draft now equals the policy in force.
     await page.getByTestId('policy-changes').getByText('The draft changes nothing against the policy in force.').waitFor();
+
+    // The wallet under it: its balance, what the pending request holds, and what each window of the policy has used.
+    await page.setViewportSize({ width: 1280, height: 820 });
+    await page.evaluate((to) => (location.hash = to), `#/wallets/${walletId}`);
+    await page.getByTestId('velocity-chart').locator('canvas').waitFor();
+    await page.getByTestId('balance-chart').locator('canvas').waitFor();
+    await page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0) ?? window.scrollTo(0, 0));
+    await h.screenshot('wallet.png');
     expect(h.consoleErrors).toEqual([]);
   });
 });
