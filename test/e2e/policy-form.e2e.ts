@@ -82,6 +82,13 @@ describe('The policy builder', () => {
     await pick(large, 'Group of step 2', 'Approvers (2 members)');
     await field(large, 'Approvals needed in step 2').fill('3');
     await large.getByText("Approvers has 2 members: this step can't be filled until it has 3.").waitFor();
+    // Steps are ordered, and can be moved: the step asking for 3 goes first, then back.
+    expect(await large.getByRole('button', { name: 'Move step 1 up' }).isDisabled()).toBe(true);
+    await large.getByRole('button', { name: 'Move step 2 up' }).click();
+    expect(await field(large, 'Approvals needed in step 1').inputValue()).toBe('3');
+    expect(await field(large, 'Approvals needed in step 2').inputValue()).toBe('1');
+    await large.getByRole('button', { name: 'Move step 1 down' }).click();
+    expect(await field(large, 'Approvals needed in step 2').inputValue()).toBe('3');
     await field(large, 'Approvals needed in step 2').fill('1');
     await field(large, 'Delay before signing').fill('2');
     await pick(large, 'Delay unit', 'hours');
