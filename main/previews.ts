@@ -1,5 +1,4 @@
 // What each device will show for an action, rendered before it runs with the statement code the action signs with.
-import { base64 } from '@scure/base';
 import {
   decisionStatement,
   genesisStatement,
@@ -19,8 +18,8 @@ import { PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type Statem
 import { transferStatement } from '../crypto/transfers/statements';
 import { channels, type DeviceStep, type ParsedInput, type PreviewAction } from '../preload/contract';
 import type { DeviceManager } from './devices/manager';
-import { CustosError, fieldError } from './errors';
-import { readPsbt, type RequestTransaction } from './transfers/psbt-import';
+import { CustosError } from './errors';
+import { psbtRequest, type RequestTransaction } from './transfers/psbt-import';
 import { requestDraft, type TransferService } from './transfers/service';
 import { proposalAction, orderRoles, requireName, type ProposalKind } from './vault/proposal-actions';
 import { DEFAULT_IDENTITY_PATH, GENESIS_SETTINGS, type VaultService } from './vault/service';
@@ -183,11 +182,7 @@ function transferRequestStep(
   if (action === 'transfers.create') {
     facts = ctx.transfers().requestTransaction(state, wallet, root, input as ParsedInput<'transfers.create'>);
   } else {
-    try {
-      facts = readPsbt(base64.decode((input as ParsedInput<'transfers.importPsbt'>).psbt), root, wallet.network);
-    } catch (err) {
-      throw fieldError('psbt', 'BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
-    }
+    facts = psbtRequest((input as ParsedInput<'transfers.importPsbt'>).psbt, root, wallet);
   }
   const request = requestDraft(state, wallet, facts, (p: string) => walletKeyAt(root, p).outputKey, { seq: state.seq + 1, requestId: PENDING_ID, initiatorId: PENDING_ID, createdAt: PENDING_TIME });
   const statement = { ...transferStatement(state, wallet.name, 'transfer-request', state.seq + 1, request), digest: PENDING_DIGEST };

@@ -1,8 +1,10 @@
 // Reads a PSBT made elsewhere into the facts of a transfer request: which wallet path each input spends, the one
 // payment, the change back to the wallet, the fee. Anything else in it (foreign inputs, two payments) is refused.
+import { base64 } from '@scure/base';
 import { Address, OutScript, Transaction } from '@scure/btc-signer';
 import { networkParams, taprootScript, type BitcoinNetwork } from '../../crypto/bitcoin/address';
 import { changePath, deriveChildKey, receivePath, type GroupKey } from '../../crypto/frost';
+import { fieldError } from '../errors';
 
 export interface RequestTransaction {
   psbt: Uint8Array;
@@ -15,6 +17,18 @@ export interface RequestTransaction {
 }
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/**
+ * A base64 PSBT as a request of `wallet` (readPsbt's rules), or BAD_INPUT on its `psbt` field saying why not: importing
+ * a PSBT and previewing its request's statement refuse it in the same words.
+ */
+export function psbtRequest(psbt: string, root: GroupKey, wallet: { name: string; network: BitcoinNetwork }): RequestTransaction {
+  try {
+    return readPsbt(base64.decode(psbt), root, wallet.network);
+  } catch (err) {
+    throw fieldError('psbt', 'BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
+  }
+}
 
 /** The wallet's scripts at its key and its first `scan` receive and change addresses, by script hex → path. */
 function walletScripts(root: GroupKey, scan: number): Map<string, string> {

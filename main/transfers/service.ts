@@ -24,7 +24,7 @@ import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
 import { balanceHistory, networkTotals, velocityInForce, walletBalance } from './balances';
 import { freeCoins, heldCoins, outpointsOf, selectCoins } from './coins';
-import { describePsbt, readPsbt, type RequestTransaction } from './psbt-import';
+import { describePsbt, psbtRequest, readPsbt, type RequestTransaction } from './psbt-import';
 import { transferView, withNames } from './views';
 import { cancelRefusal, requestRefusal, signRefusal, transferDecisionRefusal } from './permissions';
 
@@ -253,12 +253,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     let requestId = '';
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
-      let facts: RequestTransaction;
-      try {
-        facts = readPsbt(base64.decode(input.psbt), root, wallet.network);
-      } catch (err) {
-        throw fieldError('psbt', 'BAD_INPUT', `This PSBT cannot become a request of ${wallet.name}: ${(err as Error).message}.`);
-      }
+      const facts = psbtRequest(input.psbt, root, wallet);
       requestId = `R-${state.transfers.length + 1}`;
       return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (path) => walletKeyAt(root, path).outputKey);
     });
@@ -394,7 +389,6 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   ): Promise<{ record: TransferRequestRecord; audit: Omit<AuditDraft, 'at'> }> {
     const { state, header, seq, now } = ctx;
     const draft = requestDraft(state, { id: walletId, name: walletName }, facts, outputKeyAt, { seq, requestId, initiatorId: initiator.id, createdAt: now });
-    const policy = { version: draft.policyVersion };
     this.vault.preflightTransfer(state, draft);
     const signature = await this.vault.signOnDevice(deviceId, header.identityPath, transferStatement(state, walletName, 'transfer-request', seq, draft), initiator.identityAddress);
     return {
@@ -403,7 +397,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
         actor: initiator.id,
         action: 'transfer.request',
         subject: requestId,
-        payload: { recordSeq: seq, actorName: initiator.name, walletId, destination: facts.destination, amount: facts.amount, fee: draft.fee, policyVersion: policy.version },
+        payload: { recordSeq: seq, actorName: initiator.name, walletId, destination: facts.destination, amount: facts.amount, fee: draft.fee, policyVersion: draft.policyVersion },
         deviceSignature: signature,
       },
     };
