@@ -107,6 +107,8 @@ export function genesisDigest(record: Omit<GenesisRecord, 'signature'>): string 
     createdAt: record.createdAt,
     admin: { ...userBody(record.admin), registrationSignature: record.admin.registrationSignature },
     settings: { adminQuorum: record.settings.adminQuorum, proposerMayApprove: record.settings.proposerMayApprove },
+    // Bound only when present, so a genesis made before the mark keeps the digest it was signed with.
+    ...(record.statementFormat === undefined ? {} : { statementFormat: record.statementFormat }),
   });
 }
 

@@ -66,6 +66,8 @@ class Working implements GovernanceLookup, TransferBook {
   seq = 0;
   settings: VaultSettings;
   founding = true;
+  /** Set-policy proposals must list rules in words from now on (GovernanceState.policyInWords). */
+  policyInWords = false;
   readonly users = new Map<string, MutableUser>();
   readonly groups = new Map<string, MutableGroup>();
   readonly proposals = new Map<string, MutableProposal>();
@@ -92,6 +94,7 @@ class Working implements GovernanceLookup, TransferBook {
     const copy = structuredClone(state);
     w.seq = copy.seq;
     w.founding = copy.founding;
+    w.policyInWords = copy.policyInWords === true;
     for (const u of copy.users) w.users.set(u.id, u as MutableUser);
     for (const g of copy.groups) w.groups.set(g.id, g as MutableGroup);
     for (const x of copy.wallets) w.wallets.set(x.id, x as MutableWallet);
@@ -156,6 +159,7 @@ class Working implements GovernanceLookup, TransferBook {
       seq: this.seq,
       settings: this.settings,
       founding: this.founding,
+      ...(this.policyInWords ? { policyInWords: true as const } : {}),
       users: [...this.users.values()].sort(byId),
       groups: [...this.groups.values()].sort(byId),
       proposals: [...this.proposals.values()].sort(byId),
@@ -277,6 +281,7 @@ function applyGenesis(record: GenesisRecord, err: Err): Working {
     throw err('BAD_SIGNATURE', `the genesis statement is not signed by the administrator's device ${admin.identityAddress}`);
   }
   const working = new Working(record.vaultId, record.vaultName, record.createdAt, record.settings);
+  working.policyInWords = record.statementFormat === 2;
   working.users.set(admin.id, { ...admin, status: 'active', registeredAtSeq: 0, registeredRoles: admin.roles, adminSinceSeq: 0 });
   return working;
 }
@@ -300,7 +305,13 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err, verif
   if (working.proposals.has(record.proposalId)) throw err('RULE_BROKEN', `proposal ${record.proposalId} already exists`);
   const problem = actionProblem(working, record.action);
   if (problem !== null) throw err('RULE_BROKEN', problem);
-  const change: ProposalChange = describeAction(working, record.action, record.statementFormat ?? 1);
+  const format = record.statementFormat ?? 1;
+  // A ratchet: once a vault shows policies in words, an unmarked proposal (its rules shown only as a count and a hash)
+  // could hide what the rules say from the devices that sign it, so it is refused.
+  if (record.action.type === 'set-policy' && format === 1 && working.policyInWords) {
+    throw err('RULE_BROKEN', "a policy proposal must list its rules in words on the device (statement format 2) in this vault; an unmarked one shows only how many rules there are");
+  }
+  const change: ProposalChange = describeAction(working, record.action, format);
   if (verify && !verifyStatement(proposalStatement(working, record, change), record.signature, proposer.identityAddress)) {
     throw err('BAD_SIGNATURE', `the proposal is not signed by ${proposer.id}'s device ${proposer.identityAddress}`);
   }
@@ -326,6 +337,7 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err, verif
   };
   working.proposals.set(proposal.id, proposal);
   working.pending.add(proposal);
+  if (record.action.type === 'set-policy' && format === 2) working.policyInWords = true;
   settle(working, record.seq);
 }
 

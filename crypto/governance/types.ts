@@ -159,6 +159,11 @@ export interface GenesisRecord {
   /** The first administrator, with their registration signed at seq 0. */
   readonly admin: User;
   readonly settings: VaultSettings;
+  /**
+   * 2: every set-policy proposal of this vault must list its rules in words (proposal statement format 2). Bound by
+   * the genesis digest when present; vaults made before the mark existed have none (and ratchet to it, see replay).
+   */
+  readonly statementFormat?: 2;
   /** The admin's EIP-191 signature of the genesis statement. */
   readonly signature: string;
 }
@@ -353,6 +358,11 @@ export interface GovernanceState {
    * quorum, the proposer's own signature counts, and the minimum-quorum rules do not block adding administrators.
    */
   readonly founding: boolean;
+  /**
+   * Set once set-policy proposals must list their rules in words (format 2): from a genesis so marked, or from the
+   * first format-2 set-policy proposal. Derived by replay from signed records only, so the store does not project it.
+   */
+  readonly policyInWords?: true;
   readonly users: readonly UserState[];
   readonly groups: readonly Group[];
   readonly proposals: readonly ProposalState[];

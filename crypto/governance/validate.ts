@@ -267,7 +267,8 @@ export function checkRecord(value: unknown): GovernanceRecord {
   const type = (value as { type?: unknown } | null)?.type;
   switch (type) {
     case 'genesis': {
-      const r = checkObject(value, 'genesis record', ['type', 'seq', 'vaultId', 'vaultName', 'createdAt', 'admin', 'settings', 'signature']);
+      const r = checkObject(value, 'genesis record', ['type', 'seq', 'vaultId', 'vaultName', 'createdAt', 'admin', 'settings', 'signature'], ['statementFormat']);
+      if (r.statementFormat !== undefined && r.statementFormat !== 2) fail('statementFormat must be 2, or absent');
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkName(r.vaultName, 'vault name');

@@ -225,7 +225,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
       };
       const settings = GENESIS_SETTINGS;
       const createdAt = this.now();
-      const draft = (admin: User): Omit<GenesisRecord, 'signature'> => ({ type: 'genesis', seq: 0, ...vault, createdAt, admin, settings });
+      // Marked so that every policy proposal of this vault must list its rules in words on the devices.
+      const draft = (admin: User): Omit<GenesisRecord, 'signature'> => ({ type: 'genesis', seq: 0, ...vault, createdAt, admin, settings, statementFormat: PROPOSAL_STATEMENT_FORMAT });
       // Both statements must render before the device is asked for anything.
       const registrationText = render(registrationStatement(vault, 0, unsigned));
       render(genesisStatement(draft(unsigned)));

@@ -100,9 +100,9 @@ export class VaultBuilder {
     return this.records.length;
   }
 
-  genesis(dev: TestDevice, adminId = 'alice', adminName = 'Alice', settings: VaultSettings = { adminQuorum: 1, proposerMayApprove: true }): this {
+  genesis(dev: TestDevice, adminId = 'alice', adminName = 'Alice', settings: VaultSettings = { adminQuorum: 1, proposerMayApprove: true }, marked?: { statementFormat: 2 }): this {
     const admin = registeredUser(this, 0, dev, adminId, adminName, ['administrator']);
-    const draft = { type: 'genesis', seq: 0, vaultId: this.vaultId, vaultName: this.vaultName, createdAt: T0, admin, settings } as const;
+    const draft = { type: 'genesis', seq: 0, vaultId: this.vaultId, vaultName: this.vaultName, createdAt: T0, admin, settings, ...marked } as const;
     this.devices.set(adminId, dev);
     return this.push({ ...draft, signature: dev.sign(genesisStatement(draft)) });
   }

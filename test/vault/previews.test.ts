@@ -94,6 +94,8 @@ describe('statement previews', () => {
     // The signed record carries the format mark, so replay renders it the way the device showed it.
     expect(JSON.parse(h.store.records.all().at(-1)!.body)).toMatchObject({ action: { type: 'set-policy' }, statementFormat: 2 });
     expect(h.vault.verify().status).toBe('ok');
+    // The vault was created marked: an unmarked policy proposal (rules shown as a count) is refused in it from the start.
+    expect(JSON.parse(h.store.records.all()[0]!.body)).toMatchObject({ type: 'genesis', statementFormat: 2 });
   });
 
   it('says what is missing while the form is not complete, and names what does not exist', async () => {

@@ -4,7 +4,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../../crypto/bitcoin/index.js';
-import { decisionStatement, lookupOf, proposalStatement, replay, ReplayError } from '../../../crypto/governance/index.js';
+import { applyRecord, decisionStatement, lookupOf, proposalStatement, replay, ReplayError } from '../../../crypto/governance/index.js';
 import type { Action, ProposalRecord } from '../../../crypto/governance/index.js';
 import { policyDocument, validatePolicy, whitelistDocument } from '../../../crypto/policy/index.js';
 import { MAX_LINE, MAX_STATEMENT_LENGTH, PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type ProposalChange } from '../../../crypto/statements.js';
@@ -53,10 +53,20 @@ const policyAction = (version = 1): Extract<Action, { type: 'set-policy' }> => (
 });
 
 /** A proposal record signed over `text` by Alice's device; `format` is the mark it carries (undefined: format 1). */
-function proposalSignedOver(v: VaultBuilder, action: Action, format: 2 | undefined, change?: ProposalChange): ProposalRecord {
-  const draft = { type: 'proposal', seq: v.nextSeq, vaultId: v.vaultId, proposalId: 'prop-policy', proposerId: 'alice', action, createdAt: T0, ...(format === undefined ? {} : { statementFormat: format }) } as const;
+function proposalSignedOver(v: VaultBuilder, action: Action, format: 2 | undefined, change?: ProposalChange, proposalId = 'prop-policy'): ProposalRecord {
+  const draft = { type: 'proposal', seq: v.nextSeq, vaultId: v.vaultId, proposalId, proposerId: 'alice', action, createdAt: T0, ...(format === undefined ? {} : { statementFormat: format }) } as const;
   const statement = proposalStatement(lookupOf(v.state), draft, change);
   return { ...draft, signature: device(0).sign(statement) };
+}
+
+function replayError(records: readonly unknown[]): ReplayError | null {
+  try {
+    replay(records);
+    return null;
+  } catch (e) {
+    if (e instanceof ReplayError) return e;
+    throw e;
+  }
 }
 
 function replayCode(records: VaultBuilder['records']): string | null {
@@ -155,6 +165,55 @@ describe('the set-policy statement in words (format 2)', () => {
     expect(replayCode([...v.records, unmarked])).toBe('BAD_SIGNATURE');
     const signedOld = proposalSignedOver(v, policyAction(), undefined);
     expect(replayCode([...v.records, { ...signedOld, statementFormat: 2 }])).toBe('BAD_SIGNATURE');
+  });
+
+  describe('the ratchet: once policies are shown in words, an unmarked policy proposal is refused', () => {
+    /** Alice's honest device signature over an unmarked (format 1) proposal of the next policy version. */
+    const unmarkedNext = (v: VaultBuilder, version: number): ProposalRecord => proposalSignedOver(v, policyAction(version), undefined, undefined, `prop-old-style-${version}`);
+
+    it('after a format-2 policy proposal, a format-1 one signed by the same device is refused by replay and by applying it to the state', () => {
+      const v = vaultWithWallet();
+      v.push(proposalSignedOver(v, policyAction(1), PROPOSAL_STATEMENT_FORMAT));
+      expect(v.state.policyInWords).toBe(true);
+      const old = unmarkedNext(v, 2);
+      const refused = replayError([...v.records, old]);
+      expect(refused?.code).toBe('RULE_BROKEN');
+      expect(refused?.problem).toMatch(/must list its rules in words/);
+      // The same from a state reloaded from JSON (a checkpoint), as the signer and the console resume.
+      const reloaded = JSON.parse(JSON.stringify(v.state)) as typeof v.state;
+      expect(() => applyRecord(reloaded, old)).toThrow(/must list its rules in words/);
+      // A format-2 proposal of the same policy goes through.
+      expect(() => applyRecord(reloaded, proposalSignedOver(v, policyAction(2), PROPOSAL_STATEMENT_FORMAT, undefined, 'prop-policy-2'))).not.toThrow();
+    });
+
+    it('a vault whose genesis is marked refuses even its first unmarked policy proposal', () => {
+      const marked = new VaultBuilder().genesis(device(0), 'alice', 'Alice', undefined, { statementFormat: 2 });
+      expect(marked.state.policyInWords).toBe(true);
+      // The same vault as vaultWithWallet, on the marked genesis; then an unmarked policy is offered.
+      marked.proposeAddUser('alice', device(1), 'bob', 'Bob', ['administrator', 'approver']);
+      marked.propose('alice', { type: 'create-group', group: { id: 'g-approvers', name: 'Approvers', members: ['bob'] } });
+      marked.propose('alice', { type: 'create-group', group: { id: 'g-risk', name: 'Risk', members: ['alice'] } });
+      marked.propose('alice', { type: 'create-wallet', wallet: { id: 'w-1', name: 'Cold BTC', network: 'regtest', threshold: 2, custodians: ['alice', 'bob'] } });
+      marked.propose('alice', { type: 'set-whitelist', whitelist: whitelistDocument({ id: 'wl-1', name: 'Exchanges', network: 'regtest', entries: [{ address: exchange, label: 'Exchange' }] }) });
+      expect(replayError([...marked.records, unmarkedNext(marked, 1)])?.code).toBe('RULE_BROKEN');
+      expect(replayError([...marked.records, proposalSignedOver(marked, policyAction(1), PROPOSAL_STATEMENT_FORMAT)])).toBeNull();
+    });
+
+    it('the genesis mark is bound by the genesis signature: stripping it (to allow unmarked policies) breaks the log', () => {
+      const marked = new VaultBuilder().genesis(device(0), 'alice', 'Alice', undefined, { statementFormat: 2 });
+      const genesis = marked.records[0] as Record<string, unknown>;
+      const { statementFormat: _stripped, ...unmarked } = genesis;
+      expect(replayError([unmarked])?.code).toBe('BAD_SIGNATURE');
+      const plain = new VaultBuilder().genesis(device(0));
+      expect(replayError([{ ...(plain.records[0] as object), statementFormat: 2 }])?.code).toBe('BAD_SIGNATURE');
+    });
+
+    it('a vault that never showed a policy in words still takes format-1 proposals (records made before format 2)', () => {
+      const v = vaultWithWallet();
+      v.push(unmarkedNext(v, 1));
+      expect(v.state.policyInWords).toBeUndefined();
+      expect(replayError(v.records)).toBeNull();
+    });
   });
 
   it('refuses a policy whose words do not fit on a device, saying so', () => {
