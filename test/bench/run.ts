@@ -6,11 +6,12 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { appendEntry, entryPreimage, verifyChain, type AuditEntry } from '../../crypto/audit-chain';
-import { personalMessageHash, verifyPersonalSignature, addressOfPublicKey } from '../../crypto/ethereum';
+import { personalMessageHash } from '../../crypto/ethereum';
 import { DeviceManager } from '../../main/devices/manager';
 import { mpcBench } from './mpc';
 import { transferBench } from './transfers-bench';
 import type { Row } from './row';
+import { statementVerification } from './verification';
 
 
 /** Runs `fn` repeatedly for about `ms` (after a warm-up) and returns operations per second. */
@@ -50,30 +51,6 @@ async function deviceSigning(): Promise<Row> {
   };
 }
 
-async function signatureVerification(): Promise<Row> {
-  const key = secp256k1.utils.randomSecretKey();
-  const address = addressOfPublicKey(secp256k1.getPublicKey(key, false));
-  const text = 'Custos v1: APPROVE transfer\nVault: Bench\nSeq: 7';
-  const hash = personalMessageHash(text);
-  const recovered = secp256k1.sign(hash, key, { prehash: false, format: 'recovered' });
-  const rsv = new Uint8Array(65);
-  rsv.set(recovered.subarray(1, 65), 0);
-  rsv[64] = 27 + (recovered[0] as number);
-  const custos = await rate(() => {
-    if (!verifyPersonalSignature(text, rsv, address)) throw new Error('bench: signature did not verify');
-  });
-  const sig = secp256k1.Signature.fromBytes(recovered, 'recovered');
-  const floor = await rate(() => sig.recoverPublicKey(hash));
-  return {
-    name: 'approval signature verified (EIP-191 recover + address)',
-    unit: 'verifications/s',
-    custos,
-    floor,
-    ratio: floor / custos,
-    note: 'issue 5 target: ≥ 1,000/s per core',
-  };
-}
-
 async function auditChain(): Promise<Row> {
   const entries: AuditEntry[] = [];
   let prev: AuditEntry | null = null;
@@ -101,7 +78,7 @@ async function auditChain(): Promise<Row> {
 }
 
 const mpcSpec = process.argv.find((a) => a.startsWith('--mpc-sizes='))?.slice('--mpc-sizes='.length) ?? process.env.MPC_BENCH_SIZES;
-const rows: Row[] = [await deviceSigning(), await signatureVerification(), await auditChain()];
+const rows: Row[] = [await deviceSigning(), statementVerification(), await auditChain()];
 const mpc = mpcSpec?.trim() === 'none' ? null : await mpcBench(mpcSpec);
 if (mpc) rows.push(...mpc.rows);
 // Transfers: approval verification, a 1,000-approver decision, listing among 100k requests, last approval → signed tx.

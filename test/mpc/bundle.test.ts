@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HOST_BUNDLE_EXTERNALS, linkNodeModules } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,11 +16,12 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 describe('the MPC host from a bundle', () => {
   it('is found as out/main/mpc-host.js beside the main bundle and answers a ping without tsx', async () => {
     const outMain = join(dir, 'out', 'main');
-    const common = { bundle: true, platform: 'node', format: 'esm', logLevel: 'silent', target: 'node20' } as const;
+    const common = { bundle: true, platform: 'node', format: 'esm', logLevel: 'silent', target: 'node20', external: HOST_BUNDLE_EXTERNALS } as const;
     await build({ ...common, entryPoints: [src('../../main/mpc-host/entry.ts')], outfile: join(outMain, 'mpc-host.js') });
     await build({ ...common, entryPoints: [src('./fixtures/bundled-main.ts')], outfile: join(outMain, 'index.js') });
     // out/ sits under the project's package.json ("type": "module"); the temp copy needs its own to load ESM .js.
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    linkNodeModules(dir);
     const env = { ...process.env };
     delete env.CUSTOS_MPC_HOST_ENTRY;
     const { stdout } = await promisify(execFile)(process.execPath, [join(outMain, 'index.js')], { cwd: dir, env });

@@ -1,5 +1,5 @@
 // Test helpers for the MPC host: a real host process driven by raw messages, with replies collected for assertions.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,17 @@ import type { HostExit, HostHandle, HostLauncher } from '../../main/mpc/launcher
 import { nodeHostLauncher, type NodeLauncherOptions } from '../../main/mpc/launch-node';
 
 export const GUARD = new URL('./fixtures/forbid-electron.mjs', import.meta.url).href;
+
+/**
+ * Packages a host bundle must leave external, as electron-vite does for every dependency: tiny-secp256k1 reads its .wasm
+ * beside its own module (import.meta.url), so inlined into a bundle elsewhere it would look for the file in the wrong folder.
+ */
+export const HOST_BUNDLE_EXTERNALS = ['tiny-secp256k1'];
+
+/** Gives a bundle in a temp folder the project's node_modules beside it, where the app finds them in its asar. */
+export function linkNodeModules(dir: string): void {
+  symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'), 'dir');
+}
 
 export interface RawHost {
   handle: HostHandle;
@@ -107,11 +118,12 @@ export function bundledHostEntry(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'custos-host-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'mpc-host.js');
-    const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' } as const;
+    const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent', external: HOST_BUNDLE_EXTERNALS } as const;
     await build({ ...common, entryPoints: [fileURLToPath(new URL('../../main/mpc-host/entry.ts', import.meta.url))], outfile });
     // The DKG pool's worker script beside the host, where the app's build puts it (out/main/dkg-pool.js).
     await build({ ...common, entryPoints: [fileURLToPath(new URL('../../main/mpc-host/dkg-pool.ts', import.meta.url))], outfile: join(dir, 'dkg-pool.js') });
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    linkNodeModules(dir);
     return outfile;
   })();
   return bundled;
