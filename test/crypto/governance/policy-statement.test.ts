@@ -201,7 +201,7 @@ describe('the set-policy statement in words (format 2)', () => {
 
     it('the genesis mark is bound by the genesis signature: stripping it (to allow unmarked policies) breaks the log', () => {
       const marked = new VaultBuilder().genesis(device(0), 'alice', 'Alice', undefined, { statementFormat: 2 });
-      const genesis = marked.records[0] as Record<string, unknown>;
+      const genesis = marked.records[0] as unknown as Record<string, unknown>;
       const { statementFormat: _stripped, ...unmarked } = genesis;
       expect(replayError([unmarked])?.code).toBe('BAD_SIGNATURE');
       const plain = new VaultBuilder().genesis(device(0));
