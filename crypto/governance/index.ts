@@ -17,6 +17,7 @@ export {
 export type { GovernanceLookup } from './records.js';
 export { replay, replayErrors, replayReport, applyRecord, ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';
+export { stateDigest } from './state-digest.js';
 export { diffState } from './diff.js';
 export type { GovernanceProjection, StateDifference } from './diff.js';
 export { checkRecord, checkUser, checkAction, ShapeError } from './validate.js';
