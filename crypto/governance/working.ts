@@ -194,7 +194,7 @@ export class Working implements GovernanceLookup, TransferBook {
   readonly transfers = new Collection<TransferState>((t) => t.id, this.journal);
   readonly pending = new Pending(this.journal, (id) => this.proposals.get(id)?.seq ?? 0);
   private readonly keys = new WeakMap<WalletKey, GroupKey>();
-  private current = { seq: 0, settings: null as unknown as VaultSettings, founding: true };
+  private current: { seq: number; settings: VaultSettings; founding: boolean };
   private settingsChanged = false;
   private foundingChanged = false;
   private handedOut: GovernanceState | null = null;
@@ -205,7 +205,7 @@ export class Working implements GovernanceLookup, TransferBook {
     readonly createdAt: string,
     settings: VaultSettings,
   ) {
-    this.current.settings = { ...settings };
+    this.current = { seq: 0, settings: { ...settings }, founding: true };
   }
 
   /** Resumes from a replayed state in one pass; the state's entities are shared, never changed. */

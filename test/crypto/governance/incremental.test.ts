@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../../crypto/bitcoin/index.js';
 import { applyRecord, isActiveAdministrator, replay, replayErrors, Replayer, ReplayError, ROLES, stateDigest } from '../../../crypto/governance/index.js';
-import type { Action, GovernanceRecord, GovernanceState, Role } from '../../../crypto/governance/index.js';
+import type { Action, GovernanceRecord, GovernanceState, Role, TransferDecisionRecord, TransferState } from '../../../crypto/governance/index.js';
 import { policyDocument, validatePolicy, whitelistDocument } from '../../../crypto/policy/index.js';
 import { device, standardVault, VaultBuilder } from '../fixtures.js';
 
@@ -245,5 +245,41 @@ describe('incremental replay ≡ replay from genesis', () => {
     expect(() => r.apply(again)).toThrow(/no active user bob/);
     expect(r.state()).toBe(before);
     expect(r.state()).toEqual(replay(v.records));
+  });
+
+  it('applies transfer decisions onto a frozen checkpoint without changing it, naming the transfer changed', () => {
+    const v = standardVault();
+    const request = (id: string): TransferState => ({
+      id,
+      seq: 1000,
+      request: {
+        type: 'transfer-request', seq: 1000, vaultId: v.vaultId, requestId: id, walletId: 'w1', initiatorId: 'dave', destination: exchange, amount: '1000', fee: '10',
+        psbt: 'cHNidP8B', inputPaths: [''], changePath: null, sighashes: ['ab'.repeat(32)], policyVersion: 1, policyHash: '0x' + 'cd'.repeat(32), createdAt: '2025-02-01T00:00:00Z', signature: '0x' + '11'.repeat(65),
+      },
+      approvals: [], rejections: [], signed: null, cancelled: null,
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => `t${(i * 13) % 40}`).sort();
+    const checkpoint = deepFreeze({ ...v.state, transfers: ids.map(request) });
+    const json = JSON.stringify(checkpoint);
+    const r = Replayer.fromState(checkpoint);
+    let functional: GovernanceState = JSON.parse(json) as GovernanceState;
+    const decide = (type: TransferDecisionRecord['type'], requestId: string, userId: string): TransferDecisionRecord =>
+      ({ type, seq: r.seq + 1, vaultId: v.vaultId, requestId, userId, at: '2025-02-02T00:00:00Z', signature: '0x' + '00'.repeat(65) });
+    for (const [i, id] of ['t7', 't30', 't7', 't0'].entries()) {
+      const record = decide(i === 3 ? 'transfer-rejection' : 'transfer-approval', id, i === 2 ? 'bob' : 'carol');
+      const changes = r.apply(record, { verifySignatures: false });
+      expect(changes).toEqual({ seq: record.seq, users: [], groups: [], proposals: [], wallets: [], policies: [], whitelists: [], transfers: [id], settings: false, founding: false });
+      functional = applyRecord(functional, record, { verifySignatures: false });
+      deepFreeze(r.state());
+    }
+    // A person decides once: refused, and nothing changes.
+    const before = r.state();
+    expect(() => r.apply(decide('transfer-approval', 't7', 'bob'), { verifySignatures: false })).toThrow(/counts once/);
+    expect(r.state()).toBe(before);
+    expect(JSON.stringify(checkpoint)).toBe(json);
+    expect(r.state()).toEqual(functional);
+    expect(r.state().transfers.map((t) => t.id)).toEqual(ids);
+    expect(r.transfer('t7')?.approvals.map((d) => d.userId)).toEqual(['carol', 'bob']);
+    expect(r.transfer('t0')?.rejections.map((d) => d.userId)).toEqual(['carol']);
   });
 });
