@@ -33,7 +33,8 @@ export interface ReplayOptions {
 }
 
 export class Replayer implements GovernanceLookup {
-  private constructor(private readonly working: Working) {}
+  /** Internal: use fromRecords or fromState (Working is not part of the package's surface). */
+  constructor(private readonly working: Working) {}
 
   /** Replays `records` from genesis; throws the first ReplayError. */
   static fromRecords(records: readonly unknown[]): Replayer {
@@ -152,7 +153,7 @@ export function replayErrors(records: readonly unknown[]): ReplayError[] {
 /** replayErrors and replay in one pass: the state (null unless the log is sound) and every problem. */
 export function replayReport(records: readonly unknown[]): { state: GovernanceState | null; errors: ReplayError[] } {
   const { working, errors } = run(records, false);
-  return { state: working !== null && errors.length === 0 ? working.state() : null, errors };
+  return { state: working !== null && errors.length === 0 ? handOut(new Replayer(working)) : null, errors };
 }
 
 function run(records: readonly unknown[], stopAtFirst: boolean): { working: Working | null; errors: ReplayError[] } {

@@ -5,7 +5,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../../crypto/bitcoin/index.js';
-import { applyRecord, isActiveAdministrator, replay, replayErrors, Replayer, ReplayError, ROLES, stateDigest } from '../../../crypto/governance/index.js';
+import { applyRecord, isActiveAdministrator, replay, replayErrors, replayReport, Replayer, ReplayError, ROLES, stateDigest } from '../../../crypto/governance/index.js';
 import type { Action, GovernanceRecord, GovernanceState, Role, TransferDecisionRecord, TransferState } from '../../../crypto/governance/index.js';
 import { policyDocument, validatePolicy, whitelistDocument } from '../../../crypto/policy/index.js';
 import { device, standardVault, VaultBuilder } from '../fixtures.js';
@@ -177,7 +177,7 @@ describe('incremental replay ≡ replay from genesis', () => {
         const v = startingVault(fromScratch);
         let replayer = Replayer.fromRecords(v.records);
         v.live = replayer;
-        let functional = replay(v.records);
+        let functional = replayReport(v.records).state as GovernanceState;
         const handedOut: { state: GovernanceState; json: string }[] = [];
         const counter = { n: 0 };
         let refused = 0;
@@ -196,6 +196,9 @@ describe('incremental replay ≡ replay from genesis', () => {
           expect(codeOf(() => replayer.check(record, { verifySignatures: true }))).toBe(expected);
           expect(replayer.state()).toBe(before);
           expect(codeOf(() => replayer.apply(record))).toBe(expected);
+          // The console's pattern: a pre-flight from the state, then the signed record from the same state again.
+          const preflight = codeOf(() => applyRecord(functional, record, { verifySignatures: false }));
+          if (expected !== 'BAD_SIGNATURE') expect(preflight).toBe(expected);
           expect(codeOf(() => (functional = applyRecord(functional, record)))).toBe(expected);
           if (expected === null) v.push(record);
           else {
