@@ -15,8 +15,11 @@ export {
   decisionStatement,
 } from './records.js';
 export type { GovernanceLookup } from './records.js';
-export { replay, replayErrors, replayReport, applyRecord, ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
+export { ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';
+export { Replayer, replay, replayErrors, replayReport, applyRecord, applyRecords } from './replayer.js';
+export type { ReplayOptions, StateChanges } from './replayer.js';
+export { stateDigest } from './state-digest.js';
 export { diffState } from './diff.js';
 export type { GovernanceProjection, StateDifference } from './diff.js';
 export { checkRecord, checkUser, checkAction, ShapeError } from './validate.js';

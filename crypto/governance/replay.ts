@@ -1,35 +1,27 @@
-// Pure replay of the signed governance log from genesis: checks every signature and rule, and yields the state.
+// The rules of replay: what each record of the signed governance log must satisfy (every signature and rule) and what it
+// changes. crypto/governance/replayer.ts runs them over a log or record by record.
 import { verifyStatement } from '../statements.js';
 import type { ProposalChange } from '../statements.js';
 import { configurationProblem, isActiveAdministrator, proposerCounts, tally } from './rules.js';
 import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
-import type { GovernanceLookup } from './records.js';
-import { checkRecord, ShapeError } from './validate.js';
-import { groupKeyOf, keyAttestationStatement, walletKeyProblem } from './wallet-key.js';
-import { applyTransferCancel, applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferBook, type TransferProblem } from './transfers.js';
+import { keyAttestationStatement, walletKeyProblem } from './wallet-key.js';
+import { applyTransferCancel, applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferProblem } from './transfers.js';
+import { Working } from './working.js';
 import { PolicyError, policyHash, policyReferenceProblems, validatePolicy, validateWhitelist, whitelistHash, type Whitelist } from '../policy/index.js';
-import type { GroupKey } from '../frost/types.js';
 import type {
   Action,
   Decision,
   DecisionRecord,
   GenesisRecord,
   GovernanceRecord,
-  GovernanceState,
-  Group,
   KeyRecord,
   PendingCeremony,
-  PolicyState,
   TransferRecord,
-  TransferState,
-  WalletKey,
-  WhitelistState,
   ProposalRecord,
   ProposalState,
   ProposalStatus,
   Role,
   UserState,
-  VaultSettings,
   WalletState,
 } from './types.js';
 
@@ -56,218 +48,13 @@ export class ReplayError extends Error {
   }
 }
 
-type MutableUser = { -readonly [K in keyof UserState]: UserState[K] };
-type MutableProposal = { -readonly [K in keyof ProposalState]: ProposalState[K] } & { approvals: Decision[]; rejections: Decision[] };
-type MutableGroup = { -readonly [K in keyof Group]: Group[K] };
-type MutableWallet = { -readonly [K in keyof WalletState]: WalletState[K] };
+export type Err = (code: ReplayErrorCode, problem: string) => ReplayError;
 
-/** The state while replaying; mutated only after a record passed every check, so a bad record changes nothing. */
-class Working implements GovernanceLookup, TransferBook {
-  seq = 0;
-  settings: VaultSettings;
-  founding = true;
-  /** Set-policy proposals must list rules in words from now on (GovernanceState.policyInWords). */
-  policyInWords = false;
-  readonly users = new Map<string, MutableUser>();
-  readonly groups = new Map<string, MutableGroup>();
-  readonly proposals = new Map<string, MutableProposal>();
-  readonly wallets = new Map<string, MutableWallet>();
-  readonly policies = new Map<string, PolicyState>();
-  readonly whitelists = new Map<string, WhitelistState>();
-  readonly transfers = new Map<string, TransferState>();
-  private readonly keys = new WeakMap<WalletKey, GroupKey>();
-  /** Pending proposals, so settling after each record does not walk the whole history. */
-  readonly pending = new Set<MutableProposal>();
-
-  constructor(
-    readonly vaultId: string,
-    readonly vaultName: string,
-    readonly createdAt: string,
-    settings: VaultSettings,
-  ) {
-    this.settings = { ...settings };
-  }
-
-  /** Resumes from a replayed state (a copy: the state given is never mutated). */
-  static fromState(state: GovernanceState): Working {
-    const w = new Working(state.vaultId, state.vaultName, state.createdAt, state.settings);
-    const copy = structuredClone(state);
-    w.seq = copy.seq;
-    w.founding = copy.founding;
-    w.policyInWords = copy.policyInWords === true;
-    for (const u of copy.users) w.users.set(u.id, u as MutableUser);
-    for (const g of copy.groups) w.groups.set(g.id, g as MutableGroup);
-    for (const x of copy.wallets) w.wallets.set(x.id, x as MutableWallet);
-    for (const x of copy.policies) w.policies.set(x.walletId, x);
-    for (const x of copy.whitelists) w.whitelists.set(x.id, x);
-    for (const x of copy.transfers) w.transfers.set(x.id, x);
-    for (const p of copy.proposals) {
-      const mp = p as MutableProposal;
-      w.proposals.set(mp.id, mp);
-      if (mp.status === 'pending') w.pending.add(mp);
-    }
-    return w;
-  }
-
-  user(id: string): UserState | undefined {
-    return this.users.get(id);
-  }
-  group(id: string): Group | undefined {
-    return this.groups.get(id);
-  }
-  wallet(id: string): WalletState | undefined {
-    return this.wallets.get(id);
-  }
-  whitelist(id: string): WhitelistState | undefined {
-    return this.whitelists.get(id);
-  }
-  policy(walletId: string): PolicyState | undefined {
-    return this.policies.get(walletId);
-  }
-  transfer(id: string): TransferState | undefined {
-    return this.transfers.get(id);
-  }
-  groupsOf(userId: string): string[] {
-    return [...this.groups.values()].filter((g) => g.members.includes(userId)).map((g) => g.id).sort();
-  }
-  setTransfer(t: TransferState): void {
-    this.transfers.set(t.id, t);
-  }
-  groupKey(key: WalletKey): GroupKey {
-    let g = this.keys.get(key);
-    if (g === undefined) {
-      g = groupKeyOf(key);
-      this.keys.set(key, g);
-    }
-    return g;
-  }
-  proposal(id: string): ProposalState | undefined {
-    return this.proposals.get(id);
-  }
-  administrators(): number {
-    let n = 0;
-    for (const u of this.users.values()) if (isActiveAdministrator(u)) n++;
-    return n;
-  }
-
-  snapshot(): GovernanceState {
-    const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    return structuredClone({
-      vaultId: this.vaultId,
-      vaultName: this.vaultName,
-      createdAt: this.createdAt,
-      seq: this.seq,
-      settings: this.settings,
-      founding: this.founding,
-      ...(this.policyInWords ? { policyInWords: true as const } : {}),
-      users: [...this.users.values()].sort(byId),
-      groups: [...this.groups.values()].sort(byId),
-      proposals: [...this.proposals.values()].sort(byId),
-      wallets: [...this.wallets.values()].sort(byId),
-      policies: [...this.policies.values()].sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0)),
-      whitelists: [...this.whitelists.values()].sort(byId),
-      transfers: [...this.transfers.values()].sort(byId),
-    });
-  }
-}
-
-/** Replays the whole log and returns the state, or throws the first ReplayError. */
-export function replay(records: readonly unknown[]): GovernanceState {
-  const errors = run(records, true);
-  if (errors.state === null) throw errors.errors[0] ?? new ReplayError('MALFORMED', 0, null, 'the log is empty');
-  return errors.state;
-}
-
-/**
- * Every problem in the log, in order. A bad record is skipped (it changes nothing) and replay goes on,
- * so one tampered row is named along with what it made fail later. Empty means the log is sound.
- */
-export function replayErrors(records: readonly unknown[]): ReplayError[] {
-  return run(records, false).errors;
-}
-
-/** replayErrors and replay in one pass: the state (null unless the log is sound) and every problem. */
-export function replayReport(records: readonly unknown[]): { state: GovernanceState | null; errors: ReplayError[] } {
-  return run(records, false);
-}
-
-function run(records: readonly unknown[], stopAtFirst: boolean): { state: GovernanceState | null; errors: ReplayError[] } {
-  const errors: ReplayError[] = [];
-  if (records.length === 0) return { state: null, errors: [new ReplayError('MALFORMED', 0, null, 'the log is empty: it starts with a genesis record')] };
-  let working: Working | null = null;
-  let expectedSeq = 0;
-  for (let index = 0; index < records.length; index++) {
-    const raw = records[index];
-    const claimedSeq = typeof (raw as { seq?: unknown } | null)?.seq === 'number' ? ((raw as { seq: number }).seq) : null;
-    const err = (code: ReplayErrorCode, problem: string): ReplayError => new ReplayError(code, index, claimedSeq, problem);
-    try {
-      let record: GovernanceRecord;
-      try {
-        record = checkRecord(raw);
-      } catch (e) {
-        if (e instanceof ShapeError) throw err('MALFORMED', e.message);
-        throw e;
-      }
-      if (record.seq !== expectedSeq) {
-        const expected = expectedSeq;
-        if (record.seq < expected) throw err('SEQUENCE', `seq ${record.seq} repeats or goes back (expected ${expected})`);
-        // Follow the record's numbering after a gap, so one deleted record is reported once.
-        expectedSeq = record.seq + 1;
-        throw err('SEQUENCE', `expected seq ${expected}: ${record.seq - expected} record(s) missing before it`);
-      }
-      expectedSeq = record.seq + 1;
-      if (working === null) {
-        if (record.type !== 'genesis') throw err('MALFORMED', 'the log must start with a genesis record');
-        working = applyGenesis(record, err);
-        continue;
-      }
-      if (record.vaultId !== working.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${working.vaultId}`);
-      if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
-      applyOne(working, record, err, true);
-      working.seq = record.seq;
-    } catch (e) {
-      if (!(e instanceof ReplayError)) throw e;
-      errors.push(e);
-      if (stopAtFirst) return { state: null, errors };
-    }
-  }
-  if (working === null) return { state: null, errors };
-  return { state: errors.length === 0 ? working.snapshot() : null, errors };
-}
-
-type Err = (code: ReplayErrorCode, problem: string) => ReplayError;
-
-/** A well-formed signature that verifies for nobody: stands in for one not yet asked of a device (see applyRecord). */
+/** A well-formed signature that verifies for nobody: stands in for one not yet asked of a device (see Replayer.check). */
 export const PLACEHOLDER_SIGNATURE = '0x' + '00'.repeat(65);
 
-/**
- * The state after one more record, or a ReplayError saying why the record is refused. With
- * verifySignatures = false the console checks a draft (its signatures PLACEHOLDER_SIGNATURE) against
- * every rule BEFORE asking a device to sign, so a refused action never bothers a person; once signed,
- * the same call with signatures verified is the replay of the new record.
- */
-export function applyRecord(state: GovernanceState, raw: unknown, options: { verifySignatures?: boolean } = {}): GovernanceState {
-  const verify = options.verifySignatures ?? true;
-  const claimedSeq = typeof (raw as { seq?: unknown } | null)?.seq === 'number' ? (raw as { seq: number }).seq : null;
-  const index = state.seq + 1;
-  const err: Err = (code, problem) => new ReplayError(code, index, claimedSeq, problem);
-  let record: GovernanceRecord;
-  try {
-    record = checkRecord(raw);
-  } catch (e) {
-    if (e instanceof ShapeError) throw err('MALFORMED', e.message);
-    throw e;
-  }
-  if (record.seq !== index) throw err('SEQUENCE', `expected seq ${index}, the record says ${record.seq}`);
-  if (record.vaultId !== state.vaultId) throw err('WRONG_VAULT', `record of vault ${record.vaultId} in vault ${state.vaultId}`);
-  if (record.type === 'genesis') throw err('RULE_BROKEN', 'a vault has one genesis record');
-  const working = Working.fromState(state);
-  applyOne(working, record, err, verify);
-  working.seq = record.seq;
-  return working.snapshot();
-}
-
-function applyGenesis(record: GenesisRecord, err: Err): Working {
+/** The state a genesis record founds (uncommitted, like any record's changes). */
+export function applyGenesis(record: GenesisRecord, err: Err): Working {
   const admin = record.admin;
   if (!admin.roles.includes('administrator')) throw err('RULE_BROKEN', 'the first user must be an administrator');
   // A new vault is founding: its sole administrator must be able to act alone, whatever proposerMayApprove says.
@@ -282,7 +69,7 @@ function applyGenesis(record: GenesisRecord, err: Err): Working {
   }
   const working = new Working(record.vaultId, record.vaultName, record.createdAt, record.settings);
   working.policyInWords = record.statementFormat === 2;
-  working.users.set(admin.id, { ...admin, status: 'active', registeredAtSeq: 0, registeredRoles: admin.roles, adminSinceSeq: 0 });
+  working.users.set({ ...admin, status: 'active', registeredAtSeq: 0, registeredRoles: admin.roles, adminSinceSeq: 0 });
   return working;
 }
 
@@ -321,7 +108,7 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err, verif
       throw err('BAD_SIGNATURE', `the registration of ${user.id} is not signed by its device ${user.identityAddress}`);
     }
   }
-  const proposal: MutableProposal = {
+  const proposal: ProposalState = {
     id: record.proposalId,
     seq: record.seq,
     proposerId: record.proposerId,
@@ -335,8 +122,8 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err, verif
     approvals: proposerCounts(working.settings, working.founding) ? [{ userId: proposer.id, seq: record.seq }] : [],
     rejections: [],
   };
-  working.proposals.set(proposal.id, proposal);
-  working.pending.add(proposal);
+  working.proposals.set(proposal);
+  working.pending.add(proposal.id);
   if (record.action.type === 'set-policy' && format === 2) working.policyInWords = true;
   settle(working, record.seq);
 }
@@ -358,11 +145,13 @@ function applyDecision(working: Working, record: DecisionRecord, err: Err, verif
   if ([...proposal.approvals, ...proposal.rejections].some((d) => d.userId === user.id)) {
     throw err('RULE_BROKEN', `${user.id} already decided on proposal ${proposal.id}; a person counts once`);
   }
-  (record.type === 'approval' ? proposal.approvals : proposal.rejections).push({ userId: user.id, seq: record.seq });
+  const decision: Decision = { userId: user.id, seq: record.seq };
+  working.proposals.set(record.type === 'approval' ? { ...proposal, approvals: [...proposal.approvals, decision] } : { ...proposal, rejections: [...proposal.rejections, decision] });
   settle(working, record.seq);
 }
 
-function applyOne(working: Working, record: Exclude<GovernanceRecord, GenesisRecord>, err: Err, verify: boolean): void {
+/** Applies a record after genesis to `working`, or throws why it is refused (the caller undoes what it did). */
+export function applyOne(working: Working, record: Exclude<GovernanceRecord, GenesisRecord>, err: Err, verify: boolean): void {
   switch (record.type) {
     case 'proposal':
       return applyProposal(working, record, err, verify);
@@ -416,10 +205,7 @@ function applyKey(working: Working, record: KeyRecord, err: Err, verify: boolean
       }
     }
   }
-  wallet.key = record.key;
-  wallet.keySince = { seq: record.seq, at: record.createdAt };
-  wallet.status = 'active';
-  wallet.pending = null;
+  working.wallets.set({ ...wallet, key: record.key, keySince: { seq: record.seq, at: record.createdAt }, status: 'active', pending: null });
 }
 
 /**
@@ -429,9 +215,10 @@ function applyKey(working: Working, record: KeyRecord, err: Err, verify: boolean
 function settle(working: Working, seq: number): void {
   for (;;) {
     let changed = false;
-    for (const p of working.pending) {
-      if (p.status !== 'pending') continue;
-      const t = tally(p, working.users, working.settings, working.founding);
+    for (const id of working.pending.inOrder()) {
+      const p = working.proposals.get(id);
+      if (p === undefined || p.status !== 'pending') continue;
+      const t = tally(p, working.users.view, working.settings, working.founding);
       if (t.reached) {
         const problem = actionProblem(working, p.action);
         if (problem === null) {
@@ -448,11 +235,9 @@ function settle(working: Working, seq: number): void {
   }
 }
 
-function close(working: Working, p: MutableProposal, status: ProposalStatus, seq: number, reason?: string): void {
-  working.pending.delete(p);
-  p.status = status;
-  p.closedAtSeq = seq;
-  if (reason !== undefined) p.reason = reason;
+function close(working: Working, p: ProposalState, status: ProposalStatus, seq: number, reason?: string): void {
+  working.pending.delete(p.id);
+  working.proposals.set(reason === undefined ? { ...p, status, closedAtSeq: seq } : { ...p, status, closedAtSeq: seq, reason });
 }
 
 function adminsAfter(working: Working, userId: string, roles: readonly Role[] | null): number {
@@ -608,48 +393,45 @@ function ceremonyAfterRevocation(w: WalletState, userId: string, proposalId: str
   return null;
 }
 
-function applyAction(working: Working, proposal: MutableProposal, seq: number): void {
+function applyAction(working: Working, proposal: ProposalState, seq: number): void {
   const action = proposal.action;
-  const setAdminSince = (u: MutableUser): void => {
+  const withAdminSince = (u: UserState): UserState => {
     const isAdmin = u.status === 'active' && u.roles.includes('administrator');
-    if (!isAdmin) u.adminSinceSeq = null;
-    else if (u.adminSinceSeq === null) u.adminSinceSeq = seq;
+    if (!isAdmin) return u.adminSinceSeq === null ? u : { ...u, adminSinceSeq: null };
+    return u.adminSinceSeq === null ? { ...u, adminSinceSeq: seq } : u;
   };
   switch (action.type) {
     case 'add-user': {
-      const u: MutableUser = { ...action.user, status: 'active', registeredAtSeq: proposal.seq, registeredRoles: action.user.roles, adminSinceSeq: null };
-      setAdminSince(u);
-      working.users.set(u.id, u);
+      working.users.set(withAdminSince({ ...action.user, status: 'active', registeredAtSeq: proposal.seq, registeredRoles: action.user.roles, adminSinceSeq: null }));
       return;
     }
     case 'revoke-user': {
       const u = working.users.get(action.userId);
       if (u === undefined) return;
-      u.status = 'revoked';
-      setAdminSince(u);
+      working.users.set(withAdminSince({ ...u, status: 'revoked' }));
       // A revoked person leaves every group: groups then hold only people who can still act.
-      for (const g of working.groups.values()) g.members = g.members.filter((m) => m !== u.id);
-      for (const w of working.wallets.values()) {
+      for (const g of [...working.groups.values()]) {
+        if (g.members.includes(u.id)) working.groups.set({ ...g, members: g.members.filter((m) => m !== u.id) });
+      }
+      for (const w of [...working.wallets.values()]) {
         const next = ceremonyAfterRevocation(w, u.id, proposal.id);
-        if (next !== null) w.pending = next;
+        if (next !== null) working.wallets.set({ ...w, pending: next });
       }
       return;
     }
     case 'set-roles': {
       const u = working.users.get(action.userId);
       if (u === undefined) return;
-      u.roles = action.roles;
-      setAdminSince(u);
+      working.users.set(withAdminSince({ ...u, roles: action.roles }));
       return;
     }
     case 'create-group':
-      working.groups.set(action.group.id, { id: action.group.id, name: action.group.name, members: [...action.group.members] });
+      working.groups.set({ id: action.group.id, name: action.group.name, members: [...action.group.members] });
       return;
     case 'edit-group': {
       const g = working.groups.get(action.groupId);
       if (g === undefined) return;
-      if (action.name !== undefined) g.name = action.name;
-      if (action.members !== undefined) g.members = [...action.members];
+      working.groups.set({ ...g, ...(action.name === undefined ? {} : { name: action.name }), ...(action.members === undefined ? {} : { members: [...action.members] }) });
       return;
     }
     case 'set-quorum':
@@ -660,34 +442,36 @@ function applyAction(working: Working, proposal: MutableProposal, seq: number): 
           : { ...working.settings, proposerMayApprove: action.value };
       if (action.type === 'set-quorum') working.founding = false;
       // Approvals were given under the old rules; they must be given again under the new ones.
-      for (const p of [...working.pending]) {
-        if (p.id !== proposal.id) close(working, p, 'cancelled', seq, 'the approval rules changed while it waited');
+      for (const id of working.pending.inOrder()) {
+        const p = working.proposals.get(id);
+        if (p !== undefined && id !== proposal.id) close(working, p, 'cancelled', seq, 'the approval rules changed while it waited');
       }
       return;
     case 'create-wallet': {
       const w = action.wallet;
       const pending: PendingCeremony = { proposalId: proposal.id, ceremony: 'dkg', threshold: w.threshold, custodians: [...w.custodians] };
-      working.wallets.set(w.id, { id: w.id, name: w.name, network: w.network, createdAtSeq: seq, status: 'awaiting-key', key: null, keySince: null, pending });
+      working.wallets.set({ id: w.id, name: w.name, network: w.network, createdAtSeq: seq, status: 'awaiting-key', key: null, keySince: null, pending });
       return;
     }
     case 'refresh-wallet':
     case 'reshare-wallet': {
       const w = working.wallets.get(action.walletId);
       if (w === undefined || w.key === null) return;
-      w.pending =
+      const pending: PendingCeremony =
         action.type === 'refresh-wallet'
           ? { proposalId: proposal.id, ceremony: 'refresh', threshold: w.key.threshold, custodians: w.key.custodians.map((c) => c.userId) }
           : { proposalId: proposal.id, ceremony: 'reshare', threshold: action.threshold, custodians: [...action.custodians] };
+      working.wallets.set({ ...w, pending });
       return;
     }
     case 'set-policy': {
       const policy = validatePolicy(action.policy);
-      working.policies.set(policy.walletId, { walletId: policy.walletId, version: policy.version, hash: policyHash(policy), document: action.policy, adoptedAtSeq: seq });
+      working.policies.set({ walletId: policy.walletId, version: policy.version, hash: policyHash(policy), document: action.policy, adoptedAtSeq: seq });
       return;
     }
     case 'set-whitelist': {
       const list = validateWhitelist(action.whitelist);
-      working.whitelists.set(list.id, { id: list.id, hash: whitelistHash(list), document: action.whitelist, changedAtSeq: seq });
+      working.whitelists.set({ id: list.id, hash: whitelistHash(list), document: action.whitelist, changedAtSeq: seq });
       return;
     }
   }

@@ -2,7 +2,8 @@
 // its own pinned copy of the log, its own ledger and its own clock, whatever the console's database says.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { applyRecord, replay, ReplayError } from '../governance/replay.js';
+import { ReplayError } from '../governance/replay.js';
+import { applyRecords, replay } from '../governance/replayer.js';
 import type { GovernanceState, TransferState } from '../governance/types.js';
 import type { SignedTransfer } from '../policy/index.js';
 import { transferDecision } from './decision.js';
@@ -42,19 +43,30 @@ export function replayBodies(bodies: readonly string[]): { state: GovernanceStat
   }
 }
 
-/** Applies records on top of a state replayed before (the signer's cache), checking each one like replay does. */
+/**
+ * Applies records on top of a state replayed before (the signer's cache), checking each one like replay does. A state
+ * that replayBodies or extendState returned is extended in place (cost of the new records, not of the history).
+ */
 export function extendState(state: GovernanceState, bodies: readonly string[]): { state: GovernanceState } | { refused: string } {
-  let s = state;
+  // Parsed up to the first body that is not JSON: the records before it are still checked first, as one by one.
+  const records: unknown[] = [];
+  let unreadable = false;
   for (const body of bodies) {
     try {
-      s = applyRecord(s, JSON.parse(body) as unknown);
+      records.push(JSON.parse(body) as unknown);
     } catch (err) {
-      if (err instanceof ReplayError) return { refused: `the signed log does not hold: ${err.message}` };
-      if (err instanceof SyntaxError) return { refused: 'a record of the log is not JSON' };
-      throw err;
+      if (!(err instanceof SyntaxError)) throw err;
+      unreadable = true;
+      break;
     }
   }
-  return { state: s };
+  try {
+    const next = applyRecords(state, records);
+    return unreadable ? { refused: 'a record of the log is not JSON' } : { state: next };
+  } catch (err) {
+    if (err instanceof ReplayError) return { refused: `the signed log does not hold: ${err.message}` };
+    throw err;
+  }
 }
 
 export interface SigningPlan {

@@ -1,7 +1,7 @@
 // What a signer decides from the signed log alone (crypto/transfers/evidence): allowed requests pass; every tampering
 // of the console's database is refused, with its reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRecords, recordHash, replayBodies, signingPlan, type PinnedRecord } from '../../crypto/transfers/evidence';
+import { extendState, newRecords, recordHash, replayBodies, signingPlan, type PinnedRecord } from '../../crypto/transfers/evidence';
 import type { GovernanceState } from '../../crypto/governance';
 import { transferHarness, type TransferHarness } from './helpers';
 
@@ -119,5 +119,45 @@ describe('group membership at the moment of approval', () => {
     await h.vault.approve({ proposalId: back.id, deviceId: h.device.bob });
     await h.vault.approve({ proposalId: back.id, deviceId: h.device.carol });
     expect(plan(stateOf(h.records()), r.id)).toMatchObject({ ruleId: 'small' });
+  });
+});
+
+describe('the signer’s state extended record by record', () => {
+  // Last in the file: the log then holds requests, approvals, a revocation and group edits.
+  it('is the state replayed from genesis, from any point and through a state reloaded from JSON', () => {
+    const b = h.records();
+    const whole = stateOf(b);
+    // Every third split point (each one replays the prefix from genesis), the last included.
+    for (let k = b.length - 1; k >= 1; k -= 3) {
+      const prefix = stateOf(b.slice(0, k));
+      const start = k % 2 === 0 ? (JSON.parse(JSON.stringify(prefix)) as GovernanceState) : prefix;
+      const extended = extendState(start, b.slice(k));
+      expect(extended).toEqual({ state: whole });
+      // The state extended from is not changed by it.
+      if (k % 2 === 1) expect(prefix).toEqual(stateOf(b.slice(0, k)));
+    }
+    // One record at a time, each state from the one before (the host's case).
+    let state = stateOf(b.slice(0, 1));
+    for (let k = 1; k < b.length; k++) {
+      const next = extendState(state, [b[k]!]);
+      if ('refused' in next) throw new Error(next.refused);
+      state = next.state;
+    }
+    expect(state).toEqual(whole);
+  });
+
+  it('refuses a tampered record with the words replay from genesis uses, and keeps the state it had', () => {
+    const b = h.records();
+    const approval = seqOf(b, (r) => r.type === 'transfer-approval' && r.requestId === small);
+    const tampered = edit(b, approval, (r) => (r.signature = '0x' + '11'.repeat(65)));
+    const before = stateOf(b.slice(0, approval));
+    const copy = JSON.stringify(before);
+    const fromGenesis = replayBodies(tampered);
+    expect(fromGenesis).toMatchObject({ refused: expect.stringMatching(/not signed/) });
+    expect(extendState(before, tampered.slice(approval))).toEqual(fromGenesis);
+    expect(JSON.stringify(before)).toBe(copy);
+    // And after the refusal the signer goes on from the state it kept.
+    expect(extendState(before, b.slice(approval))).toEqual({ state: stateOf(b) });
+    expect(extendState(before, ['{not json'])).toEqual({ refused: 'a record of the log is not JSON' });
   });
 });
