@@ -4,7 +4,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { taprootPayment } from '../../../crypto/bitcoin/index.js';
-import { applyRecord, decisionStatement, lookupOf, proposalStatement, replay, ReplayError } from '../../../crypto/governance/index.js';
+import { applyRecord, Replayer, decisionStatement, lookupOf, proposalStatement, replay, ReplayError } from '../../../crypto/governance/index.js';
 import type { Action, ProposalRecord } from '../../../crypto/governance/index.js';
 import { policyDocument, validatePolicy, whitelistDocument } from '../../../crypto/policy/index.js';
 import { MAX_LINE, MAX_STATEMENT_LENGTH, PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type ProposalChange } from '../../../crypto/statements.js';
@@ -206,6 +206,16 @@ describe('the set-policy statement in words (format 2)', () => {
       expect(replayError([unmarked])?.code).toBe('BAD_SIGNATURE');
       const plain = new VaultBuilder().genesis(device(0));
       expect(replayError([{ ...(plain.records[0] as object), statementFormat: 2 }])?.code).toBe('BAD_SIGNATURE');
+    });
+
+    it('a dry run of a format-2 proposal (the pre-flight) does not set the ratchet; applying it does', () => {
+      const v = vaultWithWallet();
+      const replayer = Replayer.fromRecords(v.records);
+      replayer.check(proposalSignedOver(v, policyAction(1), PROPOSAL_STATEMENT_FORMAT), { verifySignatures: true });
+      expect(replayer.state().policyInWords).toBeUndefined();
+      replayer.check(unmarkedNext(v, 1));
+      replayer.apply(proposalSignedOver(v, policyAction(1), PROPOSAL_STATEMENT_FORMAT));
+      expect(replayer.state().policyInWords).toBe(true);
     });
 
     it('a vault that never showed a policy in words still takes format-1 proposals (records made before format 2)', () => {
