@@ -25,8 +25,8 @@ export function checkpointOf(state: GovernanceState, logFingerprint: string, aud
 }
 
 /** Whether a checkpoint is due after the record at `seq`, given the seq of the newest one (null: none). */
-export function checkpointDue(seq: number, lastCheckpointSeq: number | null): boolean {
-  return seq - (lastCheckpointSeq ?? -1) >= CHECKPOINT_INTERVAL;
+export function checkpointDue(seq: number, lastCheckpointSeq: number | null, interval = CHECKPOINT_INTERVAL): boolean {
+  return seq - (lastCheckpointSeq ?? -1) >= interval;
 }
 
 /**

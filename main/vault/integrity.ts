@@ -37,9 +37,12 @@ interface Verified {
   /** Every problem found (log, checkpoint, projection, audit); the fast path is taken only when there are none. */
   readonly problems: string[];
   readonly audit: ChainVerification;
-  readonly checkpointSeq: number | null;
+  /** The newest checkpoint as this process verified or wrote it: one rewritten behind its back is caught before restart. */
+  readonly checkpoint: KnownCheckpoint | null;
   readonly replay: ReplaySummary | undefined;
 }
+
+type KnownCheckpoint = { readonly seq: number; readonly digest: string };
 
 /** How a slow check replays: from genesis (full verify), from the checkpoint (start-up), or from what it verified last. */
 type Mode = 'full' | 'start' | 'foreign';
@@ -58,6 +61,11 @@ export class IntegrityGuard {
   private verified: Verified | null = null;
   /** What the MPC signer reported about this log (it saw more of it than the store holds): kept until restart. */
   private readonly signerProblems = new Set<string>();
+  /**
+   * Digests of checkpoints a full verification found not to be the replay of the log: such a checkpoint passes the
+   * start-up checks (its digest and fingerprint hold), so this process keeps refusing it until a person restores the data.
+   */
+  private readonly rewrittenCheckpoints = new Set<string>();
   private readonly headFile: string;
 
   constructor(private readonly store: Store, private readonly now: () => Date) {
@@ -84,14 +92,14 @@ export class IntegrityGuard {
   head(): { count: number; fingerprint: string; checkpointSeq: number | null; audit: { seq: number; hash: string } } | null {
     const v = this.verified;
     if (v === null || v.problems.length > 0 || v.state === null) return null;
-    return { count: v.count, fingerprint: v.fingerprint, checkpointSeq: v.checkpointSeq, audit: { seq: v.audit.entries - 1, hash: v.audit.head } };
+    return { count: v.count, fingerprint: v.fingerprint, checkpointSeq: v.checkpoint?.seq ?? null, audit: { seq: v.audit.entries - 1, hash: v.audit.head } };
   }
 
   /**
    * After this process committed a record and an audit entry (and a checkpoint, if `checkpointSeq` says so): extends
    * what was verified without re-verifying, and moves the log's head file (kept apart from the database) to the record.
    */
-  committed(record: { seq: number; body: string }, state: GovernanceState, auditEntry: AuditEntry, checkpointSeq: number | null): void {
+  committed(record: { seq: number; body: string }, state: GovernanceState, auditEntry: AuditEntry, checkpoint: KnownCheckpoint | null): void {
     const v = this.verified;
     if (v === null || v.count !== record.seq || v.problems.length > 0 || v.audit.entries !== auditEntry.seq) {
       this.verified = null;
@@ -105,14 +113,14 @@ export class IntegrityGuard {
       fingerprint,
       state,
       audit: { valid: true, entries: v.audit.entries + 1, head: auditEntry.hash },
-      checkpointSeq: checkpointSeq ?? v.checkpointSeq,
+      checkpoint: checkpoint ?? v.checkpoint,
     };
     writeLogHead(this.headFile, { count: v.count + 1, fingerprint });
   }
 
   /** A checkpoint was written at `seq` (after a full verification), on top of what was verified. */
-  checkpointed(seq: number): void {
-    if (this.verified !== null) this.verified = { ...this.verified, checkpointSeq: seq };
+  checkpointed(checkpoint: KnownCheckpoint): void {
+    if (this.verified !== null) this.verified = { ...this.verified, checkpoint };
   }
 
   /** The last verification still stands: nobody else wrote to the file and the head file is as this process left it. */
@@ -161,7 +169,7 @@ export class IntegrityGuard {
     else if (audit.entries !== log.count) {
       problems.push(`Audit log has ${audit.entries} entries for ${log.count} signed records: every change writes one entry, so entries were removed or added.`);
     }
-    this.verified = { dataVersion, count: log.count, fingerprint: log.fingerprint, state: log.state, problems: [...problems], audit, checkpointSeq: log.checkpointSeq, replay: log.replay };
+    this.verified = { dataVersion, count: log.count, fingerprint: log.fingerprint, state: log.state, problems: [...problems], audit, checkpoint: log.checkpoint, replay: log.replay };
     onProgress?.({ stage: 'done', done: log.count, total: log.count });
     return {
       replayed: log.state,
@@ -192,9 +200,26 @@ export class IntegrityGuard {
       if (count % READ_SLICE === 0) onProgress?.({ stage: 'reading', done: count, total });
     }
     const atHead = headCount === 0 ? FINGERPRINT_START : at.get(headCount - 1) ?? null;
-    const base = { count, fingerprint, atHead, checkpointSeq: checkpoint.row?.seq ?? null };
+    const problems = [...checkpoint.problems];
+    // The checkpoint is checked on every slow path (its digest, the log up to it), not only at start-up.
+    let opened: GovernanceState | null = null;
+    if (checkpoint.row !== null) {
+      const known = this.verified?.checkpoint ?? null;
+      if (mode !== 'start' && known !== null && known.seq === checkpoint.row.seq && known.digest !== checkpoint.row.stateDigest) {
+        problems.push(`The checkpoint at record ${known.seq} was rewritten after this console verified it.`);
+      }
+      const o = openCheckpoint(checkpoint.row, { count, fingerprintAt: (seq) => at.get(seq) });
+      problems.push(...o.problems);
+      opened = o.state;
+      if (this.rewrittenCheckpoints.has(checkpoint.row.stateDigest)) {
+        problems.push(`The checkpoint at record ${checkpoint.row.seq} is not the replay of the signed log up to it: it was rewritten.`);
+        opened = null;
+      }
+    }
+    const known = opened !== null && checkpoint.row !== null && problems.length === 0 ? { seq: checkpoint.row.seq, digest: checkpoint.row.stateDigest } : null;
+    const base = { count, fingerprint, atHead, checkpoint: known };
     if (count === 0) {
-      return { ...base, state: null, problems: checkpoint.problems, auditFrom: null, replay: undefined };
+      return { ...base, state: null, problems, auditFrom: null, replay: undefined };
     }
     const started = performance.now();
     const summary = (from: 'checkpoint' | 'genesis', records: number, note?: string): ReplaySummary => ({
@@ -207,18 +232,11 @@ export class IntegrityGuard {
     });
 
     // Nothing of what was verified last changed: only the records another connection appended are replayed.
-    if (previous !== null && previous.state !== null && previous.count <= count && (previous.count === 0 ? FINGERPRINT_START : at.get(previous.count - 1)) === previous.fingerprint) {
+    if (problems.length === 0 && previous !== null && previous.state !== null && previous.count <= count && (previous.count === 0 ? FINGERPRINT_START : at.get(previous.count - 1)) === previous.fingerprint) {
       const tail = replayTail(this.store, previous.state);
-      if (tail !== null) return { ...base, state: tail.state, problems: [], auditFrom: null, replay: previous.replay };
+      if (tail !== null) return { ...base, state: tail.state, problems, auditFrom: null, replay: previous.replay };
     }
 
-    const problems = [...checkpoint.problems];
-    let opened: GovernanceState | null = null;
-    if (checkpoint.row !== null) {
-      const o = openCheckpoint(checkpoint.row, { count, fingerprintAt: (seq) => at.get(seq) });
-      problems.push(...o.problems);
-      opened = o.state;
-    }
     if (mode === 'full') {
       const full = replayFromGenesis(this.store, count, onProgress);
       problems.push(...full.problems);
@@ -226,7 +244,8 @@ export class IntegrityGuard {
       // start-up, not this.
       if (opened !== null && full.atCheckpoint !== undefined && checkpoint.row !== null) {
         const replayed = full.atCheckpoint(checkpoint.row.seq);
-        if (replayed !== null && stateTextDigest(replayed) !== checkpoint.row.stateDigest) {
+        if (replayed !== null && stateTextDigest(replayed) !== checkpoint.row.stateDigest && !this.rewrittenCheckpoints.has(checkpoint.row.stateDigest)) {
+          this.rewrittenCheckpoints.add(checkpoint.row.stateDigest);
           problems.push(`The checkpoint at record ${checkpoint.row.seq} is not the replay of the signed log up to it: it was rewritten.`);
         }
       }
@@ -270,7 +289,7 @@ interface LogCheck {
   readonly atHead: string | null;
   readonly state: GovernanceState | null;
   readonly problems: string[];
-  readonly checkpointSeq: number | null;
+  readonly checkpoint: KnownCheckpoint | null;
   /** Where the audit chain is verified from (the checkpoint's head), or null for the whole chain. */
   readonly auditFrom: { seq: number; hash: string } | null;
   readonly replay: ReplaySummary | undefined;
@@ -317,6 +336,7 @@ function replayFromGenesis(
     problems,
     // The state at the checkpoint's seq, from the records up to it (only asked for when a checkpoint exists).
     atCheckpoint: errors.length > 0 ? undefined : (seq) => {
+      if (state !== null && seq === state.seq) return canonicalize(state);
       const prefix = replayReport(parsed.slice(0, seq + 1));
       return prefix.state === null ? null : canonicalize(prefix.state);
     },

@@ -4,9 +4,9 @@ import { appendEntry, type AuditDraft, type AuditEntry } from '../../crypto/audi
 import { canonicalize } from '../../crypto/canonical';
 import { applyRecord, replay, ReplayError, type GenesisRecord, type GovernanceRecord, type GovernanceState } from '../../crypto/governance';
 import { CustosError, fieldError } from '../errors';
-import type { Store, VaultHeader } from '../store';
+import type { CheckpointRow, Store, VaultHeader } from '../store';
 import { extendFingerprint } from '../store/log-head';
-import { checkpointDue, checkpointOf } from './checkpoint';
+import { CHECKPOINT_INTERVAL, checkpointDue, checkpointOf } from './checkpoint';
 import type { IntegrityCheck, IntegrityGuard } from './integrity';
 import { writeProjection } from './projection';
 
@@ -56,6 +56,8 @@ export interface LogWriterOptions {
   readonly store: Store;
   readonly guard: IntegrityGuard;
   readonly now: () => string;
+  /** A checkpoint every this many records (CHECKPOINT_INTERVAL unless a test or the bench asks for another). */
+  readonly checkpointInterval?: number;
   /** Told after each commit (the vault announces the change). */
   readonly onCommitted?: (written: Written) => void;
 }
@@ -65,6 +67,7 @@ export class LogWriter {
   private readonly guard: IntegrityGuard;
   private readonly now: () => string;
   private readonly onCommitted: (written: Written) => void;
+  private readonly interval: number;
   /** State changes run one at a time: each statement binds the next seq, so two cannot be signed at once. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -73,6 +76,8 @@ export class LogWriter {
     this.guard = options.guard;
     this.now = options.now;
     this.onCommitted = options.onCommitted ?? (() => undefined);
+    this.interval = options.checkpointInterval ?? CHECKPOINT_INTERVAL;
+    if (!Number.isSafeInteger(this.interval) || this.interval < 1) throw new Error(`checkpointInterval must be a positive integer, not ${this.interval}`);
   }
 
   /** The replayed state, if the store agrees with it and the audit chain holds; else the vault refuses to act. */
@@ -143,7 +148,7 @@ export class LogWriter {
       this.store.checkpoint.save(row);
       return true;
     });
-    if (saved) this.guard.checkpointed(state.seq);
+    if (saved) this.guard.checkpointed({ seq: row.seq, digest: row.stateDigest });
     return saved;
   }
 
@@ -152,7 +157,8 @@ export class LogWriter {
     const body = canonicalize(record);
     const head = this.guard.head();
     // A checkpoint only on top of what the guard verified (its fingerprint extended by this record).
-    const checkpointAt = head !== null && head.count === record.seq && checkpointDue(record.seq, head.checkpointSeq) ? extendFingerprint(head.fingerprint, record.seq, body) : null;
+    const checkpointAt = head !== null && head.count === record.seq && checkpointDue(record.seq, head.checkpointSeq, this.interval) ? extendFingerprint(head.fingerprint, record.seq, body) : null;
+    let checkpoint: CheckpointRow | null = null;
     let entry: AuditEntry | null = null;
     this.store.transaction(() => {
       const last = this.store.records.lastSeq();
@@ -164,11 +170,15 @@ export class LogWriter {
       alsoWrite?.();
       const appended = appendEntry(this.store.audit.last(), { at, ...audit });
       this.store.audit.append(appended);
-      if (checkpointAt !== null) this.store.checkpoint.save(checkpointOf(next, checkpointAt, { seq: appended.seq, hash: appended.hash }, at));
+      if (checkpointAt !== null) {
+        checkpoint = checkpointOf(next, checkpointAt, { seq: appended.seq, hash: appended.hash }, at);
+        this.store.checkpoint.save(checkpoint);
+      }
       entry = appended;
     });
     const written = entry as unknown as AuditEntry;
-    this.guard.committed({ seq: record.seq, body }, next, written, checkpointAt === null ? null : record.seq);
+    const cp = checkpoint as CheckpointRow | null;
+    this.guard.committed({ seq: record.seq, body }, next, written, cp === null ? null : { seq: cp.seq, digest: cp.stateDigest });
     const result: Written<R> = { state: next, record, entry: written };
     this.onCommitted(result);
     return result;

@@ -60,6 +60,8 @@ export interface VaultServiceOptions {
   clock?: () => Date;
   ids?: IdGenerator;
   log?: Logger;
+  /** A checkpoint every this many records (main/vault/checkpoint.ts CHECKPOINT_INTERVAL by default). */
+  checkpointInterval?: number;
 }
 
 export interface VaultServiceEvents {
@@ -106,6 +108,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
       store: this.store,
       guard: this.guard,
       now: () => this.now(),
+      checkpointInterval: options.checkpointInterval,
       onCommitted: ({ state, entry }) => this.emit('changed', { seq: state.seq, auditEntries: entry.seq + 1 }),
     });
     // Verified on start, from the checkpoint: a tampered vault is reported at once, and refuses to act until restored.
