@@ -66,7 +66,12 @@ export interface VaultServiceOptions {
 
 export interface VaultServiceEvents {
   changed: [EventPayloads['vault.changed']];
+  /** A full verification's progress, about once a second (the console shows it beside Verify). */
+  verifyProgress: [EventPayloads['vault.verifyProgress']];
 }
+
+/** How often a full verification announces its progress. */
+const PROGRESS_EVERY_MS = 1_000;
 
 /** What every acting call names: the device of the person acting (users are their devices). */
 interface Acting {
@@ -142,7 +147,17 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
    * against the replay at its seq. When all holds, a checkpoint at the head. `onProgress` hears how far it is.
    */
   verify(onProgress?: ProgressListener): IntegrityReport {
-    const check = this.guard.check({ full: true, onProgress });
+    let last = -Infinity;
+    const check = this.guard.check({
+      full: true,
+      onProgress: (p) => {
+        onProgress?.(p);
+        const now = performance.now();
+        if (p.stage !== 'done' && now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        this.emit('verifyProgress', p);
+      },
+    });
     if (check.report.status === 'ok' && check.replayed !== null) this.writer.checkpointAfterVerify(check.replayed);
     return check.report;
   }
