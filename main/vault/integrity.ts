@@ -238,13 +238,12 @@ export class IntegrityGuard {
     }
 
     if (mode === 'full') {
-      const full = replayFromGenesis(this.store, count, onProgress);
+      const full = replayFromGenesis(this.store, count, opened === null ? null : (checkpoint.row?.seq ?? null), onProgress);
       problems.push(...full.problems);
       // The stored checkpoint must be the replay at its seq: one rewritten with its digest (and the projection) passes
       // start-up, not this.
       if (opened !== null && full.atCheckpoint !== undefined && checkpoint.row !== null) {
-        const replayed = full.atCheckpoint(checkpoint.row.seq);
-        if (replayed !== null && stateTextDigest(replayed) !== checkpoint.row.stateDigest && !this.rewrittenCheckpoints.has(checkpoint.row.stateDigest)) {
+        if (stateTextDigest(full.atCheckpoint) !== checkpoint.row.stateDigest) {
           this.rewrittenCheckpoints.add(checkpoint.row.stateDigest);
           problems.push(`The checkpoint at record ${checkpoint.row.seq} is not the replay of the signed log up to it: it was rewritten.`);
         }
@@ -257,7 +256,7 @@ export class IntegrityGuard {
         return { ...base, state: tail.state, problems, auditFrom: { seq: checkpoint.row.auditSeq, hash: checkpoint.row.auditHash }, replay: summary('checkpoint', tail.records) };
       }
     }
-    const full = replayFromGenesis(this.store, count, onProgress);
+    const full = replayFromGenesis(this.store, count, null, onProgress);
     problems.push(...full.problems);
     const records = `${count} record${count === 1 ? '' : 's'}`;
     const note = checkpoint.row === null
@@ -301,23 +300,29 @@ function replayTail(store: Store, state: GovernanceState): { state: GovernanceSt
   const tail = store.records.after(state.seq);
   try {
     for (const r of tail) current = applyNext(current, JSON.parse(r.body));
-  } catch (err) {
-    // The full replay from genesis names every problem; this path only says the shortcut does not hold.
-    if (err instanceof ReplayError || err instanceof SyntaxError || err instanceof TypeError) return null;
-    throw err;
+  } catch {
+    // The full replay from genesis names every problem (and a checkpoint state of another shape fails here in any
+    // way): this path only says the shortcut does not hold.
+    return null;
   }
   return { state: current, records: tail.length };
 }
 
+/** Records applied between two progress reports while replaying one by one. */
+const REPLAY_SLICE = 100;
+
 /**
- * Every record from genesis. Until the in-place replayer lands, the replay itself runs in one call (replayReport names
- * every problem); progress is reported while the records are read and when the replay is done.
+ * Every record from genesis, every signature checked. With a checkpoint at `checkpointSeq`, the records up to it are
+ * replayed in one pass (and its state returned for comparison), the rest one by one through applyNext; the in-place
+ * replayer makes the one-by-one path the cheap one, with progress for every slice. When anything does not replay, the
+ * whole log is replayed again by replayReport, which names every problem.
  */
 function replayFromGenesis(
   store: Store,
   total: number,
+  checkpointSeq: number | null,
   onProgress?: ProgressListener,
-): { state: GovernanceState | null; problems: string[]; atCheckpoint?: (seq: number) => string | null } {
+): { state: GovernanceState | null; problems: string[]; atCheckpoint?: string } {
   const parsed: unknown[] = [];
   for (const r of store.records.iterate()) {
     try {
@@ -328,19 +333,27 @@ function replayFromGenesis(
     if (parsed.length % READ_SLICE === 0) onProgress?.({ stage: 'reading', done: parsed.length, total });
   }
   onProgress?.({ stage: 'replaying', done: 0, total });
-  const { state, errors } = replayReport(parsed);
+  const upTo = checkpointSeq !== null && checkpointSeq < parsed.length ? checkpointSeq + 1 : parsed.length;
+  const prefix = replayReport(parsed.slice(0, upTo));
+  if (prefix.errors.length === 0 && prefix.state !== null) {
+    const atCheckpoint = upTo === parsed.length && checkpointSeq !== parsed.length - 1 ? undefined : canonicalize(prefix.state);
+    let state: GovernanceState = prefix.state;
+    let done = upTo;
+    onProgress?.({ stage: 'replaying', done, total });
+    try {
+      for (; done < parsed.length; done++) {
+        state = applyNext(state, parsed[done]);
+        if ((done + 1) % REPLAY_SLICE === 0) onProgress?.({ stage: 'replaying', done: done + 1, total });
+      }
+      onProgress?.({ stage: 'replaying', done: total, total });
+      return { state, problems: [], ...(atCheckpoint === undefined ? {} : { atCheckpoint }) };
+    } catch (err) {
+      if (!(err instanceof ReplayError)) throw err;
+    }
+  }
+  const { state, errors } = upTo === parsed.length ? prefix : replayReport(parsed);
   onProgress?.({ stage: 'replaying', done: total, total });
-  const problems = errors.map((e) => `Signed log, record ${e.seq ?? e.index}: ${e.problem} (${e.code}).`);
-  return {
-    state,
-    problems,
-    // The state at the checkpoint's seq, from the records up to it (only asked for when a checkpoint exists).
-    atCheckpoint: errors.length > 0 ? undefined : (seq) => {
-      if (state !== null && seq === state.seq) return canonicalize(state);
-      const prefix = replayReport(parsed.slice(0, seq + 1));
-      return prefix.state === null ? null : canonicalize(prefix.state);
-    },
-  };
+  return { state, problems: errors.map((e) => `Signed log, record ${e.seq ?? e.index}: ${e.problem} (${e.code}).`) };
 }
 
 function readCheckpointSafely(store: Store): { row: ReturnType<Store['checkpoint']['get']>; problems: string[] } {
