@@ -38,9 +38,10 @@ export function loadProjection(store: Store): Projection | null {
  * closed proposals stay), so there is nothing to remove.
  *
  * Only what the record can touch is looked at, so the cost does not grow with the history: a transfer record changes
- * its one transfer; a governance record changes the organisation (users, groups, wallets, policies, whitelists: as
- * many as the institution has, not as its history) and the proposals still pending before it or made by it (a closed
- * proposal never changes again). Without a record (genesis, or a caller that does not know), everything is compared.
+ * its one transfer; a proposal or decision changes the proposals still pending before it or made by it (a closed
+ * proposal never changes again), and the organisation (users, groups, wallets, policies, whitelists: as many as the
+ * institution has, not as its history) only when a proposal's action applied at this record; a key record changes
+ * its wallet. Without a record (genesis, or a caller that does not know), everything is compared.
  */
 export function writeProjection(store: Store, prev: GovernanceState | null, next: GovernanceState, identityPath: string, record?: GovernanceRecord): void {
   store.vault.save({
@@ -62,19 +63,25 @@ export function writeProjection(store: Store, prev: GovernanceState | null, next
     const old = new Map((before ?? []).map((x) => [x.id, canonicalize(x)]));
     return after.filter((x) => old.get(x.id) !== canonicalize(x));
   };
-  // Users first: groups, proposals and decisions refer to them.
-  for (const u of changed(prev?.users, next.users)) store.users.save(u);
-  for (const g of changed(prev?.groups, next.groups)) store.groups.save(g);
-  const proposals = prev === null || record === undefined
-    ? changed(prev?.proposals, next.proposals)
-    : changed(prev.proposals.filter((p) => p.status === 'pending'), next.proposals.filter((p) => p.status === 'pending' || p.closedAtSeq === record.seq || p.seq === record.seq));
-  for (const p of proposals) store.proposals.save(p);
-  for (const w of changed(prev?.wallets, next.wallets)) store.wallets.save(w);
-  const byWallet = (ps: readonly PolicyState[] | undefined) => (ps ?? []).map((p) => ({ ...p, id: p.walletId }));
-  for (const p of changed(byWallet(prev?.policies), byWallet(next.policies))) store.transfers.savePolicy(p);
-  for (const w of changed(prev?.whitelists, next.whitelists)) store.transfers.saveWhitelist(w);
+  const everything = prev === null || record === undefined;
+  // The proposals a governance record can change: those pending before it, and the one it makes.
+  const touched = everything ? next.proposals : next.proposals.filter((p) => p.status === 'pending' || p.closedAtSeq === record.seq || p.seq === record.seq);
+  // The organisation changes only when a proposal's action applies (approved at this record) or a key is recorded.
+  const organisation = everything || record.type === 'wallet-key' || touched.some((p) => p.closedAtSeq === record.seq && p.status === 'approved');
+  if (organisation) {
+    // Users first: groups, proposals and decisions refer to them.
+    for (const u of changed(prev?.users, next.users)) store.users.save(u);
+    for (const g of changed(prev?.groups, next.groups)) store.groups.save(g);
+  }
+  for (const p of changed(everything ? prev?.proposals : prev.proposals.filter((x) => x.status === 'pending'), touched)) store.proposals.save(p);
+  if (organisation) {
+    for (const w of changed(prev?.wallets, next.wallets)) store.wallets.save(w);
+    const byWallet = (ps: readonly PolicyState[] | undefined) => (ps ?? []).map((p) => ({ ...p, id: p.walletId }));
+    for (const p of changed(byWallet(prev?.policies), byWallet(next.policies))) store.transfers.savePolicy(p);
+    for (const w of changed(prev?.whitelists, next.whitelists)) store.transfers.saveWhitelist(w);
+  }
   // Governance records do not touch transfers; only a full comparison (no record) looks at them.
-  if (prev === null || record === undefined) for (const t of changed(prev?.transfers, next.transfers)) store.transfers.save(t);
+  if (everything) for (const t of changed(prev?.transfers, next.transfers)) store.transfers.save(t);
 }
 
 const isTransferRecord = (record: GovernanceRecord): record is TransferRecord => record.type.startsWith('transfer-');
