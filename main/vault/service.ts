@@ -117,8 +117,15 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
       onCommitted: ({ state, entry }) => this.emit('changed', { seq: state.seq, auditEntries: entry.seq + 1 }),
     });
     // Verified on start, from the checkpoint: a tampered vault is reported at once, and refuses to act until restored.
+    // A replay from genesis (no checkpoint) on a long log takes a while: said at its start, then about once a second.
+    let said = -Infinity;
     const start = this.guard.start((p) => {
+      if (p.stage !== 'reading' && p.stage !== 'replaying') return;
+      const now = performance.now();
       if (p.stage === 'replaying' && p.done === 0) this.log.info('replaying the signed log from genesis', { records: p.total });
+      else if (now - said >= PROGRESS_EVERY_MS) this.log.info(`start-up check: ${p.stage} ${p.done} of ${p.total} records`);
+      else return;
+      said = now;
     });
     const replayed = start.report.replay;
     if (replayed?.note !== undefined) this.log.info(replayed.note, { records: replayed.records, ms: replayed.ms });
