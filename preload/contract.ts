@@ -147,6 +147,32 @@ export interface IntegrityReport {
   /** Each difference or broken link, in plain words ("user bob: roles are operator in the store, approver by the log"). */
   problems: string[];
   checkedAt: string;
+  /**
+   * How the signed log was replayed for this report: from the verified checkpoint (only the records after it) or from
+   * genesis (a full verify, or no checkpoint was found, which `note` says).
+   */
+  replay?: ReplaySummary;
+}
+
+export interface ReplaySummary {
+  from: 'checkpoint' | 'genesis';
+  /** The checkpoint's record (from 'checkpoint'), else null. */
+  checkpointSeq: number | null;
+  /** Records replayed, every signature checked. */
+  records: number;
+  /** Records in the log. */
+  total: number;
+  /** How long the replay took, in milliseconds (records per second = records / ms × 1000). */
+  ms: number;
+  /** Why the replay started where it did, in plain words, when it is worth saying (no checkpoint found). */
+  note?: string;
+}
+
+/** A full verification's progress (`vault.verifyProgress`): records replayed of the log's total, then the other checks. */
+export interface VerifyProgress {
+  stage: 'reading' | 'replaying' | 'projection' | 'audit' | 'done';
+  done: number;
+  total: number;
 }
 
 export interface VaultSummary {
@@ -845,9 +871,11 @@ export interface EventPayloads {
   'transfers.progress': { requestId: string; message: string };
   /** Something new waits for the person acting (announced once per item; the console also shows an OS notification). */
   'inbox.new': InboxItem[];
+  /** Verify (a replay from genesis) is under way: about once a second. */
+  'vault.verifyProgress': VerifyProgress;
 }
 export type EventName = keyof EventPayloads;
-export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress', 'transfers.progress', 'inbox.new'];
+export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices.prompt', 'devices.promptEnded', 'wallets.progress', 'transfers.progress', 'inbox.new', 'vault.verifyProgress'];
 
 export interface WalletProgress {
   walletId: string;

@@ -10,6 +10,8 @@ export interface CliContext {
   text: string | undefined;
   show: boolean;
   reject: boolean;
+  /** audit verify --full: replay the signed log from genesis. */
+  full?: boolean;
   /** Vault commands' options (undefined when not given). */
   name?: string;
   adminName?: string;

@@ -32,7 +32,9 @@ Vault (each acting command signs on the acting person's device; --virtual needs 
   quorum set <n>                                propose the administrators' quorum (the first one ends founding)
   proposal list [--status pending|approved|rejected|cancelled|failed]
   proposal approve <id> | proposal reject <id>  sign the decision on the device (--reject rejects on its screen)
-  audit verify                                  check the hash chain; prints the head to pin
+  audit verify [--full]                         check the hash chain; prints the head to pin. --full: replay the
+                                                signed log from genesis (every signature, the projection, the
+                                                checkpoint, the chain), progress on stderr, then records per second
   audit export [--format json|csv] [--out FILE] the chain for offline checking (scripts/verify-audit-export.mjs)
   (<user> and <group> are ids or names; roles: administrator, operator, approver, auditor)
 Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custodian's device):
@@ -98,6 +100,7 @@ function parseCli(argv: string[]) {
       text: { type: 'string' },
       show: { type: 'boolean', default: false },
       reject: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       name: { type: 'string' },
       'admin-name': { type: 'string' },
@@ -143,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     text: values.text,
     show: values.show ?? false,
     reject: values.reject ?? false,
+    full: values.full ?? false,
     name: values.name,
     adminName: values['admin-name'],
     roles: values.roles,

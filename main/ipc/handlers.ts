@@ -112,6 +112,8 @@ export function bindEvents(services: Services, emit: <E extends EventName>(event
     vault = null;
   }
   vault?.on('changed', onVaultChanged);
+  const onVerifyProgress = (progress: EventPayloads['vault.verifyProgress']) => emit('vault.verifyProgress', progress);
+  vault?.on('verifyProgress', onVerifyProgress);
   const onProgress = (progress: EventPayloads['wallets.progress']) => emit('wallets.progress', progress);
   let wallets: ReturnType<Services['wallets']> | null = null;
   try {
@@ -138,5 +140,6 @@ export function bindEvents(services: Services, emit: <E extends EventName>(event
     devices.off('prompt', onPrompt);
     devices.off('promptEnded', onEnded);
     vault?.off('changed', onVaultChanged);
+    vault?.off('verifyProgress', onVerifyProgress);
   };
 }

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { DATABASE_FILE, openDatabase, type OpenOptions } from './database';
 import { headOf, logHeadFile, writeLogHead } from './log-head';
 import { auditRepository, type AuditRepository } from './repositories/audit';
+import { checkpointRepository, type CheckpointRepository } from './repositories/checkpoint';
 import { groupRepository, type GroupRepository } from './repositories/groups';
 import { proposalRepository, type ProposalRepository } from './repositories/proposals';
 import { recordRepository, type RecordRepository } from './repositories/records';
@@ -20,6 +21,7 @@ export type { AuditFilter } from './repositories/audit';
 export type { StoredRecord } from './repositories/records';
 export type { SealedShareRow } from './repositories/wallets';
 export type { UtxoRow } from './repositories/transfers';
+export type { CheckpointRow } from './repositories/checkpoint';
 
 /** The schema version that came with the log's head file (migration 3). */
 const HEAD_FILE_SINCE = 3;
@@ -33,6 +35,7 @@ export class Store {
   readonly audit: AuditRepository;
   readonly wallets: WalletRepository;
   readonly transfers: TransferRepository;
+  readonly checkpoint: CheckpointRepository;
 
   private constructor(readonly db: Database.Database, readonly file: string) {
     this.records = recordRepository(db);
@@ -43,6 +46,7 @@ export class Store {
     this.audit = auditRepository(db);
     this.wallets = walletRepository(db);
     this.transfers = transferRepository(db);
+    this.checkpoint = checkpointRepository(db);
   }
 
   /** Opens (creating if needed) `<dataDir>/custos.sqlite` and applies pending migrations. */

@@ -1,9 +1,8 @@
 // The vault service: genesis, proposals and decisions signed on the actors' devices, the replay guard and the audit log.
 import { EventEmitter } from 'node:events';
-import { appendEntry, type AuditDraft, type AuditEntry } from '../../crypto/audit-chain';
+import type { AuditDraft } from '../../crypto/audit-chain';
 import { canonicalize, type CanonicalValue } from '../../crypto/canonical';
 import {
-  applyRecord,
   decisionStatement,
   genesisStatement,
   keyAttestationStatement,
@@ -11,12 +10,9 @@ import {
   PLACEHOLDER_SIGNATURE,
   proposalStatement,
   registrationStatement,
-  replay,
-  ReplayError,
   type Action,
   type DecisionRecord,
   type GenesisRecord,
-  type GovernanceRecord,
   type GovernanceState,
   type KeyCeremony,
   type KeyRecord,
@@ -43,13 +39,13 @@ import {
   type VaultSummary,
 } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
-import { CustosError, fieldError } from '../errors';
+import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { SealedShareRow, Store, VaultHeader } from '../store';
 import { exportCsv, exportJson } from './audit-export';
 import { randomIds, type IdGenerator } from './ids';
-import { IntegrityGuard, verifyAuditChain, type IntegrityCheck } from './integrity';
-import { writeProjection } from './projection';
+import { IntegrityGuard, verifyAuditChain, type IntegrityCheck, type ProgressListener } from './integrity';
+import { LogWriter } from './log-writer';
 import { administratorRefusal, memberRefusal, proposalDecisionRefusal } from './permissions';
 import { checkProposalInput, DOING, orderRoles, proposalAction, requireName, requireWallet, type ProposalInputs, type ProposalKind } from './proposal-actions';
 import { auditEntryView, groupView, proposalView, summaryView, titleOf, userView } from './views';
@@ -64,26 +60,22 @@ export interface VaultServiceOptions {
   clock?: () => Date;
   ids?: IdGenerator;
   log?: Logger;
+  /** A checkpoint every this many records (main/vault/checkpoint.ts CHECKPOINT_INTERVAL by default). */
+  checkpointInterval?: number;
 }
 
 export interface VaultServiceEvents {
   changed: [EventPayloads['vault.changed']];
+  /** A full verification's progress, about once a second (the console shows it beside Verify). */
+  verifyProgress: [EventPayloads['vault.verifyProgress']];
 }
+
+/** How often a full verification announces its progress. */
+const PROGRESS_EVERY_MS = 1_000;
 
 /** What every acting call names: the device of the person acting (users are their devices). */
 interface Acting {
   deviceId: string;
-}
-
-/** A state change ready to commit: the signed record, the state it yields, and its one audit entry. */
-interface Change {
-  readonly prev: GovernanceState | null;
-  readonly next: GovernanceState;
-  readonly record: GovernanceRecord;
-  readonly identityPath: string;
-  readonly audit: Omit<AuditDraft, 'at'>;
-  /** More writes that belong to the same change (a key's sealed shares), inside its transaction. */
-  readonly alsoWrite?: () => void;
 }
 
 /** A key ceremony's outcome, ready to record: the public key and the sealed shares (ciphertexts). */
@@ -107,8 +99,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   private readonly ids: IdGenerator;
   private readonly log: Logger;
   private readonly guard: IntegrityGuard;
-  /** State changes run one at a time: each statement binds the next seq, so two cannot be signed at once. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writer: LogWriter;
 
   constructor(options: VaultServiceOptions) {
     super();
@@ -118,8 +109,26 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     this.ids = options.ids ?? randomIds;
     this.log = options.log ?? silentLogger;
     this.guard = new IntegrityGuard(this.store, this.clock);
-    // Verified on start: a tampered vault is reported at once, and refuses to act until it is restored.
-    const start = this.guard.check({ full: true });
+    this.writer = new LogWriter({
+      store: this.store,
+      guard: this.guard,
+      now: () => this.now(),
+      checkpointInterval: options.checkpointInterval,
+      onCommitted: ({ state, entry }) => this.emit('changed', { seq: state.seq, auditEntries: entry.seq + 1 }),
+    });
+    // Verified on start, from the checkpoint: a tampered vault is reported at once, and refuses to act until restored.
+    // A replay from genesis (no checkpoint) on a long log takes a while: said at its start, then about once a second.
+    let said = -Infinity;
+    const start = this.guard.start((p) => {
+      if (p.stage !== 'reading' && p.stage !== 'replaying') return;
+      const now = performance.now();
+      if (p.stage === 'replaying' && p.done === 0) this.log.info('replaying the signed log from genesis', { records: p.total });
+      else if (now - said >= PROGRESS_EVERY_MS) this.log.info(`start-up check: ${p.stage} ${p.done} of ${p.total} records`);
+      else return;
+      said = now;
+    });
+    const replayed = start.report.replay;
+    if (replayed?.note !== undefined) this.log.info(replayed.note, { records: replayed.records, ms: replayed.ms });
     if (start.report.status === 'tampered') this.log.warn('vault integrity check failed at start', { problems: start.report.problems });
   }
 
@@ -140,9 +149,24 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     this.guard.noteSignerProblem(`The MPC signer refuses this log: ${problem}`);
   }
 
-  /** Everything again from scratch: every signature, every projection row, every audit entry. */
-  verify(): IntegrityReport {
-    return this.guard.check({ full: true }).report;
+  /**
+   * Everything again from genesis: every signature, every projection row, every audit entry, and the stored checkpoint
+   * against the replay at its seq. When all holds, a checkpoint at the head. `onProgress` hears how far it is.
+   */
+  verify(onProgress?: ProgressListener): IntegrityReport {
+    let last = -Infinity;
+    const check = this.guard.check({
+      full: true,
+      onProgress: (p) => {
+        onProgress?.(p);
+        const now = performance.now();
+        if (p.stage !== 'done' && now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        this.emit('verifyProgress', p);
+      },
+    });
+    if (check.report.status === 'ok' && check.replayed !== null) this.writer.checkpointAfterVerify(check.replayed);
+    return check.report;
   }
 
   async whoIs({ deviceId }: Acting): Promise<DeviceMember> {
@@ -201,58 +225,57 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
    * and signs the registration statement and the genesis statement (two screens).
    */
   create(input: { name: string; adminName: string; identityPath?: string } & Acting): Promise<VaultSummary> {
-    return this.exclusive(async () => {
-      const existing = this.guard.check();
-      if (existing.projection !== null || existing.recordCount > 0) {
-        const name = existing.projection?.header.vaultName;
-        throw new CustosError('VAULT_EXISTS', `This data folder already holds ${name ? `the vault "${name}"` : 'a vault'}. Open it, or choose another folder to create a new one.`);
-      }
-      requireName(input.name, 'vault name');
-      requireName(input.adminName, 'administrator name', 'adminName');
-      const path = input.identityPath ?? DEFAULT_IDENTITY_PATH;
-      const identity = await this.devices.identity(input.deviceId, path);
-      const { publicKey: encryptionKey } = await this.devices.encryptionKey(input.deviceId, path);
-      const vault = { vaultId: this.ids('vault'), vaultName: input.name };
-      const unsigned: User = {
-        id: this.ids('user'),
-        name: input.adminName,
-        roles: ['administrator'],
-        identityAddress: identity.address,
-        identityPublicKey: identity.publicKey,
-        encryptionKey,
-        devicePath: path,
-        registrationSignature: PLACEHOLDER_SIGNATURE,
-      };
-      const settings = GENESIS_SETTINGS;
-      const createdAt = this.now();
-      // Marked so that every policy proposal of this vault must list its rules in words on the devices.
-      const draft = (admin: User): Omit<GenesisRecord, 'signature'> => ({ type: 'genesis', seq: 0, ...vault, createdAt, admin, settings, statementFormat: PROPOSAL_STATEMENT_FORMAT });
-      // Both statements must render before the device is asked for anything.
-      const registrationText = render(registrationStatement(vault, 0, unsigned));
-      render(genesisStatement(draft(unsigned)));
-      const registration = await this.sign(input.deviceId, path, registrationText, identity.address);
-      const admin: User = { ...unsigned, registrationSignature: registration };
-      const genesisDraft = draft(admin);
-      const signature = await this.sign(input.deviceId, path, render(genesisStatement(genesisDraft)), identity.address);
-      const record: GenesisRecord = { ...genesisDraft, signature };
-      const next = replayGenesis(record);
-      this.commit({
-        prev: null,
-        next,
-        record,
-        identityPath: path,
-        audit: {
-          actor: admin.id,
-          action: 'vault.create',
-          subject: vault.vaultId,
-          payload: { recordSeq: 0, actorName: admin.name, vaultName: vault.vaultName, identityPath: path, address: admin.identityAddress, registrationSignature: registration, settings: { ...settings } },
-          deviceSignature: signature,
-        },
+    return this.writer
+      .genesis(async (existing) => {
+        if (existing.projection !== null || existing.recordCount > 0) {
+          const name = existing.projection?.header.vaultName;
+          throw new CustosError('VAULT_EXISTS', `This data folder already holds ${name ? `the vault "${name}"` : 'a vault'}. Open it, or choose another folder to create a new one.`);
+        }
+        requireName(input.name, 'vault name');
+        requireName(input.adminName, 'administrator name', 'adminName');
+        const path = input.identityPath ?? DEFAULT_IDENTITY_PATH;
+        const identity = await this.devices.identity(input.deviceId, path);
+        const { publicKey: encryptionKey } = await this.devices.encryptionKey(input.deviceId, path);
+        const vault = { vaultId: this.ids('vault'), vaultName: input.name };
+        const unsigned: User = {
+          id: this.ids('user'),
+          name: input.adminName,
+          roles: ['administrator'],
+          identityAddress: identity.address,
+          identityPublicKey: identity.publicKey,
+          encryptionKey,
+          devicePath: path,
+          registrationSignature: PLACEHOLDER_SIGNATURE,
+        };
+        const settings = GENESIS_SETTINGS;
+        const createdAt = this.now();
+        // Marked so that every policy proposal of this vault must list its rules in words on the devices.
+        const draft = (admin: User): Omit<GenesisRecord, 'signature'> => ({ type: 'genesis', seq: 0, ...vault, createdAt, admin, settings, statementFormat: PROPOSAL_STATEMENT_FORMAT });
+        // Both statements must render before the device is asked for anything.
+        const registrationText = render(registrationStatement(vault, 0, unsigned));
+        render(genesisStatement(draft(unsigned)));
+        const registration = await this.sign(input.deviceId, path, registrationText, identity.address);
+        const admin: User = { ...unsigned, registrationSignature: registration };
+        const genesisDraft = draft(admin);
+        const signature = await this.sign(input.deviceId, path, render(genesisStatement(genesisDraft)), identity.address);
+        const record: GenesisRecord = { ...genesisDraft, signature };
+        return {
+          record,
+          identityPath: path,
+          audit: {
+            actor: admin.id,
+            action: 'vault.create',
+            subject: vault.vaultId,
+            payload: { recordSeq: 0, actorName: admin.name, vaultName: vault.vaultName, identityPath: path, address: admin.identityAddress, registrationSignature: registration, settings: { ...settings } },
+            deviceSignature: signature,
+          },
+        };
+      })
+      .then(() => {
+        const status = this.status().vault;
+        if (status === null) throw new CustosError('STORE_ERROR', 'The vault was written but cannot be read back. Check the data folder.');
+        return status;
       });
-      const status = this.status().vault;
-      if (status === null) throw new CustosError('STORE_ERROR', 'The vault was written but cannot be read back. Check the data folder.');
-      return status;
-    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -393,80 +416,76 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
    * owing the same ceremony (it simply runs again); after it, the new key and shares are both there.
    */
   recordKey(outcome: KeyOutcome): Promise<WalletState> {
-    return this.exclusive(async () => {
-      const { state, header } = this.guardForChange();
-      const unsigned: Omit<KeyRecord, 'attestations'> = {
-        type: 'wallet-key',
-        seq: state.seq + 1,
-        vaultId: state.vaultId,
-        walletId: outcome.walletId,
-        proposalId: outcome.proposalId,
-        ceremony: outcome.ceremony,
-        ceremonyId: outcome.ceremonyId,
-        createdAt: this.now(),
-        key: outcome.key,
-      };
-      const wallet0 = requireWallet(state, outcome.walletId);
-      const attesting = [...(wallet0.pending?.custodians ?? [])].sort();
-      // Every rule checked before any device is asked to attest.
-      this.preflight(state, { ...unsigned, attestations: attesting.map((userId) => ({ userId, signature: PLACEHOLDER_SIGNATURE })) });
-      const statement = keyAttestationStatement(state, wallet0, unsigned, (id) => state.users.find((u) => u.id === id)?.name ?? id);
-      const attestations = [];
-      for (const userId of attesting) {
-        const user = state.users.find((u) => u.id === userId) as UserState;
-        const deviceId = outcome.attesters.get(userId);
-        if (deviceId === undefined) throw new CustosError('DEVICE_NOT_FOUND', `${user.name}'s Ledger must attest the new key of ${wallet0.name}; connect it. Nothing was recorded.`);
-        outcome.onAttest?.(user.name);
-        attestations.push({ userId, signature: await this.signOnDevice(deviceId, header.identityPath, statement, user.identityAddress) });
-      }
-      const record: KeyRecord = { ...unsigned, attestations };
-      const next = this.replayNext(state, record);
-      const wallet = requireWallet(next, outcome.walletId);
-      this.commit({
-        prev: state,
-        next,
-        record,
-        identityPath: header.identityPath,
-        alsoWrite: () => this.store.wallets.replaceShares(outcome.walletId, outcome.key.keyVersion, outcome.shares),
-        audit: {
-          actor: 'mpc-host',
-          action: `wallet.${outcome.ceremony}`,
-          subject: outcome.walletId,
-          payload: {
-            recordSeq: record.seq,
-            walletName: wallet.name,
-            proposalId: outcome.proposalId,
-            ceremonyId: outcome.ceremonyId,
-            keyVersion: outcome.key.keyVersion,
-            threshold: outcome.key.threshold,
-            custodians: outcome.key.custodians.map((c) => c.userId),
-            outputKey: outcome.key.outputKey,
+    return this.writer
+      .append<KeyRecord>(async ({ state, header, seq, now }) => {
+        const unsigned: Omit<KeyRecord, 'attestations'> = {
+          type: 'wallet-key',
+          seq,
+          vaultId: state.vaultId,
+          walletId: outcome.walletId,
+          proposalId: outcome.proposalId,
+          ceremony: outcome.ceremony,
+          ceremonyId: outcome.ceremonyId,
+          createdAt: now,
+          key: outcome.key,
+        };
+        const wallet0 = requireWallet(state, outcome.walletId);
+        const attesting = [...(wallet0.pending?.custodians ?? [])].sort();
+        return {
+          // Every rule checked before any device is asked to attest.
+          draft: { ...unsigned, attestations: attesting.map((userId) => ({ userId, signature: PLACEHOLDER_SIGNATURE })) },
+          sign: async (): Promise<KeyRecord> => {
+            const statement = keyAttestationStatement(state, wallet0, unsigned, (id) => state.users.find((u) => u.id === id)?.name ?? id);
+            const attestations = [];
+            for (const userId of attesting) {
+              const user = state.users.find((u) => u.id === userId) as UserState;
+              const deviceId = outcome.attesters.get(userId);
+              if (deviceId === undefined) throw new CustosError('DEVICE_NOT_FOUND', `${user.name}'s Ledger must attest the new key of ${wallet0.name}; connect it. Nothing was recorded.`);
+              outcome.onAttest?.(user.name);
+              attestations.push({ userId, signature: await this.signOnDevice(deviceId, header.identityPath, statement, user.identityAddress) });
+            }
+            return { ...unsigned, attestations };
           },
-        },
-      });
-      return wallet;
-    });
+          alsoWrite: () => this.store.wallets.replaceShares(outcome.walletId, outcome.key.keyVersion, outcome.shares),
+          audit: (next, record) => ({
+            actor: 'mpc-host',
+            action: `wallet.${outcome.ceremony}`,
+            subject: outcome.walletId,
+            payload: {
+              recordSeq: record.seq,
+              walletName: requireWallet(next, outcome.walletId).name,
+              proposalId: outcome.proposalId,
+              ceremonyId: outcome.ceremonyId,
+              keyVersion: outcome.key.keyVersion,
+              threshold: outcome.key.threshold,
+              custodians: outcome.key.custodians.map((c) => c.userId),
+              outputKey: outcome.key.outputKey,
+            },
+          }),
+        };
+      })
+      .then(({ state }) => requireWallet(state, outcome.walletId));
   }
 
   /**
-   * Appends one transfer record built against the current state (its device signature obtained inside `build`), after
-   * replay accepted it: the same path every governance record takes. Returns the state after it.
+   * Appends one transfer record built against the current state (its device signature obtained inside `build`, which
+   * checks its draft with preflightTransfer first), after replay accepted it: the same writer every record goes through.
+   * Returns the state after it.
    */
   appendTransfer(
     build: (ctx: { state: GovernanceState; header: VaultHeader; seq: number; now: string }) => Promise<{ record: TransferRecord; audit: Omit<AuditDraft, 'at'>; alsoWrite?: () => void }>,
   ): Promise<GovernanceState> {
-    return this.exclusive(async () => {
-      const { state, header } = this.guardForChange();
-      const built = await build({ state, header, seq: state.seq + 1, now: this.now() });
-      const next = this.replayNext(state, built.record);
-      this.commit({ prev: state, next, record: built.record, identityPath: header.identityPath, audit: built.audit, alsoWrite: built.alsoWrite });
-      return next;
-    });
+    return this.writer
+      .append(async (ctx) => {
+        const built = await build(ctx);
+        return { sign: () => Promise.resolve(built.record), audit: () => built.audit, alsoWrite: built.alsoWrite };
+      })
+      .then(({ state }) => state);
   }
 
   /** Checks a draft record against every rule before a device is asked to sign it (signatures not checked). */
   preflightTransfer(state: GovernanceState, draft: TransferRecord): void {
-    this.preflight(state, draft);
+    this.writer.check(state, draft);
   }
 
   /** The active user whose device this is (any role): transfers check roles themselves. */
@@ -503,95 +522,80 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
       | Promise<{ action: Action; beforeProposerSigns?: () => Promise<Action> }>
       | { action: Action; beforeProposerSigns?: () => Promise<Action> },
   ): Promise<ProposalView> {
-    return this.exclusive(async () => {
-      const { state, header } = this.guardForChange();
-      const actor = await this.actor(deviceId, state, header, doing);
-      const seq = state.seq + 1;
-      const built = await build({ state, header, seq });
-      const proposalId = this.ids('proposal');
-      const createdAt = this.now();
-      const draft = (action: Action): Omit<ProposalRecord, 'signature'> => ({
-        type: 'proposal',
-        seq,
-        vaultId: state.vaultId,
-        proposalId,
-        proposerId: actor.id,
-        action,
-        createdAt,
-        // Format 2 changes only what a set-policy statement shows, so only those records carry the mark.
-        ...(action.type === 'set-policy' ? { statementFormat: PROPOSAL_STATEMENT_FORMAT } : {}),
-      });
-      // Every rule checked before any device is asked to sign.
-      this.preflight(state, { ...draft(built.action), signature: PLACEHOLDER_SIGNATURE });
-      const action = built.beforeProposerSigns === undefined ? built.action : await built.beforeProposerSigns();
-      const unsigned = draft(action);
-      const signature = await this.sign(deviceId, header.identityPath, render(proposalStatement(lookupOf(state), unsigned)), actor.identityAddress);
-      const record: ProposalRecord = { ...unsigned, signature };
-      const next = this.replayNext(state, record);
-      const proposal = findProposal(next, proposalId);
-      this.commit({
-        prev: state,
-        next,
-        record,
-        identityPath: header.identityPath,
-        audit: {
-          actor: actor.id,
-          action: 'proposal.create',
-          subject: proposalId,
-          payload: { recordSeq: seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, seq) },
-          deviceSignature: signature,
-        },
-      });
-      return proposalView(proposal, next);
-    });
+    let proposalId = '';
+    return this.writer
+      .append<ProposalRecord>(async ({ state, header, seq, now: createdAt }) => {
+        const actor = await this.actor(deviceId, state, header, doing);
+        const built = await build({ state, header, seq });
+        proposalId = this.ids('proposal');
+        const draft = (action: Action): Omit<ProposalRecord, 'signature'> => ({
+          type: 'proposal',
+          seq,
+          vaultId: state.vaultId,
+          proposalId,
+          proposerId: actor.id,
+          action,
+          createdAt,
+          // Format 2 changes only what a set-policy statement shows, so only those records carry the mark.
+          ...(action.type === 'set-policy' ? { statementFormat: PROPOSAL_STATEMENT_FORMAT } : {}),
+        });
+        return {
+          // Every rule checked before any device is asked to sign.
+          draft: { ...draft(built.action), signature: PLACEHOLDER_SIGNATURE },
+          sign: async (): Promise<ProposalRecord> => {
+            const action = built.beforeProposerSigns === undefined ? built.action : await built.beforeProposerSigns();
+            const unsigned = draft(action);
+            const signature = await this.sign(deviceId, header.identityPath, render(proposalStatement(lookupOf(state), unsigned)), actor.identityAddress);
+            return { ...unsigned, signature };
+          },
+          audit: (next, record) => {
+            const proposal = findProposal(next, proposalId);
+            return {
+              actor: actor.id,
+              action: 'proposal.create',
+              subject: proposalId,
+              payload: { recordSeq: seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, seq) },
+              deviceSignature: record.signature,
+            };
+          },
+        };
+      })
+      .then(({ state }) => proposalView(findProposal(state, proposalId), state));
   }
 
   private decide(type: 'approval' | 'rejection', input: { proposalId: string } & Acting): Promise<ProposalView> {
-    return this.exclusive(async () => {
-      const { state, header } = this.guardForChange();
-      const proposal = state.proposals.find((p) => p.id === input.proposalId);
-      if (proposal === undefined) throw new CustosError('NOT_FOUND', `There is no proposal ${input.proposalId} in this vault. List the proposals to find its id.`);
-      const { address, user: actor } = await this.identify(input.deviceId, state, header);
-      const refusal = proposalDecisionRefusal(state, proposal, actor, address, type === 'approval' ? 'approve' : 'reject');
-      if (refusal !== null || actor === undefined) throw refusal;
-      const seq = state.seq + 1;
-      const unsigned = { type, seq, vaultId: state.vaultId, proposalId: proposal.id } as const;
-      this.preflight(state, { ...unsigned, userId: actor.id, signature: PLACEHOLDER_SIGNATURE });
-      const signature = await this.sign(input.deviceId, header.identityPath, render(decisionStatement(lookupOf(state), unsigned)), actor.identityAddress);
-      const record: DecisionRecord = { ...unsigned, userId: actor.id, signature };
-      const next = this.replayNext(state, record);
-      const after = findProposal(next, proposal.id);
-      this.commit({
-        prev: state,
-        next,
-        record,
-        identityPath: header.identityPath,
-        audit: {
-          actor: actor.id,
-          action: type === 'approval' ? 'proposal.approve' : 'proposal.reject',
-          subject: proposal.id,
-          payload: { recordSeq: seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, seq) },
-          deviceSignature: signature,
-        },
-      });
-      return proposalView(after, next);
-    });
+    return this.writer
+      .append<DecisionRecord>(async ({ state, header, seq }) => {
+        const proposal = state.proposals.find((p) => p.id === input.proposalId);
+        if (proposal === undefined) throw new CustosError('NOT_FOUND', `There is no proposal ${input.proposalId} in this vault. List the proposals to find its id.`);
+        const { address, user: actor } = await this.identify(input.deviceId, state, header);
+        const refusal = proposalDecisionRefusal(state, proposal, actor, address, type === 'approval' ? 'approve' : 'reject');
+        if (refusal !== null || actor === undefined) throw refusal;
+        const unsigned = { type, seq, vaultId: state.vaultId, proposalId: proposal.id } as const;
+        return {
+          draft: { ...unsigned, userId: actor.id, signature: PLACEHOLDER_SIGNATURE },
+          sign: async (): Promise<DecisionRecord> => {
+            const signature = await this.sign(input.deviceId, header.identityPath, render(decisionStatement(lookupOf(state), unsigned)), actor.identityAddress);
+            return { ...unsigned, userId: actor.id, signature };
+          },
+          audit: (next, record) => {
+            const after = findProposal(next, proposal.id);
+            return {
+              actor: actor.id,
+              action: type === 'approval' ? 'proposal.approve' : 'proposal.reject',
+              subject: proposal.id,
+              payload: { recordSeq: seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, seq) },
+              deviceSignature: record.signature,
+            };
+          },
+        };
+      })
+      .then(({ state }) => proposalView(findProposal(state, input.proposalId), state));
   }
 
   /** The replayed state, if the store agrees with it and the audit chain holds; else the vault refuses to act. */
   private guardForChange(): { state: GovernanceState; header: VaultHeader; check: IntegrityCheck } {
-    const check = this.guard.check();
-    if (check.projection === null && check.recordCount === 0) throw noVault();
-    if (check.report.status === 'tampered' || check.replayed === null || check.projection === null) {
-      const shown = check.report.problems.slice(0, 3).join(' ');
-      const more = check.report.problems.length > 3 ? ` (and ${check.report.problems.length - 3} more)` : '';
-      throw new CustosError(
-        'TAMPERING_DETECTED',
-        `The vault refuses to act: its database no longer matches its signed log. ${shown}${more} Nothing was changed. Restore the data folder from a backup; Verify lists every difference.`,
-        { problems: check.report.problems.length },
-      );
-    }
-    return { state: check.replayed, header: check.projection.header, check };
+    return this.writer.verified();
   }
 
   /** Reads go to the projections, whatever their integrity (the status says whether to trust them). */
@@ -615,29 +619,6 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     return { address, user: state.users.find((u) => sameAddress(u.identityAddress, address)) };
   }
 
-  private preflight(state: GovernanceState, draft: GovernanceRecord): void {
-    try {
-      applyRecord(state, draft, { verifySignatures: false });
-    } catch (err) {
-      if (!(err instanceof ReplayError)) throw err;
-      const code = err.code === 'NOT_ADMINISTRATOR' || err.code === 'UNKNOWN_SIGNER' ? 'NOT_AUTHORISED' : err.code === 'UNKNOWN_PROPOSAL' ? 'NOT_FOUND' : 'RULE_VIOLATION';
-      // A name already in use is the person's to change, next to the name they typed.
-      if (/ is already named /.test(err.problem)) throw fieldError('name', 'RULE_VIOLATION', `${capitalise(err.problem)}: choose another name. Nothing was signed.`);
-      throw new CustosError(code, `The vault's rules refuse this: ${err.problem}. Nothing was signed.`);
-    }
-  }
-
-  /** Replays the signed record onto the state: what the device signed must verify like any record of the log. */
-  private replayNext(state: GovernanceState, record: GovernanceRecord): GovernanceState {
-    try {
-      return applyRecord(state, record);
-    } catch (err) {
-      if (!(err instanceof ReplayError)) throw err;
-      const code = err.code === 'BAD_SIGNATURE' ? 'DEVICE_BAD_RESPONSE' : 'RULE_VIOLATION';
-      throw new CustosError(code, `The signed record does not replay: ${err.problem}. Nothing was recorded.`);
-    }
-  }
-
   /** Asks the device to show and sign `text`; the signature must come from the expected identity. */
   private async sign(deviceId: string, path: string, text: string, expectedAddress: string): Promise<string> {
     const signed = await this.devices.signStatement(deviceId, path, text);
@@ -647,45 +628,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     return signed.signature;
   }
 
-  /** One transaction: the record, the projections it changes and its one audit entry, or nothing at all. */
-  private commit(change: Change): void {
-    const at = this.now();
-    const body = canonicalize(change.record);
-    let entry: AuditEntry | null = null;
-    this.store.transaction(() => {
-      const last = this.store.records.lastSeq();
-      if ((last ?? -1) !== change.record.seq - 1) {
-        throw new CustosError('STORE_ERROR', 'The vault changed while the device was signing (another Custos wrote to it). Nothing was recorded; try again.');
-      }
-      this.store.records.append(change.record, at);
-      writeProjection(this.store, change.prev, change.next, change.identityPath);
-      change.alsoWrite?.();
-      entry = appendEntry(this.store.audit.last(), { at, ...change.audit });
-      this.store.audit.append(entry);
-    });
-    const written = entry as AuditEntry | null;
-    if (written === null) return;
-    this.guard.committed({ seq: change.record.seq, body }, change.next, written);
-    this.emit('changed', { seq: change.next.seq, auditEntries: written.seq + 1 });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   private now(): string {
     return this.clock().toISOString();
-  }
-}
-
-function replayGenesis(record: GenesisRecord): GovernanceState {
-  try {
-    return replay([record]);
-  } catch (err) {
-    if (!(err instanceof ReplayError)) throw err;
-    throw new CustosError('DEVICE_BAD_RESPONSE', `The genesis does not verify: ${err.problem}. Nothing was recorded.`);
   }
 }
 
@@ -697,14 +641,6 @@ function render(statement: Statement): string {
     throw err;
   }
 }
-
-
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-
-
-
-
-
 
 function sameAddress(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();

@@ -1,7 +1,7 @@
 // The vault domain: whether a vault exists, its summary and integrity, and who the acting device is in it.
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { DeviceMember, IntegrityReport, VaultSettingsView, VaultSummary } from '../../preload/contract';
+import type { DeviceMember, IntegrityReport, VaultSettingsView, VaultSummary, VerifyProgress } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 import { useDevicesStore } from './devices';
@@ -23,6 +23,9 @@ export const useVaultStore = defineStore('vault', () => {
   /** Set when vault.status failed: the console can't tell whether a vault exists. */
   const unavailable = ref(false);
   const verifying = ref(false);
+  /** How far the running Verify is (a replay from genesis), null when none runs. */
+  const verifyProgress = ref<VerifyProgress | null>(null);
+  let offProgress: (() => void) | null = null;
 
   /** The device of the person at the console: every proposal, approval and rejection is signed with it. */
   const actingDeviceId = ref<string | null>(null);
@@ -120,6 +123,10 @@ export const useVaultStore = defineStore('vault', () => {
 
   async function verify(): Promise<IntegrityReport | null> {
     verifying.value = true;
+    verifyProgress.value = null;
+    offProgress ??= on('vault.verifyProgress', (p) => {
+      if (verifying.value) verifyProgress.value = p;
+    });
     try {
       const report = await call('vault.verify');
       if (vault.value) vault.value = { ...vault.value, integrity: report };
@@ -129,6 +136,7 @@ export const useVaultStore = defineStore('vault', () => {
       return null;
     } finally {
       verifying.value = false;
+      verifyProgress.value = null;
     }
   }
 
@@ -166,6 +174,7 @@ export const useVaultStore = defineStore('vault', () => {
     loaded,
     unavailable,
     verifying,
+    verifyProgress,
     actingDeviceId,
     members,
     memberLoading,

@@ -81,6 +81,15 @@ describe('custos vault commands (CLI)', () => {
     expect(await json('vault', 'verify')).toMatchObject({ status: 'ok', problems: [] });
     const audit = await json<{ valid: boolean; entries: number; head: string }>('audit', 'verify');
     expect(audit).toMatchObject({ valid: true, entries: status.vault.seq + 1 });
+    // --full: the replay from genesis, progress on stderr, and how many records a second it replayed.
+    const full = await custos('audit', 'verify', '--full', '--json');
+    expect(full.code, full.stderr).toBe(0);
+    const records = status.vault.seq + 1;
+    expect(JSON.parse(full.stdout)).toMatchObject({ status: 'ok', problems: [], records, replay: { from: 'genesis', records, total: records }, audit: { valid: true, entries: records } });
+    expect(JSON.parse(full.stdout).recordsPerSecond === null || JSON.parse(full.stdout).recordsPerSecond > 0).toBe(true);
+    expect(full.stderr).toContain(`done: ${records} of ${records} records`);
+    const fullText = await custos('audit', 'verify', '--full');
+    expect(fullText.stdout).toMatch(new RegExp(`^ok: ${records} records replayed from genesis \\(\\d+\\.\\d\\d s(, \\d+ records/s)?\\)`));
 
     // Exports in both formats; the standalone checker (node:crypto only) accepts them and refuses an edited one.
     for (const format of ['json', 'csv']) {

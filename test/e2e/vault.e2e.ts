@@ -219,6 +219,9 @@ describe('Vault governance in the console', () => {
     await page.getByRole('region', { name: 'Waiting for you' }).getByRole('article', { name: /^Set the roles of Dave/ }).waitFor();
     await page.getByRole('region', { name: 'Recent activity' }).getByRole('row').nth(1).waitFor();
     await h.screenshot('dashboard.png');
+    // Check integrity replays the log from genesis (its progress shown while it runs), then says how much and how fast.
+    await page.getByRole('button', { name: 'Check integrity' }).click();
+    await page.getByRole('status').filter({ hasText: /^\s*\d+ records replayed from genesis in \d+\.\d\d s/ }).waitFor();
 
     await nav(page, 'Users').click();
     for (const name of ['Alice', 'Bob', 'Carol', 'Dave', 'Eve']) await userRow(page, name).waitFor();

@@ -107,7 +107,7 @@ describe('refusals', () => {
 });
 
 describe('the vault channels through the handler table', () => {
-  it('validates inputs, answers Results, and forwards vault.changed', async () => {
+  it('validates inputs, answers Results, and forwards vault.changed and the progress of Verify', async () => {
     const dir = tempDir();
     const services = await startServices({ dataDir: dir, shell: 'cli', version: 'test', log: silentLogger, mpc: hostClientFor(dir, { env: { ...process.env, CUSTOS_MPC_HOST_QUIET: '1' } }) });
     try {
@@ -129,6 +129,9 @@ describe('the vault channels through the handler table', () => {
       const list = await dispatch(handlers, 'audit.list', {}, silentLogger);
       expect(list).toMatchObject({ ok: true, value: { total: 1 } });
       expect(channels['audit.list'].input.parse({})).toEqual({ offset: 0, limit: 200 });
+      const verified = await dispatch(handlers, 'vault.verify', {}, silentLogger);
+      expect(verified).toMatchObject({ ok: true, value: { status: 'ok', replay: { from: 'genesis', records: 1, total: 1 } } });
+      expect(events).toContainEqual(['vault.verifyProgress', { stage: 'done', done: 1, total: 1 }]);
       stop();
     } finally {
       await services.close();

@@ -13,6 +13,11 @@ export interface RecordRepository {
   append(record: GovernanceRecord, recordedAt: string): void;
   /** The whole log in seq order (replay reads it all; a vault's governance log is thousands of records, not millions). */
   all(): StoredRecord[];
+  /** Records after `seq` in seq order (the tail a checkpoint does not cover). */
+  after(seq: number): StoredRecord[];
+  /** The whole log in seq order, one row at a time (fingerprinting a long log without holding it twice). */
+  iterate(): IterableIterator<StoredRecord>;
+  count(): number;
   lastSeq(): number | null;
   /**
    * When the record at `seq` was made: the time it signed (createdAt, or a transfer decision's at), else, for an
@@ -25,12 +30,17 @@ export function recordRepository(db: Database.Database): RecordRepository {
   const insert = db.prepare('INSERT INTO records (seq, type, body, recorded_at) VALUES (?, ?, ?, ?)');
   const selectAll = db.prepare('SELECT seq, body FROM records ORDER BY seq');
   const selectLast = db.prepare('SELECT MAX(seq) AS seq FROM records');
+  const selectAfter = db.prepare('SELECT seq, body FROM records WHERE seq > ? ORDER BY seq');
+  const selectCount = db.prepare('SELECT COUNT(*) AS n FROM records');
   const selectTime = db.prepare("SELECT COALESCE(json_extract(body, '$.createdAt'), json_extract(body, '$.at'), recorded_at) AS at FROM records WHERE seq = ?");
   return {
     append(record, recordedAt) {
       insert.run(record.seq, record.type, toJson(record), recordedAt);
     },
     all: () => selectAll.all() as StoredRecord[],
+    after: (seq) => selectAfter.all(seq) as StoredRecord[],
+    iterate: () => selectAll.iterate() as IterableIterator<StoredRecord>,
+    count: () => (selectCount.get() as { n: number }).n,
     lastSeq: () => (selectLast.get() as { seq: number | null }).seq,
     timeOf: (seq) => (selectTime.get(seq) as { at: string | null } | undefined)?.at ?? null,
   };
