@@ -17,7 +17,7 @@ export {
 export type { GovernanceLookup } from './records.js';
 export { ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';
-export { Replayer, replay, replayErrors, replayReport, applyRecord, applyRecords } from './replayer.js';
+export { Replayer, replay, replayErrors, replayReport, applyRecord, applyRecords, applyRecordChanges, checkRecordOnto } from './replayer.js';
 export type { ReplayOptions, StateChanges } from './replayer.js';
 export { stateDigest } from './state-digest.js';
 export { diffState } from './diff.js';

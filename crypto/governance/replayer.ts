@@ -229,15 +229,36 @@ export function applyRecords(state: GovernanceState, raws: readonly unknown[], o
   return advance(state, raws, options);
 }
 
+/** applyRecord that also says what the record changed (a writer of projection rows writes only those). */
+export function applyRecordChanges(state: GovernanceState, raw: unknown, options: ReplayOptions = {}): { state: GovernanceState; changes: StateChanges } {
+  const replayer = replayerAt(state);
+  const changes = replayer.apply(raw, { verifySignatures: options.verifySignatures ?? true });
+  return { state: handOut(replayer), changes };
+}
+
+/**
+ * The pre-flight: whether `raw` would be accepted onto `state` (throws the ReplayError if not) and what it would change,
+ * signatures not verified unless asked. Nothing changes, so applying the signed record to `state` next stays cheap.
+ */
+export function checkRecordOnto(state: GovernanceState, raw: unknown, options: ReplayOptions = {}): StateChanges {
+  return replayerAt(state).check(raw, { verifySignatures: options.verifySignatures ?? false });
+}
+
 function advance(state: GovernanceState, raws: readonly unknown[], options: ReplayOptions): GovernanceState {
+  const replayer = replayerAt(state);
+  for (const raw of raws) replayer.apply(raw, { verifySignatures: options.verifySignatures ?? true });
+  return handOut(replayer);
+}
+
+/** The replayer that handed out `state` and is still at it, or a new one loaded from it (one pass). */
+function replayerAt(state: GovernanceState): Replayer {
   let replayer = replayers.get(state);
   // Another caller may have moved it on from `state`: then start again from `state` itself.
   if (replayer === undefined || !replayer.isAt(state)) {
     replayer = Replayer.fromState(state);
     if (replayer.isAt(state)) replayers.set(state, replayer);
   }
-  for (const raw of raws) replayer.apply(raw, { verifySignatures: options.verifySignatures ?? true });
-  return handOut(replayer);
+  return replayer;
 }
 
 function handOut(replayer: Replayer): GovernanceState {

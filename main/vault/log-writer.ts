@@ -2,7 +2,7 @@
 // record, the projection rows it changes, any extra writes, its audit entry and the checkpoint when one is due.
 import { appendEntry, type AuditDraft, type AuditEntry } from '../../crypto/audit-chain';
 import { canonicalize } from '../../crypto/canonical';
-import { applyRecord, replay, ReplayError, type GenesisRecord, type GovernanceRecord, type GovernanceState } from '../../crypto/governance';
+import { applyRecord, applyRecordChanges, checkRecordOnto, replay, ReplayError, type GenesisRecord, type GovernanceRecord, type GovernanceState, type StateChanges } from '../../crypto/governance';
 import { CustosError, fieldError } from '../errors';
 import type { CheckpointRow, Store, VaultHeader } from '../store';
 import { extendFingerprint } from '../store/log-head';
@@ -11,12 +11,13 @@ import type { IntegrityCheck, IntegrityGuard } from './integrity';
 import { writeProjection } from './projection';
 
 // ---------------------------------------------------------------------------------------------
-// The two calls into replay: everything the writer and the guard replay goes through them, so a different replayer
-// (in place, returning what changed) is a change here only.
+// The calls into replay: everything the writer and the guard replay goes through them. The replayer applies in place
+// at the cost of what a record touches, and a dry run leaves it where it was, so the signed record that follows a
+// pre-flight continues from the same state cheaply.
 
 /** Checks a draft (signatures PLACEHOLDER_SIGNATURE) against every rule, signatures not verified; throws a ReplayError. */
 export function preflight(state: GovernanceState, draft: GovernanceRecord): void {
-  applyRecord(state, draft, { verifySignatures: false });
+  checkRecordOnto(state, draft, { verifySignatures: false });
 }
 
 /** The state after one more record, every signature verified; throws a ReplayError when the record is refused. */
@@ -119,8 +120,8 @@ export class LogWriter {
       const prepared = await plan({ state, header, seq: state.seq + 1, now: this.now() });
       if (prepared.draft !== undefined) this.check(state, prepared.draft);
       const record = await prepared.sign();
-      const next = replayNext(state, record);
-      return this.commit(state, next, record, header.identityPath, prepared.audit(next, record), prepared.alsoWrite);
+      const { state: next, changes } = replayNext(state, record);
+      return this.commit(changes, next, record, header.identityPath, prepared.audit(next, record), prepared.alsoWrite);
     });
   }
 
@@ -152,7 +153,7 @@ export class LogWriter {
     return saved;
   }
 
-  private commit<R extends GovernanceRecord>(prev: GovernanceState | null, next: GovernanceState, record: R, identityPath: string, audit: Omit<AuditDraft, 'at'>, alsoWrite?: () => void): Written<R> {
+  private commit<R extends GovernanceRecord>(changes: StateChanges | null, next: GovernanceState, record: R, identityPath: string, audit: Omit<AuditDraft, 'at'>, alsoWrite?: () => void): Written<R> {
     const at = this.now();
     const body = canonicalize(record);
     const head = this.guard.head();
@@ -166,7 +167,7 @@ export class LogWriter {
         throw new CustosError('STORE_ERROR', 'The vault changed while the device was signing (another Custos wrote to it). Nothing was recorded; try again.');
       }
       this.store.records.append(record, at);
-      writeProjection(this.store, prev, next, identityPath, prev === null ? undefined : record);
+      writeProjection(this.store, next, identityPath, changes);
       alsoWrite?.();
       const appended = appendEntry(this.store.audit.last(), { at, ...audit });
       this.store.audit.append(appended);
@@ -192,9 +193,9 @@ export class LogWriter {
 }
 
 /** Replays the signed record onto the state: what the device signed must verify like any record of the log. */
-function replayNext(state: GovernanceState, record: GovernanceRecord): GovernanceState {
+function replayNext(state: GovernanceState, record: GovernanceRecord): { state: GovernanceState; changes: StateChanges } {
   try {
-    return applyNext(state, record);
+    return applyRecordChanges(state, record);
   } catch (err) {
     if (!(err instanceof ReplayError)) throw err;
     const code = err.code === 'BAD_SIGNATURE' ? 'DEVICE_BAD_RESPONSE' : 'RULE_VIOLATION';
