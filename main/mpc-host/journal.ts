@@ -41,6 +41,8 @@ export class HostJournal {
   readonly pinned: PinnedEntry[] = [];
   readonly signed: SignedEntry[] = [];
   readonly ceremonies = new Set<string>();
+  /** For each pinned record (by seq): the journal line it is on, and that line's hash (what a checkpoint binds to). */
+  private readonly pinnedLines: { n: number; hash: string }[] = [];
   private n = 0;
   private head = START;
 
@@ -105,6 +107,7 @@ export class HostJournal {
         return;
       case 'record':
         this.pinned.push(e);
+        this.pinnedLines.push({ n: line.n, hash: line.hash });
         return;
       case 'signed':
         this.signed.push(e);
@@ -115,6 +118,16 @@ export class HostJournal {
       case 'host':
         return;
     }
+  }
+
+  /** The journal line that pinned record `seq`, and its hash; undefined when no such record is pinned. */
+  lineOf(seq: number): { n: number; hash: string } | undefined {
+    return this.pinnedLines[seq];
+  }
+
+  /** The signer's folder (its journal, head and checkpoint). */
+  get folder(): string {
+    return this.dir;
   }
 
   private writeHead(): void {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost';
 import { genesisStatement, hostAnchorStatement, shareUseStatement, type GenesisRecord } from '../../crypto/governance';
 import type { UnsealingParty } from '../../main/mpc-host/signer-gate';
+import { bodiesLog } from '../../main/mpc/host-log';
 import { unsealSecret } from '../../main/wallets/device-secrets';
 import { openableShares } from '../../main/wallets/shares';
 import { device, registeredUser } from '../crypto/fixtures';
@@ -81,7 +82,10 @@ async function refused(message: Record<string, unknown>, code: string, why: RegE
 
 const wire = (parties: UnsealingParty[]) =>
   parties.map((p) => ({ partyId: p.partyId, sealed: bytesToHex(p.sealed), unsealSecret: bytesToHex(p.unsealSecret), useSignature: p.useSignature }));
-const sign = (requestId: string, signers: UnsealingParty[], records = h.records()) => ({ type: 'transfer.sign', ceremonyId: `c-${n + 1}`, requestId, records, signers: wire(signers) });
+const sign = (requestId: string, signers: UnsealingParty[], records = h.records()) => ({ type: 'transfer.sign', ceremonyId: `c-${n + 1}`, requestId, ...tail(records), signers: wire(signers) });
+
+/** The log as a tail from `fromSeq` (from genesis unless said), bound by the fingerprint of all of `records`. */
+const tail = (records: readonly string[], fromSeq = 0) => bodiesLog(records).tail(fromSeq);
 
 function genesisOf(records: readonly string[]): GenesisRecord {
   return JSON.parse(records[0]!) as GenesisRecord;
@@ -114,8 +118,8 @@ describe('a compromised main against a signer pinned to nothing', () => {
   it('signs nothing and runs no ceremony before a person pins the vault', async () => {
     const requestId = await readyRequest();
     await refused(sign(requestId, await consentingSigners(h, requestId)), 'POLICY_DENIED', /not pinned to a vault/);
-    await refused({ type: 'log.sync', records: h.records() }, 'POLICY_DENIED', /not pinned to a vault/);
-    await refused({ type: 'wallet.keygen', ceremonyId: 'c-early', walletId: h.walletId, records: h.records(), parties: await anyParties() }, 'POLICY_DENIED', /not pinned to a vault/);
+    await refused({ type: 'log.sync', ...tail(h.records()) }, 'POLICY_DENIED', /not pinned to a vault/);
+    await refused({ type: 'wallet.keygen', ceremonyId: 'c-early', walletId: h.walletId, ...tail(h.records()), parties: await anyParties() }, 'POLICY_DENIED', /not pinned to a vault/);
   });
 
   it('refuses a forged genesis, an anchor signed by a device outside the vault, and one confirmed for another signer', async () => {
@@ -167,7 +171,7 @@ describe('a compromised main against a pinned signer', () => {
     await refused(sign(unapproved.id, await consentingSigners(h, unapproved.id)), 'POLICY_DENIED', /lacks approvals/);
     // Main drops the approver's approval from the log it shows the host: the host saw the approval before.
     await h.transfers.approve({ requestId: unapproved.id, deviceId: h.device.erin });
-    await send({ type: 'log.sync', records: h.records() });
+    await send({ type: 'log.sync', ...tail(h.records()) });
     await refused(sign(unapproved.id, await consentingSigners(h, unapproved.id), h.records().slice(0, -1)), 'TAMPERING_DETECTED', /removed/);
   });
 
@@ -181,7 +185,7 @@ describe('a compromised main against a pinned signer', () => {
     // Before the host has seen the request: the swapped sighashes are not those of the request's transaction.
     await refused(sign(requestId, await consentingSigners(h, requestId), swapped), 'POLICY_DENIED', /sighash of input 0 is not the one in the request/);
     // Once the host pinned the real request, a different one at that seq is a rewritten log.
-    await send({ type: 'log.sync', records });
+    await send({ type: 'log.sync', ...tail(records) });
     await refused(sign(requestId, await consentingSigners(h, requestId), swapped), 'TAMPERING_DETECTED', /rewritten/);
   });
 
@@ -201,12 +205,12 @@ describe('a compromised main against a pinned signer', () => {
 
   it('refuses a DKG nobody approved, and a refresh or reshare the log does not owe', async () => {
     const parties = await anyParties();
-    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg', walletId: h.walletId, records: h.records(), parties }, 'POLICY_DENIED', /owes no key ceremony/);
+    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg', walletId: h.walletId, ...tail(h.records()), parties }, 'POLICY_DENIED', /owes no key ceremony/);
     // A wallet proposed but not approved is no wallet of the log at all.
     await h.vault.proposeWallet({ name: 'Hot BTC', network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob], deviceId: h.device.alice });
     const proposal = JSON.parse(h.records().at(-1)!) as { action: { type: string; wallet: { id: string } } };
     expect(proposal.action.type).toBe('create-wallet');
-    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg-2', walletId: proposal.action.wallet.id, records: h.records(), parties: parties.slice(0, 2) }, 'POLICY_DENIED', /no wallet/);
+    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg-2', walletId: proposal.action.wallet.id, ...tail(h.records()), parties: parties.slice(0, 2) }, 'POLICY_DENIED', /no wallet/);
     const state = h.vault.readState();
     const sealed = openableShares(h.vault, h.walletId);
     const dealers: UnsealingParty[] = [];
@@ -216,7 +220,7 @@ describe('a compromised main against a pinned signer', () => {
       dealers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box, 'a test'), useSignature: parties[0]!.useSignature });
     }
     expect(state.wallets.find((w) => w.id === h.walletId)!.pending).toBeNull();
-    await refused({ type: 'wallet.reshare', ceremonyId: 'c-refresh', walletId: h.walletId, records: h.records(), dealers: wire(dealers) }, 'POLICY_DENIED', /owes no key ceremony/);
+    await refused({ type: 'wallet.reshare', ceremonyId: 'c-refresh', walletId: h.walletId, ...tail(h.records()), dealers: wire(dealers) }, 'POLICY_DENIED', /owes no key ceremony/);
   });
 
   it('knows no message of the old protocol, nor any old ceremony message under the new version', async () => {
@@ -293,7 +297,7 @@ describe('a compromised main against a reshare the administrators approved', () 
       const useSignature = await h.vault.signOnDevice(h.device[who], PATH, shareUseStatement(state, wallet, user, { ceremony: 'reshare', ceremonyId }), user.identityAddress);
       return { partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box, 'a test'), useSignature };
     };
-    const reshare = (ceremonyId: string, dealers: UnsealingParty[], extra: Record<string, unknown> = {}) => ({ type: 'wallet.reshare', ceremonyId, walletId: h.walletId, records: h.records(), dealers: wire(dealers), ...extra });
+    const reshare = (ceremonyId: string, dealers: UnsealingParty[], extra: Record<string, unknown> = {}) => ({ type: 'wallet.reshare', ceremonyId, walletId: h.walletId, ...tail(h.records()), dealers: wire(dealers), ...extra });
     const id = 'c-reshare-1';
     const [alice, bob] = [await dealer('alice', id), await dealer('bob', id)];
     // Dave is to receive a share but holds none yet: Bob's share handed in under Dave's party id cannot deal.

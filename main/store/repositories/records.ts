@@ -13,6 +13,10 @@ export interface RecordRepository {
   append(record: GovernanceRecord, recordedAt: string): void;
   /** The whole log in seq order (replay reads it all; a vault's governance log is thousands of records, not millions). */
   all(): StoredRecord[];
+  /** The records from `seq` on, in seq order (what a reader that holds the rest lacks). */
+  from(seq: number): StoredRecord[];
+  /** The record at `seq`'s body, or null. */
+  bodyAt(seq: number): string | null;
   lastSeq(): number | null;
   /**
    * When the record at `seq` was made: the time it signed (createdAt, or a transfer decision's at), else, for an
@@ -24,6 +28,8 @@ export interface RecordRepository {
 export function recordRepository(db: Database.Database): RecordRepository {
   const insert = db.prepare('INSERT INTO records (seq, type, body, recorded_at) VALUES (?, ?, ?, ?)');
   const selectAll = db.prepare('SELECT seq, body FROM records ORDER BY seq');
+  const selectFrom = db.prepare('SELECT seq, body FROM records WHERE seq >= ? ORDER BY seq');
+  const selectBody = db.prepare('SELECT body FROM records WHERE seq = ?');
   const selectLast = db.prepare('SELECT MAX(seq) AS seq FROM records');
   const selectTime = db.prepare("SELECT COALESCE(json_extract(body, '$.createdAt'), json_extract(body, '$.at'), recorded_at) AS at FROM records WHERE seq = ?");
   return {
@@ -31,6 +37,8 @@ export function recordRepository(db: Database.Database): RecordRepository {
       insert.run(record.seq, record.type, toJson(record), recordedAt);
     },
     all: () => selectAll.all() as StoredRecord[],
+    from: (seq) => selectFrom.all(seq) as StoredRecord[],
+    bodyAt: (seq) => (selectBody.get(seq) as { body: string } | undefined)?.body ?? null,
     lastSeq: () => (selectLast.get() as { seq: number | null }).seq,
     timeOf: (seq) => (selectTime.get(seq) as { at: string | null } | undefined)?.at ?? null,
   };
