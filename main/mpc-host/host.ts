@@ -21,6 +21,8 @@ export interface HostOptions {
   dataDir?: string | null;
   /** Wall-clock ms, for delays, velocity windows and receipt times (Date.now in the process). */
   wallClock?: () => number;
+  /** How many pinned records the checkpoint may lag (default CHECKPOINT_EVERY). */
+  checkpointEvery?: number;
 }
 
 type Answered = Exclude<HostRequest, { type: 'shutdown' }>;
@@ -40,6 +42,7 @@ export function runHost(options: HostOptions): void {
     // Its threads start with the first DKG (a host that only signs never pays for them).
     dkgPool: new DkgPool(),
     warn,
+    ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
   });
   const envelope = (request: { id: string }) => ({ v: PROTOCOL_VERSION, id: request.id }) as const;
   const state = (request: { id: string }, s: SignerStatus): HostReply => ({ ...envelope(request), type: 'signer.state', ...s, notice: s.notice ?? null });

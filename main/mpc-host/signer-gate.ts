@@ -152,7 +152,8 @@ export class SignerGate {
       ]);
       this.state = state;
       this.fingerprint = fresh.fresh.reduce((fp, f) => extendFingerprint(fp, f.seq, f.body), FINGERPRINT_START);
-      this.checkpointAfter(fresh.fresh.length);
+      // Always: a checkpoint left from a folder this signer was pinned in before belongs to another journal.
+      this.checkpoint();
       return this.status();
     });
   }
