@@ -28,8 +28,18 @@ const JOURNAL = 'journal.jsonl';
 const HEAD = 'head.json';
 const START = '0'.repeat(64);
 
-const lineHash = (prev: string, n: number, entry: JournalEntry): string =>
-  createHash('sha256').update(prev).update(`\n${n}\n`).update(JSON.stringify(entry)).digest('hex');
+const lineHash = (prev: string, n: number, entry: JournalEntry): string => hashOfText(prev, n, JSON.stringify(entry));
+const hashOfText = (prev: string, n: number, entryText: string): string => createHash('sha256').update(prev).update(`\n${n}\n`).update(entryText).digest('hex');
+
+/**
+ * The entry's text as written: a line is JSON.stringify({ n, prev, hash, entry }), so the entry is what follows the
+ * first `,"entry":` (no header field can hold it) up to the closing brace. Hashing that text, rather than the entry
+ * serialised again, keeps reading a long journal to one parse per line; an edit to the entry still changes the text.
+ */
+function entryText(line: string): string | null {
+  const at = line.indexOf(',"entry":');
+  return at < 0 || !line.endsWith('}') ? null : line.slice(at + 9, -1);
+}
 
 /**
  * Opened once per host process. `problem` is set when the folder does not hold together (a journal shorter than its
@@ -159,6 +169,7 @@ function readLines(file: string): { lines: Line[]; damage: string | null } {
       if (i >= raw.length - 2) break;
       return { lines: [], damage: `the signer's journal is damaged at line ${i + 1}` };
     }
+    const text = entryText(item);
     const ok =
       line !== null &&
       typeof line === 'object' &&
@@ -166,7 +177,8 @@ function readLines(file: string): { lines: Line[]; damage: string | null } {
       line.prev === prev &&
       typeof line.entry === 'object' &&
       line.entry !== null &&
-      line.hash === lineHash(prev, line.n, line.entry);
+      text !== null &&
+      line.hash === hashOfText(prev, line.n, text);
     if (!ok) return { lines: [], damage: `the signer's journal was edited at line ${i + 1}: its hash chain does not hold` };
     if (line.n === 0 && line.entry.kind !== 'host') return { lines: [], damage: "the signer's journal does not start with its own id" };
     lines.push(line);
