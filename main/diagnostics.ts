@@ -50,7 +50,7 @@ async function signerLine(mpc: MpcHostClient): Promise<string> {
   try {
     const s = await mpc.status();
     const pinned = s.anchor === null ? 'pinned to no vault yet' : `pinned to ${s.anchor.vaultName} (${s.anchor.vaultId}) up to seq ${s.pinnedSeq}`;
-    return `MPC signer ${s.hostId}: ${pinned}${s.problem === null ? '' : `; refuses to act: ${s.problem}`}`;
+    return `MPC signer ${s.hostId}: ${pinned}${s.problem === null ? '' : `; refuses to act: ${s.problem}`}${s.notice ? `; ${s.notice}` : ''}`;
   } catch (err) {
     return `MPC signer: did not answer: ${(err as Error).message}`;
   }

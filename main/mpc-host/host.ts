@@ -3,8 +3,8 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { CeremonyFault } from './ceremonies/common';
 import { DkgPool } from './dkg-pool';
-import { GateRefusal, SignerGate, type SignerStatus, type UnsealingParty } from './signer-gate';
-import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, errorCodeFor, parseHostRequest, type HostReply, type HostRequest } from './protocol';
+import { GateRefusal, LogBehind, SignerGate, type SignerStatus, type UnsealingParty } from './signer-gate';
+import { HOST_VERSION, PROTOCOL_VERSION, READY_ID, errorCodeFor, parseHostRequest, type HostReply, type HostRequest, type LogTail } from './protocol';
 import type { HostPort } from './port';
 import { groupKeyToWire, sealedShareToWire } from './wire';
 
@@ -21,6 +21,8 @@ export interface HostOptions {
   dataDir?: string | null;
   /** Wall-clock ms, for delays, velocity windows and receipt times (Date.now in the process). */
   wallClock?: () => number;
+  /** How many pinned records the checkpoint may lag (default CHECKPOINT_EVERY). */
+  checkpointEvery?: number;
 }
 
 type Answered = Exclude<HostRequest, { type: 'shutdown' }>;
@@ -39,12 +41,18 @@ export function runHost(options: HostOptions): void {
     pause: () => new Promise((resolve) => setImmediate(resolve)),
     // Its threads start with the first DKG (a host that only signs never pays for them).
     dkgPool: new DkgPool(),
+    warn,
+    ...(options.checkpointEvery !== undefined ? { checkpointEvery: options.checkpointEvery } : {}),
   });
   const envelope = (request: { id: string }) => ({ v: PROTOCOL_VERSION, id: request.id }) as const;
-  const state = (request: { id: string }, s: SignerStatus): HostReply => ({ ...envelope(request), type: 'signer.state', ...s });
+  const state = (request: { id: string }, s: SignerStatus): HostReply => ({ ...envelope(request), type: 'signer.state', ...s, notice: s.notice ?? null });
+  const tailOf = (r: LogTail): LogTail => ({ fromSeq: r.fromSeq, records: r.records, head: r.head });
 
   const refuse = (request: Answered, err: unknown): HostReply => {
     const ceremonyId = 'ceremonyId' in request ? request.ceremonyId : undefined;
+    if (err instanceof LogBehind) {
+      return { ...envelope(request), type: 'error', code: 'MPC_PROTOCOL', message: err.message, ...(ceremonyId ? { ceremonyId } : {}), resendFrom: err.resendFrom };
+    }
     if (err instanceof GateRefusal) {
       warn(`mpc-host: ${request.type} refused: ${err.message}`);
       return { ...envelope(request), type: 'error', code: err.code, message: clip(err.message), ...(ceremonyId ? { ceremonyId } : {}) };
@@ -80,11 +88,11 @@ export function runHost(options: HostOptions): void {
       case 'anchor.pin':
         return gate.pinAnchor(request).then((s) => state(request, s));
       case 'log.sync':
-        return gate.sync(request.records).then(({ seq }): HostReply => ({ ...envelope(request), type: 'log.synced', seq }));
+        return gate.sync(tailOf(request)).then(({ seq }): HostReply => ({ ...envelope(request), type: 'log.synced', seq }));
       case 'transfer.sign': {
         const signers = unsealing(request.signers);
         return gate
-          .signTransfer({ ceremonyId: request.ceremonyId, requestId: request.requestId, records: request.records, signers }, progress(request))
+          .signTransfer({ ceremonyId: request.ceremonyId, requestId: request.requestId, log: tailOf(request), signers }, progress(request))
           .then(
             (out): HostReply => ({
               ...envelope(request),
@@ -98,11 +106,13 @@ export function runHost(options: HostOptions): void {
           .finally(() => wipe(signers));
       }
       case 'wallet.keygen':
-        return gate.keygen(request, progress(request)).then((out) => keyed(request, out));
+        return gate
+          .keygen({ ceremonyId: request.ceremonyId, walletId: request.walletId, log: tailOf(request), parties: request.parties }, progress(request))
+          .then((out) => keyed(request, out));
       case 'wallet.reshare': {
         const dealers = unsealing(request.dealers);
         return gate
-          .reshare({ ceremonyId: request.ceremonyId, walletId: request.walletId, records: request.records, dealers }, progress(request))
+          .reshare({ ceremonyId: request.ceremonyId, walletId: request.walletId, log: tailOf(request), dealers }, progress(request))
           .then((out) => keyed(request, out))
           .finally(() => wipe(dealers));
       }

@@ -28,8 +28,18 @@ const JOURNAL = 'journal.jsonl';
 const HEAD = 'head.json';
 const START = '0'.repeat(64);
 
-const lineHash = (prev: string, n: number, entry: JournalEntry): string =>
-  createHash('sha256').update(prev).update(`\n${n}\n`).update(JSON.stringify(entry)).digest('hex');
+const lineHash = (prev: string, n: number, entry: JournalEntry): string => hashOfText(prev, n, JSON.stringify(entry));
+const hashOfText = (prev: string, n: number, entryText: string): string => createHash('sha256').update(prev).update(`\n${n}\n`).update(entryText).digest('hex');
+
+/**
+ * The entry's text as written: a line is JSON.stringify({ n, prev, hash, entry }), so the entry is what follows the
+ * first `,"entry":` (no header field can hold it) up to the closing brace. Hashing that text, rather than the entry
+ * serialised again, keeps reading a long journal to one parse per line; an edit to the entry still changes the text.
+ */
+function entryText(line: string): string | null {
+  const at = line.indexOf(',"entry":');
+  return at < 0 || !line.endsWith('}') ? null : line.slice(at + 9, -1);
+}
 
 /**
  * Opened once per host process. `problem` is set when the folder does not hold together (a journal shorter than its
@@ -41,6 +51,8 @@ export class HostJournal {
   readonly pinned: PinnedEntry[] = [];
   readonly signed: SignedEntry[] = [];
   readonly ceremonies = new Set<string>();
+  /** For each pinned record (by seq): the journal line it is on, and that line's hash (what a checkpoint binds to). */
+  private readonly pinnedLines: { n: number; hash: string }[] = [];
   private n = 0;
   private head = START;
 
@@ -105,6 +117,7 @@ export class HostJournal {
         return;
       case 'record':
         this.pinned.push(e);
+        this.pinnedLines.push({ n: line.n, hash: line.hash });
         return;
       case 'signed':
         this.signed.push(e);
@@ -115,6 +128,16 @@ export class HostJournal {
       case 'host':
         return;
     }
+  }
+
+  /** The journal line that pinned record `seq`, and its hash; undefined when no such record is pinned. */
+  lineOf(seq: number): { n: number; hash: string } | undefined {
+    return this.pinnedLines[seq];
+  }
+
+  /** The signer's folder (its journal, head and checkpoint). */
+  get folder(): string {
+    return this.dir;
   }
 
   private writeHead(): void {
@@ -146,6 +169,7 @@ function readLines(file: string): { lines: Line[]; damage: string | null } {
       if (i >= raw.length - 2) break;
       return { lines: [], damage: `the signer's journal is damaged at line ${i + 1}` };
     }
+    const text = entryText(item);
     const ok =
       line !== null &&
       typeof line === 'object' &&
@@ -153,7 +177,8 @@ function readLines(file: string): { lines: Line[]; damage: string | null } {
       line.prev === prev &&
       typeof line.entry === 'object' &&
       line.entry !== null &&
-      line.hash === lineHash(prev, line.n, line.entry);
+      text !== null &&
+      line.hash === hashOfText(prev, line.n, text);
     if (!ok) return { lines: [], damage: `the signer's journal was edited at line ${i + 1}: its hash chain does not hold` };
     if (line.n === 0 && line.entry.kind !== 'host') return { lines: [], damage: "the signer's journal does not start with its own id" };
     lines.push(line);

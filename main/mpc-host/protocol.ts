@@ -49,6 +49,19 @@ const envelope = { v: z.literal(PROTOCOL_VERSION), id: messageId };
 
 /** The signed log, canonical record bodies in seq order (the host checks them against what it pinned). */
 const records = z.array(z.string().min(2).max(2_000_000)).min(1).max(1_000_000);
+
+/**
+ * The part of main's log the host lacks: the records from `fromSeq` on (none when it lacks none), and `head`, the
+ * fingerprint of main's whole log (main/store/log-head.ts: fp over every record from genesis). The host takes the tail
+ * only if it holds every record before `fromSeq`, main's log is not shorter than the one it pinned, the records it
+ * already holds are byte for byte the same, and its own fingerprint extended by the new records is `head`: so a log cut
+ * short or rewritten anywhere, not only in the tail, is refused as when main sent it whole.
+ */
+const logTail = {
+  fromSeq: z.number().int().min(0).max(1_000_000_000),
+  records: z.array(z.string().min(2).max(2_000_000)).max(1_000_000),
+  head: hex32,
+};
 const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a request id (1..64 of A-Z a-z 0-9 _ -)');
 /** A device's EIP-191 signature as the log stores them: 0x + r ‖ s ‖ v. */
 const deviceSignature = z.string().regex(/^0x[0-9a-f]{130}$/, 'must be a device signature (0x + 65 bytes of lowercase hex)');
@@ -103,11 +116,11 @@ export const anchorPinRequest = z
   .strict();
 
 /** Main's signed log as it grows: the host pins what it has not seen, with the time it first saw it. */
-export const logSyncRequest = z.object({ ...envelope, type: z.literal('log.sync'), records }).strict();
+export const logSyncRequest = z.object({ ...envelope, type: z.literal('log.sync'), ...logTail }).strict();
 
 /** Signs a transfer request of the log, once the host has checked the whole evidence and each signer's use statement. */
 export const transferSignRequest = z
-  .object({ ...envelope, type: z.literal('transfer.sign'), ceremonyId: idSchema, requestId, records, signers: z.array(unsealingParty).min(2).max(MAX_PARTIES) })
+  .object({ ...envelope, type: z.literal('transfer.sign'), ceremonyId: idSchema, requestId, ...logTail, signers: z.array(unsealingParty).min(2).max(MAX_PARTIES) })
   .strict()
   .superRefine((r, ctx) => noDuplicateParties(r.signers, 'signers', ctx));
 
@@ -118,7 +131,7 @@ export const walletKeygenRequest = z
     type: z.literal('wallet.keygen'),
     ceremonyId: idSchema,
     walletId: idSchema,
-    records,
+    ...logTail,
     parties: z.array(z.object({ partyId: partyIdSchema, useSignature: deviceSignature }).strict()).min(2).max(MAX_PARTIES),
   })
   .strict()
@@ -126,7 +139,7 @@ export const walletKeygenRequest = z
 
 /** Runs the refresh or reshare a wallet owes, dealt by current custodians who each signed their use statement. */
 export const walletReshareRequest = z
-  .object({ ...envelope, type: z.literal('wallet.reshare'), ceremonyId: idSchema, walletId: idSchema, records, dealers: z.array(unsealingParty).min(2).max(MAX_PARTIES) })
+  .object({ ...envelope, type: z.literal('wallet.reshare'), ceremonyId: idSchema, walletId: idSchema, ...logTail, dealers: z.array(unsealingParty).min(2).max(MAX_PARTIES) })
   .strict()
   .superRefine((r, ctx) => noDuplicateParties(r.dealers, 'dealers', ctx));
 
@@ -144,6 +157,8 @@ export const hostRequest = z.discriminatedUnion('type', [
 export type PingRequest = z.infer<typeof pingRequest>;
 export type AnchorPinRequest = z.infer<typeof anchorPinRequest>;
 export type LogSyncRequest = z.infer<typeof logSyncRequest>;
+/** What a log.sync, transfer.sign, wallet.keygen and wallet.reshare carry of main's log. */
+export type LogTail = Pick<LogSyncRequest, 'fromSeq' | 'records' | 'head'>;
 export type TransferSignRequest = z.infer<typeof transferSignRequest>;
 export type WalletKeygenRequest = z.infer<typeof walletKeygenRequest>;
 export type WalletReshareRequest = z.infer<typeof walletReshareRequest>;
@@ -187,6 +202,8 @@ export const signerStateReply = z
     pinnedSeq: z.number().int().min(-1),
     /** Why the signer refuses to act (its folder does not hold together), or null. */
     problem: z.string().max(2000).nullable(),
+    /** What a person may want to know of how the signer started (no checkpoint: it re-verified its whole journal), or null. */
+    notice: z.string().max(2000).nullable(),
   })
   .strict();
 
@@ -258,6 +275,8 @@ export const errorReply = z
     /** The party to blame, or null when nobody can be named (or nobody is to blame). */
     culprit: partyIdSchema.nullable().optional(),
     failure: z.enum(FAILURE_KINDS).optional(),
+    /** The host lacks records before this seq (it restarted with less, or main guessed too far): send the log again from here. */
+    resendFrom: z.number().int().min(0).optional(),
   })
   .strict();
 

@@ -1,23 +1,25 @@
 // The signer's one gate before any share is used. Every signature, DKG, refresh and reshare is justified by device-signed
 // records in the log this signer pinned itself, from a vault anchor a person confirmed on a device, and every share is
 // opened only with its custodian's device-signed statement of that very use. Nothing main says stands in for either.
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { entropyFromDevice } from '../../crypto/frost/entropy';
-import { deriveChildKey } from '../../crypto/frost/hd';
 import type { GroupKey, PartyId, Rng } from '../../crypto/frost/types';
 import { wipeBytes } from '../../crypto/frost/wipe';
 import { ceremonyPlan, checkShareUse, hostAnchorStatement, type GovernanceState, type HostAnchor, type ShareUseSubject, type WalletState } from '../../crypto/governance';
-import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { verifyStatement } from '../../crypto/statements';
 import { extendState, newRecords, recordHash, replayBodies, signingPlan } from '../../crypto/transfers/evidence';
+import { extendFingerprint, FINGERPRINT_START } from '../store/log-head';
+import { checkpointFile, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { runDkg } from './ceremonies/dkg';
 import type { DkgPool } from './dkg-pool';
 import { runReshare } from './ceremonies/reshare';
 import { runSign } from './ceremonies/sign';
 import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
 import { HostJournal } from './journal';
+import { takeTail } from './log-tail';
+import type { LogTail } from './protocol';
+import { SigningKeys } from './signing-keys';
 import type { SealedShare } from './wire';
 
 /** A refusal in plain words: the evidence does not hold (POLICY_DENIED), or the signer's memory or main's log was cut or rewritten (TAMPERING_DETECTED). */
@@ -30,6 +32,18 @@ export class GateRefusal extends Error {
     super(message);
   }
 }
+
+/** The signer lacks records before the tail main sent (it restarted with less): main sends its log again from `resendFrom`. */
+export class LogBehind extends Error {
+  override readonly name = 'LogBehind';
+  constructor(readonly resendFrom: number) {
+    super(`this signer holds the log up to record ${resendFrom - 1}; send it again from record ${resendFrom}`);
+  }
+}
+
+/** A checkpoint is written when this many pinned records are not in the last one, and after a sync that adds this many. */
+export const CHECKPOINT_EVERY = 1000;
+export const CHECKPOINT_AFTER_SYNC = 100;
 
 /** Beyond this many requests waiting behind the running one, a request is refused (busy) instead of piling up secrets. */
 export const MAX_WAITING = 16;
@@ -47,6 +61,10 @@ export interface SignerGateOptions {
   pause: () => Promise<void>;
   /** Where DKG rounds run (worker threads). */
   dkgPool: DkgPool;
+  /** Where the signer says what a person may want to know (a full replay after its checkpoint went missing). */
+  warn?: (line: string) => void;
+  /** Overrides CHECKPOINT_EVERY (tests make checkpoints often). */
+  checkpointEvery?: number;
 }
 
 export interface SignerStatus {
@@ -54,6 +72,8 @@ export interface SignerStatus {
   anchor: { vaultId: string; vaultName: string; genesisAddress: string; confirmedBy: string } | null;
   pinnedSeq: number;
   problem: string | null;
+  /** How the signer rebuilt its state at start, when a person may want to know (no checkpoint: a full replay), or null. */
+  notice?: string | null;
 }
 
 /** A custodian bringing their sealed share: the secret their device gave to open it, and their use statement's signature. */
@@ -78,6 +98,15 @@ type Report = (p: Progress) => void;
 export class SignerGate {
   private journal: HostJournal | null = null;
   private state: GovernanceState | null = null;
+  /** The fingerprint of the pinned log (main/store/log-head.ts), which main's tails must reach. */
+  private fingerprint = FINGERPRINT_START;
+  /** The last pinned seq in the checkpoint on disk (-1: none). */
+  private checkpointSeq = -1;
+  private loaded = false;
+  /** Why the signer's checkpoint cannot be trusted, or null. */
+  private checkpointProblem: string | null = null;
+  private notice: string | null = null;
+  private readonly keys = new SigningKeys();
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
   private stopped = false;
@@ -92,7 +121,8 @@ export class SignerGate {
       hostId: j.hostId,
       anchor: a === null ? null : { vaultId: a.anchor.vaultId, vaultName: a.anchor.vaultName, genesisAddress: a.anchor.genesisAddress, confirmedBy: a.confirmedBy },
       pinnedSeq: j.pinned.length - 1,
-      problem: j.problem === null ? null : damaged(this.options.dataDir, j.problem),
+      problem: j.problem !== null ? damaged(this.options.dataDir, j.problem) : this.checkpointProblem,
+      notice: this.notice,
     };
   }
 
@@ -120,25 +150,28 @@ export class SignerGate {
         ...fresh.fresh.map((f) => ({ kind: 'record' as const, seq: f.seq, hash: recordHash(f.body), receivedAt, body: f.body })),
       ]);
       this.state = state;
+      this.fingerprint = fresh.fresh.reduce((fp, f) => extendFingerprint(fp, f.seq, f.body), FINGERPRINT_START);
+      // Always: a checkpoint left from a folder this signer was pinned in before belongs to another journal.
+      this.checkpoint();
       return this.status();
     });
   }
 
   /** Takes the log as it grows: pins records it has not seen (after they replay) with the time it first saw them. */
-  sync(records: readonly string[]): Promise<{ seq: number }> {
+  sync(tail: LogTail): Promise<{ seq: number }> {
     return this.exclusive(async () => {
-      this.take(records);
+      this.take(tail);
       return { seq: this.open().pinned.length - 1 };
     });
   }
 
   /** Signs a transfer request once the evidence holds by this signer's own log, ledger and clock. */
   signTransfer(
-    input: { ceremonyId: string; requestId: string; records: readonly string[]; signers: UnsealingParty[] },
+    input: { ceremonyId: string; requestId: string; log: LogTail; signers: UnsealingParty[] },
     report: Report,
   ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
     return this.exclusive(async () => {
-      const state = this.take(input.records);
+      const state = this.take(input.log);
       const journal = this.open();
       const plan = signingPlan({
         state,
@@ -153,7 +186,7 @@ export class SignerGate {
       if (key === null) throw new GateRefusal('the wallet has no key');
       if (input.signers.length < key.threshold) throw new GateRefusal(`${input.signers.length} custodians brought their shares; ${wallet.name} needs ${key.threshold}`);
       this.checkUses(state, wallet, { transfer: plan.transfer }, input.signers);
-      const root = groupKeyOf(key);
+      const root = this.keys.root(wallet.id, key);
       const byPath = new Map<string, typeof plan.inputs>();
       for (const i of plan.inputs) byPath.set(i.path.join('/'), [...(byPath.get(i.path.join('/')) ?? []), i]);
       const signatures: { index: number; signature: Uint8Array }[] = [];
@@ -166,15 +199,16 @@ export class SignerGate {
             keyVersion: key.keyVersion,
             groupKey: root,
             path,
+            child: this.keys.child(wallet.id, key, path),
             messages: inputs.map((i) => i.sighash),
             signers: input.signers.map((s) => ({ partyId: s.partyId, sealed: s.sealed.slice(), unsealSecret: s.unsealSecret.slice() })),
           },
           this.env(input.ceremonyId, report),
         );
-        const outputKey = deriveChildKey(root, path).groupKey.outputKey;
+        // runSign verified each signature under this very child key (its verify step); here only one per input is asked.
         inputs.forEach((i, k) => {
           const sig = out.signatures[k];
-          if (sig === undefined || !schnorr.verify(sig, i.sighash, outputKey)) throw new CeremonyFault('internal', `the signature of input ${i.index} does not verify`);
+          if (sig === undefined) throw new CeremonyFault('internal', `input ${i.index} got no signature`);
           signatures.push({ index: i.index, signature: sig });
         });
       }
@@ -185,9 +219,9 @@ export class SignerGate {
   }
 
   /** The DKG a wallet owes: exactly the approved custodians, each with their device-signed use statement. */
-  keygen(input: { ceremonyId: string; walletId: string; records: readonly string[]; parties: { partyId: PartyId; useSignature: string }[] }, report: Report): Promise<KeyedOutcome> {
+  keygen(input: { ceremonyId: string; walletId: string; log: LogTail; parties: { partyId: PartyId; useSignature: string }[] }, report: Report): Promise<KeyedOutcome> {
     return this.exclusive(async () => {
-      const state = this.take(input.records);
+      const state = this.take(input.log);
       const plan = ceremonyPlan(state, input.walletId);
       if ('refused' in plan) throw new GateRefusal(plan.refused);
       if (plan.ceremony !== 'dkg') throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${plan.ceremony}, not a DKG`);
@@ -216,9 +250,9 @@ export class SignerGate {
   }
 
   /** The refresh or reshare a wallet owes, dealt by current custodians who each signed their use statement. */
-  reshare(input: { ceremonyId: string; walletId: string; records: readonly string[]; dealers: UnsealingParty[] }, report: Report): Promise<KeyedOutcome> {
+  reshare(input: { ceremonyId: string; walletId: string; log: LogTail; dealers: UnsealingParty[] }, report: Report): Promise<KeyedOutcome> {
     return this.exclusive(async () => {
-      const state = this.take(input.records);
+      const state = this.take(input.log);
       const plan = ceremonyPlan(state, input.walletId);
       if ('refused' in plan) throw new GateRefusal(plan.refused);
       if (plan.ceremony === 'dkg' || plan.current === null) throw new GateRefusal(`wallet ${plan.wallet.name} owes a DKG, not a ${'refresh or reshare'}`);
@@ -303,34 +337,113 @@ export class SignerGate {
     return replayed.state;
   }
 
-  /** Checks main's log against the pinned one, replays what is new, pins it; returns the state it leads to. */
-  private take(records: readonly string[]): GovernanceState {
+  /**
+   * Checks main's tail against the pinned log (it must bind to it: see log-tail.ts), replays what is new, pins it;
+   * returns the state it leads to.
+   */
+  private take(tail: LogTail): GovernanceState {
     const journal = this.open();
     const anchor = journal.anchor;
     if (anchor === null) {
       throw new GateRefusal(`this signer (${journal.hostId}) is not pinned to a vault yet: a member of the vault confirms the vault and its genesis administrator on their device first`);
     }
-    const fresh = newRecords(journal.pinned, records);
-    if ('refused' in fresh) throw new GateRefusal(`${fresh.refused}; this signer signs nothing on a log cut short or rewritten`, 'TAMPERING_DETECTED');
-    let state = this.state;
-    if (state === null) {
-      const replayed = replayBodies(journal.pinned.map((p) => p.body));
-      if ('refused' in replayed) throw new GateRefusal(`this signer's own pinned log does not replay: ${replayed.refused}`, 'TAMPERING_DETECTED');
-      state = replayed.state;
-    }
-    if (fresh.fresh.length > 0) {
-      const next = extendState(state, fresh.fresh.map((f) => f.body));
+    const taken = takeTail({ pinned: journal.pinned, fingerprint: this.fingerprint }, tail);
+    if ('resendFrom' in taken) throw new LogBehind(taken.resendFrom);
+    if ('refused' in taken) throw new GateRefusal(`${taken.refused}; this signer signs nothing on a log cut short or rewritten`, 'TAMPERING_DETECTED');
+    let state = this.state as GovernanceState;
+    if (taken.fresh.length > 0) {
+      const next = extendState(state, taken.fresh.map((f) => f.body));
       if ('refused' in next) throw new GateRefusal(next.refused);
       const receivedAt = this.options.now();
-      journal.append(fresh.fresh.map((f) => ({ kind: 'record' as const, seq: f.seq, hash: recordHash(f.body), receivedAt, body: f.body })));
+      journal.append(taken.fresh.map((f) => ({ kind: 'record' as const, seq: f.seq, hash: recordHash(f.body), receivedAt, body: f.body })));
       state = next.state;
+      this.state = state;
+      this.fingerprint = taken.fingerprint;
+      this.checkpointAfter(taken.fresh.length);
     }
-    this.state = state;
     return state;
+  }
+
+  /**
+   * Rebuilds the state once per process: from the checkpoint (its digests, and its journal line, checked) and the
+   * records pinned after it; with no checkpoint, from the whole journal, and says so. A checkpoint that does not hold
+   * is tampering: the signer acts on nothing until a person looks, as for its journal.
+   */
+  private load(journal: HostJournal): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (journal.problem !== null || journal.anchor === null) return;
+    const dir = journal.folder;
+    const started = this.options.monotonic();
+    const read = readCheckpoint(dir);
+    if ('problem' in read) {
+      this.checkpointProblem = checkpointTampered(dir, read.problem);
+      return;
+    }
+    let state: GovernanceState | null = null;
+    let fingerprint = FINGERPRINT_START;
+    let from = 0;
+    if ('checkpoint' in read) {
+      const cp = read.checkpoint;
+      const at = journal.lineOf(cp.seq);
+      if (at === undefined || at.n !== cp.line || at.hash !== cp.lineHash) {
+        this.checkpointProblem = checkpointTampered(
+          dir,
+          `the signer's checkpoint (${checkpointFile(dir)}) was made for another journal: its record ${cp.seq} is not on line ${cp.line + 1} of this signer's journal, or that line is not the one it names`,
+        );
+        return;
+      }
+      state = cp.state;
+      fingerprint = cp.fingerprint;
+      from = cp.seq + 1;
+      this.checkpointSeq = cp.seq;
+    }
+    const bodies = journal.pinned.slice(from).map((p) => p.body);
+    const replayed = state === null ? replayBodies(bodies) : extendState(state, bodies);
+    if ('refused' in replayed) {
+      this.checkpointProblem = damaged(dir, `this signer's own pinned log does not replay: ${replayed.refused}`);
+      return;
+    }
+    for (const p of journal.pinned.slice(from)) fingerprint = extendFingerprint(fingerprint, p.seq, p.body);
+    this.state = replayed.state;
+    this.fingerprint = fingerprint;
+    if ('absent' in read && journal.pinned.length > 0) {
+      const ms = Math.round(this.options.monotonic() - started);
+      this.notice = `No checkpoint was found in ${dir}: the signer re-verified its whole journal (${journal.pinned.length} records) in ${ms} ms and wrote a new checkpoint. Nothing is wrong if this follows an update or a cleanup of the folder.`;
+      this.options.warn?.(`mpc-host: ${this.notice}`);
+      this.checkpoint();
+    } else if (journal.pinned.length - 1 - this.checkpointSeq >= this.every()) {
+      this.checkpoint();
+    }
+  }
+
+  private every(): number {
+    return this.options.checkpointEvery ?? CHECKPOINT_EVERY;
+  }
+
+  /** After records were pinned: a checkpoint when many came at once, or many are not in the last one. */
+  private checkpointAfter(added: number): void {
+    const pinned = this.open().pinned.length - 1;
+    if (added >= Math.min(CHECKPOINT_AFTER_SYNC, this.every()) || pinned - this.checkpointSeq >= this.every()) this.checkpoint();
+  }
+
+  /** Writes the state as it stands; a failure costs only a longer replay at the next start, so it is said, not thrown. */
+  private checkpoint(): void {
+    const journal = this.open();
+    const seq = journal.pinned.length - 1;
+    const at = journal.lineOf(seq);
+    if (this.state === null || at === undefined) return;
+    try {
+      writeCheckpoint(journal.folder, { seq, line: at.n, lineHash: at.hash, fingerprint: this.fingerprint, state: this.state });
+      this.checkpointSeq = seq;
+    } catch (err) {
+      this.options.warn?.(`mpc-host: the checkpoint at record ${seq} could not be written (${(err as Error).message}); the next start replays more of the journal`);
+    }
   }
 
   private journalOf(): HostJournal {
     if (this.journal === null) this.journal = HostJournal.open(this.options.dataDir as string, this.options.now);
+    this.load(this.journal);
     return this.journal;
   }
 
@@ -338,6 +451,7 @@ export class SignerGate {
     if (this.options.dataDir === null) throw new GateRefusal(noFolder);
     const journal = this.journalOf();
     if (journal.problem !== null) throw new GateRefusal(damaged(this.options.dataDir, journal.problem), 'TAMPERING_DETECTED');
+    if (this.checkpointProblem !== null) throw new GateRefusal(this.checkpointProblem, 'TAMPERING_DETECTED');
     return journal;
   }
 
@@ -375,6 +489,10 @@ export class SignerGate {
 }
 
 const noFolder = 'this MPC host was started without a data folder, so it cannot keep the journal it needs to sign; it signs nothing';
+
+function checkpointTampered(dir: string, problem: string): string {
+  return `${problem}. This signer signs nothing until a person looks: if nobody here edited it, treat this computer as possibly compromised. The checkpoint only saves time, so once that is settled, delete ${checkpointFile(dir)} and restart Custos: the signer then re-verifies its whole journal and writes a new one.`;
+}
 
 function damaged(dir: string, problem: string): string {
   return `${problem}. This signer (folder ${dir}) signs nothing until a person resolves it: move the folder aside for investigation, then confirm the vault again on a member's device.`;

@@ -11,6 +11,7 @@ import {
   type ErrorReply,
   type HostReply,
   type HostRequestType,
+  type LogTail,
   type RequestBody,
   type SignerStateReply,
 } from '../mpc-host/protocol';
@@ -18,6 +19,7 @@ import type { KeyedOutcome, SignerStatus, UnsealingParty } from '../mpc-host/sig
 import { groupKeyFromWire, sealedShareFromWire } from '../mpc-host/wire';
 import { WireError } from '../mpc-host/wire';
 import { checkKeyed, type ExpectedKey } from './ceremony-checks';
+import { hostLogOf, type LogInput } from './host-log';
 import type { HostExit, HostHandle, HostLauncher } from './launcher';
 
 export interface MpcHostClientOptions {
@@ -64,6 +66,8 @@ interface Session {
   ready: Promise<void>;
   pending: Map<string, Pending>;
   exited: boolean;
+  /** The last seq this host said it pinned (status, log.synced, a tail it took), or null before it said. */
+  pinnedSeq: number | null;
 }
 
 const unavailable = (message: string, details?: CustosError['details']) =>
@@ -136,17 +140,22 @@ export class MpcHostClient {
 
   /** What the signer is pinned to, how far its log goes, and what keeps it from signing, if anything. */
   async status(): Promise<SignerStatus> {
-    return stateOf(await this.request({ type: 'signer.status' }));
+    const reply = await this.request({ type: 'signer.status' });
+    this.notePinned(reply.pinnedSeq);
+    return stateOf(reply);
   }
 
   /** Pins the signer to the vault a member's device confirmed (the anchor statement's signature), with the log to check it against. */
   async pinAnchor(input: { vaultId: string; vaultName: string; genesisAddress: string; confirmedBy: string; signature: string; records: string[] }): Promise<SignerStatus> {
-    return stateOf(await this.request({ type: 'anchor.pin', ...input }, this.ceremonyOptions({})));
+    const reply = await this.request({ type: 'anchor.pin', ...input }, this.ceremonyOptions({}));
+    this.notePinned(reply.pinnedSeq);
+    return stateOf(reply);
   }
 
-  /** Gives the host the signed log (canonical record bodies in seq order); resolves with the last seq it holds. */
-  async syncLog(records: string[], options: RequestOptions = {}): Promise<number> {
-    const reply = await this.request({ type: 'log.sync', records }, this.ceremonyOptions(options));
+  /** Gives the host the records of the signed log it lacks; resolves with the last seq it holds. */
+  async syncLog(log: LogInput, options: RequestOptions = {}): Promise<number> {
+    const reply = await this.withLog(log, (tail) => this.request({ type: 'log.sync', ...tail }, this.ceremonyOptions(options)));
+    this.notePinned(reply.seq);
     return reply.seq;
   }
 
@@ -156,12 +165,12 @@ export class MpcHostClient {
    * transaction.
    */
   async signTransfer(
-    params: { ceremonyId: string; requestId: string; records: string[]; signers: UnsealingParty[] },
+    params: { ceremonyId: string; requestId: string; records: LogInput; signers: UnsealingParty[] },
     options: RequestOptions = {},
   ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
-    const reply = await this.request(
-      { type: 'transfer.sign', ceremonyId: params.ceremonyId, requestId: params.requestId, records: params.records, signers: params.signers.map(unsealingToWire) },
-      this.ceremonyOptions(options),
+    const signers = params.signers.map(unsealingToWire);
+    const reply = await this.withLog(params.records, (tail) =>
+      this.request({ type: 'transfer.sign', ceremonyId: params.ceremonyId, requestId: params.requestId, ...tail, signers }, this.ceremonyOptions(options)),
     );
     if (reply.requestId !== params.requestId || reply.ceremonyId !== params.ceremonyId) {
       throw new CustosError('MPC_PROTOCOL', `The MPC host answered for request ${reply.requestId}, not ${params.requestId}.`);
@@ -174,22 +183,56 @@ export class MpcHostClient {
    * checked them against what it expects from its own log (`expected`): the host's word is not taken for them.
    */
   async keygen(
-    params: { ceremonyId: string; walletId: string; records: string[]; parties: { partyId: string; useSignature: string }[] },
+    params: { ceremonyId: string; walletId: string; records: LogInput; parties: { partyId: string; useSignature: string }[] },
     expected: ExpectedKey,
     options: RequestOptions = {},
   ): Promise<KeyedOutcome> {
-    const reply = await this.request({ type: 'wallet.keygen', ...params }, this.ceremonyOptions(options));
+    const reply = await this.withLog(params.records, (tail) =>
+      this.request({ type: 'wallet.keygen', ceremonyId: params.ceremonyId, walletId: params.walletId, ...tail, parties: params.parties }, this.ceremonyOptions(options)),
+    );
     return checkKeyed(expected, decoded(() => keyedFromWire(reply)));
   }
 
   /** Asks the host for the refresh or reshare the wallet owes; checked by main like a DKG, and the key must not change. */
   async reshare(
-    params: { ceremonyId: string; walletId: string; records: string[]; dealers: UnsealingParty[] },
+    params: { ceremonyId: string; walletId: string; records: LogInput; dealers: UnsealingParty[] },
     expected: ExpectedKey,
     options: RequestOptions = {},
   ): Promise<KeyedOutcome> {
-    const reply = await this.request({ type: 'wallet.reshare', ceremonyId: params.ceremonyId, walletId: params.walletId, records: params.records, dealers: params.dealers.map(unsealingToWire) }, this.ceremonyOptions(options));
+    const dealers = params.dealers.map(unsealingToWire);
+    const reply = await this.withLog(params.records, (tail) =>
+      this.request({ type: 'wallet.reshare', ceremonyId: params.ceremonyId, walletId: params.walletId, ...tail, dealers }, this.ceremonyOptions(options)),
+    );
     return checkKeyed(expected, decoded(() => keyedFromWire(reply)));
+  }
+
+  /**
+   * Sends a request with the tail of the log the host lacks, from the seq it last reported (asked first of a new host).
+   * A host that lacks more (it restarted with less) answers with where to resend from, and is sent the tail again once.
+   */
+  private async withLog<R>(log: LogInput, send: (tail: LogTail) => Promise<R>): Promise<R> {
+    const source = hostLogOf(log);
+    await this.start();
+    let from = this.session?.pinnedSeq ?? null;
+    if (from === null) from = (await this.status()).pinnedSeq;
+    let tail = source.tail(from + 1);
+    try {
+      const reply = await send(tail);
+      this.notePinned(tail.fromSeq + tail.records.length - 1);
+      return reply;
+    } catch (err) {
+      const resend = err instanceof CustosError ? err.details?.resendFrom : undefined;
+      if (typeof resend !== 'number' || resend >= tail.fromSeq) throw err;
+      tail = source.tail(resend);
+      const reply = await send(tail);
+      this.notePinned(tail.fromSeq + tail.records.length - 1);
+      return reply;
+    }
+  }
+
+  /** What the host said it pinned, as a hint for the next tail: too high costs a resend, too low a few records more. */
+  private notePinned(seq: number): void {
+    if (this.session !== null && !this.session.exited) this.session.pinnedSeq = seq;
   }
 
   private ceremonyOptions(options: RequestOptions): RequestOptions {
@@ -250,7 +293,7 @@ export class MpcHostClient {
       handle = this.launcher.launch();
     } catch (err) {
       const error = err instanceof CustosError ? err : unavailable('The MPC host could not be started. Restart Custos; if it keeps failing, reinstall it.');
-      const failed: Session = { handle: deadHandle(), ready: Promise.reject(error), pending: new Map(), exited: true };
+      const failed: Session = { handle: deadHandle(), ready: Promise.reject(error), pending: new Map(), exited: true, pinnedSeq: null };
       failed.ready.catch(() => {});
       return failed;
     }
@@ -262,7 +305,7 @@ export class MpcHostClient {
     });
     // Nobody may be awaiting yet; an early failure must not become an unhandled rejection.
     ready.catch(() => {});
-    const session: Session = { handle, ready, pending: new Map(), exited: false };
+    const session: Session = { handle, ready, pending: new Map(), exited: false, pinnedSeq: null };
     const startTimer = setTimeout(() => {
       failReady(unavailable(`The MPC host did not start within ${Math.round(this.startTimeoutMs / 1000)} s. Restart Custos.`));
       handle.kill();
@@ -355,7 +398,8 @@ export class MpcHostClient {
 
 /** The host's refusal as a CustosError; a ceremony's failure keeps its ceremony, kind and culprit in `details`. */
 function hostError(type: HostRequestType, reply: ErrorReply): CustosError {
-  const details: Record<string, string | null> = {};
+  const details: Record<string, string | number | null> = {};
+  if (reply.resendFrom !== undefined) details.resendFrom = reply.resendFrom;
   if (reply.ceremonyId !== undefined) details.ceremonyId = reply.ceremonyId;
   if (reply.failure !== undefined) details.failure = reply.failure;
   if (reply.culprit !== undefined) details.culprit = reply.culprit;
@@ -380,7 +424,7 @@ function describeExit(exit: HostExit): string {
 }
 
 function stateOf(reply: SignerStateReply): SignerStatus {
-  return { hostId: reply.hostId, anchor: reply.anchor, pinnedSeq: reply.pinnedSeq, problem: reply.problem };
+  return { hostId: reply.hostId, anchor: reply.anchor, pinnedSeq: reply.pinnedSeq, problem: reply.problem, notice: reply.notice };
 }
 
 const unsealingToWire = (s: UnsealingParty) => ({ partyId: s.partyId, sealed: bytesToHex(s.sealed), unsealSecret: bytesToHex(s.unsealSecret), useSignature: s.useSignature });

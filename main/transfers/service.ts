@@ -22,6 +22,7 @@ import type { VaultService } from '../vault/service';
 import type { MpcHostClient } from '../mpc/client';
 import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
+import { storeLog } from '../wallets/store-log';
 import { balanceHistory, networkTotals, velocityInForce, walletBalance } from './balances';
 import { freeCoins, heldCoins, outpointsOf, selectCoins } from './coins';
 import { describePsbt, psbtRequest, readPsbt, type RequestTransaction } from './psbt-import';
@@ -480,7 +481,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const signers = await signingShares({ vault: this.vault, devices: this.devices, state, identityPath: header.identityPath, wallet, transfer, custodians, progress: onProgress });
     try {
       onProgress('MPC host: checking the evidence and every custodian\'s statement, then signing');
-      const records = this.store.records.all().map((r) => r.body);
+      const records = storeLog(this.store);
       const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, { onProgress: (p) => onProgress(`MPC host: ${p.step}`) });
       const root = groupKeyOf(key);
       const keys = transfer.request.inputPaths.map((p) => walletKeyAt(root, p).outputKey);

@@ -17,6 +17,7 @@ import { devicesOf, requireDevices } from './custodian-devices';
 import { ensureAnchored } from './host-anchor';
 import { walletKeyOf } from './keys';
 import { openingShares, useSignatures, type ConsentingCustodian } from './share-consent';
+import { storeLog } from './store-log';
 
 export interface WalletCeremoniesOptions {
   vault: VaultService;
@@ -83,7 +84,7 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
       }
       const withDevice = (users: UserState[]): ConsentingCustodian[] => users.map((user) => ({ user, deviceId: found.get(user.id) as string }));
       await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: path, members: withDevice(receivers), progress: (m) => emit('devices', 'anchor', 0, 1, m) });
-      const records = this.store.records.all().map((r) => r.body);
+      const records = storeLog(this.store);
       const expected = {
         ceremonyId,
         walletId,

@@ -6,6 +6,7 @@ import type { MpcHostClient } from '../mpc/client';
 import type { Store } from '../store';
 import type { VaultService } from '../vault/service';
 import type { ConsentingCustodian } from './share-consent';
+import { storeLog } from './store-log';
 
 /**
  * Resolves once the host is pinned to this vault and holds its log as the store has it. A host whose folder does not
@@ -64,7 +65,7 @@ export async function syncHost(store: Store, host: MpcHostClient, vault: VaultSe
  */
 async function syncLog(store: Store, host: MpcHostClient, vault: VaultService): Promise<void> {
   try {
-    await host.syncLog(store.records.all().map((r) => r.body));
+    await host.syncLog(storeLog(store));
   } catch (err) {
     if (err instanceof CustosError && err.code === 'TAMPERING_DETECTED') vault.noteSignerProblem(err.message);
     throw err;

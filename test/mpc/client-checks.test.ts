@@ -37,7 +37,10 @@ function inProcessLauncher(tamper: (reply: HostReply) => HostReply, key?: DkgOut
           if (!parsed.ok) return;
           const r = parsed.value;
           const env = { rng: randomBytes, dkgPool, progress: (p: { step: 'round1'; done: number; total: number }) => post({ v: PROTOCOL_VERSION, id: r.id, type: 'progress', ceremonyId: 'ceremonyId' in r ? r.ceremonyId : 'x', ...p }) };
-          if (r.type === 'wallet.keygen') {
+          if (r.type === 'signer.status') {
+            // The client asks where the host's log ends before it sends a tail of it.
+            post({ v: PROTOCOL_VERSION, id: r.id, type: 'signer.state', hostId: '0'.repeat(16), anchor: null, pinnedSeq: -1, problem: null, notice: null });
+          } else if (r.type === 'wallet.keygen') {
             void runDkg({ ...dkgParams(2, people), ceremonyId: r.ceremonyId, walletId: r.walletId }, env as never).then((out) =>
               post({ v: PROTOCOL_VERSION, id: r.id, type: 'wallet.keyed', ceremonyId: r.ceremonyId, walletId: r.walletId, ceremony: 'dkg', keyVersion: 1, groupKey: groupKeyToWire(out.groupKey), shares: out.shares.map(sealedShareToWire) }),
             );

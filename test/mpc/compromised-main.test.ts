@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost';
 import { genesisStatement, hostAnchorStatement, shareUseStatement, type GenesisRecord } from '../../crypto/governance';
 import type { UnsealingParty } from '../../main/mpc-host/signer-gate';
+import { bodiesLog } from '../../main/mpc/host-log';
+import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../../main/mpc-host/checkpoint';
 import { unsealSecret } from '../../main/wallets/device-secrets';
 import { openableShares } from '../../main/wallets/shares';
 import { device, registeredUser } from '../crypto/fixtures';
@@ -24,7 +26,7 @@ let n = 0;
 beforeAll(async () => {
   h = await transferHarness();
   // Made-up regtest coins for the many requests below (each open request holds the coin it spends).
-  for (let i = 0; i < 24; i++) h.transfers.fund({ walletId: h.walletId, txid: (i + 16).toString(16).padStart(2, '0').repeat(32), vout: 0, amount: '200000', path: `0/${i + 10}`, label: 'made-up regtest prevout' });
+  for (let i = 0; i < 64; i++) h.transfers.fund({ walletId: h.walletId, txid: (i + 16).toString(16).padStart(2, '0').repeat(32), vout: 0, amount: '200000', path: `0/${i + 10}`, label: 'made-up regtest prevout' });
   folder = mkdtempSync(path.join(tmpdir(), 'custos-attacked-signer-'));
   host = start();
 }, 240_000);
@@ -35,7 +37,7 @@ afterAll(async () => {
 });
 
 function start(): RawHost {
-  return startRawHost({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: folder, CUSTOS_MPC_HOST_QUIET: '1' } });
+  return startRawHost({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: folder, CUSTOS_MPC_HOST_QUIET: '1', CUSTOS_MPC_HOST_CHECKPOINT_EVERY: '1' } });
 }
 
 interface Answer {
@@ -81,7 +83,10 @@ async function refused(message: Record<string, unknown>, code: string, why: RegE
 
 const wire = (parties: UnsealingParty[]) =>
   parties.map((p) => ({ partyId: p.partyId, sealed: bytesToHex(p.sealed), unsealSecret: bytesToHex(p.unsealSecret), useSignature: p.useSignature }));
-const sign = (requestId: string, signers: UnsealingParty[], records = h.records()) => ({ type: 'transfer.sign', ceremonyId: `c-${n + 1}`, requestId, records, signers: wire(signers) });
+const sign = (requestId: string, signers: UnsealingParty[], records = h.records()) => ({ type: 'transfer.sign', ceremonyId: `c-${n + 1}`, requestId, ...tail(records), signers: wire(signers) });
+
+/** The log as a tail from `fromSeq` (from genesis unless said), bound by the fingerprint of all of `records`. */
+const tail = (records: readonly string[], fromSeq = 0) => bodiesLog(records).tail(fromSeq);
 
 function genesisOf(records: readonly string[]): GenesisRecord {
   return JSON.parse(records[0]!) as GenesisRecord;
@@ -114,8 +119,8 @@ describe('a compromised main against a signer pinned to nothing', () => {
   it('signs nothing and runs no ceremony before a person pins the vault', async () => {
     const requestId = await readyRequest();
     await refused(sign(requestId, await consentingSigners(h, requestId)), 'POLICY_DENIED', /not pinned to a vault/);
-    await refused({ type: 'log.sync', records: h.records() }, 'POLICY_DENIED', /not pinned to a vault/);
-    await refused({ type: 'wallet.keygen', ceremonyId: 'c-early', walletId: h.walletId, records: h.records(), parties: await anyParties() }, 'POLICY_DENIED', /not pinned to a vault/);
+    await refused({ type: 'log.sync', ...tail(h.records()) }, 'POLICY_DENIED', /not pinned to a vault/);
+    await refused({ type: 'wallet.keygen', ceremonyId: 'c-early', walletId: h.walletId, ...tail(h.records()), parties: await anyParties() }, 'POLICY_DENIED', /not pinned to a vault/);
   });
 
   it('refuses a forged genesis, an anchor signed by a device outside the vault, and one confirmed for another signer', async () => {
@@ -167,8 +172,34 @@ describe('a compromised main against a pinned signer', () => {
     await refused(sign(unapproved.id, await consentingSigners(h, unapproved.id)), 'POLICY_DENIED', /lacks approvals/);
     // Main drops the approver's approval from the log it shows the host: the host saw the approval before.
     await h.transfers.approve({ requestId: unapproved.id, deviceId: h.device.erin });
-    await send({ type: 'log.sync', records: h.records() });
+    await send({ type: 'log.sync', ...tail(h.records()) });
     await refused(sign(unapproved.id, await consentingSigners(h, unapproved.id), h.records().slice(0, -1)), 'TAMPERING_DETECTED', /removed/);
+  });
+
+  it('takes only a tail that binds to the log it holds: another head, a rewritten past or a shorter log are refused, a gap is asked again', async () => {
+    const requestId = await readyRequest();
+    const records = h.records();
+    const pinned = (await send({ type: 'signer.status' })).reply.pinnedSeq as number;
+    expect(pinned).toBeLessThan(records.length - 1);
+    const signers = await consentingSigners(h, requestId);
+    const ask = (log: { fromSeq: number; records: string[]; head: string }) => ({ type: 'transfer.sign', ceremonyId: `c-${n + 1}`, requestId, ...log, signers: wire(signers) });
+    const honest = tail(records, pinned + 1);
+    // The honest records after the host's, claimed to extend another log (a head main made up).
+    await refused(ask({ ...honest, head: 'ab'.repeat(32) }), 'TAMPERING_DETECTED', /not the one this signer holds.*rewritten/s);
+    // The same tail bound to a log whose past was rewritten (an approval of an earlier request dropped and replaced).
+    const rewritten = [...records];
+    rewritten[pinned - 1] = records[pinned - 1]!.slice(0, -1) + ',"note":"rewritten"}';
+    expect(rewritten[pinned - 1]).not.toBe(records[pinned - 1]);
+    await refused(ask(tail(rewritten, pinned + 1)), 'TAMPERING_DETECTED', /rewritten/);
+    // A log shorter than the one the host pinned, sent as an empty tail at its end.
+    await refused(ask(tail(records.slice(0, pinned), pinned)), 'TAMPERING_DETECTED', /records were removed/);
+    // A tail that starts past the host's end: the host says where to send from, and takes nothing.
+    const gap = (await send(ask(tail(records, pinned + 2)))).reply;
+    expect(gap).toMatchObject({ type: 'error', code: 'MPC_PROTOCOL', resendFrom: pinned + 1 });
+    expect((await send({ type: 'signer.status' })).reply.pinnedSeq).toBe(pinned);
+    // The control: the honest tail signs.
+    const { reply } = await send(ask(honest));
+    expect(reply).toMatchObject({ type: 'transfer.signed', requestId });
   });
 
   it('refuses an approved request whose transaction main swapped for other sighashes', async () => {
@@ -181,7 +212,7 @@ describe('a compromised main against a pinned signer', () => {
     // Before the host has seen the request: the swapped sighashes are not those of the request's transaction.
     await refused(sign(requestId, await consentingSigners(h, requestId), swapped), 'POLICY_DENIED', /sighash of input 0 is not the one in the request/);
     // Once the host pinned the real request, a different one at that seq is a rewritten log.
-    await send({ type: 'log.sync', records });
+    await send({ type: 'log.sync', ...tail(records) });
     await refused(sign(requestId, await consentingSigners(h, requestId), swapped), 'TAMPERING_DETECTED', /rewritten/);
   });
 
@@ -201,12 +232,12 @@ describe('a compromised main against a pinned signer', () => {
 
   it('refuses a DKG nobody approved, and a refresh or reshare the log does not owe', async () => {
     const parties = await anyParties();
-    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg', walletId: h.walletId, records: h.records(), parties }, 'POLICY_DENIED', /owes no key ceremony/);
+    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg', walletId: h.walletId, ...tail(h.records()), parties }, 'POLICY_DENIED', /owes no key ceremony/);
     // A wallet proposed but not approved is no wallet of the log at all.
     await h.vault.proposeWallet({ name: 'Hot BTC', network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob], deviceId: h.device.alice });
     const proposal = JSON.parse(h.records().at(-1)!) as { action: { type: string; wallet: { id: string } } };
     expect(proposal.action.type).toBe('create-wallet');
-    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg-2', walletId: proposal.action.wallet.id, records: h.records(), parties: parties.slice(0, 2) }, 'POLICY_DENIED', /no wallet/);
+    await refused({ type: 'wallet.keygen', ceremonyId: 'c-dkg-2', walletId: proposal.action.wallet.id, ...tail(h.records()), parties: parties.slice(0, 2) }, 'POLICY_DENIED', /no wallet/);
     const state = h.vault.readState();
     const sealed = openableShares(h.vault, h.walletId);
     const dealers: UnsealingParty[] = [];
@@ -216,7 +247,7 @@ describe('a compromised main against a pinned signer', () => {
       dealers.push({ partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box, 'a test'), useSignature: parties[0]!.useSignature });
     }
     expect(state.wallets.find((w) => w.id === h.walletId)!.pending).toBeNull();
-    await refused({ type: 'wallet.reshare', ceremonyId: 'c-refresh', walletId: h.walletId, records: h.records(), dealers: wire(dealers) }, 'POLICY_DENIED', /owes no key ceremony/);
+    await refused({ type: 'wallet.reshare', ceremonyId: 'c-refresh', walletId: h.walletId, ...tail(h.records()), dealers: wire(dealers) }, 'POLICY_DENIED', /owes no key ceremony/);
   });
 
   it('knows no message of the old protocol, nor any old ceremony message under the new version', async () => {
@@ -277,6 +308,107 @@ describe('a local attacker on the signer folder', () => {
   });
 });
 
+describe("a local attacker on the signer's checkpoint", () => {
+  const checkpoint = () => path.join(folder, CHECKPOINT_FILE);
+  async function restart(edit: () => void = () => {}): Promise<void> {
+    host.handle.kill();
+    await host.exited;
+    edit();
+    host = start();
+    await host.next((m) => m.type === 'ready');
+  }
+  const status = async () => (await send({ type: 'signer.status' })).reply;
+  /** A request the restarted signer must sign (with the records it lacks) for the folder to count as working. */
+  async function signs(): Promise<void> {
+    const requestId = await readyRequest();
+    const { reply } = await send(sign(requestId, await consentingSigners(h, requestId)));
+    expect(reply).toMatchObject({ type: 'transfer.signed', requestId });
+  }
+
+  it('an edited checkpoint makes the signer refuse to sign, and says to delete it once a person has looked', async () => {
+    await send({ type: 'log.sync', ...tail(h.records()) });
+    const original = readFileSync(checkpoint(), 'utf8');
+    const [header, state] = original.split('\n');
+    // An approval group gains a member in the saved state: the state no longer matches its digest.
+    const edited = state!.replace('"status":"revoked"', '"status":"active"').replace('"quorum":2', '"quorum":1');
+    expect(edited).not.toBe(state);
+    await restart(() => writeFileSync(checkpoint(), `${header}\n${edited}\n`));
+    expect((await status()).problem).toMatch(/checkpoint .* was edited: its state does not match its digest.*delete .*checkpoint\.json/s);
+    const requestId = await readyRequest();
+    await refused(sign(requestId, await consentingSigners(h, requestId)), 'TAMPERING_DETECTED', /checkpoint .* was edited/);
+    // The header alone edited (the seq it claims), its state untouched.
+    const moved = header!.replace(/"seq":(\d+)/, (_m, seq: string) => `"seq":${Number(seq) - 1}`);
+    await restart(() => writeFileSync(checkpoint(), `${moved}\n${state}\n`));
+    expect((await status()).problem).toMatch(/its header does not match its digest/);
+    // Cut short by a crash or by hand.
+    await restart(() => writeFileSync(checkpoint(), original.slice(0, original.length / 2)));
+    expect((await status()).problem).toMatch(/checkpoint .* was edited/);
+    await restart(() => writeFileSync(checkpoint(), original));
+    expect((await status()).problem).toBeNull();
+    await signs();
+  });
+
+  it('a checkpoint made for another head (its digests recomputed to match) is refused', async () => {
+    const read = readCheckpoint(folder);
+    if (!('checkpoint' in read)) throw new Error('expected a checkpoint');
+    const cp = read.checkpoint;
+    const original = readFileSync(checkpoint(), 'utf8');
+    // Written with the host's own code, so every digest holds; only its journal line is not this journal's.
+    await restart(() => writeCheckpoint(folder, { ...cp, lineHash: 'cd'.repeat(32) }));
+    expect((await status()).problem).toMatch(/checkpoint .* was made for another journal/);
+    const requestId = await readyRequest();
+    await refused(sign(requestId, await consentingSigners(h, requestId)), 'TAMPERING_DETECTED', /made for another journal/);
+    // One that names a later record than the line it binds to.
+    await restart(() => writeCheckpoint(folder, { ...cp, seq: cp.seq + 1 }));
+    expect((await status()).problem).toMatch(/made for another journal/);
+    // An older checkpoint of this very journal is no edit: the signer replays the records after it.
+    await restart(() => writeFileSync(checkpoint(), original));
+    await send({ type: 'log.sync', ...tail(h.records()) });
+    await readyRequest();
+    await send({ type: 'log.sync', ...tail(h.records()) });
+    expect(readFileSync(checkpoint(), 'utf8')).not.toBe(original);
+    await restart(() => writeFileSync(checkpoint(), original));
+    expect((await status()).problem).toBeNull();
+    await signs();
+  });
+
+  it('a deleted checkpoint costs a full replay of the journal, said in the status, and the signer signs as before', async () => {
+    await restart(() => unlinkSync(checkpoint()));
+    const s = await status();
+    expect(s.problem).toBeNull();
+    expect(s.notice).toMatch(/No checkpoint was found.*re-verified its whole journal \(\d+ records\)/);
+    expect(existsSync(checkpoint())).toBe(true);
+    await signs();
+    await restart();
+    expect(await status()).toMatchObject({ problem: null, notice: null });
+  });
+
+  it('killed with SIGKILL while it writes checkpoints, the signer starts again on the last whole one and loses nothing', async () => {
+    for (let round = 0; round < 6; round++) {
+      const from = (await status()).pinnedSeq as number;
+      // Records the host lacks, sent one per sync (each sync writes a checkpoint), and the host killed among them.
+      for (let i = 0; i < 3; i++) await readyRequest();
+      const records = h.records();
+      for (let seq = from + 1; seq < records.length; seq++) {
+        host.handle.postMessage({ v: 3, id: `burst-${round}-${seq}`, type: 'log.sync', ...tail(records.slice(0, seq + 1), seq) });
+      }
+      await new Promise((r) => setTimeout(r, 2 + round * 6));
+      process.kill(host.handle.pid!, 'SIGKILL');
+      await host.exited;
+      host = start();
+      await host.next((m) => m.type === 'ready');
+      // Ready, nothing half-written read (a temporary file is removed, never trusted), and no record lost that it took.
+      const after = await status();
+      expect(after, `round ${round}`).toMatchObject({ problem: null });
+      expect(after.pinnedSeq as number).toBeGreaterThanOrEqual(from);
+      expect(existsSync(`${checkpoint()}.tmp`)).toBe(false);
+    }
+    const synced = (await send({ type: 'log.sync', ...tail(h.records()) })).reply;
+    expect(synced).toMatchObject({ type: 'log.synced', seq: h.records().length - 1 });
+    await signs();
+  });
+});
+
 describe('a compromised main against a reshare the administrators approved', () => {
   it("deals only from current custodians, to the log's receivers and threshold, each dealer with their use statement for this ceremony", async () => {
     const p = await h.vault.proposeReshare({ walletId: h.walletId, threshold: 2, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol, h.ids.dave], deviceId: h.device.alice });
@@ -293,7 +425,7 @@ describe('a compromised main against a reshare the administrators approved', () 
       const useSignature = await h.vault.signOnDevice(h.device[who], PATH, shareUseStatement(state, wallet, user, { ceremony: 'reshare', ceremonyId }), user.identityAddress);
       return { partyId, sealed: box, unsealSecret: await unsealSecret(h.devices, h.device[who], PATH, box, 'a test'), useSignature };
     };
-    const reshare = (ceremonyId: string, dealers: UnsealingParty[], extra: Record<string, unknown> = {}) => ({ type: 'wallet.reshare', ceremonyId, walletId: h.walletId, records: h.records(), dealers: wire(dealers), ...extra });
+    const reshare = (ceremonyId: string, dealers: UnsealingParty[], extra: Record<string, unknown> = {}) => ({ type: 'wallet.reshare', ceremonyId, walletId: h.walletId, ...tail(h.records()), dealers: wire(dealers), ...extra });
     const id = 'c-reshare-1';
     const [alice, bob] = [await dealer('alice', id), await dealer('bob', id)];
     // Dave is to receive a share but holds none yet: Bob's share handed in under Dave's party id cannot deal.

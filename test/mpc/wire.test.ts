@@ -90,7 +90,9 @@ describe('requests', () => {
     type: 'wallet.keygen',
     ceremonyId: 'c-1',
     walletId: 'w-1',
+    fromSeq: 0,
     records: ['{"type":"genesis"}'],
+    head: 'ab'.repeat(32),
     parties: people.map((c, i) => ({ partyId: c.partyId, useSignature: sig(i + 1) })),
   });
   const signing = () => ({
@@ -99,7 +101,9 @@ describe('requests', () => {
     type: 'transfer.sign',
     ceremonyId: 'c-2',
     requestId: 'R-1',
+    fromSeq: 0,
     records: ['{"type":"genesis"}'],
+    head: 'ab'.repeat(32),
     signers: people.slice(0, 2).map((c, i) => ({ partyId: c.partyId, sealed: '00'.repeat(137), unsealSecret: '11'.repeat(32), useSignature: sig(i + 1) })),
   });
   const error = (raw: unknown): string => {

@@ -29,7 +29,7 @@ describe('one way to sign', () => {
     expect(Object.keys(REPLY_TO).sort()).toEqual(['anchor.pin', 'log.sync', 'ping', 'shutdown', 'signer.status', 'transfer.sign', 'wallet.keygen', 'wallet.reshare']);
     const party = { partyId: '0'.repeat(63) + '1', sealed: 'ab'.repeat(137), unsealSecret: '11'.repeat(32), useSignature: '0x' + '22'.repeat(65) };
     const { useSignature: _dropped, ...unsigned } = party;
-    const base = { v: PROTOCOL_VERSION, id: 'm1', ceremonyId: 'c-1', records: ['{}'] };
+    const base = { v: PROTOCOL_VERSION, id: 'm1', ceremonyId: 'c-1', fromSeq: 0, records: ['{}'], head: 'ab'.repeat(32) };
     const shareUses = [
       (p: object) => ({ ...base, type: 'transfer.sign', requestId: 'r-1', signers: [p, { ...p, partyId: '0'.repeat(63) + '2' }] }),
       (p: object) => ({ ...base, type: 'wallet.reshare', walletId: 'w-1', dealers: [p, { ...p, partyId: '0'.repeat(63) + '2' }] }),
@@ -39,6 +39,9 @@ describe('one way to sign', () => {
       expect(hostRequest.safeParse(request(unsigned)).success).toBe(false);
       const { records: _r, ...withoutLog } = request(party);
       expect(hostRequest.safeParse(withoutLog).success).toBe(false);
+      // A tail that does not say what it binds to is no log.
+      const { head: _h, ...unbound } = request(party);
+      expect(hostRequest.safeParse(unbound).success).toBe(false);
     }
     const keygen = (p: object) => ({ ...base, type: 'wallet.keygen', walletId: 'w-1', parties: [p, { ...p, partyId: '0'.repeat(63) + '2' }] });
     expect(hostRequest.safeParse(keygen({ partyId: party.partyId, useSignature: party.useSignature })).success).toBe(true);

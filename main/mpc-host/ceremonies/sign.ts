@@ -1,6 +1,6 @@
 // Runs a signing session inside the host: unseal the signers' shares, derive the child key's shares, sign, aggregate, verify.
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { deriveChildKey, deriveChildShare } from '../../../crypto/frost/hd';
+import { deriveChildKey, deriveChildShare, type ChildKey } from '../../../crypto/frost/hd';
 import { signAbort, signStart, signStep } from '../../../crypto/frost/sign';
 import type { SignMessage, SignState } from '../../../crypto/frost/sign';
 import { COORDINATOR } from '../../../crypto/frost/types';
@@ -17,6 +17,8 @@ export type SignParams = {
   groupKey: GroupKey;
   /** Non-hardened BIP-32 path under the wallet key; [] signs with the wallet key itself. */
   path: number[];
+  /** The child key at `path`, when the caller has it already (the host keeps it per key version); derived here if not. */
+  child?: ChildKey;
   messages: Uint8Array[];
   signers: { partyId: PartyId; sealed: Uint8Array; unsealSecret: Uint8Array }[];
 };
@@ -38,7 +40,7 @@ export async function runSign(params: SignParams, env: CeremonyEnv): Promise<Sig
   try {
     let child;
     try {
-      child = deriveChildKey(params.groupKey, params.path);
+      child = params.child ?? deriveChildKey(params.groupKey, params.path);
     } catch (err) {
       throw new CeremonyFault('request', `the path ${params.path.join('/') || '(root)'} gives no child key: ${(err as Error).message}`);
     }

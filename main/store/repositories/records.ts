@@ -18,6 +18,10 @@ export interface RecordRepository {
   /** The whole log in seq order, one row at a time (fingerprinting a long log without holding it twice). */
   iterate(): IterableIterator<StoredRecord>;
   count(): number;
+  /** The records from `seq` on, in seq order (what a reader that holds the rest lacks). */
+  from(seq: number): StoredRecord[];
+  /** The record at `seq`'s body, or null. */
+  bodyAt(seq: number): string | null;
   lastSeq(): number | null;
   /**
    * When the record at `seq` was made: the time it signed (createdAt, or a transfer decision's at), else, for an
@@ -29,6 +33,8 @@ export interface RecordRepository {
 export function recordRepository(db: Database.Database): RecordRepository {
   const insert = db.prepare('INSERT INTO records (seq, type, body, recorded_at) VALUES (?, ?, ?, ?)');
   const selectAll = db.prepare('SELECT seq, body FROM records ORDER BY seq');
+  const selectFrom = db.prepare('SELECT seq, body FROM records WHERE seq >= ? ORDER BY seq');
+  const selectBody = db.prepare('SELECT body FROM records WHERE seq = ?');
   const selectLast = db.prepare('SELECT MAX(seq) AS seq FROM records');
   const selectAfter = db.prepare('SELECT seq, body FROM records WHERE seq > ? ORDER BY seq');
   const selectCount = db.prepare('SELECT COUNT(*) AS n FROM records');
@@ -41,6 +47,8 @@ export function recordRepository(db: Database.Database): RecordRepository {
     after: (seq) => selectAfter.all(seq) as StoredRecord[],
     iterate: () => selectAll.iterate() as IterableIterator<StoredRecord>,
     count: () => (selectCount.get() as { n: number }).n,
+    from: (seq) => selectFrom.all(seq) as StoredRecord[],
+    bodyAt: (seq) => (selectBody.get(seq) as { body: string } | undefined)?.body ?? null,
     lastSeq: () => (selectLast.get() as { seq: number | null }).seq,
     timeOf: (seq) => (selectTime.get(seq) as { at: string | null } | undefined)?.at ?? null,
   };
