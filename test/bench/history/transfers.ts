@@ -12,7 +12,8 @@ import type { GovernanceState, TransferRecord, TransferState, UserState, WalletS
 import type { GroupKey } from '../../../crypto/frost/types';
 import { groupKeyOf } from '../../../crypto/governance/wallet-key';
 import { transferStatement } from '../../../crypto/transfers/statements';
-import { parseWalletPath, walletKeyAt } from '../../../crypto/transfers/transaction';
+import { deriveChildKey, type ChildKey } from '../../../crypto/frost/hd';
+import { parseWalletPath } from '../../../crypto/transfers/transaction';
 import type { Store } from '../../../main/store';
 import { extendFingerprint, logHeadFile, writeLogHead } from '../../../main/store/log-head';
 import { outpointsOf } from '../../../main/transfers/coins';
@@ -59,6 +60,8 @@ const SCRIPTS: { weight: number; large: boolean; steps: Step[] }[] = [
 const IN_FLIGHT = 6;
 const BATCH = 1000;
 const FEE_RATE = 3n;
+/** Coins arrive on this many receive addresses (an exchange's deposits to a few known addresses). */
+const RECEIVE_PATHS = 32;
 
 type Coin = { txid: string; vout: number; amount: bigint; path: string };
 type Open = { id: string; initiator: string; coin: Coin; steps: Step[]; deciders: Set<string> };
@@ -128,16 +131,19 @@ export function writeTransfers(plan: TransferPlan, count: number, pending: numbe
     at += Math.max(1000, Math.round(plan.stepMs * (0.5 + random())));
     return { seq, now: new Date(at).toISOString() };
   };
-  const keyCache = new Map<string, GroupKey>();
-  const keyAt = (path: string) => {
-    let k = keyCache.get(path);
-    if (k === undefined) keyCache.set(path, (k = walletKeyAt(root, path)));
+  // deriveChildKey costs milliseconds: each path is derived once (receive coins reuse a few paths, a change path is
+  // derived when its request is made and again when its coin is spent).
+  const children = new Map<string, ChildKey>();
+  const childAt = (path: string) => {
+    let k = children.get(path);
+    if (k === undefined) children.set(path, (k = deriveChildKey(root, parseWalletPath(path) as number[])));
     return k;
   };
+  const keyAt = (path: string): GroupKey => childAt(path).groupKey;
   const coinFor = (amount: bigint): Coin => {
     const i = freeCoins.findIndex((c) => c.amount >= amount + 100_000n);
     if (i >= 0) return freeCoins.splice(i, 1)[0] as Coin;
-    const coin = { txid: bytesToHex(sha256(utf8ToBytes(`${plan.seed} coin ${funded}`))), vout: funded % 4, amount: 200_000_000n, path: `0/${funded}` };
+    const coin = { txid: bytesToHex(sha256(utf8ToBytes(`${plan.seed} coin ${funded}`))), vout: funded % 4, amount: 200_000_000n, path: `0/${funded % RECEIVE_PATHS}` };
     funded += 1;
     coinsAdded.push({ txid: coin.txid, vout: coin.vout, amount: coin.amount.toString(), path: coin.path, label: 'made-up regtest prevout', recordedAt: new Date(at).toISOString() });
     return coin;
@@ -205,7 +211,7 @@ export function writeTransfers(plan: TransferPlan, count: number, pending: numbe
     const r = t.request;
     const keys = r.inputPaths.map((p) => keyAt(p).outputKey);
     const messages = r.sighashes.map((h) => hexToBytes(h));
-    const signatures = r.inputPaths.map((p, index) => ({ index, signature: plan.signer.sign(`c-bench-${seq}`, parseWalletPath(p) as number[], [messages[index] as Uint8Array])[0] as Uint8Array }));
+    const signatures = r.inputPaths.map((p, index) => ({ index, signature: plan.signer.sign(`c-bench-${seq}`, childAt(p), [messages[index] as Uint8Array])[0] as Uint8Array }));
     const out = insertTaprootSignatures(base64.decode(r.psbt), signatures, keys);
     if (out.tx === null || out.txid === null) throw new Error(`bench vault: request ${o.id} is not fully signed`);
     const tx = bytesToHex(out.tx);

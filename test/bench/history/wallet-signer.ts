@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { decodeSealed, open } from '../../../crypto/sealing';
-import { deriveChildKey, deriveChildShare } from '../../../crypto/frost/hd';
+import { deriveChildShare, type ChildKey } from '../../../crypto/frost/hd';
 import { signStart, signStep, type SignMessage, type SignState } from '../../../crypto/frost/sign';
 import { BROADCAST, COORDINATOR, type GroupKey, type PartyId, type SecretShare } from '../../../crypto/frost/types';
 import type { DeviceManager } from '../../../main/devices/manager';
@@ -12,8 +12,8 @@ import { unsealSecret } from '../../../main/wallets/device-secrets';
 const rng = (n = 32): Uint8Array => new Uint8Array(randomBytes(n));
 
 export interface WalletSigner {
-  /** BIP-340 signatures of `messages` by the wallet's key at `path` (non-hardened indexes), each verified. */
-  sign(sessionId: string, path: number[], messages: Uint8Array[]): Uint8Array[];
+  /** BIP-340 signatures of `messages` by the wallet's child key `child` (deriveChildKey's), each verified. */
+  sign(sessionId: string, child: ChildKey, messages: Uint8Array[]): Uint8Array[];
 }
 
 /** Opens the shares of `signers` (party id → the custodian's device id) from their sealed boxes. */
@@ -32,8 +32,7 @@ export async function walletSigner(
     shares.push({ identifier: partyId, signingShare: open(secret, decodeSealed(box), { walletId: ctx.walletId, partyId, keyVersion: ctx.keyVersion }) });
   }
   return {
-    sign(sessionId, path, messages) {
-      const child = deriveChildKey(ctx.groupKey, path);
+    sign(sessionId, child, messages) {
       const ids = shares.map((s) => s.identifier);
       const config = { sessionId, signers: ids, messages, publicPackage: child.groupKey.publicPackage, shareCheck: 'on-failure' as const };
       const states = new Map<string, SignState>();
