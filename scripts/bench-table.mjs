@@ -32,6 +32,7 @@ export function benchTable(run) {
       `MPC sizes: ${s.mpcSizes ?? 'all'}; transfer rows: ${s.transfers ? 'yes' : 'no'}; long-history vaults: ${history.length ? `${sizes(history)} records` : 'none'}` +
       (left.length ? ` (**${sizes(left)} not in this run**: the targets at those sizes say "not measured")` : '') +
       (s.argv?.length ? `; flags \`${s.argv.join(' ')}\`` : '') +
+      (Object.keys(s.env ?? {}).length ? `; environment \`${Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(' ')}\`` : '') +
       '.' +
       (Math.max(load.start?.[0] ?? 0, load.end?.[0] ?? 0) > (s.cores ?? Infinity)
         ? ' The load was above the core count: other work shared the cores, so times are longer than on an idle machine (ratios within a row move less).'

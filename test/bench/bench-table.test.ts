@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { benchTable, withTable } from '../../scripts/bench-table.mjs';
 
 const run = {
-  settings: { startedAt: '2026-12-06T07:00:00.000Z', node: 'v22.1.0', cores: 2, loadavg: { start: [1.5], end: [2.25] }, mpcSizes: '2,3', historySizes: [1000, 10000], transfers: true, argv: ['--record'] },
+  settings: { startedAt: '2026-12-06T07:00:00.000Z', node: 'v22.1.0', cores: 2, loadavg: { start: [1.5], end: [2.25] }, mpcSizes: '2,3', historySizes: [1000, 10000], transfers: true, argv: ['--record'], env: { TRANSFER_BENCH_SAMPLES: '3' } },
   rows: [
     { name: 'audit chain verification', unit: 'entries/s', custos: 123456.7, floor: 250000, ratio: 2.02, note: '' },
     { name: 'full replay from genesis (vault.verify), 1,000 records', unit: 'records/s', custos: 140.2, floor: null, ratio: null, note: '' },
@@ -28,6 +28,7 @@ describe('the benchmark table', () => {
   it('says which settings produced it and which vault sizes it leaves out', () => {
     expect(table).toContain('Node v22.1.0, 2 cores, 1-minute load 1.50 at start and 2.25 at end');
     expect(table).toContain('**100,000 not in this run**');
+    expect(table).toContain('environment `TRANSFER_BENCH_SAMPLES=3`');
   });
 
   it('lists every target as met, not met or not measured', () => {
