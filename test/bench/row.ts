@@ -8,3 +8,10 @@ export interface Row {
   ratio: number;
   note: string;
 }
+
+/** A target of an issue as this run measured it: met, not met, or null when the run did not measure it. */
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
