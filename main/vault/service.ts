@@ -43,6 +43,7 @@ import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { SealedShareRow, Store, VaultHeader } from '../store';
 import { exportCsv, exportJson } from './audit-export';
+import { CHECKPOINT_INTERVAL } from './checkpoint';
 import { randomIds, type IdGenerator } from './ids';
 import { IntegrityGuard, verifyAuditChain, type IntegrityCheck, type ProgressListener } from './integrity';
 import { LogWriter } from './log-writer';
@@ -130,6 +131,12 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     const replayed = start.report.replay;
     if (replayed?.note !== undefined) this.log.info(replayed.note, { records: replayed.records, ms: replayed.ms });
     if (start.report.status === 'tampered') this.log.warn('vault integrity check failed at start', { problems: start.report.problems });
+    // A long replay at start (no checkpoint yet, as in a vault made before checkpoints, or one deleted) is not repeated
+    // at the next start: the state it verified becomes the checkpoint.
+    const interval = options.checkpointInterval ?? CHECKPOINT_INTERVAL;
+    if (start.report.status === 'ok' && start.replayed !== null && replayed !== undefined && replayed.records > 1 && (replayed.from === 'genesis' || replayed.records >= interval)) {
+      if (this.writer.checkpointAfterVerify(start.replayed)) this.log.info('checkpoint written at the head after the start-up replay', { seq: start.replayed.seq });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
