@@ -12,7 +12,7 @@ import {
   type User,
 } from '../crypto/governance';
 import { groupKeyOf } from '../crypto/governance/wallet-key';
-import { walletKeyAt } from '../crypto/transfers/transaction';
+import { walletOutputKeyAt } from '../crypto/transfers/transaction';
 import { validateWhitelist, whitelistHash } from '../crypto/policy';
 import { PROPOSAL_STATEMENT_FORMAT, renderStatement, StatementError, type Statement } from '../crypto/statements';
 import { transferStatement } from '../crypto/transfers/statements';
@@ -184,7 +184,7 @@ function transferRequestStep(
   } else {
     facts = psbtRequest((input as ParsedInput<'transfers.importPsbt'>).psbt, root, wallet);
   }
-  const request = requestDraft(state, wallet, facts, (p: string) => walletKeyAt(root, p).outputKey, { seq: state.seq + 1, requestId: PENDING_ID, initiatorId: PENDING_ID, createdAt: PENDING_TIME });
+  const request = requestDraft(state, wallet, facts, (p: string) => walletOutputKeyAt(root, p), { seq: state.seq + 1, requestId: PENDING_ID, initiatorId: PENDING_ID, createdAt: PENDING_TIME });
   const statement = { ...transferStatement(state, wallet.name, 'transfer-request', state.seq + 1, request), digest: PENDING_DIGEST };
   return { device, heading: 'Your transfer request', screen: preview(statement, 'of the exact transaction') };
 }

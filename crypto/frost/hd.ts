@@ -1,7 +1,7 @@
 // Non-hardened BIP-32 derivation of a FROST wallet's child keys, and the matching tweak of shares and verifying shares.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import { Fn, Point, hasEvenY, liftX, tapTweakScalar, tweakPublic, tweakSecret, xOnly } from './curve.js';
 import type { AffineTweak } from './curve.js';
@@ -61,6 +61,51 @@ export function deriveChildKey(root: GroupKey, path: readonly number[]): ChildKe
   const publicPackage = tweakPublic(root.publicPackage, tweak);
   const outputKey = (publicPackage.commitments[0] as Uint8Array).slice(1);
   return { path: [...path], groupKey: { ...root, publicPackage, internalKey, outputKey, chainCode: c }, tweak };
+}
+
+/** The roots' internal keys lifted once: lift_x is a square root, the dearest step of a derivation. */
+const lifted = new WeakMap<Uint8Array, InstanceType<typeof Point>>();
+
+/** Output keys already derived (x-only), by root and path: replay asks for the same change and input paths again and again. */
+const outputKeys = new Map<string, Uint8Array>();
+const OUTPUT_KEYS_KEPT = 20_000;
+
+/**
+ * The x-only Taproot output key Q_c of the child at `path`, the same as deriveChildKey(root, path).groupKey.outputKey
+ * (a property test holds them equal) without tweaking the FROST public package: an address, or a request replayed,
+ * needs only this. Remembered per root and path (a bounded cache of public values).
+ */
+export function childOutputKey(root: GroupKey, path: readonly number[]): Uint8Array {
+  if (!Array.isArray(path) || path.length > 255) throw new Error('path must be a list of at most 255 indexes');
+  const c0 = root.chainCode;
+  if (!(c0 instanceof Uint8Array) || c0.length !== 32) throw new Error('chain code must be 32 bytes');
+  const id = `${bytesToHex(root.internalKey)}${bytesToHex(c0)}/${path.join('/')}`;
+  const known = outputKeys.get(id);
+  if (known !== undefined) return known.slice();
+  let root0 = lifted.get(root.internalKey);
+  if (root0 === undefined) {
+    root0 = liftX(root.internalKey);
+    lifted.set(root.internalKey, root0);
+  }
+  let K: InstanceType<typeof Point> = root0;
+  let c = c0;
+  for (const i of path) {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= HARDENED) throw new Error(`index ${i} is not a non-hardened index (0..2^31-1)`);
+    const I = hmac(sha512, c, concatBytes(K.toBytes(true), ser32(i)));
+    const IL = Fn.fromBytes(I.subarray(0, 32), true);
+    if (!Fn.isValid(IL)) throw new Error(`index ${i} gives an invalid child (I_L ≥ n); use the next index`);
+    // Public values only: the faster variable-time multiplication is safe here (and only here, not for shares).
+    K = IL === 0n ? K : K.add(Point.BASE.multiplyUnsafe(IL));
+    if (K.is0()) throw new Error(`index ${i} gives the point at infinity; use the next index`);
+    c = I.slice(32);
+  }
+  // Q_c = evenY(P_c) + TapTweak(x(P_c))·G, as for any tr(KEY).
+  const P = hasEvenY(K) ? K : K.negate();
+  const Q = P.add(Point.BASE.multiplyUnsafe(tapTweakScalar(xOnly(K))));
+  const out = xOnly(Q);
+  if (outputKeys.size >= OUTPUT_KEYS_KEPT) outputKeys.delete(outputKeys.keys().next().value as string);
+  outputKeys.set(id, out);
+  return out.slice();
 }
 
 /** A party's share of the child key (a new object; the caller wipes it with the root share after signing). */

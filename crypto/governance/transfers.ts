@@ -7,7 +7,7 @@ import { base64 } from '@scure/base';
 import type { GroupKey } from '../frost/types.js';
 import { verifyStatement } from '../statements.js';
 import { transferStatement } from '../transfers/statements.js';
-import { transactionProblem, walletKeyAt } from '../transfers/transaction.js';
+import { transactionProblem, walletOutputKeyAt } from '../transfers/transaction.js';
 import type { PolicyState, TransferCancelRecord, TransferDecisionRecord, TransferRequestRecord, TransferSignedRecord, TransferState, UserState, WalletKey, WalletState } from './types.js';
 
 /** What transfer replay reads and writes of the replay's working state. */
@@ -109,7 +109,7 @@ export function applyTransferSigned(book: TransferBook, r: TransferSignedRecord)
     const sig = tx.getInput(i).finalScriptWitness?.[0];
     let key: Uint8Array | null = null;
     try {
-      key = walletKeyAt(root, transfer.request.inputPaths[i] ?? '').outputKey;
+      key = walletOutputKeyAt(root, transfer.request.inputPaths[i] ?? '');
     } catch {
       key = null;
     }

@@ -5,7 +5,7 @@ import { base64 } from '@scure/base';
 import { Address, OutScript, Transaction } from '@scure/btc-signer';
 import { networkParams, taprootScript, type BitcoinNetwork } from '../bitcoin/address.js';
 import { taprootSighashes } from '../bitcoin/psbt.js';
-import { deriveChildKey } from '../frost/hd.js';
+import { childOutputKey, deriveChildKey } from '../frost/hd.js';
 import type { GroupKey } from '../frost/types.js';
 
 /** "" → [] (the wallet key), "0/5" → [0, 5]; null when not a non-hardened path. */
@@ -14,6 +14,13 @@ export function parseWalletPath(path: string): number[] | null {
   if (!/^\d{1,10}(\/\d{1,10}){0,9}$/.test(path)) return null;
   const parts = path.split('/').map(Number);
   return parts.every((p) => Number.isSafeInteger(p) && p < 0x80000000) ? parts : null;
+}
+
+/** The x-only Taproot output key at a wallet path (what its address and its inputs' sighashes need). */
+export function walletOutputKeyAt(root: GroupKey, path: string): Uint8Array {
+  const parts = parseWalletPath(path);
+  if (parts === null) throw new Error(`"${path}" is not a wallet path`);
+  return childOutputKey(root, parts);
 }
 
 /** The wallet's key at a wallet path ("" is the wallet key itself: deriveChildKey with no index returns it). */
@@ -54,7 +61,7 @@ export function transactionProblem(facts: TransactionFacts, root: GroupKey, netw
     let k = keyAt.get(path);
     if (k === undefined) {
       try {
-        k = walletKeyAt(root, path).outputKey;
+        k = walletOutputKeyAt(root, path);
       } catch {
         return null;
       }

@@ -11,7 +11,7 @@ import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
-import { parseWalletPath, walletKeyAt } from '../../crypto/transfers/transaction';
+import { parseWalletPath, walletKeyAt, walletOutputKeyAt } from '../../crypto/transfers/transaction';
 import { formatBtc } from '../../crypto/amounts';
 import type { BalancesView, PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WalletFundsView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
@@ -196,7 +196,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
       const facts = this.requestTransaction(state, wallet, root, input);
       requestId = `R-${state.transfers.length + 1}`;
-      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => walletKeyAt(root, p).outputKey);
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (p) => walletOutputKeyAt(root, p));
     });
     return this.view(next, requireTransfer(next, requestId));
   }
@@ -256,7 +256,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const { initiator, wallet, root } = await this.requester(input.deviceId, input.walletId, state, header);
       const facts = psbtRequest(input.psbt, root, wallet);
       requestId = `R-${state.transfers.length + 1}`;
-      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (path) => walletKeyAt(root, path).outputKey);
+      return this.requestRecord({ state, header, seq, now }, input.deviceId, initiator, wallet.name, wallet.id, requestId, facts, (path) => walletOutputKeyAt(root, path));
     });
     return this.view(next, requireTransfer(next, requestId));
   }
@@ -301,7 +301,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     }
     if (facts !== null) {
       try {
-        taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletKeyAt(root, p).outputKey));
+        taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletOutputKeyAt(root, p)));
       } catch (err) {
         problems.push(`The transaction cannot be signed by ${wallet.name}: ${(err as Error).message}.`);
       }
@@ -358,7 +358,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const root = groupKeyOf(wallet.key);
     let sighashes: string[];
     try {
-      sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletKeyAt(root, p).outputKey))
+      sighashes = taprootSighashes(facts.psbt, facts.inputPaths.map((p) => walletOutputKeyAt(root, p)))
         .sort((a, b) => a.index - b.index)
         .map((s) => bytesToHex(s.sighash));
     } catch {
@@ -484,7 +484,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       const records = storeLog(this.store);
       const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, { onProgress: (p) => onProgress(`MPC host: ${p.step}`) });
       const root = groupKeyOf(key);
-      const keys = transfer.request.inputPaths.map((p) => walletKeyAt(root, p).outputKey);
+      const keys = transfer.request.inputPaths.map((p) => walletOutputKeyAt(root, p));
       const out = insertTaprootSignatures(base64.decode(transfer.request.psbt), result.signatures, keys);
       if (out.tx === null || out.txid === null) throw new CustosError('MPC_PROTOCOL', 'The MPC host did not sign every input of the request.');
       const tx = bytesToHex(out.tx);
@@ -497,7 +497,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
           // The change comes back to the wallet: a coin the next request can spend.
           const changePath = transfer.request.changePath;
           if (changePath !== null) {
-            const changeKey = walletKeyAt(root, changePath).outputKey;
+            const changeKey = walletOutputKeyAt(root, changePath);
             const signedTx = Transaction.fromRaw(out.tx as Uint8Array, { allowUnknownOutputs: true });
             for (let vout = 0; vout < signedTx.outputsLength; vout++) {
               const o = signedTx.getOutput(vout);

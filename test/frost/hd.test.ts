@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { taprootAddress } from '../../crypto/bitcoin/address.js';
 import { taprootHdDescriptor, hasValidChecksum } from '../../crypto/bitcoin/descriptor.js';
-import { changePath, deriveChildKey, deriveChildShare, extendedPublicKey, receivePath } from '../../crypto/frost/hd.js';
+import { changePath, childOutputKey, deriveChildKey, deriveChildShare, extendedPublicKey, receivePath } from '../../crypto/frost/hd.js';
 import type { PartyId, SecretShare } from '../../crypto/frost/types.js';
 import { COORD, ids, runDkg, runSigning } from './helpers.js';
 import type { DkgRun } from './helpers.js';
@@ -38,6 +38,25 @@ describe('HD derivation', () => {
     );
     // The empty path is the wallet itself.
     expect(deriveChildKey(run.groupKey, []).groupKey.outputKey).toEqual(run.groupKey.outputKey);
+  });
+
+  it('childOutputKey (addresses and replay) equals the output key of the full derivation and of @scure/bip32 + BIP-86, cached or not', () => {
+    const xpub = HDKey.fromExtendedKey(extendedPublicKey(run.groupKey, 'mainnet'));
+    fc.assert(
+      fc.property(fc.array(fc.nat(0x7fffffff), { minLength: 0, maxLength: 4 }), (path) => {
+        let ref = xpub;
+        for (const i of path) ref = ref.deriveChild(i);
+        const expected = p2tr(ref.publicKey!.slice(1)).tweakedPubkey;
+        expect(childOutputKey(run.groupKey, path)).toEqual(deriveChildKey(run.groupKey, path).groupKey.outputKey);
+        const again = childOutputKey(run.groupKey, path);
+        expect(again).toEqual(expected);
+        // A caller changing the bytes it got does not change what the cache answers next.
+        again.fill(0);
+        expect(childOutputKey(run.groupKey, path)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+    expect(() => childOutputKey(run.groupKey, [0x80000000])).toThrow(/non-hardened/);
   });
 
   it('tweaks shares and verifying shares so that t custodians sign under receive and change keys', () => {
