@@ -8,7 +8,7 @@ import type { AuditDraft } from '../../crypto/audit-chain';
 import { addressProblem, buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
 import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState, type WalletState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
-import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision } from '../../crypto/policy';
+import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision, type SignedTransfer } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
 import { transferStatement } from '../../crypto/transfers/statements';
 import { parseWalletPath, walletKeyAt, walletOutputKeyAt } from '../../crypto/transfers/transaction';
@@ -45,6 +45,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   private readonly host: MpcHostClient;
   private readonly clock: () => Date;
   private readonly ids: IdGenerator;
+  /** Final PSBTs of signed requests, by request id (they never change). */
+  private readonly finals = new Map<string, string>();
 
   constructor(options: TransferServiceOptions) {
     super();
@@ -62,7 +64,10 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   list(filter: { walletId?: string; offset: number; limit: number }): { total: number; transfers: TransferView[] } {
     const state = this.vault.readState();
     const { total, transfers } = this.store.transfers.page(filter);
-    return { total, transfers: transfers.map((t) => this.view(state, t)) };
+    // One pass over the signed history per wallet on the page, not one per row: a page costs the same at any history.
+    const histories = new Map<string, SignedTransfer[]>();
+    const historyOf = (walletId: string) => histories.get(walletId) ?? histories.set(walletId, signedHistory(state, walletId)).get(walletId)!;
+    return { total, transfers: transfers.map((t) => this.view(state, t, historyOf(t.request.walletId))) };
   }
 
   /** Every request not yet signed nor cancelled, whatever its number: what may still wait for someone. */
@@ -81,8 +86,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     return this.clock().getTime();
   }
 
-  decision(state: GovernanceState, t: TransferState): Decision {
-    return transferDecision(state, t, { now: this.clock().getTime(), history: signedHistory(state, t.request.walletId) });
+  decision(state: GovernanceState, t: TransferState, history: readonly SignedTransfer[] = signedHistory(state, t.request.walletId)): Decision {
+    return transferDecision(state, t, { now: this.clock().getTime(), history });
   }
 
   policy(walletId: string): PolicyView | null {
@@ -514,10 +519,23 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     }
   }
 
-  private view(state: GovernanceState, t: TransferState): TransferView {
-    return transferView(state, t, this.decision(state, t), t.signed === null ? null : finalPsbt(t));
+  private view(state: GovernanceState, t: TransferState, history?: readonly SignedTransfer[]): TransferView {
+    return transferView(state, t, this.decision(state, t, history), t.signed === null ? null : this.finalPsbt(t));
+  }
+
+  /** A signed request's final PSBT never changes: made once (parsing a PSBT is the dearest part of a list row). */
+  private finalPsbt(t: TransferState): string {
+    let psbt = this.finals.get(t.id);
+    if (psbt === undefined) {
+      psbt = finalPsbt(t);
+      if (this.finals.size >= FINALS_KEPT) this.finals.delete(this.finals.keys().next().value as string);
+      this.finals.set(t.id, psbt);
+    }
+    return psbt;
   }
 }
+
+const FINALS_KEPT = 5_000;
 
 /** The request's PSBT with the signed transaction's key-path signatures in it, finalised: the export. */
 function finalPsbt(t: TransferState): string {
