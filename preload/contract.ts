@@ -454,7 +454,8 @@ export interface TransferView {
   delayUntil: string | null;
   approvals: (UserRef & { seq: number; at: string })[];
   rejections: (UserRef & { seq: number; at: string })[];
-  signed: { txid: string; tx: string; psbt: string; at: string } | null;
+  /** psbt: the finalised PSBT, on a request read alone (transfers.get, sign); null in list rows, where parsing each would cost more than the page. */
+  signed: { txid: string; tx: string; psbt: string | null; at: string } | null;
 }
 
 /** Whether the acting person may do one thing now, and if not, why, in words (the refusal main would answer). */

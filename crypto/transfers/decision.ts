@@ -1,5 +1,5 @@
 // A transfer's policy decision from the replayed log: the policy in force, its whitelists, the approvals, the history.
-import { evaluate, validatePolicy, validateWhitelist, type Decision, type SignedTransfer } from '../policy/index.js';
+import { evaluate, validatePolicy, validateWhitelist, type Decision, type Policy, type SignedTransfer, type Whitelist } from '../policy/index.js';
 import type { GovernanceState, TransferState } from '../governance/types.js';
 import { sats } from './statements.js';
 
@@ -10,6 +10,21 @@ export interface DecisionContext {
   history: readonly SignedTransfer[];
   /** When each decision counts from (ms); by default the time its record carries. The MPC host passes its own receipt times. */
   timeOf?: (decision: { userId: string; seq: number; at: string }) => number;
+}
+
+/**
+ * Documents validated once: a state's documents are never changed once replayed (new versions are new objects), and a
+ * page of requests asks for the same policy and whitelists on every row.
+ */
+const policies = new WeakMap<object, Policy>();
+const lists = new WeakMap<object, Whitelist>();
+function validated<D extends object, V>(memo: WeakMap<object, V>, document: D, validate: (d: D) => V): V {
+  let v = memo.get(document);
+  if (v === undefined) {
+    v = validate(document);
+    memo.set(document, v);
+  }
+  return v;
 }
 
 /**
@@ -31,8 +46,8 @@ export function transferDecision(state: GovernanceState, transfer: TransferState
       velocity: [],
     };
   }
-  const policy = validatePolicy(adopted.document);
-  const whitelists = state.whitelists.map((w) => validateWhitelist(w.document));
+  const policy = validated(policies, adopted.document, validatePolicy);
+  const whitelists = state.whitelists.map((w) => validated(lists, w.document, validateWhitelist));
   const active = new Set(state.users.filter((u) => u.status === 'active').map((u) => u.id));
   // A seat needs the group both when the person approved and now: joining a group later does not promote an old
   // approval, and leaving it (or being revoked) withdraws it.

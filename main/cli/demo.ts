@@ -141,7 +141,7 @@ export async function runDemo(ctx: CliContext): Promise<number> {
       }
       for (const who of approvals) await transfers.approve({ requestId: request.id, deviceId: device[who] });
       const signed = await transfers.sign(request.id, (m) => say(`   ${m}`));
-      const prevouts = verifyTransaction(signed.signed!.tx, signed.signed!.psbt);
+      const prevouts = verifyTransaction(signed.signed!.tx, signed.signed!.psbt!);
       say(`   signed: txid ${signed.signed!.txid}\n   ${signed.signed!.tx}`);
       signedTransfers.push({ hex: signed.signed!.tx, txid: signed.signed!.txid, prevouts });
     };

@@ -152,7 +152,7 @@ function refuseUnimportable(preview: PsbtPreviewView): void {
 
 function printSigned(ctx: CliContext, view: TransferView): number {
   const signed = view.signed;
-  if (signed === null) throw new CustosError('MPC_PROTOCOL', `Request ${view.id} came back unsigned.`);
+  if (signed === null || signed.psbt === null) throw new CustosError('MPC_PROTOCOL', `Request ${view.id} came back unsigned.`);
   if (ctx.outFile !== undefined) writeFileSync(ctx.outFile, signed.psbt + '\n');
   const text = [`${view.id} signed under rule ${view.rule?.name ?? '?'}: txid ${signed.txid}`, signed.tx, ctx.outFile ? `signed PSBT written to ${ctx.outFile}` : `signed PSBT: ${signed.psbt}`].join('\n');
   ctx.out(ctx.json ? JSON.stringify({ request: view, txid: signed.txid, txHex: signed.tx, psbt: signed.psbt }) : text);

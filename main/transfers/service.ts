@@ -67,7 +67,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     // One pass over the signed history per wallet on the page, not one per row: a page costs the same at any history.
     const histories = new Map<string, SignedTransfer[]>();
     const historyOf = (walletId: string) => histories.get(walletId) ?? histories.set(walletId, signedHistory(state, walletId)).get(walletId)!;
-    return { total, transfers: transfers.map((t) => this.view(state, t, historyOf(t.request.walletId))) };
+    return { total, transfers: transfers.map((t) => this.view(state, t, historyOf(t.request.walletId), false)) };
   }
 
   /** Every request not yet signed nor cancelled, whatever its number: what may still wait for someone. */
@@ -519,8 +519,8 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     }
   }
 
-  private view(state: GovernanceState, t: TransferState, history?: readonly SignedTransfer[]): TransferView {
-    return transferView(state, t, this.decision(state, t, history), t.signed === null ? null : this.finalPsbt(t));
+  private view(state: GovernanceState, t: TransferState, history?: readonly SignedTransfer[], withPsbt = true): TransferView {
+    return transferView(state, t, this.decision(state, t, history), t.signed === null || !withPsbt ? null : this.finalPsbt(t));
   }
 
   /** A signed request's final PSBT never changes: made once (parsing a PSBT is the dearest part of a list row). */

@@ -35,7 +35,7 @@ export function transferView(state: GovernanceState, t: TransferState, decision:
     delayUntil: decision.outcome === 'allowed' ? new Date(decision.delayUntil).toISOString() : null,
     approvals: t.approvals.map((a) => ({ ...ref(a.userId), seq: a.seq, at: a.at })),
     rejections: t.rejections.map((a) => ({ ...ref(a.userId), seq: a.seq, at: a.at })),
-    signed: t.signed === null ? null : { txid: t.signed.txid, tx: t.signed.tx, psbt: finalPsbt ?? '', at: t.signed.at },
+    signed: t.signed === null ? null : { txid: t.signed.txid, tx: t.signed.tx, psbt: finalPsbt, at: t.signed.at },
   };
 }
 

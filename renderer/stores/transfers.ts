@@ -94,7 +94,11 @@ export const useTransfersStore = defineStore('transfers', () => {
       const page = await call('transfers.list', { walletId: walletId.value ?? undefined, offset: 0, limit: PAGE });
       transfers.value = page.transfers;
       total.value = page.total;
-      for (const t of page.transfers) if (details.value[t.id]) details.value[t.id] = t;
+      // A list row leaves the final PSBT out (null); the detail already read keeps it.
+      for (const t of page.transfers) {
+        const known = details.value[t.id];
+        if (known) details.value[t.id] = t.signed !== null && t.signed.psbt === null && known.signed?.psbt ? { ...t, signed: { ...t.signed, psbt: known.signed.psbt } } : t;
+      }
     } catch (err) {
       alerts.report('Listing transfers', err, 'transfer');
     } finally {

@@ -46,7 +46,7 @@ export async function signSample(v: TransferVault, transfers: TransferService, s
   });
   const end = performance.now();
   if (signed.status !== 'signed' || signed.signed === null) throw new Error(`bench: request ${r.id} is ${signed.status} after signing`);
-  if (verifyTransaction(signed.signed.tx, signed.signed.psbt).length !== 1) throw new Error(`bench: the transaction of ${r.id} does not verify`);
+  if (verifyTransaction(signed.signed.tx, signed.signed.psbt ?? '').length !== 1) throw new Error(`bench: the transaction of ${r.id} does not verify`);
   const host = spans.at(-1) as { start: number; end: number };
   return {
     wallet: `${wallet.threshold}-of-${wallet.custodians}`,

@@ -73,7 +73,7 @@ describe('a transfer under policy', () => {
     expect(progress.every((p) => p.startsWith(`${small}: `))).toBe(true);
     const tx = Transaction.fromRaw(hexToBytes(signed.signed!.tx), { allowUnknownOutputs: true });
     expect(tx.id).toBe(signed.signed!.txid);
-    expect(verifyTransaction(signed.signed!.tx, signed.signed!.psbt)).toHaveLength(1);
+    expect(verifyTransaction(signed.signed!.tx, signed.signed!.psbt!)).toHaveLength(1);
     expect(h.vault.verify().status).toBe('ok');
   });
 
