@@ -69,6 +69,24 @@ export function transferDecision(state: GovernanceState, transfer: TransferState
 
 /** The wallet's signed transfers as the console's log records them, for velocity (the host keeps its own). */
 export function signedHistory(state: GovernanceState, walletId: string): SignedTransfer[] {
+  // A state's transfers array is never changed once handed out (replay copies it before a change), so the history
+  // read from it once stands for as long as the array does.
+  let byWallet = histories.get(state.transfers);
+  if (byWallet === undefined) {
+    byWallet = new Map();
+    histories.set(state.transfers, byWallet);
+  }
+  let known = byWallet.get(walletId);
+  if (known === undefined) {
+    known = readHistory(state, walletId);
+    byWallet.set(walletId, known);
+  }
+  return known.slice();
+}
+
+const histories = new WeakMap<readonly TransferState[], Map<string, SignedTransfer[]>>();
+
+function readHistory(state: GovernanceState, walletId: string): SignedTransfer[] {
   const out: SignedTransfer[] = [];
   for (const t of state.transfers) {
     if (t.request.walletId !== walletId || t.signed === null) continue;

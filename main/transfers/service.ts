@@ -66,7 +66,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const { total, transfers } = this.store.transfers.page(filter);
     // One pass over the signed history per wallet on the page, not one per row: a page costs the same at any history.
     const histories = new Map<string, SignedTransfer[]>();
-    const historyOf = (walletId: string) => histories.get(walletId) ?? histories.set(walletId, signedHistory(state, walletId)).get(walletId)!;
+    const historyOf = (walletId: string) => histories.get(walletId) ?? histories.set(walletId, recentHistory(state, walletId, this.now())).get(walletId)!;
     return { total, transfers: transfers.map((t) => this.view(state, t, historyOf(t.request.walletId), false)) };
   }
 
@@ -536,6 +536,27 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 }
 
 const FINALS_KEPT = 5_000;
+
+/**
+ * The wallet's signed transfers that any velocity window of its policy can still see at `now` (and later: a window
+ * ends at the decision's own now, never earlier). Older ones count in no window, so leaving them out changes no
+ * decision, and a page of requests then costs the same after years of history.
+ */
+function recentHistory(state: GovernanceState, walletId: string, now: number): SignedTransfer[] {
+  const all = signedHistory(state, walletId);
+  const adopted = state.policies.find((p) => p.walletId === walletId);
+  if (adopted === undefined) return all;
+  let policy;
+  try {
+    policy = validatePolicy(adopted.document);
+  } catch {
+    return all;
+  }
+  const windows = [...policy.velocity, ...policy.rules.flatMap((r) => r.velocity)].map((v) => v.windowSeconds);
+  if (windows.length === 0) return [];
+  const after = now - Math.max(...windows) * 1000;
+  return all.filter((t) => t.signedAt > after);
+}
 
 /** The request's PSBT with the signed transaction's key-path signatures in it, finalised: the export. */
 function finalPsbt(t: TransferState): string {
