@@ -90,7 +90,15 @@ function readHistory(state: GovernanceState, walletId: string): SignedTransfer[]
   const out: SignedTransfer[] = [];
   for (const t of state.transfers) {
     if (t.request.walletId !== walletId || t.signed === null) continue;
-    out.push({ requestId: t.id, ruleId: t.signed.ruleId, amount: sats(t.request.amount), signedAt: Date.parse(t.signed.at) });
+    let entry = entries.get(t);
+    if (entry === undefined) {
+      entry = { requestId: t.id, ruleId: t.signed.ruleId, amount: sats(t.request.amount), signedAt: Date.parse(t.signed.at) };
+      entries.set(t, entry);
+    }
+    out.push(entry);
   }
   return out;
 }
+
+/** Each signed transfer's entry, made once: a transfer entity never changes once replayed (a change is a new object). */
+const entries = new WeakMap<TransferState, SignedTransfer>();

@@ -437,10 +437,13 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   }
 
   private async decide(type: 'transfer-approval' | 'transfer-rejection', input: { requestId: string; deviceId: string }): Promise<TransferView> {
+    // An approval or rejection signs nothing, so the signed history it is decided on is also the one after it.
+    let history: SignedTransfer[] | undefined;
     const next = await this.vault.appendTransfer(async ({ state, header, seq, now }) => {
       const transfer = requireTransfer(state, input.requestId);
       const user = await this.vault.member(input.deviceId, state, header);
-      const decision = this.decision(state, transfer);
+      history = recentHistory(state, transfer.request.walletId, this.now());
+      const decision = this.decision(state, transfer, history);
       const refusal = transferDecisionRefusal(state, transfer, decision, user);
       if (refusal !== null) throw refusal;
       const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
@@ -458,7 +461,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
         },
       };
     });
-    return this.view(next, requireTransfer(next, input.requestId));
+    return this.view(next, requireTransfer(next, input.requestId), history);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -537,6 +540,19 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 
 const FINALS_KEPT = 5_000;
 
+function sortedFind(list: readonly TransferState[], id: string): TransferState | undefined {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = list[mid] as TransferState;
+    if (x.id === id) return x;
+    if (x.id < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
 /**
  * The wallet's signed transfers that any velocity window of its policy can still see at `now` (and later: a window
  * ends at the decision's own now, never earlier). Older ones count in no window, so leaving them out changes no
@@ -570,7 +586,8 @@ function finalPsbt(t: TransferState): string {
 }
 
 function requireTransfer(state: GovernanceState, id: string): TransferState {
-  const t = state.transfers.find((x) => x.id === id);
+  // Replay keeps transfers sorted by id (a binary search); a list read some other way is searched in full.
+  const t = sortedFind(state.transfers, id) ?? state.transfers.find((x) => x.id === id);
   if (t === undefined) throw new CustosError('NOT_FOUND', `There is no transfer request ${id}. List the transfers to find its id.`);
   return t;
 }
