@@ -86,19 +86,54 @@ export function signedHistory(state: GovernanceState, walletId: string): SignedT
 
 const histories = new WeakMap<readonly TransferState[], Map<string, SignedTransfer[]>>();
 
+/**
+ * The wallet's signed history from `state`, worked out from the last one read when it can be: replay's next array is
+ * the last one with some transfers replaced and some inserted (never removed nor reordered), so one walk comparing
+ * references finds what changed without reading every transfer. Anything else (another vault, a list read from the
+ * store) is read in full.
+ */
 function readHistory(state: GovernanceState, walletId: string): SignedTransfer[] {
-  const out: SignedTransfer[] = [];
-  for (const t of state.transfers) {
-    if (t.request.walletId !== walletId || t.signed === null) continue;
-    let entry = entries.get(t);
-    if (entry === undefined) {
-      entry = { requestId: t.id, ruleId: t.signed.ruleId, amount: sats(t.request.amount), signedAt: Date.parse(t.signed.at) };
-      entries.set(t, entry);
+  const before = lastRead.get(walletId);
+  const now = state.transfers;
+  let bySigned: Map<string, SignedTransfer> | null = null;
+  if (before !== undefined && before.transfers.length <= now.length) {
+    const a = before.transfers;
+    const next = new Map(before.bySigned);
+    let i = 0;
+    for (let j = 0; j < now.length; j++) {
+      const t = now[j] as TransferState;
+      if (i < a.length && a[i] === t) {
+        i++;
+        continue;
+      }
+      if (i < a.length && (a[i] as TransferState).id === t.id) i++;
+      note(next, t, walletId);
     }
-    out.push(entry);
+    if (i === a.length) bySigned = next;
   }
-  return out;
+  if (bySigned === null) {
+    bySigned = new Map();
+    for (const t of now) note(bySigned, t, walletId);
+  }
+  lastRead.set(walletId, { transfers: now, bySigned });
+  return [...bySigned.values()];
 }
+
+function note(bySigned: Map<string, SignedTransfer>, t: TransferState, walletId: string): void {
+  if (t.request.walletId !== walletId || t.signed === null) {
+    bySigned.delete(t.id);
+    return;
+  }
+  let entry = entries.get(t);
+  if (entry === undefined) {
+    entry = { requestId: t.id, ruleId: t.signed.ruleId, amount: sats(t.request.amount), signedAt: Date.parse(t.signed.at) };
+    entries.set(t, entry);
+  }
+  bySigned.set(t.id, entry);
+}
+
+/** The last history read per wallet, and the array it was read from. */
+const lastRead = new Map<string, { transfers: readonly TransferState[]; bySigned: Map<string, SignedTransfer> }>();
 
 /** Each signed transfer's entry, made once: a transfer entity never changes once replayed (a change is a new object). */
 const entries = new WeakMap<TransferState, SignedTransfer>();
