@@ -39,21 +39,7 @@ function ser32(i: number): Uint8Array {
 
 /** The child key of `root` at `path` (public; any party or watcher can compute it). */
 export function deriveChildKey(root: GroupKey, path: readonly number[]): ChildKey {
-  if (!Array.isArray(path) || path.length > 255) throw new Error('path must be a list of at most 255 indexes');
-  let K = liftX(root.internalKey);
-  let c = root.chainCode;
-  if (!(c instanceof Uint8Array) || c.length !== 32) throw new Error('chain code must be 32 bytes');
-  let delta = Fn.ZERO;
-  for (const i of path) {
-    if (!Number.isSafeInteger(i) || i < 0 || i >= HARDENED) throw new Error(`index ${i} is not a non-hardened index (0..2^31-1)`);
-    const I = hmac(sha512, c, concatBytes(K.toBytes(true), ser32(i)));
-    const IL = Fn.fromBytes(I.subarray(0, 32), true);
-    if (!Fn.isValid(IL)) throw new Error(`index ${i} gives an invalid child (I_L ≥ n); use the next index`);
-    K = IL === 0n ? K : K.add(Point.BASE.multiply(IL));
-    if (K.is0()) throw new Error(`index ${i} gives the point at infinity; use the next index`);
-    delta = Fn.add(delta, IL);
-    c = I.slice(32);
-  }
+  const { K, c, delta } = ckdPub(root, path);
   const internalKey = xOnly(K);
   const t0 = tapTweakScalar(root.internalKey);
   const tc = tapTweakScalar(internalKey);
@@ -61,6 +47,38 @@ export function deriveChildKey(root: GroupKey, path: readonly number[]): ChildKe
   const publicPackage = tweakPublic(root.publicPackage, tweak);
   const outputKey = (publicPackage.commitments[0] as Uint8Array).slice(1);
   return { path: [...path], groupKey: { ...root, publicPackage, internalKey, outputKey, chainCode: c }, tweak };
+}
+
+/**
+ * BIP-32 CKDpub from the root's internal key along `path`: the child point P_c, its chain code, and δ = Σ I_L. Public
+ * values only, so the faster variable-time multiplication is safe here (never for shares).
+ */
+function ckdPub(root: GroupKey, path: readonly number[]): { K: InstanceType<typeof Point>; c: Uint8Array; delta: bigint } {
+  checkDerivation(root, path);
+  let c: Uint8Array = root.chainCode;
+  let lift = lifted.get(root.internalKey);
+  if (lift === undefined) {
+    lift = liftX(root.internalKey);
+    lifted.set(root.internalKey, lift);
+  }
+  let K: InstanceType<typeof Point> = lift;
+  let delta = Fn.ZERO;
+  for (const i of path) {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= HARDENED) throw new Error(`index ${i} is not a non-hardened index (0..2^31-1)`);
+    const I = hmac(sha512, c, concatBytes(K.toBytes(true), ser32(i)));
+    const IL = Fn.fromBytes(I.subarray(0, 32), true);
+    if (!Fn.isValid(IL)) throw new Error(`index ${i} gives an invalid child (I_L ≥ n); use the next index`);
+    K = IL === 0n ? K : K.add(Point.BASE.multiplyUnsafe(IL));
+    if (K.is0()) throw new Error(`index ${i} gives the point at infinity; use the next index`);
+    delta = Fn.add(delta, IL);
+    c = I.slice(32);
+  }
+  return { K, c, delta };
+}
+
+function checkDerivation(root: GroupKey, path: readonly number[]): void {
+  if (!Array.isArray(path) || path.length > 255) throw new Error('path must be a list of at most 255 indexes');
+  if (!(root.chainCode instanceof Uint8Array) || root.chainCode.length !== 32) throw new Error('chain code must be 32 bytes');
 }
 
 /** The roots' internal keys lifted once: lift_x is a square root, the dearest step of a derivation. */
@@ -76,29 +94,11 @@ const OUTPUT_KEYS_KEPT = 20_000;
  * needs only this. Remembered per root and path (a bounded cache of public values).
  */
 export function childOutputKey(root: GroupKey, path: readonly number[]): Uint8Array {
-  if (!Array.isArray(path) || path.length > 255) throw new Error('path must be a list of at most 255 indexes');
-  const c0 = root.chainCode;
-  if (!(c0 instanceof Uint8Array) || c0.length !== 32) throw new Error('chain code must be 32 bytes');
-  const id = `${bytesToHex(root.internalKey)}${bytesToHex(c0)}/${path.join('/')}`;
+  checkDerivation(root, path);
+  const id = `${bytesToHex(root.internalKey)}${bytesToHex(root.chainCode)}/${path.join('/')}`;
   const known = outputKeys.get(id);
   if (known !== undefined) return known.slice();
-  let root0 = lifted.get(root.internalKey);
-  if (root0 === undefined) {
-    root0 = liftX(root.internalKey);
-    lifted.set(root.internalKey, root0);
-  }
-  let K: InstanceType<typeof Point> = root0;
-  let c = c0;
-  for (const i of path) {
-    if (!Number.isSafeInteger(i) || i < 0 || i >= HARDENED) throw new Error(`index ${i} is not a non-hardened index (0..2^31-1)`);
-    const I = hmac(sha512, c, concatBytes(K.toBytes(true), ser32(i)));
-    const IL = Fn.fromBytes(I.subarray(0, 32), true);
-    if (!Fn.isValid(IL)) throw new Error(`index ${i} gives an invalid child (I_L ≥ n); use the next index`);
-    // Public values only: the faster variable-time multiplication is safe here (and only here, not for shares).
-    K = IL === 0n ? K : K.add(Point.BASE.multiplyUnsafe(IL));
-    if (K.is0()) throw new Error(`index ${i} gives the point at infinity; use the next index`);
-    c = I.slice(32);
-  }
+  const { K } = ckdPub(root, path);
   // Q_c = evenY(P_c) + TapTweak(x(P_c))·G, as for any tr(KEY).
   const P = hasEvenY(K) ? K : K.negate();
   const Q = P.add(Point.BASE.multiplyUnsafe(tapTweakScalar(xOnly(K))));

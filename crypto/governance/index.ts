@@ -19,6 +19,7 @@ export { ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';
 export { Replayer, replay, replayErrors, replayReport, applyRecord, applyRecords, applyRecordChanges, checkRecordOnto } from './replayer.js';
 export type { ReplayOptions, StateChanges } from './replayer.js';
+export { findSorted } from './working.js';
 export { stateDigest } from './state-digest.js';
 export { diffState } from './diff.js';
 export type { GovernanceProjection, StateDifference } from './diff.js';

@@ -6,7 +6,7 @@ import { base64 } from '@scure/base';
 import { Transaction } from '@scure/btc-signer';
 import type { AuditDraft } from '../../crypto/audit-chain';
 import { addressProblem, buildSend, insertTaprootSignatures, taprootSighashes } from '../../crypto/bitcoin';
-import { PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState, type WalletState } from '../../crypto/governance';
+import { findSorted, PLACEHOLDER_SIGNATURE, type GovernanceState, type TransferRequestRecord, type TransferState, type UserState, type WalletState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { PolicyError, simulate, validatePolicy, validateWhitelist, type Decision, type SignedTransfer } from '../../crypto/policy';
 import { signedHistory, transferDecision } from '../../crypto/transfers/decision';
@@ -489,7 +489,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     const signers = await signingShares({ vault: this.vault, devices: this.devices, state, identityPath: header.identityPath, wallet, transfer, custodians, progress: onProgress });
     try {
       onProgress('MPC host: checking the evidence and every custodian\'s statement, then signing');
-      const records = storeLog(this.store);
+      const records = storeLog(this.store, this.vault.verifiedHead);
       const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, { onProgress: (p) => onProgress(`MPC host: ${p.step}`) });
       const root = groupKeyOf(key);
       const keys = transfer.request.inputPaths.map((p) => walletOutputKeyAt(root, p));
@@ -540,19 +540,6 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
 
 const FINALS_KEPT = 5_000;
 
-function sortedFind(list: readonly TransferState[], id: string): TransferState | undefined {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const x = list[mid] as TransferState;
-    if (x.id === id) return x;
-    if (x.id < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
-}
-
 /**
  * The wallet's signed transfers that any velocity window of its policy can still see at `now` (and later: a window
  * ends at the decision's own now, never earlier). Older ones count in no window, so leaving them out changes no
@@ -587,7 +574,7 @@ function finalPsbt(t: TransferState): string {
 
 function requireTransfer(state: GovernanceState, id: string): TransferState {
   // Replay keeps transfers sorted by id (a binary search); a list read some other way is searched in full.
-  const t = sortedFind(state.transfers, id) ?? state.transfers.find((x) => x.id === id);
+  const t = findSorted(state.transfers, id) ?? state.transfers.find((x) => x.id === id);
   if (t === undefined) throw new CustosError('NOT_FOUND', `There is no transfer request ${id}. List the transfers to find its id.`);
   return t;
 }

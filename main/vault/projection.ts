@@ -1,5 +1,5 @@
 // Reads the store's projections as a governance state, and brings them to a newly replayed state (only what changed).
-import type { GovernanceState, StateChanges } from '../../crypto/governance';
+import { findSorted, type GovernanceState, type StateChanges } from '../../crypto/governance';
 import type { Store, VaultHeader } from '../store';
 
 /** What the store says the vault is (null before genesis): the tables the UI reads. */
@@ -48,7 +48,7 @@ export function writeProjection(store: Store, next: GovernanceState, identityPat
     founding: next.founding,
   });
   const pick = <T>(list: readonly T[], key: (x: T) => string, ids: readonly string[] | null): readonly T[] =>
-    ids === null ? list : ids.map((id) => findBy(list, key, id) ?? missing(id));
+    ids === null ? list : ids.map((id) => findSorted(list, id, key) ?? missing(id));
   const byId = (x: { id: string }) => x.id;
   // Users first: groups, proposals and decisions refer to them.
   for (const u of pick(next.users, byId, changes?.users ?? null)) store.users.save(u);
@@ -58,20 +58,6 @@ export function writeProjection(store: Store, next: GovernanceState, identityPat
   for (const p of pick(next.policies, (x) => x.walletId, changes?.policies ?? null)) store.transfers.savePolicy(p);
   for (const w of pick(next.whitelists, byId, changes?.whitelists ?? null)) store.transfers.saveWhitelist(w);
   for (const t of pick(next.transfers, byId, changes?.transfers ?? null)) store.transfers.save(t);
-}
-
-/** Replay keeps every collection sorted by its key: a binary search finds one entity without a pass over the history. */
-function findBy<T>(list: readonly T[], key: (x: T) => string, id: string): T | undefined {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const k = key(list[mid] as T);
-    if (k === id) return list[mid];
-    if (k < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
 }
 
 function missing(id: string): never {

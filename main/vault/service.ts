@@ -372,6 +372,12 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     return projection;
   }
 
+  /** The log's record count and fingerprint as this console last verified them (null when the last check failed). */
+  readonly verifiedHead = (): { count: number; fingerprint: string } | null => {
+    const head = this.guard.head();
+    return head === null ? null : { count: head.count, fingerprint: head.fingerprint };
+  };
+
   /** When the record at `seq` was made (a view shows dates, not sequence numbers); an arrow so views can take it as is. */
   readonly timeOf = (seq: number): string | null => this.store.records.timeOf(seq);
 

@@ -84,7 +84,7 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
       }
       const withDevice = (users: UserState[]): ConsentingCustodian[] => users.map((user) => ({ user, deviceId: found.get(user.id) as string }));
       await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: path, members: withDevice(receivers), progress: (m) => emit('devices', 'anchor', 0, 1, m) });
-      const records = storeLog(this.store);
+      const records = storeLog(this.store, this.vault.verifiedHead);
       const expected = {
         ceremonyId,
         walletId,

@@ -65,7 +65,7 @@ export async function syncHost(store: Store, host: MpcHostClient, vault: VaultSe
  */
 async function syncLog(store: Store, host: MpcHostClient, vault: VaultService): Promise<void> {
   try {
-    await host.syncLog(storeLog(store));
+    await host.syncLog(storeLog(store, vault.verifiedHead));
   } catch (err) {
     if (err instanceof CustosError && err.code === 'TAMPERING_DETECTED') vault.noteSignerProblem(err.message);
     throw err;
