@@ -13,7 +13,9 @@ export {
   genesisStatement,
   proposalStatement,
   decisionStatement,
+  signedSeq,
 } from './records.js';
+export { rebaseRecord, sameSignedRecord } from './rebase.js';
 export type { GovernanceLookup } from './records.js';
 export { ReplayError, PLACEHOLDER_SIGNATURE } from './replay.js';
 export type { ReplayErrorCode } from './replay.js';

@@ -112,11 +112,20 @@ export function genesisDigest(record: Omit<GenesisRecord, 'signature'>): string 
   });
 }
 
+/**
+ * The seq a record's statements were signed at: its basis when it was rebased, else its own seq. Every statement and
+ * digest of a record binds this seq, so a record keeps its signatures when it moves; replay still applies it at its
+ * seq, on the state there, with every rule checked again.
+ */
+export function signedSeq(record: { readonly seq: number; readonly basis?: number }): number {
+  return record.basis ?? record.seq;
+}
+
 export function proposalDigest(record: Omit<ProposalRecord, 'signature'>): string {
   return digest({
     domain: 'custos/proposal/v1',
     vaultId: record.vaultId,
-    seq: record.seq,
+    seq: signedSeq(record),
     proposalId: record.proposalId,
     proposerId: record.proposerId,
     createdAt: record.createdAt,
@@ -262,21 +271,21 @@ export function proposalStatement(
     kind: 'proposal',
     vaultId: lookup.vaultId,
     vaultName: lookup.vaultName,
-    seq: record.seq,
+    seq: signedSeq(record),
     proposalId: record.proposalId,
     change,
     digest: proposalDigest(record),
   };
 }
 
-/** The statement an administrator's device signs to approve or reject a proposal at `record.seq`. */
+/** The statement an administrator's device signs to approve or reject a proposal at `record.seq` (its basis once rebased). */
 export function decisionStatement(lookup: GovernanceLookup, record: Omit<DecisionRecord, 'signature' | 'userId'>): ProposalDecisionStatement {
   const proposal = lookup.proposal(record.proposalId) ?? missing(`proposal ${record.proposalId}`);
   return {
     kind: record.type === 'approval' ? 'proposal-approval' : 'proposal-rejection',
     vaultId: lookup.vaultId,
     vaultName: lookup.vaultName,
-    seq: record.seq,
+    seq: signedSeq(record),
     proposalId: record.proposalId,
     proposalSeq: proposal.seq,
     change: proposal.change,

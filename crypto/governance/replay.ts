@@ -3,7 +3,7 @@
 import { verifyStatement } from '../statements.js';
 import type { ProposalChange } from '../statements.js';
 import { configurationProblem, isActiveAdministrator, proposerCounts, tally } from './rules.js';
-import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement } from './records.js';
+import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement, signedSeq } from './records.js';
 import { keyAttestationStatement, walletKeyProblem } from './wallet-key.js';
 import { applyTransferCancel, applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferProblem } from './transfers.js';
 import { Working } from './working.js';
@@ -104,7 +104,7 @@ function applyProposal(working: Working, record: ProposalRecord, err: Err, verif
   }
   if (record.action.type === 'add-user') {
     const user = record.action.user;
-    if (verify && !verifyStatement(registrationStatement(working, record.seq, user), user.registrationSignature, user.identityAddress)) {
+    if (verify && !verifyStatement(registrationStatement(working, signedSeq(record), user), user.registrationSignature, user.identityAddress)) {
       throw err('BAD_SIGNATURE', `the registration of ${user.id} is not signed by its device ${user.identityAddress}`);
     }
   }
@@ -136,6 +136,10 @@ function applyDecision(working: Working, record: DecisionRecord, err: Err, verif
     throw err('BAD_SIGNATURE', `the ${record.type} is not signed by ${user.id}'s device ${user.identityAddress}`);
   }
   requireAdministrator(user, `decide on proposal ${proposal.id}`, err);
+  // A rebased decision counts only if its device signed it while its signer was the administrator they are now.
+  if (record.basis !== undefined && (user.adminSinceSeq ?? Infinity) > record.basis) {
+    throw err('RULE_BROKEN', `${user.id} signed this ${record.type} at seq ${record.basis}, before becoming the administrator they are at seq ${record.seq}; it must be signed again`);
+  }
   if (proposal.status !== 'pending') throw err('RULE_BROKEN', `proposal ${proposal.id} is already ${proposal.status}`);
   if (user.id === proposal.proposerId) {
     throw err('RULE_BROKEN', proposerCounts(working.settings, working.founding)

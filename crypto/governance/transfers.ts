@@ -8,6 +8,7 @@ import type { GroupKey } from '../frost/types.js';
 import { verifyStatement } from '../statements.js';
 import { transferStatement } from '../transfers/statements.js';
 import { transactionProblem, walletOutputKeyAt } from '../transfers/transaction.js';
+import { signedSeq } from './records.js';
 import type { PolicyState, TransferCancelRecord, TransferDecisionRecord, TransferRequestRecord, TransferSignedRecord, TransferState, UserState, WalletKey, WalletState } from './types.js';
 
 /** What transfer replay reads and writes of the replay's working state. */
@@ -41,7 +42,7 @@ export function applyTransferRequest(book: TransferBook, r: TransferRequestRecor
   if (policy.version !== r.policyVersion || policy.hash !== r.policyHash) return { kind: 'rule', problem: `the request names policy version ${r.policyVersion}; version ${policy.version} is in force` };
   const problem = transactionProblem({ ...r, amount: BigInt(r.amount), fee: BigInt(r.fee) }, book.groupKey(wallet.key), wallet.network);
   if (problem !== null) return { kind: 'rule', problem: `request ${r.requestId}: ${problem}` };
-  if (verify && !verifyStatement(transferStatement(book, wallet.name, 'transfer-request', r.seq, r), r.signature, initiator.identityAddress)) {
+  if (verify && !verifyStatement(transferStatement(book, wallet.name, 'transfer-request', signedSeq(r), r), r.signature, initiator.identityAddress)) {
     return { kind: 'signature', problem: `the request is not signed by ${initiator.id}'s device ${initiator.identityAddress}` };
   }
   book.setTransfer({ id: r.requestId, seq: r.seq, request: r, approvals: [], rejections: [], signed: null, cancelled: null });
@@ -54,7 +55,7 @@ export function applyTransferDecision(book: TransferBook, r: TransferDecisionRec
   const user = book.user(r.userId);
   if (user === undefined) return { kind: 'unknown', problem: `no user ${r.userId}` };
   const wallet = book.wallet(transfer.request.walletId);
-  if (verify && !verifyStatement(transferStatement(book, wallet?.name ?? '?', r.type, r.seq, transfer.request), r.signature, user.identityAddress)) {
+  if (verify && !verifyStatement(transferStatement(book, wallet?.name ?? '?', r.type, signedSeq(r), transfer.request), r.signature, user.identityAddress)) {
     return { kind: 'signature', problem: `the ${r.type} is not signed by ${user.id}'s device ${user.identityAddress}` };
   }
   if (user.status !== 'active') return { kind: 'rule', problem: `${user.id} was revoked and cannot decide on transfers` };
@@ -75,7 +76,7 @@ export function applyTransferCancel(book: TransferBook, r: TransferCancelRecord,
   const user = book.user(r.userId);
   if (user === undefined) return { kind: 'unknown', problem: `no user ${r.userId}` };
   const wallet = book.wallet(transfer.request.walletId);
-  if (verify && !verifyStatement(transferStatement(book, wallet?.name ?? '?', 'transfer-cancel', r.seq, transfer.request), r.signature, user.identityAddress)) {
+  if (verify && !verifyStatement(transferStatement(book, wallet?.name ?? '?', 'transfer-cancel', signedSeq(r), transfer.request), r.signature, user.identityAddress)) {
     return { kind: 'signature', problem: `the cancellation is not signed by ${user.id}'s device ${user.identityAddress}` };
   }
   const mayCancel = user.status === 'active' && (user.id === transfer.request.initiatorId || user.roles.includes('administrator'));

@@ -136,6 +136,8 @@ export interface KeyAttestation {
 export interface KeyRecord {
   readonly type: 'wallet-key';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly walletId: string;
   readonly proposalId: string;
@@ -148,6 +150,12 @@ export interface KeyRecord {
 }
 
 export type ActionType = Action['type'];
+
+/**
+ * How far a signed record may move: a team's console that lost the race for the seq its devices signed at places the
+ * same record up to this many records later, without asking the devices again (crypto/governance/rebase.ts).
+ */
+export const REBASE_WINDOW = 64;
 
 export interface GenesisRecord {
   readonly type: 'genesis';
@@ -171,6 +179,8 @@ export interface GenesisRecord {
 export interface ProposalRecord {
   readonly type: 'proposal';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly proposalId: string;
   readonly proposerId: string;
@@ -188,6 +198,8 @@ export interface ProposalRecord {
 export interface DecisionRecord {
   readonly type: 'approval' | 'rejection';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly proposalId: string;
   readonly userId: string;
@@ -202,6 +214,8 @@ export interface DecisionRecord {
 export interface TransferRequestRecord {
   readonly type: 'transfer-request';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly requestId: string;
   readonly walletId: string;
@@ -228,6 +242,8 @@ export interface TransferRequestRecord {
 export interface TransferDecisionRecord {
   readonly type: 'transfer-approval' | 'transfer-rejection';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly requestId: string;
   readonly userId: string;
@@ -240,6 +256,8 @@ export interface TransferDecisionRecord {
 export interface TransferSignedRecord {
   readonly type: 'transfer-signed';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly requestId: string;
   /** The policy rule the console evaluated it under (velocity counts per rule; the MPC host keeps its own ledger). */
@@ -254,6 +272,8 @@ export interface TransferSignedRecord {
 export interface TransferCancelRecord {
   readonly type: 'transfer-cancel';
   readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
   readonly vaultId: string;
   readonly requestId: string;
   readonly userId: string;

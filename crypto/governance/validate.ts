@@ -4,7 +4,7 @@ import { canonicalize } from '../canonical.js';
 import { PolicyError, policyDocument, validatePolicy, validateWhitelist, whitelistDocument } from '../policy/index.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { ID_PATTERN, nameProblem } from '../statements.js';
-import { MAX_CUSTODIANS, ROLES, WALLET_NETWORKS } from './types.js';
+import { MAX_CUSTODIANS, REBASE_WINDOW, ROLES, WALLET_NETWORKS } from './types.js';
 import type { Action, Group, GovernanceRecord, Role, User, VaultSettings, WalletKey, WalletSpec } from './types.js';
 
 /** A problem found in a record's shape; replay reports it as MALFORMED. */
@@ -40,6 +40,17 @@ export function checkTime(value: unknown, what: string): string {
 export function checkSeq(value: unknown, what = 'seq'): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${what} must be a non-negative integer`);
   return value;
+}
+
+/**
+ * A rebased record's basis: the seq its statements were signed at, before it lost a race for that seq in a team's log
+ * (crypto/governance/rebase.ts). Present only when it differs from seq (one encoding per meaning), never after it, and
+ * at most REBASE_WINDOW before it.
+ */
+function checkBasis(value: unknown, seq: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) fail('basis must be a positive integer');
+  if (value >= seq) fail(`basis ${value} must be below the record's seq ${seq} (absent when the record was signed at its seq)`);
+  if (seq - value > REBASE_WINDOW) fail(`the record was signed at seq ${value}, more than ${REBASE_WINDOW} records before its seq ${seq}: its devices must sign it again`);
 }
 
 function checkHex(value: unknown, bytes: readonly number[], what: string): string {
@@ -279,7 +290,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
       break;
     }
     case 'proposal': {
-      const r = checkObject(value, 'proposal record', ['type', 'seq', 'vaultId', 'proposalId', 'proposerId', 'action', 'createdAt', 'signature'], ['statementFormat']);
+      const r = checkObject(value, 'proposal record', ['type', 'seq', 'vaultId', 'proposalId', 'proposerId', 'action', 'createdAt', 'signature'], ['statementFormat', 'basis']);
       // Format 1 is written by leaving the mark out: one encoding per meaning.
       if (r.statementFormat !== undefined && r.statementFormat !== 2) fail('statementFormat must be 2, or absent for format 1');
       checkSeq(r.seq);
@@ -293,7 +304,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
     }
     case 'approval':
     case 'rejection': {
-      const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'proposalId', 'userId', 'signature']);
+      const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'proposalId', 'userId', 'signature'], ['basis']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.proposalId, 'proposal id');
@@ -302,7 +313,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
       break;
     }
     case 'wallet-key': {
-      const r = checkObject(value, 'wallet-key record', ['type', 'seq', 'vaultId', 'walletId', 'proposalId', 'ceremony', 'ceremonyId', 'createdAt', 'key', 'attestations']);
+      const r = checkObject(value, 'wallet-key record', ['type', 'seq', 'vaultId', 'walletId', 'proposalId', 'ceremony', 'ceremonyId', 'createdAt', 'key', 'attestations'], ['basis']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.walletId, 'wallet id');
@@ -322,7 +333,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
     case 'transfer-request': {
       const r = checkObject(value, 'transfer-request record', [
         'type', 'seq', 'vaultId', 'requestId', 'walletId', 'initiatorId', 'destination', 'amount', 'fee', 'psbt', 'inputPaths', 'changePath', 'sighashes', 'policyVersion', 'policyHash', 'createdAt', 'signature',
-      ]);
+      ], ['basis']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.requestId, 'request id');
@@ -346,7 +357,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
     case 'transfer-approval':
     case 'transfer-rejection':
     case 'transfer-cancel': {
-      const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'requestId', 'userId', 'at', 'signature']);
+      const r = checkObject(value, `${type} record`, ['type', 'seq', 'vaultId', 'requestId', 'userId', 'at', 'signature'], ['basis']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.requestId, 'request id');
@@ -356,7 +367,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
       break;
     }
     case 'transfer-signed': {
-      const r = checkObject(value, 'transfer-signed record', ['type', 'seq', 'vaultId', 'requestId', 'ruleId', 'txid', 'tx', 'at']);
+      const r = checkObject(value, 'transfer-signed record', ['type', 'seq', 'vaultId', 'requestId', 'ruleId', 'txid', 'tx', 'at'], ['basis']);
       checkSeq(r.seq);
       checkId(r.vaultId, 'vault id');
       checkId(r.requestId, 'request id');
@@ -369,5 +380,7 @@ export function checkRecord(value: unknown): GovernanceRecord {
     default:
       fail(`unknown record type ${JSON.stringify(type)}`);
   }
+  const placed = value as { seq: number; basis?: unknown };
+  if (placed.basis !== undefined) checkBasis(placed.basis, placed.seq);
   return value as GovernanceRecord;
 }

@@ -7,6 +7,7 @@ import { deriveChildKey, receivePath } from '../frost/hd.js';
 import { partyIdFor } from '../frost/party-id.js';
 import type { GroupKey, PartyId } from '../frost/types.js';
 import type { AddressVerificationStatement, KeyAttestationStatement } from '../statements.js';
+import { signedSeq } from './records.js';
 import type { KeyCeremony, KeyRecord, PendingCeremony, WalletKey, WalletNetwork } from './types.js';
 
 /** The recorded key (hex) as the FROST layer's GroupKey (bytes). */
@@ -79,7 +80,7 @@ export function keyRecordDigest(record: Omit<KeyRecord, 'attestations'>): string
   return digest({
     domain: 'custos/wallet-key/v1',
     vaultId: record.vaultId,
-    seq: record.seq,
+    seq: signedSeq(record),
     walletId: record.walletId,
     proposalId: record.proposalId,
     ceremony: record.ceremony,
@@ -110,7 +111,7 @@ export function keyAttestationStatement(
     kind: 'key-attestation',
     vaultId: vault.vaultId,
     vaultName: vault.vaultName,
-    seq: record.seq,
+    seq: signedSeq(record),
     walletName: wallet.name,
     network: wallet.network,
     keyVersion: record.key.keyVersion,
