@@ -46,7 +46,8 @@ export type StatementKind =
   | 'share-use'
   | 'key-attestation'
   | 'address-verification'
-  | 'host-anchor';
+  | 'host-anchor'
+  | 'node-key';
 
 /** Fields every statement carries: they pin it to one vault, one kind, one place in the log and one payload. */
 export interface StatementBase {
@@ -252,6 +253,20 @@ export interface HostAnchorStatement extends StatementBase {
   readonly hostId: string;
 }
 
+/**
+ * A custodian's device registers their signer node's transport keys in the log: the node's id and a fingerprint of its
+ * keys, which the node shows on its own screen for the person to compare. Messages of MPC sessions are signed with
+ * these keys and sealed to them, so a relay message is tied to a custodian through this statement.
+ */
+export interface NodeKeyStatement extends StatementBase {
+  readonly kind: 'node-key';
+  readonly custodianName: string;
+  /** The signer node's id (16 lowercase hex digits). */
+  readonly nodeId: string;
+  /** 0x + 64 hex: sha256 of the node's signing key and HPKE key (crypto/governance/node-key.ts). */
+  readonly keyFingerprint: string;
+}
+
 export type Statement =
   | GenesisStatement
   | RegistrationStatement
@@ -261,7 +276,8 @@ export type Statement =
   | ShareUseStatement
   | KeyAttestationStatement
   | AddressVerificationStatement
-  | HostAnchorStatement;
+  | HostAnchorStatement
+  | NodeKeyStatement;
 
 export class StatementError extends Error {
   override readonly name = 'StatementError';
@@ -300,6 +316,7 @@ const TITLES: Record<StatementKind, string> = {
   'key-attestation': 'ATTEST wallet key',
   'address-verification': 'VERIFY address',
   'host-anchor': 'PIN vault on signer',
+  'node-key': 'REGISTER signer node',
 };
 
 /** The exact text the device shows and signs. Throws StatementError on any field it can't show faithfully. */
@@ -375,6 +392,12 @@ export function renderStatement(statement: Statement): string {
       out.address('Genesis admin', statement.genesisAddress);
       if (!/^[0-9a-f]{16}$/.test(statement.hostId)) fail('a signer id is 16 lowercase hex digits');
       out.field('Signer', statement.hostId);
+      break;
+    case 'node-key':
+      out.field('Custodian', name(statement.custodianName, 'custodian name'));
+      if (!/^[0-9a-f]{16}$/.test(statement.nodeId)) fail('a signer node id is 16 lowercase hex digits');
+      out.field('Signer node', statement.nodeId);
+      out.digest('Node keys', statement.keyFingerprint);
       break;
     default:
       fail(`unknown statement kind ${String((statement as { kind: unknown }).kind)}`);

@@ -21,6 +21,7 @@ const ACTIONS: Record<string, string> = {
   'transfer.reject': 'Rejected a transfer',
   'transfer.cancel': 'Cancelled a transfer',
   'transfer.signed': 'Signed a transfer',
+  'node.register': 'Registered a signer node',
 };
 
 export function describeAction(code: string): string {

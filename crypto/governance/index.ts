@@ -30,6 +30,7 @@ export { shareUseStatement, ShareUseError } from './share-use.js';
 export type { ShareUseSubject } from './share-use.js';
 export { keyAttestationStatement, keyRecordDigest, addressVerificationStatement, walletAddress } from './wallet-key.js';
 export { hostAnchorStatement } from './host-anchor.js';
+export { nodeKeyFingerprint, nodeKeyStatement } from './node-key.js';
 export type { HostAnchor } from './host-anchor.js';
 export { checkShareUse } from './share-use.js';
 export { ceremonyPlan } from './ceremony-plan.js';

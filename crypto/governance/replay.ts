@@ -5,6 +5,7 @@ import type { ProposalChange } from '../statements.js';
 import { configurationProblem, isActiveAdministrator, proposerCounts, tally } from './rules.js';
 import { describeAction, decisionStatement, genesisStatement, proposalDigest, proposalStatement, registrationStatement, signedSeq } from './records.js';
 import { keyAttestationStatement, walletKeyProblem } from './wallet-key.js';
+import { nodeKeyStatement } from './node-key.js';
 import { applyTransferCancel, applyTransferDecision, applyTransferRequest, applyTransferSigned, type TransferProblem } from './transfers.js';
 import { Working } from './working.js';
 import { PolicyError, policyHash, policyReferenceProblems, validatePolicy, validateWhitelist, whitelistHash, type Whitelist } from '../policy/index.js';
@@ -15,6 +16,7 @@ import type {
   GenesisRecord,
   GovernanceRecord,
   KeyRecord,
+  NodeKeyRecord,
   PendingCeremony,
   TransferRecord,
   ProposalRecord,
@@ -164,6 +166,8 @@ export function applyOne(working: Working, record: Exclude<GovernanceRecord, Gen
       return applyDecision(working, record, err, verify);
     case 'wallet-key':
       return applyKey(working, record, err, verify);
+    case 'node-key':
+      return applyNodeKey(working, record, err, verify);
     default:
       return applyTransfer(working, record, err, verify);
   }
@@ -180,6 +184,25 @@ function applyTransfer(working: Working, record: TransferRecord, err: Err, verif
           : applyTransferDecision(working, record, verify);
   if (problem === null) return;
   throw err(problem.kind === 'signature' ? 'BAD_SIGNATURE' : problem.kind === 'unknown' ? 'UNKNOWN_SIGNER' : 'RULE_BROKEN', problem.problem);
+}
+
+/**
+ * A custodian's signer node: registered by the user's own device, for themselves only, while active. A node and its
+ * keys serve one person (another user's node id or keys are refused); a new registration replaces the user's last.
+ */
+function applyNodeKey(working: Working, record: NodeKeyRecord, err: Err, verify: boolean): void {
+  const user = signer(working, record.userId, err);
+  if (verify && !verifyStatement(nodeKeyStatement(working, user.name, record), record.signature, user.identityAddress)) {
+    throw err('BAD_SIGNATURE', `the signer node registration is not signed by ${user.id}'s device ${user.identityAddress}`);
+  }
+  if (user.status !== 'active') throw err('RULE_BROKEN', `${user.id} was revoked and cannot register a signer node`);
+  for (const other of working.users.values()) {
+    const node = other.node;
+    if (other.id === user.id || node === undefined) continue;
+    if (node.nodeId === record.nodeId) throw err('RULE_BROKEN', `signer node ${record.nodeId} is ${other.id}'s; a node serves one custodian`);
+    if (node.signingKey === record.signingKey || node.hpkeKey === record.hpkeKey) throw err('RULE_BROKEN', `these node keys are ${other.id}'s; a node's keys serve one custodian`);
+  }
+  working.users.set({ ...user, node: { nodeId: record.nodeId, signingKey: record.signingKey, hpkeKey: record.hpkeKey, seq: record.seq } });
 }
 
 /** A ceremony's outcome: accepted only as the one the wallet owes, with the approved custodians and threshold. */

@@ -281,9 +281,32 @@ export interface TransferCancelRecord {
   readonly signature: string;
 }
 
+/** A signer node's transport keys, as the custodian's device registered them (the keys MPC sessions use for them). */
+export interface NodeKey {
+  /** The node's id (16 lowercase hex digits), fresh for every node folder. */
+  readonly nodeId: string;
+  /** 0x + 32 bytes: the node's Ed25519 public key; every relay message it sends is signed with it. */
+  readonly signingKey: string;
+  /** 0x + 32 bytes: the node's X25519 public key; relay messages to it are sealed to it (HPKE). */
+  readonly hpkeKey: string;
+}
+
+/** A custodian registers (or replaces) their signer node's keys, signed on their device. */
+export interface NodeKeyRecord extends NodeKey {
+  readonly type: 'node-key';
+  readonly seq: number;
+  /** Present only on a rebased record: the seq its statements were signed at (see REBASE_WINDOW). */
+  readonly basis?: number;
+  readonly vaultId: string;
+  readonly userId: string;
+  readonly createdAt: string;
+  /** The user's EIP-191 signature of the node-key statement. */
+  readonly signature: string;
+}
+
 export type TransferRecord = TransferRequestRecord | TransferDecisionRecord | TransferSignedRecord | TransferCancelRecord;
 
-export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord | KeyRecord | TransferRecord;
+export type GovernanceRecord = GenesisRecord | ProposalRecord | DecisionRecord | KeyRecord | TransferRecord | NodeKeyRecord;
 
 export interface PolicyState {
   readonly walletId: string;
@@ -333,6 +356,8 @@ export interface UserState extends User {
    * replay (a database need not hold it): a decision counts only if made at or after this seq.
    */
   readonly adminSinceSeq: number | null;
+  /** The user's signer node, from their latest node-key record (absent: none registered). Derived by replay. */
+  readonly node?: NodeKey & { readonly seq: number };
 }
 
 /**

@@ -366,6 +366,18 @@ export function checkRecord(value: unknown): GovernanceRecord {
       checkSignature(r.signature);
       break;
     }
+    case 'node-key': {
+      const r = checkObject(value, 'node-key record', ['type', 'seq', 'vaultId', 'userId', 'nodeId', 'signingKey', 'hpkeKey', 'createdAt', 'signature'], ['basis']);
+      checkSeq(r.seq);
+      checkId(r.vaultId, 'vault id');
+      checkId(r.userId, 'user id');
+      if (typeof r.nodeId !== 'string' || !/^[0-9a-f]{16}$/.test(r.nodeId)) fail('nodeId must be 16 lowercase hex digits');
+      checkHex(r.signingKey, [32], 'node signing key');
+      checkHex(r.hpkeKey, [32], 'node HPKE key');
+      checkTime(r.createdAt, 'createdAt');
+      checkSignature(r.signature);
+      break;
+    }
     case 'transfer-signed': {
       const r = checkObject(value, 'transfer-signed record', ['type', 'seq', 'vaultId', 'requestId', 'ruleId', 'txid', 'tx', 'at'], ['basis']);
       checkSeq(r.seq);

@@ -7,6 +7,8 @@ import {
   genesisStatement,
   keyAttestationStatement,
   lookupOf,
+  nodeKeyFingerprint,
+  nodeKeyStatement,
   PLACEHOLDER_SIGNATURE,
   proposalStatement,
   registrationStatement,
@@ -16,6 +18,7 @@ import {
   type GovernanceState,
   type KeyCeremony,
   type KeyRecord,
+  type NodeKeyRecord,
   type ProposalRecord,
   type ProposalState,
   type TransferRecord,
@@ -512,6 +515,32 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   /** Asks the device to show and sign a statement; the signature must come from the expected identity. */
   signOnDevice(deviceId: string, path: string, statement: Statement, expectedAddress: string): Promise<string> {
     return this.sign(deviceId, path, render(statement), expectedAddress);
+  }
+
+  /**
+   * The acting user's device registers their signer node's transport keys (the node shows the same fingerprint on its
+   * own screen): from then on, MPC sessions reach that user's share only through that node, sealed to those keys.
+   */
+  registerNode(input: { nodeId: string; signingKey: string; hpkeKey: string } & Acting): Promise<{ seq: number; userId: string; nodeId: string; keyFingerprint: string }> {
+    return this.writer
+      .append<NodeKeyRecord>(async ({ state, header, seq, now: createdAt }) => {
+        const { address, user } = await this.identify(input.deviceId, state, header);
+        if (user === undefined || user.status !== 'active') throw new CustosError('NOT_AUTHORISED', `The device ${address} is no active member of this vault, so it registers no signer node. Nothing was signed.`);
+        const unsigned: Omit<NodeKeyRecord, 'signature'> = { type: 'node-key', seq, vaultId: state.vaultId, userId: user.id, nodeId: input.nodeId, signingKey: input.signingKey, hpkeKey: input.hpkeKey, createdAt };
+        const statement = nodeKeyStatement(lookupOf(state), user.name, unsigned);
+        return {
+          draft: { ...unsigned, signature: PLACEHOLDER_SIGNATURE },
+          sign: async (): Promise<NodeKeyRecord> => ({ ...unsigned, signature: await this.signOnDevice(input.deviceId, header.identityPath, statement, user.identityAddress) }),
+          audit: (_next, record) => ({
+            actor: user.id,
+            action: 'node.register',
+            subject: record.nodeId,
+            payload: { recordSeq: seq, actorName: user.name, nodeId: record.nodeId, keyFingerprint: statement.keyFingerprint },
+            deviceSignature: record.signature,
+          }),
+        };
+      })
+      .then(({ record }) => ({ seq: record.seq, userId: record.userId, nodeId: record.nodeId, keyFingerprint: nodeKeyFingerprint(record) }));
   }
 
   approve(input: { proposalId: string } & Acting): Promise<ProposalView> {
