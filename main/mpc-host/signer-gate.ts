@@ -4,6 +4,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { entropyFromDevice } from '../../crypto/frost/entropy';
+import { partyIdFor } from '../../crypto/frost/party-id';
 import type { GroupKey, PartyId, Rng } from '../../crypto/frost/types';
 import { wipeBytes } from '../../crypto/frost/wipe';
 import { ceremonyPlan, checkShareUse, hostAnchorStatement, type GovernanceState, type HostAnchor, type ShareUseSubject, type WalletState } from '../../crypto/governance';
@@ -15,6 +16,8 @@ import { runDkg } from './ceremonies/dkg';
 import type { DkgPool } from './dkg-pool';
 import { runReshare } from './ceremonies/reshare';
 import { runSign } from './ceremonies/sign';
+import { runSignParty, type PartyChannel } from './ceremonies/sign-party';
+import type { SignMessage } from '../../crypto/frost/sign';
 import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
 import { HostJournal } from './journal';
 import { takeTail } from './log-tail';
@@ -172,25 +175,12 @@ export class SignerGate {
   ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
     return this.exclusive(async () => {
       const state = this.take(input.log);
-      const journal = this.open();
-      const plan = signingPlan({
-        state,
-        requestId: input.requestId,
-        ledger: journal.signed.map((e) => ({ requestId: e.requestId, walletId: e.walletId, ruleId: e.ruleId, amount: BigInt(e.amount), signedAt: e.signedAt })),
-        receivedAt: (seq) => journal.pinned[seq]?.receivedAt,
-        now: this.options.now(),
-      });
-      if ('refused' in plan) throw new GateRefusal(plan.refused);
-      const wallet = requireWallet(state, plan.walletId);
-      const key = wallet.key;
-      if (key === null) throw new GateRefusal('the wallet has no key');
+      const { plan, wallet, key } = this.transferPlan(state, input.requestId);
       if (input.signers.length < key.threshold) throw new GateRefusal(`${input.signers.length} custodians brought their shares; ${wallet.name} needs ${key.threshold}`);
       this.checkUses(state, wallet, { transfer: plan.transfer }, input.signers);
       const root = this.keys.root(wallet.id, key);
-      const byPath = new Map<string, typeof plan.inputs>();
-      for (const i of plan.inputs) byPath.set(i.path.join('/'), [...(byPath.get(i.path.join('/')) ?? []), i]);
       const signatures: { index: number; signature: Uint8Array }[] = [];
-      for (const [, inputs] of byPath) {
+      for (const inputs of byPath(plan.inputs)) {
         const path = inputs[0]!.path;
         const out = await runSign(
           {
@@ -213,9 +203,65 @@ export class SignerGate {
         });
       }
       // Written before the signatures leave: a crash after this line costs a request, never a second signing.
-      journal.append([{ kind: 'signed', requestId: input.requestId, walletId: plan.walletId, ruleId: plan.ruleId, amount: plan.transfer.request.amount, signedAt: this.options.now() }]);
+      this.journalSigned(input.requestId, plan);
       return { ruleId: plan.ruleId, signatures: signatures.sort((a, b) => a.index - b.index) };
     });
+  }
+
+  /**
+   * A signer node's part of a transfer's signing, its other parties elsewhere: the same evidence as signTransfer, from
+   * this node's own replica (no log is taken from the coordinator), its own share only, opened with its own device's
+   * use statement. The coordinator's log head must be this node's: a server that showed them two histories, or a node
+   * behind, stops here. One session per wallet path signed under; `channelFor` connects each to the other parties.
+   */
+  signTransferAsParty(
+    input: { ceremonyId: string; requestId: string; signers: PartyId[]; self: UnsealingParty; head: { seq: number; fingerprint: string } },
+    channelFor: (sessionId: string) => PartyChannel<SignMessage>,
+    report: Report,
+  ): Promise<{ sessions: string[] }> {
+    return this.exclusive(async () => {
+      const state = this.pinnedState();
+      this.sameHead(input.head);
+      const { plan, wallet, key } = this.transferPlan(state, input.requestId);
+      const custodians = new Set(key.custodians.map((c) => c.partyId));
+      const signers = [...new Set(input.signers)];
+      if (signers.length !== input.signers.length) throw new GateRefusal('a party is named twice among the signers');
+      if (signers.length < key.threshold) throw new GateRefusal(`${signers.length} signers are named; ${wallet.name} needs ${key.threshold}`);
+      const outsider = signers.find((p) => !custodians.has(p));
+      if (outsider !== undefined) throw new GateRefusal(`party ${outsider} holds no share of ${wallet.name}`);
+      const own = this.ownParty(state);
+      if (input.self.partyId !== own.partyId) throw new GateRefusal(`this signer node is ${own.name}'s (party ${own.partyId}); it signs as no other party`);
+      if (!signers.includes(own.partyId)) throw new GateRefusal(`this node's party ${own.partyId} is not among the signers it is asked to sign with`);
+      this.checkUses(state, wallet, { transfer: plan.transfer }, [input.self]);
+      const root = this.keys.root(wallet.id, key);
+      let journaled = false;
+      const sessions: string[] = [];
+      for (const inputs of byPath(plan.inputs)) {
+        const path = inputs[0]!.path;
+        const sessionId = `${input.ceremonyId}/${path.join('-') || 'root'}`;
+        sessions.push(sessionId);
+        await runSignParty(
+          { sessionId, walletId: wallet.id, keyVersion: key.keyVersion, groupKey: root, child: this.keys.child(wallet.id, key, path), messages: inputs.map((i) => i.sighash), signers },
+          { partyId: input.self.partyId, sealed: input.self.sealed.slice(), unsealSecret: input.self.unsealSecret.slice() },
+          channelFor(sessionId),
+          {
+            ...this.env(input.ceremonyId, report),
+            // Journaled before the first signature share leaves: a crash after it costs a request, never a second signing.
+            beforeShare: () => {
+              if (journaled) return;
+              this.journalSigned(input.requestId, plan);
+              journaled = true;
+            },
+          },
+        );
+      }
+      return { sessions };
+    });
+  }
+
+  /** This signer's log head: what a coordinator's must equal before a session starts. */
+  head(): { seq: number; fingerprint: string } {
+    return { seq: this.open().pinned.length - 1, fingerprint: this.fingerprint };
   }
 
   /** The DKG a wallet owes: exactly the approved custodians, each with their device-signed use statement. */
@@ -299,6 +345,53 @@ export class SignerGate {
   }
 
   // ---------------------------------------------------------------------------------------------------
+
+  /** The evidence for a transfer, by this signer's own log, ledger and clock: refused in words, or the plan to sign. */
+  private transferPlan(state: GovernanceState, requestId: string) {
+    const journal = this.open();
+    const plan = signingPlan({
+      state,
+      requestId,
+      ledger: journal.signed.map((e) => ({ requestId: e.requestId, walletId: e.walletId, ruleId: e.ruleId, amount: BigInt(e.amount), signedAt: e.signedAt })),
+      receivedAt: (seq) => journal.pinned[seq]?.receivedAt,
+      now: this.options.now(),
+    });
+    if ('refused' in plan) throw new GateRefusal(plan.refused);
+    const wallet = requireWallet(state, plan.walletId);
+    const key = wallet.key;
+    if (key === null) throw new GateRefusal('the wallet has no key');
+    return { plan, wallet, key };
+  }
+
+  private journalSigned(requestId: string, plan: { walletId: string; ruleId: string; transfer: { request: { amount: string } } }): void {
+    this.open().append([{ kind: 'signed', requestId, walletId: plan.walletId, ruleId: plan.ruleId, amount: plan.transfer.request.amount, signedAt: this.options.now() }]);
+  }
+
+  /** The state of the pinned log as it stands (a signer node follows the log itself; nothing is taken from the caller). */
+  private pinnedState(): GovernanceState {
+    const journal = this.open();
+    if (journal.anchor === null || this.state === null) {
+      throw new GateRefusal(`this signer (${journal.hostId}) is not pinned to a vault yet: its custodian confirms the vault and its genesis administrator on their device first`);
+    }
+    return this.state;
+  }
+
+  /** The custodian whose device registered this node (its id is the signer's own id) in the log, and their party. */
+  private ownParty(state: GovernanceState): { name: string; partyId: PartyId } {
+    const hostId = this.open().hostId;
+    const user = state.users.find((u) => u.node?.nodeId === hostId && u.status === 'active');
+    if (user === undefined) throw new GateRefusal(`this signer node (${hostId}) is registered to no active custodian in the log: its custodian registers it on their device first`);
+    return { name: user.name, partyId: partyIdFor(user.id) };
+  }
+
+  private sameHead(theirs: { seq: number; fingerprint: string }): void {
+    const mine = this.head();
+    if (theirs.seq > mine.seq) throw new GateRefusal(`this signer holds the log up to record ${mine.seq} and the session starts at record ${theirs.seq}: it catches up first`);
+    if (theirs.seq < mine.seq) throw new GateRefusal(`the session starts at record ${theirs.seq} and this signer holds the log up to record ${mine.seq}: the coordinator catches up first`);
+    if (theirs.fingerprint !== mine.fingerprint) {
+      throw new GateRefusal(`the coordinator's log and this signer's differ at record ${mine.seq}: the server showed them two histories. This signer signs nothing on either until a person compares the heads`, 'TAMPERING_DETECTED');
+    }
+  }
 
   /** Every party's use statement, checked before any share is opened: one refusal names the first that fails. */
   private checkUses(state: GovernanceState, wallet: WalletState, subject: ShareUseSubject, parties: { partyId: PartyId; sealed: Uint8Array | null; useSignature: string }[]): void {
@@ -496,6 +589,13 @@ function checkpointTampered(dir: string, problem: string): string {
 
 function damaged(dir: string, problem: string): string {
   return `${problem}. This signer (folder ${dir}) signs nothing until a person resolves it: move the folder aside for investigation, then confirm the vault again on a member's device.`;
+}
+
+/** A request's inputs grouped by the wallet path they spend: one signing session per path. */
+function byPath<T extends { path: number[] }>(inputs: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const i of inputs) groups.set(i.path.join('/'), [...(groups.get(i.path.join('/')) ?? []), i]);
+  return [...groups.values()];
 }
 
 function requireWallet(state: GovernanceState, walletId: string): WalletState {
