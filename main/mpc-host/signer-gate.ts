@@ -17,6 +17,8 @@ import type { DkgPool } from './dkg-pool';
 import { runReshare } from './ceremonies/reshare';
 import { runSign } from './ceremonies/sign';
 import { runSignParty, type PartyChannel } from './ceremonies/sign-party';
+import { runDkgParty } from './ceremonies/dkg-party';
+import type { DkgMessage } from '../../crypto/frost/dkg';
 import type { SignMessage } from '../../crypto/frost/sign';
 import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
 import { HostJournal } from './journal';
@@ -256,6 +258,50 @@ export class SignerGate {
         );
       }
       return { sessions };
+    });
+  }
+
+  /**
+   * A signer node's part of the DKG its wallet owes: only if the administrators approved it in this node's own log, and
+   * this node's custodian is one of its approved custodians and signed this ceremony's use on their device (that
+   * signature is also their device's entropy). Ends with this node's share sealed to its custodian's device, and the
+   * group key every party must agree on (the coordinator compares them before the custodians attest it).
+   */
+  keygenAsParty(
+    input: { ceremonyId: string; walletId: string; useSignature: string; head: { seq: number; fingerprint: string } },
+    channel: PartyChannel<DkgMessage>,
+    report: Report,
+  ): Promise<{ keyVersion: number; partyId: PartyId; groupKey: GroupKey; sealed: Uint8Array }> {
+    return this.exclusive(async () => {
+      const state = this.pinnedState();
+      this.sameHead(input.head);
+      const plan = ceremonyPlan(state, input.walletId);
+      if ('refused' in plan) throw new GateRefusal(plan.refused);
+      if (plan.ceremony !== 'dkg') throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${plan.ceremony}, not a DKG`);
+      const own = this.ownParty(state);
+      const me = plan.receivers.find((r) => r.partyId === own.partyId);
+      if (me === undefined) throw new GateRefusal(`${own.name} is not among the approved custodians of ${plan.wallet.name}; this node takes no part in its DKG`);
+      this.freshCeremony(input.ceremonyId);
+      this.checkUses(state, plan.wallet, { ceremony: 'dkg', ceremonyId: input.ceremonyId }, [{ partyId: me.partyId, sealed: null, useSignature: input.useSignature }]);
+      const deviceEntropy = entropyFromDevice(hexToBytes(input.useSignature.slice(2)), 'dkg', input.ceremonyId, me.partyId);
+      try {
+        this.open().append([{ kind: 'ceremony', ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony: 'dkg', at: this.options.now() }]);
+        const out = await runDkgParty(
+          {
+            ceremonyId: input.ceremonyId,
+            walletId: plan.wallet.id,
+            keyVersion: 1,
+            threshold: plan.threshold,
+            parties: plan.receivers.map((r) => r.partyId),
+            self: { partyId: me.partyId, encryptionKey: me.encryptionKey, deviceEntropy },
+          },
+          channel,
+          this.env(input.ceremonyId, report),
+        );
+        return { keyVersion: 1, partyId: me.partyId, groupKey: out.groupKey, sealed: out.sealed };
+      } finally {
+        wipeBytes(deviceEntropy);
+      }
     });
   }
 

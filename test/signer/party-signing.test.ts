@@ -2,88 +2,36 @@
 // coordinator that holds no share: the signature verifies; a coordinator that asks for more gets nothing signed.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostAnchorStatement, type GenesisRecord } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { deriveChildKey } from '../../crypto/frost/hd';
 import type { SignMessage } from '../../crypto/frost/sign';
-import { BROADCAST, COORDINATOR } from '../../crypto/frost/types';
+import { COORDINATOR } from '../../crypto/frost/types';
 import { signingPlan } from '../../crypto/transfers/evidence';
-import { runSignCoordinator, type PartyChannel } from '../../main/mpc-host/ceremonies/sign-party';
+import { runSignCoordinator } from '../../main/mpc-host/ceremonies/sign-party';
 import { DkgPool } from '../../main/mpc-host/dkg-pool';
-import { GateRefusal, SignerGate, type UnsealingParty } from '../../main/mpc-host/signer-gate';
+import { GateRefusal, type SignerGate, type UnsealingParty } from '../../main/mpc-host/signer-gate';
 import { headOf } from '../../main/store/log-head';
-import { consentingSigners, PATH, transferHarness, type TransferHarness } from '../transfers/helpers';
+import { hub, nodes } from './hub';
+import { consentingSigners, transferHarness, type TransferHarness } from '../transfers/helpers';
 
 let h: TransferHarness;
 let requestId: string;
-const dirs: string[] = [];
+let signerNodes: ReturnType<typeof nodes>;
 const pool = new DkgPool({ threads: 1 });
+const node = (who: 'alice' | 'bob' | 'carol') => signerNodes.make(who);
 
 beforeAll(async () => {
   h = await transferHarness();
   requestId = (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '500000', feeRate: 2, deviceId: h.device.dave })).id;
   await h.transfers.approve({ requestId, deviceId: h.device.erin });
+  signerNodes = nodes(h, pool);
 }, 240_000);
 afterAll(async () => {
   await h?.close();
   await pool.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  signerNodes?.close();
 });
-
-/** A signer node's gate in its own folder, pinned by `who`'s device and given the log (as its follower would). */
-async function node(who: 'alice' | 'bob' | 'carol'): Promise<SignerGate> {
-  const dir = mkdtempSync(path.join(tmpdir(), `custos-node-${who}-`));
-  dirs.push(dir);
-  const gate = new SignerGate({ dataDir: dir, now: () => Date.now(), rng: randomBytes, monotonic: () => performance.now(), pause: () => Promise.resolve(), dkgPool: pool });
-  const hostId = gate.status().hostId;
-  // The custodian's device registers the node (its keys are the relay's business; any distinct ones do here).
-  await h.vault.registerNode({ nodeId: hostId, signingKey: key(), hpkeKey: key(), deviceId: h.device[who] });
-  const state = h.vault.readState();
-  const records = h.records();
-  const me = state.users.find((u) => u.id === h.ids[who])!;
-  const genesisAddress = (JSON.parse(records[0]!) as GenesisRecord).admin.identityAddress;
-  const a = { vaultId: state.vaultId, vaultName: state.vaultName, genesisAddress };
-  const signature = await h.vault.signOnDevice(h.device[who], PATH, hostAnchorStatement({ ...a, hostId }), me.identityAddress);
-  await gate.pinAnchor({ ...a, confirmedBy: me.identityAddress, signature, records });
-  return gate;
-}
-
-/** In-memory delivery between the parties of one session, each with its own copy of every message. */
-function hub(members: readonly string[]) {
-  const boxes = new Map(members.map((m) => [m, { queue: [] as SignMessage[], waiting: [] as ((m: SignMessage) => void)[] }]));
-  const deliver = (to: string, m: SignMessage) => {
-    const box = boxes.get(to);
-    if (box === undefined) throw new Error(`no member ${to}`);
-    const copy = structuredClone(m);
-    const w = box.waiting.shift();
-    if (w) w(copy);
-    else box.queue.push(copy);
-  };
-  const sent: SignMessage[] = [];
-  return {
-    sent,
-    channel(self: string): PartyChannel<SignMessage> {
-      return {
-        send: async (messages) => {
-          for (const m of messages) {
-            sent.push(structuredClone(m));
-            if (m.to === BROADCAST) for (const other of members) if (other !== self) deliver(other, m);
-            if (m.to !== BROADCAST) deliver(m.to, m);
-          }
-        },
-        receive: () => {
-          const box = boxes.get(self)!;
-          const next = box.queue.shift();
-          return next ? Promise.resolve(next) : new Promise((resolve) => box.waiting.push(resolve));
-        },
-      };
-    },
-  };
-}
 
 function coordinatorSession() {
   const state = h.vault.readState();
@@ -96,15 +44,13 @@ function coordinatorSession() {
 }
 
 const noReport = () => undefined;
-const key = () => '0x' + Buffer.from(randomBytes(32)).toString('hex');
 
 describe('signing with one share per signer node', () => {
   it('two nodes, each with only its own share, and a coordinator with none, make a signature that verifies', async () => {
     const alice = await node('alice');
     const bob = await node('bob');
     // Alice's node takes the records made since it was pinned (Bob's registration), as its follower would.
-    const records = h.records();
-    await alice.sync({ fromSeq: 0, records, head: headOf(h.store.records.all()).fingerprint });
+    await signerNodes.sync(alice);
     const [pa, pb] = (await consentingSigners(h, requestId, ['alice', 'bob'])) as [UnsealingParty, UnsealingParty];
     const c = coordinatorSession();
     // One session here: the demo's request spends inputs of one path.
@@ -112,7 +58,7 @@ describe('signing with one share per signer node', () => {
     const ceremonyId = 'cer-party-1';
     const sessionId = `${ceremonyId}/${c.path.join('-') || 'root'}`;
     const signers = [pa.partyId, pb.partyId];
-    const net = hub([pa.partyId, pb.partyId, COORDINATOR]);
+    const net = hub<SignMessage>([pa.partyId, pb.partyId, COORDINATOR]);
     const head = alice.head();
     expect(bob.head()).toEqual(head);
     expect(head.fingerprint).toBe(headOf(h.store.records.all()).fingerprint);
