@@ -40,6 +40,8 @@ export interface CliContext {
   amount?: string;
   feeRate?: string;
   wallet?: string;
+  /** A signer node's folder (signer commands). */
+  nodeDir?: string;
   out(line: string): void;
   err(line: string): void;
 }

@@ -5,6 +5,7 @@ import { defaultDataDir } from '../data-folder';
 import { CustosError, toErrorData } from '../errors';
 import { runDeviceCommand } from './device-commands';
 import { runMpcCommand } from './mpc-commands';
+import { runSignerCommand } from './signer-commands';
 import { isVaultGroup, runVaultCommand } from './vault-commands';
 import { runPolicyCommand } from './policy-commands';
 import { runTransferCommand } from './transfer-commands';
@@ -74,6 +75,10 @@ Policies and whitelists (documents in JSON; a proposal is signed on an administr
   whitelist propose --file FILE                 a new whitelist (no "id") or a new version of one
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
+Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md):
+  signer init --node-dir D                      make the node's folder and transport keys; prints their fingerprint
+  signer register --node-dir D                  the acting custodian's device registers the node's keys in the log
+                                                (it shows the fingerprint: compare it with what init printed)
 Other:
   demo [--json] [--data-dir DIR]                the whole custody flow, headless, on virtual Ledgers (a fresh folder unless given)
 
@@ -124,6 +129,7 @@ function parseCli(argv: string[]) {
       amount: { type: 'string' },
       'fee-rate': { type: 'string' },
       wallet: { type: 'string' },
+      'node-dir': { type: 'string' },
     },
   });
 }
@@ -169,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     amount: values.amount,
     feeRate: values['fee-rate'],
     wallet: values.wallet,
+    nodeDir: values['node-dir'] === undefined ? undefined : path.resolve(values['node-dir']),
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
@@ -180,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (group === 'device') return await runDeviceCommand(command, ctx);
     if (group === 'mpc') return await runMpcCommand(command, ctx);
+    if (group === 'signer') return await runSignerCommand(command, ctx);
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
     if (group === 'wallet') return await runWalletCommand(command, args, ctx);
     if (group === 'transfer' || group === 'psbt') return await runTransferCommand(group, command, args, ctx);
