@@ -21,6 +21,7 @@ const ACTIONS: Record<string, string> = {
   'transfer.reject': 'Rejected a transfer',
   'transfer.cancel': 'Cancelled a transfer',
   'transfer.signed': 'Signed a transfer',
+  'log.adopt': 'Adopted a record from the team log',
 };
 
 export function describeAction(code: string): string {

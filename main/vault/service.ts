@@ -46,7 +46,8 @@ import { exportCsv, exportJson } from './audit-export';
 import { CHECKPOINT_INTERVAL } from './checkpoint';
 import { randomIds, type IdGenerator } from './ids';
 import { IntegrityGuard, verifyAuditChain, type IntegrityCheck, type ProgressListener } from './integrity';
-import { LogWriter } from './log-writer';
+import { LogWriter, type AdoptReport, type LogReplication, type PushReport } from './log-writer';
+import type { GenesisPin } from './adopted';
 import { administratorRefusal, memberRefusal, proposalDecisionRefusal } from './permissions';
 import { checkProposalInput, DOING, orderRoles, proposalAction, requireName, requireWallet, type ProposalInputs, type ProposalKind } from './proposal-actions';
 import { auditEntryView, groupView, proposalView, summaryView, titleOf, userView } from './views';
@@ -524,6 +525,37 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
 
   close(): void {
     this.removeAllListeners();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The team log (main/team/): the writer publishes and adopts; these only hand it the stream.
+
+  /** Team mode from now on (null: back to the single desk). */
+  replicate(replication: LogReplication | null): void {
+    this.writer.replicate(replication);
+  }
+
+  /** Adopts (or refuses, keeping the reason) every stream entry this console has not consumed. */
+  teamSync(): Promise<AdoptReport> {
+    return this.writer.sync();
+  }
+
+  /** Publishes the local records the team stream lacks. */
+  teamPush(): Promise<PushReport> {
+    return this.writer.push();
+  }
+
+  /** Adopts the records of a bundle file (an air-gapped console), each checked like any record. */
+  importRecords(bodies: readonly string[], pin: GenesisPin | null): Promise<AdoptReport> {
+    return this.writer.adopt(bodies, pin);
+  }
+
+  /** The verified log's head (records and fingerprint), or null when the vault is missing or does not verify. */
+  logHead(): { count: number; fingerprint: string } | null {
+    const check = this.guard.check();
+    if (check.report.status !== 'ok') return null;
+    const head = this.guard.head();
+    return head === null ? null : { count: head.count, fingerprint: head.fingerprint };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+// A console in its team: join (settings written once the stream and its genesis check out), attach on every start
+// from the settings, and the status a person reads (server, connection, heads, lag, refused entries).
+import { CustosError } from '../errors';
+import type { Store } from '../store';
+import { FINGERPRINT_START } from '../store/log-head';
+import type { VaultService } from '../vault';
+import type { AdoptReport, PushReport } from '../vault/log-writer';
+import { connectTeam, type NatsConnection } from './connection';
+import { replicaOf } from './replica';
+import { readCredential, readTeamSettings, writeTeamSettings, type TeamSettings, VAULT_ID } from './settings';
+import { TeamStream } from './stream';
+
+/** A console attached to its team's stream: its writer publishes there first and adopts what others appended. */
+export interface TeamSession {
+  readonly settings: TeamSettings;
+  readonly nc: NatsConnection;
+  readonly stream: TeamStream;
+  close(): Promise<void>;
+}
+
+export interface JoinInput {
+  readonly servers: readonly string[];
+  readonly user: string | null;
+  readonly password: string | null;
+  /** Needed for an empty data folder (given out of band by the inviting administrator); checked against a vault. */
+  readonly vaultId?: string;
+  readonly genesisAddress?: string;
+  /** Make the stream when it is missing (a user allowed to). */
+  readonly create?: boolean;
+}
+
+export interface JoinResult {
+  readonly settings: TeamSettings;
+  readonly adopted: AdoptReport;
+  readonly pushed: PushReport;
+}
+
+/**
+ * Joins the vault's team log: a console with a vault publishes its log into an empty stream (or finds it there), a
+ * console with an empty data folder adopts the log from the pinned genesis on. Settings are written only on success.
+ */
+export async function joinTeam(dataDir: string, store: Store, vault: VaultService, input: JoinInput): Promise<JoinResult> {
+  const local = localGenesis(store);
+  const vaultId = input.vaultId ?? local?.vaultId;
+  const genesisAddress = input.genesisAddress ?? local?.adminAddress;
+  if (vaultId === undefined || genesisAddress === undefined) {
+    throw new CustosError('BAD_INPUT', "This data folder holds no vault: join with the vault's id (--vault) and its genesis administrator's address (--genesis), from the administrator who invited you.");
+  }
+  if (!VAULT_ID.test(vaultId)) throw new CustosError('BAD_INPUT', `--vault: "${vaultId}" is not a vault id.`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(genesisAddress)) throw new CustosError('BAD_INPUT', `--genesis: "${genesisAddress}" is not an address (0x and 40 hex digits).`);
+  if (local !== null && (local.vaultId !== vaultId || local.adminAddress.toLowerCase() !== genesisAddress.toLowerCase())) {
+    throw new CustosError('TEAM_STREAM', `This data folder holds vault ${local.vaultId} founded by ${local.adminAddress}, not vault ${vaultId} by ${genesisAddress}. Nothing was joined.`);
+  }
+  const settings: TeamSettings = { version: 1, servers: input.servers, user: input.user, credentialFile: null, vaultId, genesisAddress };
+  const session = await attach(settings, input.password, vault, { create: input.create ?? false });
+  try {
+    const adopted = await vault.teamSync();
+    if (localGenesis(store) === null) {
+      const refused = adopted.refused.slice(0, 3).map((r) => `entry ${r.at}: ${r.reason}`).join('; ');
+      throw new CustosError('TEAM_STREAM', `The team log holds no genesis of vault ${vaultId} by ${genesisAddress}${refused === '' ? ' (it is empty)' : ` (${refused})`}. Check the vault id and address you were given; nothing was joined.`);
+    }
+    const pushed = await vault.teamPush();
+    const written = writeTeamSettings(dataDir, { servers: input.servers, user: input.user, vaultId, genesisAddress }, input.password);
+    return { settings: written, adopted, pushed };
+  } catch (err) {
+    vault.replicate(null);
+    throw err;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Attaches the vault to its team from the data folder's settings; null on a single desk (no settings). */
+export async function attachFromSettings(dataDir: string, vault: VaultService, options: { reconnect?: boolean } = {}): Promise<TeamSession | null> {
+  const settings = readTeamSettings(dataDir);
+  if (settings === null) return null;
+  return attach(settings, readCredential(dataDir, settings), vault, { create: false, reconnect: options.reconnect });
+}
+
+async function attach(settings: TeamSettings, password: string | null, vault: VaultService, options: { create: boolean; reconnect?: boolean }): Promise<TeamSession> {
+  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password, reconnect: options.reconnect });
+  try {
+    const stream = await TeamStream.open(nc, settings.vaultId, { create: options.create, user: settings.user });
+    vault.replicate(replicaOf(stream, { vaultId: settings.vaultId, adminAddress: settings.genesisAddress }));
+    return {
+      settings,
+      nc,
+      stream,
+      close: async () => {
+        vault.replicate(null);
+        await nc.close();
+      },
+    };
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+}
+
+export interface TeamStatus {
+  readonly team: boolean;
+  readonly servers: readonly string[];
+  readonly user: string | null;
+  readonly vaultId: string | null;
+  readonly connected: boolean;
+  /** Why it is not connected, in words. */
+  readonly error: string | null;
+  /** This console's log: its last seq (-1 when empty) and head fingerprint (log-head.ts). */
+  readonly local: { readonly seq: number; readonly fingerprint: string };
+  /** The stream's last sequence, when connected. */
+  readonly streamLastSeq: number | null;
+  /** The last stream entry this console consumed. */
+  readonly cursor: number;
+  /** Stream entries not consumed yet, when connected. */
+  readonly lag: number | null;
+  readonly refused: number;
+  readonly refusals: { readonly streamSeq: number; readonly reason: string; readonly seenAt: string; readonly excerpt: string | null }[];
+}
+
+/** The team's state as this console sees it; connects only to read the stream's head. */
+export async function teamStatus(dataDir: string, store: Store, vault: VaultService): Promise<TeamStatus> {
+  const settings = readTeamSettings(dataDir);
+  const head = vault.logHead();
+  const local = { seq: (head?.count ?? 0) - 1, fingerprint: head?.fingerprint ?? FINGERPRINT_START };
+  const cursor = store.teamEntries.cursor();
+  const refusals = store.teamEntries.refusals(20).map((r) => ({ streamSeq: r.streamSeq, reason: r.refused ?? '', seenAt: r.seenAt, excerpt: r.excerpt }));
+  const base = { servers: settings?.servers ?? [], user: settings?.user ?? null, vaultId: settings?.vaultId ?? null, local, cursor, refused: store.teamEntries.refusedCount(), refusals };
+  if (settings === null) return { team: false, connected: false, error: null, streamLastSeq: null, lag: null, ...base };
+  let nc: NatsConnection | null = null;
+  try {
+    nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(dataDir, settings), timeoutMs: 3_000 });
+    const stream = await TeamStream.open(nc, settings.vaultId, { create: false, user: settings.user });
+    const d = await stream.describe();
+    return { team: true, connected: true, error: null, streamLastSeq: d.lastSeq, lag: d.lastSeq - cursor, ...base };
+  } catch (err) {
+    return { team: true, connected: false, error: (err as Error).message, streamLastSeq: null, lag: null, ...base };
+  } finally {
+    await nc?.close();
+  }
+}
+
+function localGenesis(store: Store): { vaultId: string; adminAddress: string } | null {
+  const body = store.records.bodyAt(0);
+  if (body === null) return null;
+  const genesis = JSON.parse(body) as { vaultId: string; admin: { identityAddress: string } };
+  return { vaultId: genesis.vaultId, adminAddress: genesis.admin.identityAddress };
+}
