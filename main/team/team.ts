@@ -6,15 +6,18 @@ import { FINGERPRINT_START } from '../store/log-head';
 import type { VaultService } from '../vault';
 import type { AdoptReport, PushReport } from '../vault/log-writer';
 import { connectTeam, type NatsConnection } from './connection';
-import { replicaOf } from './replica';
 import { readCredential, readTeamSettings, writeTeamSettings, type TeamSettings, VAULT_ID } from './settings';
 import { TeamStream } from './stream';
 
-/** A console attached to its team's stream: its writer publishes there first and adopts what others appended. */
+/**
+ * A console attached to its team's stream: its writer publishes there first and adopts what others appended. The
+ * connection is made at the first use (an append, a catch-up), so reads stay offline and fast; a server that cannot be
+ * reached fails that append in words before any device is asked.
+ */
 export interface TeamSession {
   readonly settings: TeamSettings;
-  readonly nc: NatsConnection;
-  readonly stream: TeamStream;
+  /** The stream, connecting if needed. */
+  stream(): Promise<TeamStream>;
   close(): Promise<void>;
 }
 
@@ -52,8 +55,10 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
     throw new CustosError('TEAM_STREAM', `This data folder holds vault ${local.vaultId} founded by ${local.adminAddress}, not vault ${vaultId} by ${genesisAddress}. Nothing was joined.`);
   }
   const settings: TeamSettings = { version: 1, servers: input.servers, user: input.user, credentialFile: null, vaultId, genesisAddress };
-  const session = await attach(settings, input.password, vault, { create: input.create ?? false });
+  const session = attach(settings, () => input.password, vault, { create: input.create ?? false });
   try {
+    // Connects now: a wrong credential or a stream that is not this vault's is said before anything is consumed.
+    await session.stream();
     const adopted = await vault.teamSync();
     if (localGenesis(store) === null) {
       const refused = adopted.refused.slice(0, 3).map((r) => `entry ${r.at}: ${r.reason}`).join('; ');
@@ -71,30 +76,44 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
 }
 
 /** Attaches the vault to its team from the data folder's settings; null on a single desk (no settings). */
-export async function attachFromSettings(dataDir: string, vault: VaultService, options: { reconnect?: boolean } = {}): Promise<TeamSession | null> {
+export function attachFromSettings(dataDir: string, vault: VaultService, options: { reconnect?: boolean } = {}): TeamSession | null {
   const settings = readTeamSettings(dataDir);
   if (settings === null) return null;
-  return attach(settings, readCredential(dataDir, settings), vault, { create: false, reconnect: options.reconnect });
+  return attach(settings, () => readCredential(dataDir, settings), vault, { create: false, reconnect: options.reconnect });
 }
 
-async function attach(settings: TeamSettings, password: string | null, vault: VaultService, options: { create: boolean; reconnect?: boolean }): Promise<TeamSession> {
-  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password, reconnect: options.reconnect });
-  try {
-    const stream = await TeamStream.open(nc, settings.vaultId, { create: options.create, user: settings.user });
-    vault.replicate(replicaOf(stream, { vaultId: settings.vaultId, adminAddress: settings.genesisAddress }));
-    return {
-      settings,
-      nc,
-      stream,
-      close: async () => {
-        vault.replicate(null);
+function attach(settings: TeamSettings, password: () => string | null, vault: VaultService, options: { create: boolean; reconnect?: boolean }): TeamSession {
+  let opened: Promise<{ nc: NatsConnection; stream: TeamStream }> | null = null;
+  const open = (): Promise<{ nc: NatsConnection; stream: TeamStream }> => {
+    opened ??= (async () => {
+      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: password(), reconnect: options.reconnect });
+      try {
+        return { nc, stream: await TeamStream.open(nc, settings.vaultId, { create: options.create, user: settings.user }) };
+      } catch (err) {
         await nc.close();
-      },
-    };
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
+        throw err;
+      }
+    })();
+    // A failed attempt is not kept: the next append tries again.
+    opened.catch(() => (opened = null));
+    return opened;
+  };
+  const stream = async () => (await open()).stream;
+  vault.replicate({
+    genesis: { vaultId: settings.vaultId, adminAddress: settings.genesisAddress },
+    entriesAfter: async (streamSeq) => (await stream()).entriesAfter(streamSeq),
+    append: async (body, expectedLast) => (await stream()).append(body, expectedLast),
+  });
+  return {
+    settings,
+    stream,
+    close: async () => {
+      vault.replicate(null);
+      const o = opened;
+      opened = null;
+      if (o !== null) await o.then(({ nc }) => nc.close(), () => undefined);
+    },
+  };
 }
 
 export interface TeamStatus {

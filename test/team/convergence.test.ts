@@ -33,7 +33,7 @@ describe('team log convergence (real nats-server)', () => {
     const jb = await b.join(server, users.b, pin);
     await c.join(server, users.c, pin);
     expect(jb.adopted.adopted).toBe(a.store.records.count());
-    for (const x of [a, b, c]) await x.attach();
+    for (const x of [a, b, c]) x.attach();
     expect(b.vault.logHead()).toEqual(a.vault.logHead());
     expect(c.vault.logHead()).toEqual(a.vault.logHead());
     // Adopted records pass the full check: every signature, the projection, the audit chain, the checkpoint.
@@ -65,7 +65,7 @@ describe('team log convergence (real nats-server)', () => {
     expect(heads[1]).toEqual(heads[0]);
     expect(heads[2]).toEqual(heads[0]);
     // Each stream sequence won once: the stream holds exactly the log, nothing refused, no duplicate.
-    const described = await a.session?.stream.describe();
+    const described = await (await a.session?.stream())?.describe();
     expect(described?.lastSeq).toBe(total);
     for (const x of [a, b, c]) {
       expect(x.store.teamEntries.refusedCount()).toBe(0);

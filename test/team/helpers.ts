@@ -24,7 +24,7 @@ export interface TeamConsole {
   session: TeamSession | null;
   join(server: NatsServer, user: NatsUser | null, pin?: { vaultId: string; genesisAddress: string }): Promise<JoinResult>;
   /** Attaches from the data folder's team settings (what a restart does). */
-  attach(): Promise<void>;
+  attach(): void;
   signatures(): number;
   close(): Promise<void>;
 }
@@ -61,8 +61,8 @@ export function teamConsole(name: string, people: readonly Person[]): TeamConsol
         ...(pin === undefined ? {} : { vaultId: pin.vaultId, genesisAddress: pin.genesisAddress }),
       });
     },
-    async attach() {
-      c.session = await attachFromSettings(dir, c.vault);
+    attach() {
+      c.session = attachFromSettings(dir, c.vault);
     },
     signatures: () => Object.values(prompts).reduce((a, b) => a + (b ?? 0), 0),
     async close() {
