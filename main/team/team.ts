@@ -84,7 +84,9 @@ export function attachFromSettings(dataDir: string, vault: VaultService, options
 
 function attach(settings: TeamSettings, password: () => string | null, vault: VaultService, options: { create: boolean; reconnect?: boolean }): TeamSession {
   let opened: Promise<{ nc: NatsConnection; stream: TeamStream }> | null = null;
-  const open = (): Promise<{ nc: NatsConnection; stream: TeamStream }> => {
+  const open = async (): Promise<{ nc: NatsConnection; stream: TeamStream }> => {
+    // A connection the server dropped (restarted, crashed) is made again at the next use.
+    if (opened !== null && (await opened.catch(() => null))?.nc.isClosed() === true) opened = null;
     opened ??= (async () => {
       const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: password(), reconnect: options.reconnect });
       try {
@@ -94,9 +96,12 @@ function attach(settings: TeamSettings, password: () => string | null, vault: Va
         throw err;
       }
     })();
+    const attempt = opened;
     // A failed attempt is not kept: the next append tries again.
-    opened.catch(() => (opened = null));
-    return opened;
+    attempt.catch(() => {
+      if (opened === attempt) opened = null;
+    });
+    return attempt;
   };
   const stream = async () => (await open()).stream;
   vault.replicate({

@@ -384,7 +384,9 @@ export class LogWriter {
    */
   private consume(body: string, origin: Origin, pin: GenesisPin | null, mine: Mine | null): Consumed {
     const refuse = (reason: string, conflict = false): Consumed => {
-      if (origin.source === 'stream') {
+      // Before this folder holds its vault, what is refused depends on the genesis it was told to accept (a person's
+      // input, perhaps mistyped): nothing is kept, so a join with the right vault reads the stream from its start.
+      if (origin.source === 'stream' && this.store.records.lastSeq() !== null) {
         const at = this.now();
         this.store.transaction(() =>
           this.store.teamEntries.record({ streamSeq: origin.streamSeq, recordSeq: null, refused: reason, bodyHash: bodyHash(body), excerpt: body.slice(0, EXCERPT_CHARS), seenAt: at }),
