@@ -64,7 +64,7 @@ export function natsConfig(port: number, storeDir: string, options: NatsServerOp
   const stream = options.vaultId === undefined ? '*' : `CUSTOS_LOG_${options.vaultId}`;
   const users: string[] = [];
   if (options.admin !== undefined) {
-    users.push(`{ user: ${quote(options.admin.user)}, password: ${quote(options.admin.password)}, permissions: { publish: { allow: ["$JS.API.>", "custos.log.>"] }, subscribe: { allow: ["_INBOX.>"] } } }`);
+    users.push(`{ user: ${quote(options.admin.user)}, password: ${quote(options.admin.password)}, permissions: { publish: { allow: ["$JS.API.>", "custos.log.>"] }, subscribe: { allow: ["_INBOX.>", "custos.log.>"] } } }`);
   }
   for (const c of options.consoles ?? []) {
     const publish = [`custos.log.${vault}`, '$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`].map(quote).join(', ');
