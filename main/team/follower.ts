@@ -1,13 +1,13 @@
-// Follows the team log while a console runs: each new entry on the vault's subject (and a slow poll, for a lost
-// notification or a reconnect) makes the writer adopt what it has not consumed; what it refused is reported.
+// Follows the team log while a console runs: each new entry on the vault's subject (and a slow poll, for a missed
+// notification or a server that came back) makes the writer adopt what it has not consumed; refusals and failures
+// are reported, never thrown.
 import type { AdoptReport } from '../vault/log-writer';
-import type { NatsConnection } from './connection';
 
 export interface FollowerOptions {
-  readonly nc: NatsConnection;
-  readonly subject: string;
   /** The writer's catch-up (VaultService.teamSync). */
   readonly sync: () => Promise<AdoptReport>;
+  /** Calls `onEntry` for each new entry on the vault's subject until the returned function is called. */
+  readonly watch?: (onEntry: () => void) => Promise<() => void>;
   /** Told after each catch-up that adopted or refused something, or failed. */
   readonly onReport?: (report: AdoptReport | { error: Error }) => void;
   readonly pollMs?: number;
@@ -18,13 +18,15 @@ export class Follower {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  private readonly subscription;
+  private unwatch: (() => void) | null = null;
 
-  constructor(private readonly options: FollowerOptions) {
-    // A console may lack the right to subscribe to the subject: then the poll alone follows the log.
-    this.subscription = options.nc.subscribe(options.subject, { callback: () => this.poke() });
-    this.timer = setInterval(() => this.poke(), options.pollMs ?? 2_000);
+  constructor(private readonly options: FollowerOptions) {}
+
+  start(): this {
+    this.timer = setInterval(() => this.poke(), this.options.pollMs ?? 2_000);
+    this.timer.unref();
     this.poke();
+    return this;
   }
 
   /** Catches up now (once more after the current run when one is going). */
@@ -40,6 +42,12 @@ export class Follower {
         try {
           const report = await this.options.sync();
           if (report.adopted > 0 || report.refused.length > 0) this.options.onReport?.(report);
+          // Notifications once connected (a server that was down is watched again after it answers).
+          if (this.unwatch === null && this.options.watch !== undefined && !this.stopped) {
+            this.unwatch = await this.options.watch(() => this.poke());
+            // An entry that landed between that catch-up and the subscription is caught by one more.
+            this.again = true;
+          }
         } catch (err) {
           this.options.onReport?.({ error: err as Error });
         }
@@ -53,7 +61,8 @@ export class Follower {
     this.stopped = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.subscription.unsubscribe();
     await this.running;
+    this.unwatch?.();
+    this.unwatch = null;
   }
 }

@@ -1,11 +1,13 @@
 // A console in its team: join (settings written once the stream and its genesis check out), attach on every start
 // from the settings, and the status a person reads (server, connection, heads, lag, refused entries).
 import { CustosError } from '../errors';
+import type { Logger } from '../log';
 import type { Store } from '../store';
 import { FINGERPRINT_START } from '../store/log-head';
 import type { VaultService } from '../vault';
 import type { AdoptReport, PushReport } from '../vault/log-writer';
 import { connectTeam, type NatsConnection } from './connection';
+import { Follower } from './follower';
 import { readCredential, readTeamSettings, writeTeamSettings, type TeamSettings, VAULT_ID } from './settings';
 import { TeamStream } from './stream';
 
@@ -18,6 +20,8 @@ export interface TeamSession {
   readonly settings: TeamSettings;
   /** The stream, connecting if needed. */
   stream(): Promise<TeamStream>;
+  /** Calls `onEntry` on each new entry of the vault's subject (connecting if needed); returns how to stop. */
+  watch(onEntry: () => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,42 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
   }
 }
 
+/**
+ * A console following its team while it runs: attached from the settings, catching up on each new entry (and every few
+ * seconds); null on a single desk. What it refuses or fails to reach is logged, never thrown.
+ */
+export function followTeam(dataDir: string, vault: VaultService, log: Logger, pollMs?: number): { session: TeamSession; close(): Promise<void> } | null {
+  let session: TeamSession | null;
+  try {
+    session = attachFromSettings(dataDir, vault, { reconnect: true });
+  } catch (err) {
+    // Settings that cannot be read must not turn a team's console into a single desk that records apart from the team.
+    const refusal = err instanceof CustosError ? err : new CustosError('TEAM_STREAM', `The team settings cannot be read: ${(err as Error).message}.`);
+    log.warn('the team settings cannot be used: this console records nothing until they are fixed', { error: refusal.message });
+    vault.replicate({ genesis: { vaultId: '', adminAddress: '' }, entriesAfter: () => Promise.reject(refusal), append: () => Promise.reject(refusal) });
+    return null;
+  }
+  if (session === null) return null;
+  const joined = session;
+  const follower = new Follower({
+    sync: () => vault.teamSync(),
+    watch: (onEntry) => joined.watch(onEntry),
+    ...(pollMs === undefined ? {} : { pollMs }),
+    onReport: (r) => {
+      if ('error' in r) log.warn('the team log could not be followed', { error: r.error.message });
+      else if (r.refused.length > 0) log.warn('entries of the team log were refused', { adopted: r.adopted, refused: r.refused.map((x) => `entry ${x.at}: ${x.reason}`) });
+      else log.info('records adopted from the team log', { adopted: r.adopted });
+    },
+  }).start();
+  return {
+    session: joined,
+    close: async () => {
+      await follower.stop();
+      await joined.close();
+    },
+  };
+}
+
 /** Attaches the vault to its team from the data folder's settings; null on a single desk (no settings). */
 export function attachFromSettings(dataDir: string, vault: VaultService, options: { reconnect?: boolean } = {}): TeamSession | null {
   const settings = readTeamSettings(dataDir);
@@ -112,6 +152,13 @@ function attach(settings: TeamSettings, password: () => string | null, vault: Va
   return {
     settings,
     stream,
+    watch: async (onEntry) => {
+      const { nc, stream: s } = await open();
+      const sub = nc.subscribe(s.subject, { callback: (err) => {
+        if (err === null) onEntry();
+      } });
+      return () => sub.unsubscribe();
+    },
     close: async () => {
       vault.replicate(null);
       const o = opened;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, importBundle } from '../../main/team/bundle';
 import { TEAM_FILE } from '../../main/team/settings';
-import { teamStatus } from '../../main/team/team';
+import { followTeam, teamStatus } from '../../main/team/team';
 import { expectError } from '../vault/helpers';
 import { createStream, foundVault, need, teamConsole, userIdOf, type TeamConsole } from './helpers';
 import { freePort, startNatsServer, type NatsServer } from './nats-server';
@@ -86,6 +86,23 @@ describe('joining the team log (real nats-server)', () => {
     await b.vault.approve({ proposalId: b.vault.listProposals({ status: 'pending' })[0]?.id ?? '', deviceId: need(b, 'bob') });
     await a.vault.teamSync();
     expect(a.vault.logHead()).toEqual(b.vault.logHead());
+  });
+
+  it('a console following its team adopts what another appends without being asked, and says what it refused', async () => {
+    const f = fresh('f');
+    await f.join(server, users.b, pin);
+    const lines: string[] = [];
+    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const following = followTeam(f.dir, f.vault, log, 60_000);
+    try {
+      await a.vault.proposeGroupCreate({ name: 'Followed', memberIds: [userIdOf(a, 'Alice')], deviceId: need(a, 'alice') });
+      // The poll is a minute away: the entry's notification is what brings it.
+      await expect.poll(() => f.vault.logHead()?.count, { timeout: 10_000 }).toBe(a.store.records.count());
+      expect(f.vault.logHead()).toEqual(a.vault.logHead());
+      expect(lines).toContain('records adopted from the team log');
+    } finally {
+      await following?.close();
+    }
   });
 
   it('an air-gapped console adopts bundle files, each record checked; a forged record in a bundle is refused', async () => {
