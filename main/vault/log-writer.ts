@@ -219,18 +219,18 @@ export class LogWriter {
     if (replication === null) return Promise.reject(notInTeam());
     return this.exclusive(async () => {
       let published = 0;
-      const report = await this.catchUp(replication);
-      let conflicts = report.refused.filter((r) => r.conflict);
+      await this.catchUp(replication);
       for (;;) {
         const last = this.store.records.lastSeq();
         const next = (this.store.teamEntries.lastMappedRecord() ?? -1) + 1;
         if (last === null || next > last) return { published, cursor: this.store.teamEntries.cursor() };
-        if (conflicts.length > 0) throw divergence(next, conflicts[0]?.reason ?? '');
+        const conflict = this.store.teamEntries.conflictAt(next);
+        if (conflict !== null) throw divergence(next, conflict.streamSeq);
         const body = this.store.records.bodyAt(next);
         if (body === null) throw new CustosError('STORE_ERROR', `Record ${next} is missing from this vault's log. Run custos vault verify.`);
         const outcome = await replication.append(body, this.store.teamEntries.cursor());
         if (outcome === 'behind') {
-          conflicts = (await this.catchUp(replication)).refused.filter((r) => r.conflict);
+          await this.catchUp(replication);
           continue;
         }
         const at = this.now();
@@ -383,16 +383,16 @@ export class LogWriter {
    * A record this log already holds is mapped to its stream entry; the one this console is appending is committed as its own.
    */
   private consume(body: string, origin: Origin, pin: GenesisPin | null, mine: Mine | null): Consumed {
-    const refuse = (reason: string, conflict = false): Consumed => {
+    const refuse = (reason: string, conflictsWith: number | null = null): Consumed => {
       // Before this folder holds its vault, what is refused depends on the genesis it was told to accept (a person's
       // input, perhaps mistyped): nothing is kept, so a join with the right vault reads the stream from its start.
       if (origin.source === 'stream' && this.store.records.lastSeq() !== null) {
         const at = this.now();
         this.store.transaction(() =>
-          this.store.teamEntries.record({ streamSeq: origin.streamSeq, recordSeq: null, refused: reason, bodyHash: bodyHash(body), excerpt: body.slice(0, EXCERPT_CHARS), seenAt: at }),
+          this.store.teamEntries.record({ streamSeq: origin.streamSeq, recordSeq: null, refused: reason, bodyHash: bodyHash(body), excerpt: body.slice(0, EXCERPT_CHARS), conflictsWith, seenAt: at }),
         );
       }
-      return { kind: 'refused', reason, conflict };
+      return { kind: 'refused', reason, conflict: conflictsWith !== null };
     };
     let parsed: unknown;
     try {
@@ -427,10 +427,9 @@ export class LogWriter {
         }
         return refuse(`a copy of record ${seq}, which the team log already gave (stream entry ${this.store.teamEntries.streamSeqOf(seq)})`);
       }
-      // Another record at a seq this log holds: a replay, a record that lost its place, or (when this log's record was
-      // never published) a history made apart from the team's.
-      const unpublished = origin.source === 'stream' && this.store.teamEntries.streamSeqOf(seq) === null;
-      return refuse(`record ${seq} is already in this vault's log${unpublished ? " (this console's own record, which the team log does not hold yet)" : ''}: a replayed or out-of-place record`, unpublished);
+      const contested = origin.source === 'stream' ? this.contests(record, seq) : null;
+      if (contested !== null) return refuse(contested.reason, contested.conflictsWith);
+      return refuse(`record ${seq} is already in this vault's log: a replayed or out-of-place record`);
     }
     let replayed: { state: GovernanceState; changes: StateChanges };
     try {
@@ -446,6 +445,25 @@ export class LogWriter {
     }
     this.commit(replayed.changes, replayed.state, record, header.identityPath, adoptedAudit(record, origin), undefined, streamSeq);
     return { kind: 'adopted' };
+  }
+
+  /**
+   * An entry at the seq of this console's first record the stream does not hold (made before it joined, or apart from
+   * the team): checked on the log the two share (the records up to there), so a valid one is told apart from junk
+   * (which a hostile writer could send to block the push). A valid one means the team's history went another way.
+   */
+  private contests(record: GovernanceRecord, seq: number): { reason: string; conflictsWith: number | null } | null {
+    const shared = this.store.teamEntries.lastMappedRecord() ?? -1;
+    if (seq !== shared + 1) return null;
+    try {
+      const upTo = this.store.records.all().slice(0, seq).map((r) => JSON.parse(r.body) as unknown);
+      if (upTo.length === 0) replay([record]);
+      else checkRecordOnto(replay(upTo), record, { verifySignatures: true });
+    } catch (err) {
+      if (!(err instanceof ReplayError)) throw err;
+      return { reason: `${err.problem} (${err.code})`, conflictsWith: null };
+    }
+    return { reason: `a valid record ${seq} of the team log, where this console holds its own record ${seq}, which the team log does not hold`, conflictsWith: seq };
   }
 
   /** The first record of an empty data folder: only the pinned vault's genesis (vault id and administrator) is taken. */
@@ -510,10 +528,10 @@ function streamGap(cursor: number, got: number): CustosError {
   return new CustosError('TEAM_STREAM', `The team server skipped stream entries: after entry ${cursor} it gave ${got}. Nothing was recorded; the server's stream was altered, tell its administrator.`);
 }
 
-function divergence(seq: number, reason: string): CustosError {
+function divergence(seq: number, streamSeq: number): CustosError {
   return new CustosError(
     'TEAM_STREAM',
-    `This console's records from ${seq} on cannot join the team log: it already holds other records there (${reason}). They were made apart from the team; nothing was published.`,
+    `This console's records from ${seq} on cannot join the team log: it already holds another valid record ${seq} (stream entry ${streamSeq}). They were made apart from the team; nothing was published. Keep this data folder aside and join the team with an empty one.`,
   );
 }
 

@@ -29,6 +29,8 @@ export interface TeamConsole {
   close(): Promise<void>;
 }
 
+export const CHECKPOINT_EVERY = 50;
+
 export function teamConsole(name: string, people: readonly Person[]): TeamConsole {
   const dir = mkdtempSync(path.join(tmpdir(), `custos-team-${name}-`));
   const devices = new DeviceManager();
@@ -48,7 +50,8 @@ export function teamConsole(name: string, people: readonly Person[]): TeamConsol
     name,
     dir,
     store,
-    vault: new VaultService({ store, devices }),
+    // Checkpoints every 50 records, so adopting a long run of records writes some (and the full check compares them).
+    vault: new VaultService({ store, devices, checkpointInterval: CHECKPOINT_EVERY }),
     devices,
     device,
     prompts,

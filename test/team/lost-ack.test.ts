@@ -8,7 +8,7 @@ import { Store } from '../../main/store';
 import { VaultService } from '../../main/vault';
 import type { LogReplication } from '../../main/vault/log-writer';
 import { CustosError } from '../../main/errors';
-import { createStream, foundVault, need, teamConsole, userIdOf, type TeamConsole } from './helpers';
+import { CHECKPOINT_EVERY, createStream, foundVault, need, teamConsole, userIdOf, type TeamConsole } from './helpers';
 import { startNatsServer, type NatsServer } from './nats-server';
 
 describe('a lost acknowledgement (real nats-server)', () => {
@@ -76,7 +76,7 @@ describe('a lost acknowledgement (real nats-server)', () => {
     a.vault.close();
     a.store.close();
     a.store = Store.open(a.dir);
-    a.vault = new VaultService({ store: a.store, devices: a.devices });
+    a.vault = new VaultService({ store: a.store, devices: a.devices, checkpointInterval: CHECKPOINT_EVERY });
     a.attach();
     const report = await a.vault.teamSync();
     expect(report).toMatchObject({ adopted: 1, refused: [] });
