@@ -192,7 +192,14 @@ export class LogWriter {
   append<R extends GovernanceRecord>(plan: (ctx: WriteContext) => Promise<Prepared<R>>): Promise<Written<R>> {
     return this.exclusive(async () => {
       const replication = this.replication;
-      if (replication !== null) await this.catchUp(replication);
+      if (replication !== null) {
+        await this.catchUp(replication);
+        // Each record follows the one before it in the stream: records the stream lacks go first, by push.
+        const last = this.store.records.lastSeq();
+        if (last !== null && (this.store.teamEntries.lastMappedRecord() ?? -1) < last) {
+          throw new CustosError('TEAM_STREAM', "This console holds records the team log does not: publish them first (custos team push). Nothing was signed.");
+        }
+      }
       const { state, header } = this.verified();
       const prepared = await plan({ state, header, seq: state.seq + 1, now: this.now() });
       if (prepared.draft !== undefined) this.check(state, prepared.draft);
@@ -261,8 +268,8 @@ export class LogWriter {
   /** Appends the genesis record to an empty store: `plan` refuses a folder that holds a vault, and gets the devices' statements. */
   genesis(plan: (existing: IntegrityCheck) => Promise<{ record: GenesisRecord; identityPath: string; audit: Omit<AuditDraft, 'at'> }>): Promise<Written<GenesisRecord>> {
     return this.exclusive(async () => {
+      if (this.replication !== null) throw new CustosError('VAULT_EXISTS', 'This data folder is joined to a team: its vault comes from the team log, not from a new genesis. Nothing was signed.');
       const { record, identityPath, audit } = await plan(this.guard.check());
-      if (this.replication !== null) throw new CustosError('VAULT_EXISTS', 'This console is joined to a team: its vault comes from the team log, not from a new genesis.');
       const next = replayGenesis(record);
       return this.commit(null, next, record, identityPath, audit, undefined, null);
     });
