@@ -599,7 +599,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
               actor: actor.id,
               action: 'proposal.create',
               subject: proposalId,
-              payload: { recordSeq: seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, seq) },
+              // record.seq, not seq: in a team the record may have moved to a later seq after losing a race.
+              payload: { recordSeq: record.seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, record.seq) },
               deviceSignature: record.signature,
             };
           },
@@ -629,7 +630,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
               actor: actor.id,
               action: type === 'approval' ? 'proposal.approve' : 'proposal.reject',
               subject: proposal.id,
-              payload: { recordSeq: seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, seq) },
+              payload: { recordSeq: record.seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, record.seq) },
               deviceSignature: record.signature,
             };
           },

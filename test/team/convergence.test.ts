@@ -79,6 +79,14 @@ describe('team log convergence (real nats-server)', () => {
     // Some appends lost the race and moved: their records carry the seq they were signed at.
     const rebased = a.store.records.after(before - 1).filter((r) => (JSON.parse(r.body) as { basis?: number }).basis !== undefined);
     expect(rebased.length).toBeGreaterThan(0);
+    // Every audit entry names the record it is about at the seq where it ended, rebased or not.
+    for (const x of [a, b, c]) {
+      for (const entry of x.store.audit.iterate()) {
+        const payload = entry.payload as { recordSeq: number };
+        const record = JSON.parse(x.store.records.bodyAt(payload.recordSeq) ?? '{}') as { proposalId?: string; vaultId: string };
+        expect(entry.subject).toBe(record.proposalId ?? record.vaultId);
+      }
+    }
     for (const x of [a, b, c]) {
       // Checkpoints were written while records were adopted, and the full check (every signature from genesis, the
       // projection, the stored checkpoint against the replay at its seq, the audit chain) holds on every console.
