@@ -8,7 +8,7 @@ export interface FollowerOptions {
   readonly sync: () => Promise<AdoptReport>;
   /** Calls `onEntry` for each new entry on the vault's subject until the returned function is called. */
   readonly watch?: (onEntry: () => void) => Promise<() => void>;
-  /** Told after each catch-up that adopted or refused something, or failed. */
+  /** Told after each catch-up, or its failure. */
   readonly onReport?: (report: AdoptReport | { error: Error }) => void;
   readonly pollMs?: number;
 }
@@ -41,7 +41,7 @@ export class Follower {
         this.again = false;
         try {
           const report = await this.options.sync();
-          if (report.adopted > 0 || report.refused.length > 0) this.options.onReport?.(report);
+          this.options.onReport?.(report);
           // Notifications once connected (a server that was down is watched again after it answers).
           if (this.unwatch === null && this.options.watch !== undefined && !this.stopped) {
             this.unwatch = await this.options.watch(() => this.poke());

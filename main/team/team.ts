@@ -96,13 +96,21 @@ export function followTeam(dataDir: string, vault: VaultService, log: Logger, po
   }
   if (session === null) return null;
   const joined = session;
+  let lastError: string | null = null;
   const follower = new Follower({
     sync: () => vault.teamSync(),
     watch: (onEntry) => joined.watch(onEntry),
     ...(pollMs === undefined ? {} : { pollMs }),
     onReport: (r) => {
-      if ('error' in r) log.warn('the team log could not be followed', { error: r.error.message });
-      else if (r.refused.length > 0) log.warn('entries of the team log were refused', { adopted: r.adopted, refused: r.refused.map((x) => `entry ${x.at}: ${x.reason}`) });
+      // A server that stays down is said once, not at every poll.
+      if ('error' in r) {
+        if (r.error.message !== lastError) log.warn('the team log could not be followed', { error: r.error.message });
+        lastError = r.error.message;
+        return;
+      }
+      lastError = null;
+      if (r.adopted === 0 && r.refused.length === 0) return;
+      if (r.refused.length > 0) log.warn('entries of the team log were refused', { adopted: r.adopted, refused: r.refused.map((x) => `entry ${x.at}: ${x.reason}`) });
       else log.info('records adopted from the team log', { adopted: r.adopted });
     },
   }).start();

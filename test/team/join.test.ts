@@ -105,6 +105,19 @@ describe('joining the team log (real nats-server)', () => {
     }
   });
 
+  it('a console whose team settings cannot be read records nothing (it does not fall back to a single desk)', async () => {
+    const g = fresh('g', ['bob']);
+    await g.join(server, users.b, pin);
+    writeFileSync(path.join(g.dir, TEAM_FILE), '{"version": 1, "servers": ["http://wrong"]}');
+    const lines: string[] = [];
+    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    expect(followTeam(g.dir, g.vault, log)).toBeNull();
+    expect(lines).toEqual(['the team settings cannot be used: this console records nothing until they are fixed']);
+    const before = g.signatures();
+    await expectError(g.vault.proposeGroupCreate({ name: 'Apart', memberIds: [userIdOf(g, 'Bob')], deviceId: need(g, 'bob') }), 'BAD_INPUT', /team settings .* cannot be used: "servers" must list nats:\/\/ or tls:\/\/ URLs/);
+    expect(g.signatures()).toBe(before);
+  });
+
   it('an air-gapped console adopts bundle files, each record checked; a forged record in a bundle is refused', async () => {
     const d = fresh('d', []);
     const file = path.join(d.dir, 'bundle.json');
