@@ -140,6 +140,8 @@ export class LogWriter {
   private queue: Promise<unknown> = Promise.resolve();
   /** The team log, when this console is in team mode; null: the single desk (no stream, today's behaviour). */
   private replication: LogReplication | null = null;
+  /** While a batch of adoptions shares one transaction: what it committed, announced once the transaction commits. */
+  private batch: Written[] | null = null;
 
   constructor(options: LogWriterOptions) {
     this.store = options.store;
@@ -330,9 +332,10 @@ export class LogWriter {
     });
     const written = entry as unknown as AuditEntry;
     const cp = checkpoint as CheckpointRow | null;
-    this.guard.committed({ seq: record.seq, body }, next, written, cp === null ? null : { seq: cp.seq, digest: cp.stateDigest });
+    this.guard.committed({ seq: record.seq, body }, next, written, cp === null ? null : { seq: cp.seq, digest: cp.stateDigest }, { deferHead: this.batch !== null });
     const result: Written<R> = { state: next, record, entry: written };
-    this.onCommitted(result);
+    if (this.batch !== null) this.batch.push(result);
+    else this.onCommitted(result);
     return result;
   }
 
@@ -373,14 +376,23 @@ export class LogWriter {
     for (;;) {
       const batch = await replication.entriesAfter(report.cursor);
       if (batch.length === 0) return report;
-      for (const entry of batch) {
-        if (entry.streamSeq !== report.cursor + 1) throw streamGap(report.cursor, entry.streamSeq);
-        const c = this.consume(entry.body, { source: 'stream', streamSeq: entry.streamSeq }, replication.genesis, mine);
-        if (c.kind === 'adopted') report.adopted++;
-        else if (c.kind === 'present') report.present++;
-        else report.refused.push({ at: entry.streamSeq, reason: c.reason, conflict: c.conflict });
-        report.cursor = entry.streamSeq;
-      }
+      if (batch[0] !== undefined && batch[0].streamSeq !== report.cursor + 1) throw streamGap(report.cursor, batch[0].streamSeq);
+      const done = this.inOneTransaction(() => {
+        const counted = { adopted: 0, present: 0, refused: [] as { at: number; reason: string; conflict: boolean }[], cursor: report.cursor };
+        for (const entry of batch) {
+          if (entry.streamSeq !== counted.cursor + 1) throw streamGap(counted.cursor, entry.streamSeq);
+          const c = this.consume(entry.body, { source: 'stream', streamSeq: entry.streamSeq }, replication.genesis, mine);
+          if (c.kind === 'adopted') counted.adopted++;
+          else if (c.kind === 'present') counted.present++;
+          else counted.refused.push({ at: entry.streamSeq, reason: c.reason, conflict: c.conflict });
+          counted.cursor = entry.streamSeq;
+        }
+        return counted;
+      });
+      report.adopted += done.adopted;
+      report.present += done.present;
+      report.refused.push(...done.refused);
+      report.cursor = done.cursor;
     }
   }
 
@@ -490,6 +502,28 @@ export class LogWriter {
     }
     this.commit(null, next, record, record.admin.devicePath, adoptedAudit(record, origin), undefined, origin.source === 'stream' ? origin.streamSeq : null);
     return { kind: 'adopted' };
+  }
+
+  /**
+   * A batch of stream entries adopted in one transaction (each with its record, projection rows, audit entry and stream
+   * cursor, as alone): one commit and one head-file write instead of one per record. All or nothing: after a rollback
+   * the guard forgets what it verified since, and nothing is announced.
+   */
+  private inOneTransaction<T>(work: () => T): T {
+    const written: Written[] = [];
+    this.batch = written;
+    let result: T;
+    try {
+      result = this.store.transaction(work);
+    } catch (err) {
+      this.guard.forget();
+      throw err;
+    } finally {
+      this.batch = null;
+    }
+    this.guard.flushHead();
+    for (const w of written) this.onCommitted(w);
+    return result;
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -1,11 +1,15 @@
 // The vault's log is the valid subsequence of the stream, computed alike by every console: for any interleaving of a
 // real log's records with junk a hostile writer sends (forgeries, copies, records out of place, garbage), consoles
 // reading in different batch sizes end with the real log's head and refuse the same entries; junk never blocks.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '../../crypto/canonical';
 import { PLACEHOLDER_SIGNATURE, type GovernanceRecord } from '../../crypto/governance';
+import { LOG_HEAD_FILE } from '../../main/store/log-head';
 import type { LogReplication, ReplicatedEntry } from '../../main/vault/log-writer';
+import { expectError } from '../vault/helpers';
 import { foundVault, need, teamConsole, userIdOf, type TeamConsole } from './helpers';
 
 /** The stream as a list (what the writer reads is its whole contract with the stream), read `batch` entries at a time. */
@@ -77,4 +81,32 @@ describe('the valid subsequence (property)', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+
+  it('a batch is adopted all or nothing: a server that skips an entry mid-batch leaves the store, its head file and the guard as they were', async () => {
+    const c = teamConsole('gap', []);
+    try {
+      c.vault.replicate(streamOf(honest.slice(0, 4), 10, pin));
+      await c.vault.teamSync();
+      const before = { head: c.vault.logHead(), headFile: readFileSync(path.join(c.dir, LOG_HEAD_FILE), 'utf8'), cursor: c.store.teamEntries.cursor() };
+      // Entries 5, 6, 7 are given, then 9: the first three were applied inside the batch's transaction.
+      const skipping: LogReplication = {
+        genesis: pin,
+        entriesAfter: (seq) => Promise.resolve(seq === 4 ? [5, 6, 7, 9].map((n) => ({ streamSeq: n, body: honest[n - 1] ?? '' })) : []),
+        append: () => Promise.reject(new Error('read only')),
+      };
+      c.vault.replicate(skipping);
+      await expectError(c.vault.teamSync(), 'TEAM_STREAM', /skipped stream entries: after entry 7 it gave 9/);
+      expect(c.store.teamEntries.cursor()).toBe(before.cursor);
+      expect(c.store.records.count()).toBe(4);
+      expect(readFileSync(path.join(c.dir, LOG_HEAD_FILE), 'utf8')).toBe(before.headFile);
+      expect(c.vault.logHead()).toEqual(before.head);
+      expect(c.vault.verify().status).toBe('ok');
+      // The whole stream given again: everything adopted, once.
+      c.vault.replicate(streamOf(honest, 3, pin));
+      expect(await c.vault.teamSync()).toMatchObject({ adopted: honest.length - 4, refused: [] });
+      expect(c.vault.logHead()).toEqual(source.vault.logHead());
+    } finally {
+      await c.close();
+    }
+  });
 });
