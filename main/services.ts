@@ -9,6 +9,7 @@ import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
 import { Store } from './store';
 import { VaultService } from './vault';
+import { followTeam } from './team/team';
 import type { MpcHostClient } from './mpc/client';
 import { WalletCeremonies } from './wallets/ceremonies';
 import { keepHostSynced } from './wallets/host-anchor';
@@ -60,6 +61,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   let storeError: CustosError | null = null;
   let wallets: WalletServices | null = null;
   let inbox: Inbox | null = null;
+  let team: { close(): Promise<void> } | null = null;
   try {
     store = Store.open(options.dataDir);
     vault = new VaultService({ store, devices, log: options.log });
@@ -68,6 +70,8 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       transfers: new TransferService({ vault, store, devices, host: options.mpc }),
     };
     keepHostSynced(vault, store, options.mpc, (message, error) => options.log.warn(message, { error }));
+    // A data folder joined to a team follows its log (adopting what the other consoles append); a single desk has no settings.
+    team = followTeam(options.dataDir, vault, options.log);
     const opened = { vault, transfers: wallets.transfers };
     inbox = new Inbox(() => opened.vault, () => opened.transfers);
     inbox.listen();
@@ -114,6 +118,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
         recentLog: () => options.log.recent?.(200) ?? ['(this process keeps no log lines in memory)'],
       }),
     async close() {
+      await team?.close();
       vault?.close();
       store?.close();
       await devices.close();

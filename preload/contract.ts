@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   'TAMPERING_DETECTED',
   'DATABASE_TOO_NEW',
   'STORE_ERROR',
+  'TEAM_UNREACHABLE',
+  'TEAM_AUTH',
+  'TEAM_STREAM',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

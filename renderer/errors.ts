@@ -49,6 +49,9 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   },
   DATABASE_TOO_NEW: { action: 'Update Custos: this vault was written by a newer version', severity: 'error' },
   STORE_ERROR: { action: 'Check the disk (space, permissions), then try again; nothing was changed', severity: 'error' },
+  TEAM_UNREACHABLE: { action: "Check the network and that the team's server is running, then try again", severity: 'warning' },
+  TEAM_AUTH: { action: "Check the team credential with your server's administrator (user, password file, permissions)", severity: 'error' },
+  TEAM_STREAM: { action: "Check the vault id and genesis administrator you were given: the team's log is not this vault's", severity: 'error' },
 };
 
 /** What a failure means for the person depends on what they were doing: a domain may say it in its own words. */

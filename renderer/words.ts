@@ -22,6 +22,7 @@ const ACTIONS: Record<string, string> = {
   'transfer.cancel': 'Cancelled a transfer',
   'transfer.signed': 'Signed a transfer',
   'node.register': 'Registered a signer node',
+  'log.adopt': 'Adopted a record from the team log',
 };
 
 export function describeAction(code: string): string {

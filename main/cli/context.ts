@@ -42,6 +42,14 @@ export interface CliContext {
   wallet?: string;
   /** A signer node's folder (signer commands). */
   nodeDir?: string;
+  /** Team commands' options: server URL(s), NATS user and password file, the vault and genesis to join, bundle seq. */
+  server?: string;
+  user?: string;
+  passwordFile?: string;
+  vault?: string;
+  genesis?: string;
+  create?: boolean;
+  after?: string;
   out(line: string): void;
   err(line: string): void;
 }

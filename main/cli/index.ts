@@ -10,6 +10,7 @@ import { isVaultGroup, runVaultCommand } from './vault-commands';
 import { runPolicyCommand } from './policy-commands';
 import { runTransferCommand } from './transfer-commands';
 import { runWalletCommand } from './wallet-commands';
+import { runTeamCommand } from './team-commands';
 import { runDemo } from './demo';
 import { type CliContext, CliUsageError } from './context';
 
@@ -73,6 +74,14 @@ Policies and whitelists (documents in JSON; a proposal is signed on an administr
   policy propose --file FILE                    propose the draft for adoption by the administrators' quorum
   whitelist list | whitelist show <whitelist>
   whitelist propose --file FILE                 a new whitelist (no "id") or a new version of one
+Team log (the vault's signed log replicated on a NATS JetStream server; without it, the single desk):
+  team join --server URL [--user U --password-file F] [--vault ID --genesis ADDR] [--create]
+                                                publish this vault's log to its team stream, or (an empty folder)
+                                                adopt the log of vault ID whose genesis administrator is ADDR
+  team status                                   server, connection, local head, stream's last entry, lag, refusals
+  team pull | team push                         adopt what others appended | publish local records the stream lacks
+  team export --after N --out FILE              records after seq N as a bundle file (an air-gapped console)
+  team import FILE [--genesis ADDR]             adopt a bundle's records, each checked (ADDR for an empty folder)
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md):
@@ -130,6 +139,13 @@ function parseCli(argv: string[]) {
       'fee-rate': { type: 'string' },
       wallet: { type: 'string' },
       'node-dir': { type: 'string' },
+      server: { type: 'string' },
+      user: { type: 'string' },
+      'password-file': { type: 'string' },
+      vault: { type: 'string' },
+      genesis: { type: 'string' },
+      create: { type: 'boolean', default: false },
+      after: { type: 'string' },
     },
   });
 }
@@ -176,6 +192,13 @@ export async function main(argv: string[]): Promise<number> {
     feeRate: values['fee-rate'],
     wallet: values.wallet,
     nodeDir: values['node-dir'] === undefined ? undefined : path.resolve(values['node-dir']),
+    server: values.server,
+    user: values.user,
+    passwordFile: values['password-file'],
+    vault: values.vault,
+    genesis: values.genesis,
+    create: values.create ?? false,
+    after: values.after,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
@@ -190,6 +213,7 @@ export async function main(argv: string[]): Promise<number> {
     if (group === 'signer') return await runSignerCommand(command, ctx);
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
     if (group === 'wallet') return await runWalletCommand(command, args, ctx);
+    if (group === 'team') return await runTeamCommand(command, args, ctx);
     if (group === 'transfer' || group === 'psbt') return await runTransferCommand(group, command, args, ctx);
     if (group === 'policy' || group === 'whitelist') return await runPolicyCommand(group, command, args, ctx);
     if (group === 'demo') return await runDemo({ ...ctx, dataDirGiven: argv.some((a) => a === '--data-dir' || a.startsWith('--data-dir=')) });

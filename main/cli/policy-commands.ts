@@ -11,6 +11,7 @@ import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
+import { attachFromSettings, type TeamSession } from '../team/team';
 import { type CliContext, CliUsageError } from './context';
 import { openVaultDevices, type VaultDevices } from './vault-devices';
 import { parse, required, resolveWallet } from './wallet-commands';
@@ -27,6 +28,7 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
   const store = Store.open(ctx.dataDir);
   let devices: VaultDevices | null = null;
   let manager: DeviceManager | null = null;
+  let team: TeamSession | null = null;
   try {
     if (command === 'propose') {
       devices = await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false });
@@ -35,6 +37,8 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
       manager = new DeviceManager();
     }
     const vault = new VaultService({ store, devices: manager });
+    // In a team, each change is published to the team log first (connecting at the first append: reads stay offline).
+    team = attachFromSettings(ctx.dataDir, vault);
     // Reading and simulating never reach the MPC host; the service only needs a client to exist.
     const transfers = new TransferService({ vault, store, devices: manager, host: hostClientFor(ctx.dataDir) });
     const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
@@ -103,6 +107,7 @@ export async function runPolicyCommand(group: 'policy' | 'whitelist', command: s
         throw new CliUsageError(`Unknown command ${group} ${command}.`);
     }
   } finally {
+    await team?.close();
     store.close();
     await (manager as DeviceManager | null)?.close();
   }

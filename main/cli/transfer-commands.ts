@@ -11,6 +11,7 @@ import { Store } from '../store';
 import { TransferService } from '../transfers/service';
 import { whatItNeeds } from '../transfers/views';
 import { VaultService } from '../vault';
+import { attachFromSettings, type TeamSession } from '../team/team';
 import { syncHost } from '../wallets/host-anchor';
 import { type CliContext, CliUsageError } from './context';
 import { addCustodianDevices, openVaultDevices, type VaultDevices } from './vault-devices';
@@ -34,6 +35,7 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
   const host = hostClientFor(ctx.dataDir);
   let devices: VaultDevices | null = null;
   let manager: DeviceManager | null = null;
+  let team: TeamSession | null = null;
   try {
     /** The acting person's device and the custodians' (--devices), opened when a command first needs them. */
     const open = async (acting: boolean): Promise<{ manager: DeviceManager; actor: () => string }> => {
@@ -50,6 +52,8 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
     // `psbt sign` imports a PSBT no request carries yet: then it needs the operator's device (USB: the first Ledger).
     const opened = await open(ACTING.has(name) || (name === 'psbt sign' && (ctx.mnemonic !== undefined || !ctx.virtual)));
     const vault = new VaultService({ store, devices: opened.manager });
+    // In a team, each change is published to the team log first (connecting at the first append: reads stay offline).
+    team = attachFromSettings(ctx.dataDir, vault);
     const transfers = new TransferService({ vault, store, devices: opened.manager, host });
     transfers.on('progress', ({ message }) => ctx.err(`  ${message}`));
     const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
@@ -129,6 +133,7 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
         throw new CliUsageError(`Unknown command ${name}.`);
     }
   } finally {
+    await team?.close();
     await host.close();
     store.close();
     await (manager as DeviceManager | null)?.close();

@@ -5,6 +5,7 @@ import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { Store } from '../store';
 import { VaultService } from '../vault';
+import { attachFromSettings, type TeamSession } from '../team/team';
 import { type CliContext, CliUsageError } from './context';
 import { openVaultDevices, type VaultDevices } from './vault-devices';
 
@@ -110,12 +111,15 @@ export async function runVaultCommand(group: VaultGroup, command: string | undef
   const needs = deviceNeeds(group, command);
   mkdirSync(ctx.dataDir, { recursive: true });
   let devices: VaultDevices | null = null;
+  let team: TeamSession | null = null;
   const store = Store.open(ctx.dataDir);
   try {
     devices = needs === null ? null : await openVaultDevices(ctx, needs);
     // Reads need no device; a manager with none keeps the service's shape.
     const manager = devices?.manager ?? new DeviceManager();
     const vault = new VaultService({ store, devices: manager });
+    // In a team, each change is published to the team log first (connecting at the first append: reads stay offline).
+    team = attachFromSettings(ctx.dataDir, vault);
     const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
     const actor = () => (devices as VaultDevices).actor();
     const proposalOut = (p: ProposalView) => out(p, proposalLine(p));
@@ -217,6 +221,7 @@ export async function runVaultCommand(group: VaultGroup, command: string | undef
         throw new CliUsageError(`Unknown command ${key}.`);
     }
   } finally {
+    await team?.close();
     store.close();
     await devices?.manager.close();
   }

@@ -9,6 +9,7 @@ import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
+import { attachFromSettings, type TeamSession } from '../team/team';
 import { verifyAddressOnDevice } from '../wallets/address-verification';
 import { WalletCeremonies } from '../wallets/ceremonies';
 import { walletAddresses, walletView } from '../wallets/views';
@@ -29,9 +30,12 @@ export async function runWalletCommand(command: string | undefined, args: string
   const devices = PROPOSING.has(command) ? await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false }) : null;
   const manager = devices?.manager ?? (ctx.virtual ? new DeviceManager() : await usbManager(ctx));
   const client = USING_HOST.has(command) ? hostClientFor(ctx.dataDir) : null;
+  let team: TeamSession | null = null;
   try {
     if (ctx.virtual) addCustodianDevices(ctx, manager);
     const vault = new VaultService({ store, devices: manager });
+    // In a team, each change is published to the team log first (connecting at the first append: reads stay offline).
+    team = attachFromSettings(ctx.dataDir, vault);
     const host = client;
     const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
     const state = () => vault.readState();
@@ -135,6 +139,7 @@ export async function runWalletCommand(command: string | undefined, args: string
         throw new CliUsageError(`Unknown command wallet ${command}.`);
     }
   } finally {
+    await team?.close();
     await client?.close();
     store.close();
     await manager.close();

@@ -13,6 +13,7 @@ import { userRepository, type UserRepository } from './repositories/users';
 import { vaultRepository, type VaultRepository } from './repositories/vault';
 import { walletRepository, type WalletRepository } from './repositories/wallets';
 import { transferRepository, type TransferRepository } from './repositories/transfers';
+import { teamEntryRepository, type TeamEntryRepository } from './repositories/team-entries';
 
 export { DATABASE_FILE } from './database';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
@@ -22,6 +23,7 @@ export type { StoredRecord } from './repositories/records';
 export type { SealedShareRow } from './repositories/wallets';
 export type { UtxoRow } from './repositories/transfers';
 export type { CheckpointRow } from './repositories/checkpoint';
+export type { TeamEntry } from './repositories/team-entries';
 
 /** The schema version that came with the log's head file (migration 3). */
 const HEAD_FILE_SINCE = 3;
@@ -36,6 +38,7 @@ export class Store {
   readonly wallets: WalletRepository;
   readonly transfers: TransferRepository;
   readonly checkpoint: CheckpointRepository;
+  readonly teamEntries: TeamEntryRepository;
 
   private constructor(readonly db: Database.Database, readonly file: string) {
     this.records = recordRepository(db);
@@ -47,6 +50,7 @@ export class Store {
     this.wallets = walletRepository(db);
     this.transfers = transferRepository(db);
     this.checkpoint = checkpointRepository(db);
+    this.teamEntries = teamEntryRepository(db);
   }
 
   /** Opens (creating if needed) `<dataDir>/custos.sqlite` and applies pending migrations. */

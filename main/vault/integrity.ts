@@ -67,6 +67,8 @@ export class IntegrityGuard {
    */
   private readonly rewrittenCheckpoints = new Set<string>();
   private readonly headFile: string;
+  /** The head the file will name once the transaction of deferred commits commits (see `committed`). */
+  private pendingHead: LogHead | 'recompute' | null = null;
 
   constructor(private readonly store: Store, private readonly now: () => Date) {
     this.headFile = logHeadFile(store.file);
@@ -98,12 +100,15 @@ export class IntegrityGuard {
   /**
    * After this process committed a record and an audit entry (and a checkpoint, if `checkpointSeq` says so): extends
    * what was verified without re-verifying, and moves the log's head file (kept apart from the database) to the record.
+   * With `deferHead` the record is part of a larger transaction not committed yet: the head file is written by
+   * `flushHead` once it is (a head file ahead of the database would read as a log cut short), or never (`forget`).
    */
-  committed(record: { seq: number; body: string }, state: GovernanceState, auditEntry: AuditEntry, checkpoint: KnownCheckpoint | null): void {
+  committed(record: { seq: number; body: string }, state: GovernanceState, auditEntry: AuditEntry, checkpoint: KnownCheckpoint | null, options: { deferHead?: boolean } = {}): void {
     const v = this.verified;
     if (v === null || v.count !== record.seq || v.problems.length > 0 || v.audit.entries !== auditEntry.seq) {
       this.verified = null;
-      writeLogHead(this.headFile, headOf(this.store));
+      if (options.deferHead === true) this.pendingHead = 'recompute';
+      else writeLogHead(this.headFile, headOf(this.store));
       return;
     }
     const fingerprint = extendFingerprint(v.fingerprint, record.seq, record.body);
@@ -115,7 +120,21 @@ export class IntegrityGuard {
       audit: { valid: true, entries: v.audit.entries + 1, head: auditEntry.hash },
       checkpoint: checkpoint ?? v.checkpoint,
     };
-    writeLogHead(this.headFile, { count: v.count + 1, fingerprint });
+    if (options.deferHead !== true) writeLogHead(this.headFile, { count: v.count + 1, fingerprint });
+    else if (this.pendingHead !== 'recompute') this.pendingHead = { count: v.count + 1, fingerprint };
+  }
+
+  /** The transaction of deferred commits committed: the head file now names its last record. */
+  flushHead(): void {
+    const pending = this.pendingHead;
+    this.pendingHead = null;
+    if (pending !== null) writeLogHead(this.headFile, pending === 'recompute' ? headOf(this.store) : pending);
+  }
+
+  /** The transaction of deferred commits rolled back: nothing this process verified since stands; check again. */
+  forget(): void {
+    this.verified = null;
+    this.pendingHead = null;
   }
 
   /** A checkpoint was written at `seq` (after a full verification), on top of what was verified. */
@@ -128,7 +147,8 @@ export class IntegrityGuard {
     const v = this.verified;
     if (v === null || v.problems.length > 0 || this.signerProblems.size > 0) return null;
     if (this.store.dataVersion() !== v.dataVersion) return null;
-    const head = readLogHead(this.headFile);
+    // Inside a transaction of deferred commits, the head this process is about to write stands for the file.
+    const head = this.pendingHead !== null && this.pendingHead !== 'recompute' ? this.pendingHead : readLogHead(this.headFile);
     const count = v.count;
     if (count === 0 ? head !== null : head === null || head === 'unreadable' || head.count !== count || head.fingerprint !== v.fingerprint) return null;
     const header = this.store.vault.get();

@@ -49,7 +49,8 @@ import { exportCsv, exportJson } from './audit-export';
 import { CHECKPOINT_INTERVAL } from './checkpoint';
 import { randomIds, type IdGenerator } from './ids';
 import { IntegrityGuard, verifyAuditChain, type IntegrityCheck, type ProgressListener } from './integrity';
-import { LogWriter } from './log-writer';
+import { LogWriter, type AdoptReport, type LogReplication, type PushReport } from './log-writer';
+import type { GenesisPin } from './adopted';
 import { administratorRefusal, memberRefusal, proposalDecisionRefusal } from './permissions';
 import { checkProposalInput, DOING, orderRoles, proposalAction, requireName, requireWallet, type ProposalInputs, type ProposalKind } from './proposal-actions';
 import { auditEntryView, groupView, proposalView, summaryView, titleOf, userView } from './views';
@@ -556,6 +557,37 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // The team log (main/team/): the writer publishes and adopts; these only hand it the stream.
+
+  /** Team mode from now on (null: back to the single desk). */
+  replicate(replication: LogReplication | null): void {
+    this.writer.replicate(replication);
+  }
+
+  /** Adopts (or refuses, keeping the reason) every stream entry this console has not consumed. */
+  teamSync(): Promise<AdoptReport> {
+    return this.writer.sync();
+  }
+
+  /** Publishes the local records the team stream lacks. */
+  teamPush(): Promise<PushReport> {
+    return this.writer.push();
+  }
+
+  /** Adopts the records of a bundle file (an air-gapped console), each checked like any record. */
+  importRecords(bodies: readonly string[], pin: GenesisPin | null): Promise<AdoptReport> {
+    return this.writer.adopt(bodies, pin);
+  }
+
+  /** The verified log's head (records and fingerprint), or null when the vault is missing or does not verify. */
+  logHead(): { count: number; fingerprint: string } | null {
+    const check = this.guard.check();
+    if (check.report.status !== 'ok') return null;
+    const head = this.guard.head();
+    return head === null ? null : { count: head.count, fingerprint: head.fingerprint };
+  }
+
+  // ---------------------------------------------------------------------------------------------
 
   private propose(
     deviceId: string,
@@ -596,7 +628,8 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
               actor: actor.id,
               action: 'proposal.create',
               subject: proposalId,
-              payload: { recordSeq: seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, seq) },
+              // record.seq, not seq: in a team the record may have moved to a later seq after losing a race.
+              payload: { recordSeq: record.seq, actorName: actor.name, title: titleOf(proposal.change), change: toCanonical(proposal.change), digest: proposal.digest, settled: settled(next, record.seq) },
               deviceSignature: record.signature,
             };
           },
@@ -626,7 +659,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
               actor: actor.id,
               action: type === 'approval' ? 'proposal.approve' : 'proposal.reject',
               subject: proposal.id,
-              payload: { recordSeq: seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, seq) },
+              payload: { recordSeq: record.seq, actorName: actor.name, title: titleOf(after.change), digest: after.digest, status: after.status, settled: settled(next, record.seq) },
               deviceSignature: record.signature,
             };
           },

@@ -14,6 +14,7 @@ import { mpcBench } from './mpc';
 import { transferBench } from './transfers-bench';
 import { statementVerification } from './verification';
 import { historyBench, historySizes } from './history-bench';
+import { teamBench } from './team-bench';
 import { writeBenchJson } from './bench-json';
 import type { Row, Target } from './row';
 
@@ -96,6 +97,8 @@ if (transfers) rows.push(...transfers.rows);
 // Long history: generated vaults (cached in the temp folder) of each size; an approval, start-up, host restart, lists.
 const history = sizes.length === 0 ? null : await historyBench(sizes);
 if (history) rows.push(...history.rows);
+// --no-team skips the team log rows (a nats-server on 127.0.0.1; skipped with a note when none is installed).
+if (!process.argv.includes('--no-team')) rows.push(...(await teamBench()).rows);
 const audit = rows.find((r) => r.name === 'audit chain verification');
 const targets: Target[] = [
   ...(audit ? [{ target: 'audit chain verification ≥ 100,000 entries/s', measured: `${Math.round(audit.custos).toLocaleString('en-US')}/s`, met: audit.custos >= 100_000 }] : []),

@@ -142,7 +142,7 @@ describe('tampering in SQLite', () => {
     const head = path.join(h.dir, LOG_HEAD_FILE);
     // The vault as an older Custos left it: schema 2 (no later migration), no head file.
     h.store.close();
-    edit(h, 'DELETE FROM schema_migrations WHERE version >= 3; ALTER TABLE wallets DROP COLUMN key_since; ALTER TABLE utxos DROP COLUMN recorded_at; DROP TABLE IF EXISTS checkpoint');
+    edit(h, 'DELETE FROM schema_migrations WHERE version >= 3; ALTER TABLE wallets DROP COLUMN key_since; ALTER TABLE utxos DROP COLUMN recorded_at; DROP TABLE IF EXISTS checkpoint; DROP TABLE IF EXISTS team_entries');
     rmSync(head);
     h.reopen();
     expect(h.vault.verify()).toMatchObject({ status: 'ok', problems: [] });

@@ -1,0 +1,140 @@
+// A real nats-server for tests: 127.0.0.1, a free port, a temp JetStream store, optional users with permissions;
+// SIGKILL and restart on the same port and store.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
+
+export interface NatsUser {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  /** The JetStream store (kept across restarts). */
+  readonly storeDir: string;
+  /** SIGKILL: no flush, no goodbye (what a crashed server looks like). */
+  kill(): Promise<void>;
+  /** Starts again on the same port and store. */
+  restart(): Promise<void>;
+  /** Stops the server and removes its store. */
+  stop(): Promise<void>;
+}
+
+export interface NatsServerOptions {
+  /**
+   * Users and what they may do: `admin` may create and inspect streams; each console user may publish to the vault's
+   * log subject and use only the JetStream API calls a reader needs. Without users the server takes anyone.
+   */
+  readonly vaultId?: string;
+  readonly admin?: NatsUser;
+  readonly consoles?: readonly NatsUser[];
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks; released before nats-server binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const quote = (s: string) => JSON.stringify(s);
+
+/**
+ * The permissions the team log needs (README "Running the team server" repeats them): a console publishes records to
+ * `custos.log.<vault>` and reads the stream by STREAM.INFO and STREAM.MSG.GET; it may not create, update, delete or
+ * purge a stream, nor delete a message. Replies come on `_INBOX.>`; it may listen on the log's subject (new entries).
+ */
+export function natsConfig(port: number, storeDir: string, options: NatsServerOptions): string {
+  const lines = [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: ${quote(storeDir)} }`];
+  if (options.admin === undefined && (options.consoles ?? []).length === 0) return lines.join('\n') + '\n';
+  const vault = options.vaultId ?? '*';
+  const stream = options.vaultId === undefined ? '*' : `CUSTOS_LOG_${options.vaultId}`;
+  const users: string[] = [];
+  if (options.admin !== undefined) {
+    users.push(`{ user: ${quote(options.admin.user)}, password: ${quote(options.admin.password)}, permissions: { publish: { allow: ["$JS.API.>", "custos.log.>"] }, subscribe: { allow: ["_INBOX.>", "custos.log.>"] } } }`);
+  }
+  for (const c of options.consoles ?? []) {
+    const publish = [`custos.log.${vault}`, '$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`].map(quote).join(', ');
+    const deny = ['$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'].map(quote).join(', ');
+    users.push(`{ user: ${quote(c.user)}, password: ${quote(c.password)}, permissions: { publish: { allow: [${publish}], deny: [${deny}] }, subscribe: { allow: ["_INBOX.>", ${quote(`custos.log.${vault}`)}] } } }`);
+  }
+  lines.push(`accounts { CUSTOS { jetstream: enabled, users: [\n  ${users.join(',\n  ')}\n] } }`);
+  return lines.join('\n') + '\n';
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const root = mkdtempSync(path.join(tmpdir(), 'custos-nats-'));
+  const storeDir = path.join(root, 'store');
+  const configFile = path.join(root, 'nats.conf');
+  const port = await freePort();
+  writeFileSync(configFile, natsConfig(port, storeDir, options));
+  let child: ChildProcess | null = null;
+  const launch = () => {
+    child = spawn(NATS_SERVER, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return ready(child);
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const c = child as ChildProcess | null;
+    child = null;
+    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill(signal);
+    await exited;
+  };
+  await launch();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    kill: () => halt('SIGKILL'),
+    restart: async () => {
+      await halt('SIGKILL');
+      await launch();
+    },
+    stop: async () => {
+      await halt('SIGTERM');
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves when the server logs that it is ready (JetStream included), rejects when it exits first. */
+function ready(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`nats-server did not start within 10 s:\n${output}`)), 10_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Server is ready/.test(output)) {
+        clearTimeout(timer);
+        child.stderr?.off('data', onData);
+        child.stdout?.off('data', onData);
+        // Keep draining so a chatty server never blocks on a full pipe.
+        child.stderr?.resume();
+        child.stdout?.resume();
+        resolve();
+      }
+    };
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    child.stderr?.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.once('error', (err) => fail(new Error(`nats-server could not be started (${NATS_SERVER}): ${err.message}. Install it (Debian: apt-get install nats-server).`)));
+    child.once('exit', (code) => fail(new Error(`nats-server exited (${code}) before it was ready:\n${output}`)));
+  });
+}
