@@ -6,7 +6,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { canonicalBytes } from '../canonical.js';
-import { decodePayload, encodePayload, PayloadCodecError } from './codec.js';
+import { decodePayload, encodePayload, type PayloadCodecError } from './codec.js';
 import type { TransportDirectory, TransportKeys } from './keys.js';
 
 export const RELAY_PROTOCOL_VERSION = 1;
