@@ -1,0 +1,59 @@
+// FROST signing and DKG between three parties whose only link is a real nats-server: each message signed, sealed and acknowledged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { COORDINATOR } from '../../crypto/frost/types';
+import { Connections, keyring, sighash, startDkg, startSigning, testKey, type TestKey } from './harness';
+import { startNatsServer, type NatsServer } from './nats-server';
+
+let server: NatsServer;
+let conns: Connections;
+let key: TestKey;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  conns = new Connections(server.url);
+  key = testKey(2, 3);
+});
+afterAll(async () => {
+  await conns?.closeAll();
+  await server?.stop();
+});
+
+describe('the MPC relay over nats-server', () => {
+  it('signs 2-of-3 with every party on its own connection: a BIP-340 signature under the wallet key', async () => {
+    const signers = [key.parties[0], key.parties[2]] as string[];
+    const ring = keyring([...key.parties, COORDINATOR]);
+    const transports = await conns.transports([...signers, COORDINATOR]);
+    const messages = [sighash('a'), sighash('b')];
+    const run = await startSigning(key, signers, messages, { sessionId: 'sign-nats-1', ring, transportFor: (p) => transports.get(p)! });
+    const results = await Promise.all(run.outcomes.values());
+    const sigs = (await run.outcomes.get(COORDINATOR))!.result.signatures!;
+    expect(sigs).toHaveLength(2);
+    sigs.forEach((s, i) => expect(schnorr.verify(s, messages[i]!, key.groupKey.outputKey)).toBe(true));
+    expect(results.every((r) => r.unacknowledged.length === 0)).toBe(true);
+    for (const id of signers) {
+      const d = run.drivers.get(id)!;
+      expect(d.sharesMade).toBe(1);
+      expect(d.nonces?.used).toBe(true);
+      expect(d.nonces?.nonces.every((n) => n.hiding.every((b) => b === 0))).toBe(true);
+    }
+  });
+
+  it('runs a 2-of-3 DKG: every party ends with the same group key, and two of the shares sign under it', async () => {
+    const parties = key.parties;
+    const ring = keyring(parties);
+    const transports = await conns.transports(parties);
+    const outcomes = await startDkg(parties, 2, { sessionId: 'dkg-nats-1', ring, transportFor: (p) => transports.get(p)! });
+    const results = await Promise.all(outcomes.values());
+    const gk = results[0]!.result.groupKey;
+    for (const r of results) expect(r.result.groupKey.outputKey).toEqual(gk.outputKey);
+    const fresh: TestKey = { groupKey: gk, parties, shares: new Map(results.map((r) => [r.result.share.identifier, r.result.share])) };
+    const signers = [parties[1], parties[2]] as string[];
+    const signRing = keyring([...parties, COORDINATOR]);
+    const st = await conns.transports([...signers, COORDINATOR]);
+    const msg = sighash('after-dkg');
+    const run = await startSigning(fresh, signers, [msg], { sessionId: 'sign-after-dkg', ring: signRing, transportFor: (p) => st.get(p)! });
+    const sig = (await run.outcomes.get(COORDINATOR))!.result.signatures![0]!;
+    expect(schnorr.verify(sig, msg, gk.outputKey)).toBe(true);
+  });
+});
