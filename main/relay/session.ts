@@ -18,6 +18,8 @@ export type RelaySessionErrorCode =
   | 'RELAY_EQUIVOCATION'
   /** A round did not complete before the session's expiry (a party is down, or a relay drops its messages). */
   | 'NO_ANSWER'
+  /** Another member ended the session and said why (its words are quoted; they prove nothing by themselves). */
+  | 'PEER_ABORTED'
   /** Closed by its owner before it ended. */
   | 'CLOSED'
   /** This party's own fault (a bug, a transport that cannot publish). */
@@ -100,6 +102,7 @@ export class RelaySession<R> {
   private readonly echoSent = new Set<number>();
   private readonly verified = new Set<number>();
   private readonly refused = new Map<string, Map<RelayOpenErrorCode, number>>();
+  private readonly acks = new Map<string, Uint8Array>();
   private subscription: RelaySubscription | null = null;
   private chain: Promise<void> = Promise.resolve();
   private resendTimer: ReturnType<typeof setInterval> | null = null;
@@ -194,7 +197,7 @@ export class RelaySession<R> {
         this.view(m.round).set(this.me, { hash, evidence: null });
         for (const to of this.o.driver.members)
           if (to !== this.me) await this.seal({ kind: m.kind, round: m.round, to, broadcast: hash }, plaintext, true);
-        this.maybeEcho(m.round);
+        await this.maybeEcho(m.round);
         await this.tryVerify(m.round);
       } else {
         await this.seal({ kind: m.kind, round: m.round, to: m.to }, plaintext, true);
@@ -204,7 +207,7 @@ export class RelaySession<R> {
     }
   }
 
-  private async seal(h: Pick<EnvelopeHeader, 'kind' | 'round' | 'to' | 'broadcast'>, plaintext: Uint8Array, track: boolean): Promise<void> {
+  private async seal(h: Pick<EnvelopeHeader, 'kind' | 'round' | 'to' | 'broadcast'>, plaintext: Uint8Array, track: boolean): Promise<Uint8Array> {
     const counter = ++this.counter;
     const header: EnvelopeHeader = {
       v: RELAY_PROTOCOL_VERSION,
@@ -223,6 +226,7 @@ export class RelaySession<R> {
     const bytes = encodeEnvelope(await sealEnvelope(header, plaintext, this.o.keys, keys.hpkeKey));
     if (track) this.outgoing.set(counter, { to: h.to, kind: h.kind, round: h.round, bytes, acked: false });
     await this.publish(h.to, bytes);
+    return bytes;
   }
 
   private async publish(to: string, bytes: Uint8Array): Promise<void> {
@@ -242,9 +246,17 @@ export class RelaySession<R> {
     if (count > 0) this.o.onEvent?.({ type: 'resent', count });
   }
 
+  /**
+   * Acknowledges one envelope. The ack's bytes are kept and sent again, unchanged, for every duplicate: a relay that
+   * drops each new envelope once then sees the same ack again, so resend and ack always meet.
+   */
   private async ack(to: string, counter: number): Promise<void> {
+    const key = `${to} ${counter}`;
+    const cached = this.acks.get(key);
+    if (cached !== undefined) return this.publish(to, cached);
     const payload = encodePayload({ counters: [counter] });
-    await this.seal({ kind: 'relay/ack', round: 0, to }, payload, false);
+    const bytes = await this.seal({ kind: 'relay/ack', round: 0, to }, payload, false);
+    this.acks.set(key, bytes);
   }
 
   // ------------------------------------------------------------------ receiving
@@ -287,6 +299,7 @@ export class RelaySession<R> {
       opened.plaintext.fill(0);
     }
     if (h.kind === 'relay/ack') return this.onAck(h, payload);
+    if (h.kind === 'relay/abort') return this.onPeerAbort(h, payload);
     await this.ack(h.from, h.counter);
     if (this.phase !== 'running') return;
     if (h.kind === 'relay/echo') return this.onEcho(h, payload);
@@ -310,6 +323,13 @@ export class RelaySession<R> {
       if (o !== undefined && o.to === h.from) o.acked = true;
     }
     this.checkDone();
+  }
+
+  private onPeerAbort(h: EnvelopeHeader, payload: unknown): void {
+    if (this.phase !== 'running') return;
+    const reason = (payload as { reason?: unknown } | null)?.reason;
+    const said = typeof reason === 'string' ? reason.slice(0, 500) : '(no reason given)';
+    this.fail('PEER_ABORTED', `party ${h.from} ended the session: ${said}`, { notify: false });
   }
 
   private async onCeremonyMessage(h: EnvelopeHeader, payload: unknown, wire: Uint8Array): Promise<void> {
@@ -337,7 +357,7 @@ export class RelaySession<R> {
     if (this.gated(m.round)) this.held.push({ message: m, incoming: true });
     else await this.feed(m);
     if (broadcast) {
-      this.maybeEcho(h.round);
+      await this.maybeEcho(h.round);
       await this.tryVerify(h.round);
     }
   }
@@ -372,21 +392,17 @@ export class RelaySession<R> {
     return (this.o.driver.broadcasts.get(round) ?? []).every((s) => (s === this.me ? !includingMine || v.has(s) : v.has(s)));
   }
 
-  /** Once every other sender's broadcast of `round` is in, tells every other member what was received. */
-  private maybeEcho(round: number): void {
+  /**
+   * Once every other sender's broadcast of `round` is in, tells every other member what was received. Sent before this
+   * party compares anything, so that even if it aborts on what it finds, the others get its evidence and find it too.
+   */
+  private async maybeEcho(round: number): Promise<void> {
     if (this.echoSent.has(round) || !this.viewComplete(round, false)) return;
     this.echoSent.add(round);
     const entries: EchoEntry[] = [];
     for (const [from, { hash, evidence }] of this.view(round)) if (from !== this.me) entries.push({ from, hash, evidence: evidence as Uint8Array });
     const plaintext = encodePayload({ entries });
-    // Sent from the chain (already inside a job): queue the seals after the current step.
-    this.enqueue(async () => {
-      try {
-        for (const to of this.o.driver.members) if (to !== this.me && this.phase === 'running') await this.seal({ kind: 'relay/echo', round, to }, plaintext, true);
-      } finally {
-        plaintext.fill(0);
-      }
-    });
+    for (const to of this.o.driver.members) if (to !== this.me && this.phase === 'running') await this.seal({ kind: 'relay/echo', round, to }, plaintext, true);
   }
 
   private async onEcho(h: EnvelopeHeader, payload: unknown): Promise<void> {
@@ -489,9 +505,15 @@ export class RelaySession<R> {
     this.settle = null;
   }
 
-  private fail(code: RelaySessionErrorCode, message: string, opts: { culprit?: string | null; missing?: string[]; cause?: unknown } = {}): void {
+  private fail(
+    code: RelaySessionErrorCode,
+    message: string,
+    opts: { culprit?: string | null; missing?: string[]; cause?: unknown; notify?: boolean } = {},
+  ): void {
     if (this.phase === 'failed' || this.phase === 'done') return;
+    const started = this.phase === 'running';
     this.phase = 'failed';
+    if (started && opts.notify !== false) void this.notifyAbort(message);
     this.o.driver.abort(message);
     for (const x of this.held) this.wipeMessage(x.message);
     this.held = [];
@@ -501,6 +523,21 @@ export class RelaySession<R> {
     void sub?.close();
     this.settle?.reject(new RelaySessionError(code, message, opts));
     this.settle = null;
+  }
+
+  /**
+   * Tells every other member, once and without waiting for acks, that this party ended the session and why, so they
+   * stop waiting for it instead of running to the expiry. A peer's notice ends a session but never names a culprit.
+   */
+  private async notifyAbort(reason: string): Promise<void> {
+    const payload = encodePayload({ reason });
+    try {
+      for (const to of this.o.driver.members) if (to !== this.me) await this.seal({ kind: 'relay/abort', round: 0, to }, payload, false);
+    } catch {
+      // Best effort: the others still end at the expiry.
+    } finally {
+      payload.fill(0);
+    }
   }
 
   private stopTimers(): void {
