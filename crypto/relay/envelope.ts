@@ -82,6 +82,23 @@ const CONTENT_TAG = utf8ToBytes('Custos/Relay/Broadcast/v1');
 const ENC_BYTES = 32;
 const SIG_BYTES = 64;
 
+/**
+ * The recipient's HPKE key pair, imported once per key object: handing HPKE the public half as well spares it an
+ * X25519 multiplication on every open.
+ */
+const keyPairs = new WeakMap<Uint8Array, Promise<CryptoKeyPair>>();
+function recipientKeyPair(keys: Pick<TransportKeys, 'hpkeSecret' | 'hpkeKey'>): Promise<CryptoKeyPair> {
+  let pair = keyPairs.get(keys.hpkeSecret);
+  if (pair === undefined) {
+    pair = (async () => ({
+      privateKey: await SUITE.kem.deserializePrivateKey(keys.hpkeSecret),
+      publicKey: await SUITE.kem.deserializePublicKey(keys.hpkeKey),
+    }))();
+    keyPairs.set(keys.hpkeSecret, pair);
+  }
+  return pair;
+}
+
 /** The hash a broadcast's copies share, over its plaintext. */
 export function contentHash(plaintext: Uint8Array): string {
   return bytesToHex(sha256(concatBytes(CONTENT_TAG, plaintext)));
@@ -187,8 +204,8 @@ export type OpenContext = {
   sessionId: string;
   /** The recipient: this party. */
   me: string;
-  /** This party's transport keys (the HPKE secret opens the payload). */
-  keys: Pick<TransportKeys, 'hpkeSecret'>;
+  /** This party's transport keys (the HPKE key pair opens the payload). */
+  keys: Pick<TransportKeys, 'hpkeSecret' | 'hpkeKey'>;
   /** The session's members: a sender outside it is refused even with a registered key. */
   members: ReadonlySet<string>;
   directory: TransportDirectory;
@@ -223,8 +240,7 @@ export async function openEnvelope(bytes: Uint8Array, ctx: OpenContext): Promise
   if (ctx.seen(from, h.counter)) return { duplicate: true, header: h };
   let plaintext: Uint8Array;
   try {
-    const sk = await SUITE.kem.deserializePrivateKey(ctx.keys.hpkeSecret);
-    plaintext = new Uint8Array(await SUITE.open({ recipientKey: sk, enc: e.enc, info: HPKE_INFO }, e.ct, e.header));
+    plaintext = new Uint8Array(await SUITE.open({ recipientKey: await recipientKeyPair(ctx.keys), enc: e.enc, info: HPKE_INFO }, e.ct, e.header));
   } catch {
     throw new RelayOpenError('DECRYPT_FAILED', `${from} signed a ciphertext that does not open for this party`, from);
   }
