@@ -46,6 +46,9 @@ export type RunOptions = {
   resendMs?: number;
   /** Parties whose session is left out (they are started elsewhere, e.g. an offline signer). */
   skip?: string[];
+  /** Builds a party's signing driver (a test may record what it holds); SignDriver by default. */
+  signDriver?: (...args: ConstructorParameters<typeof SignDriver>) => SignDriver;
+  dkgDriver?: (...args: ConstructorParameters<typeof DkgDriver>) => DkgDriver;
 };
 
 /** Opens every party's session (all subscribed) and then runs them: signers with their shares, and a coordinator. */
@@ -56,7 +59,8 @@ export async function startSigning(key: TestKey, signers: PartyId[], messages: U
     if (o.skip?.includes(party)) continue;
     const self = party === COORDINATOR ? null : (party as PartyId);
     const share = self === null ? null : copyShare(key.shares.get(self) as SecretShare);
-    const driver = new SignDriver({ sessionId: o.sessionId, self, signers, messages, publicPackage: key.groupKey.publicPackage }, share, osRng);
+    const make = o.signDriver ?? ((...a: ConstructorParameters<typeof SignDriver>) => new SignDriver(...a));
+    const driver = make({ sessionId: o.sessionId, self, signers, messages, publicPackage: key.groupKey.publicPackage }, share, osRng);
     run.drivers.set(party, driver);
     run.sessions.set(party, signSession(driver, party, expiresAt, o, run.events));
   }
@@ -83,7 +87,8 @@ export function signSession(driver: SignDriver, party: string, expiresAt: number
 export async function startDkg(parties: PartyId[], threshold: number, o: RunOptions): Promise<Map<string, Promise<RelaySessionResult<DkgResult>>>> {
   const expiresAt = Date.now() + (o.expiresInMs ?? 10_000);
   const sessions = parties.map((self) => {
-    const driver = new DkgDriver({ ceremonyId: o.sessionId, self, parties, threshold }, { rng: osRng, deviceEntropy: osRng(32) });
+    const make = o.dkgDriver ?? ((...a: ConstructorParameters<typeof DkgDriver>) => new DkgDriver(...a));
+    const driver = make({ ceremonyId: o.sessionId, self, parties, threshold }, { rng: osRng, deviceEntropy: osRng(32) });
     return [self, new RelaySession({
       vaultId: VAULT, keys: o.ring.keys.get(self) as TransportKeys, directory: o.ring.directory, transport: o.transportFor(self),
       driver, expiresAt, resendMs: o.resendMs ?? 200,
