@@ -36,7 +36,12 @@ export type EnvelopeHeader = {
   expiresAt: number;
   /** Lowercase hex SHA-256 of the plaintext (see contentHash), only on a broadcast copy. */
   broadcast?: string;
+  /** Counters of the recipient's envelopes that the sender acknowledges (ascending): acks ride on any envelope. */
+  acks?: number[];
 };
+
+/** Most acks one header carries; more wait for the next envelope. */
+export const MAX_ACKS_PER_ENVELOPE = 256;
 
 /** What travels: the header's canonical bytes, HPKE's encapsulated key and ciphertext, and an Ed25519 signature. */
 export type Envelope = { header: Uint8Array; enc: Uint8Array; ct: Uint8Array; sig: Uint8Array };
@@ -110,7 +115,7 @@ export function checkHeader(h: unknown): EnvelopeHeader {
   };
   if (typeof h !== 'object' || h === null || Array.isArray(h)) bad('not an object');
   const o = h as Record<string, unknown>;
-  const allowed = new Set(['v', 'vaultId', 'sessionId', 'kind', 'round', 'from', 'to', 'counter', 'expiresAt', 'broadcast']);
+  const allowed = new Set(['v', 'vaultId', 'sessionId', 'kind', 'round', 'from', 'to', 'counter', 'expiresAt', 'broadcast', 'acks']);
   for (const k of Object.keys(o)) if (!allowed.has(k)) bad(`unknown field ${k}`);
   if (!Number.isSafeInteger(o.v)) bad('v is not an integer');
   for (const k of ['vaultId', 'sessionId', 'from', 'to'] as const)
@@ -120,6 +125,13 @@ export function checkHeader(h: unknown): EnvelopeHeader {
   if (!Number.isSafeInteger(o.counter) || (o.counter as number) < 1) bad('counter is not a positive integer');
   if (!Number.isSafeInteger(o.expiresAt) || (o.expiresAt as number) < 0) bad('expiresAt is not a time');
   if (o.broadcast !== undefined && (typeof o.broadcast !== 'string' || !HASH_RE.test(o.broadcast))) bad('broadcast is not a hash');
+  if (o.acks !== undefined) {
+    const a = o.acks;
+    if (!Array.isArray(a) || a.length < 1 || a.length > MAX_ACKS_PER_ENVELOPE) bad('acks is not a list of 1 to 256 counters');
+    (a as unknown[]).forEach((c, i) => {
+      if (!Number.isSafeInteger(c) || (c as number) < 1 || (i > 0 && (c as number) <= ((a as number[])[i - 1] as number))) bad('acks are not ascending counters');
+    });
+  }
   if (o.from === o.to) bad('from and to are the same party');
   return o as EnvelopeHeader;
 }

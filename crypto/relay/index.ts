@@ -4,7 +4,7 @@ export type { PayloadValue } from './codec.js';
 export { compareEcho, readEcho } from './echo.js';
 export type { EchoContext, EchoEntry, EchoPayload, EchoVerdict } from './echo.js';
 export {
-  RELAY_CAUSED, RELAY_PROTOCOL_VERSION, RelayOpenError, checkHeader, contentHash, decodeEnvelope, encodeEnvelope, openEnvelope,
+  MAX_ACKS_PER_ENVELOPE, RELAY_CAUSED, RELAY_PROTOCOL_VERSION, RelayOpenError, checkHeader, contentHash, decodeEnvelope, encodeEnvelope, openEnvelope,
   readHeader, sealEnvelope, verifyEnvelopeSignature,
 } from './envelope.js';
 export type { Envelope, EnvelopeHeader, OpenContext, Opened, RelayOpenErrorCode } from './envelope.js';

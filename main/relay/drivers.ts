@@ -167,8 +167,13 @@ export class DkgDriver implements CeremonyDriver<DkgResult> {
     return message.kind === 'dkg/round2' ? [(message as DkgMessage & { kind: 'dkg/round2' }).signingShare] : [];
   }
 
+  /** Also after this party finished: a session that ends in failure keeps no share of a key others may not have. */
   abort(reason: string): void {
-    if (this.state) dkgAbort(this.state, reason);
+    if (this.state === null) return;
+    dkgAbort(this.state, reason);
+    const share = this.state.secret?.share;
+    if (share) wipeShare(share);
+    this.state.secret = null;
   }
 }
 

@@ -2,7 +2,7 @@
 import { decodePayload, encodePayload } from '../../crypto/relay/codec';
 import { compareEcho, readEcho, type EchoEntry } from '../../crypto/relay/echo';
 import {
-  RELAY_CAUSED, RELAY_PROTOCOL_VERSION, RelayOpenError, contentHash, encodeEnvelope, openEnvelope, sealEnvelope,
+  MAX_ACKS_PER_ENVELOPE, RELAY_CAUSED, RELAY_PROTOCOL_VERSION, RelayOpenError, contentHash, encodeEnvelope, openEnvelope, sealEnvelope,
   type EnvelopeHeader, type RelayOpenErrorCode,
 } from '../../crypto/relay/envelope';
 import type { TransportDirectory, TransportKeys } from '../../crypto/relay/keys';
@@ -59,6 +59,8 @@ export type RelaySessionOptions<R> = {
   resendMs?: number;
   /** How long the session keeps acknowledging others' resends after it finished (ms). */
   lingerMs?: number;
+  /** How long an ack waits for an envelope to ride on before it goes alone (ms). */
+  ackDelayMs?: number;
   onEvent?: (e: RelayEvent) => void;
 };
 
@@ -75,8 +77,9 @@ type Held = { message: CeremonyMessage; incoming: boolean };
 
 /**
  * Drives one party. Rules:
- * - Every envelope but an ack is resent, unchanged, every `resendMs` until its recipient acknowledges its counter; acks
- *   are signed envelopes too, sent for every envelope received (again for a duplicate), and never acknowledged.
+ * - Every envelope but a pure ack is resent, unchanged, every `resendMs` until its recipient acknowledges its counter.
+ *   Acks are counters in the signed header of the next envelope to that party; when none goes within `ackDelayMs`, a
+ *   pure ack envelope (never itself acknowledged) carries them. A duplicate gets the envelope that acknowledged it again.
  * - A duplicate (a sender's counter seen before) is dropped after its ack.
  * - After a broadcast round, each party sends every other member an echo (per sender: the content hash and the signed
  *   copy it received). Messages of a later round, in and out, wait until every member's echo matches this party's
@@ -102,7 +105,12 @@ export class RelaySession<R> {
   private readonly echoSent = new Set<number>();
   private readonly verified = new Set<number>();
   private readonly refused = new Map<string, Map<RelayOpenErrorCode, number>>();
-  private readonly acks = new Map<string, Uint8Array>();
+  /** Acks not yet sent, by the party they go to. */
+  private readonly pendingAcks = new Map<string, Set<number>>();
+  /** The envelope that carried the ack of (party, counter): sent again, unchanged, when that counter comes again. */
+  private readonly ackCarriers = new Map<string, Uint8Array>();
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly ackDelayMs: number;
   private subscription: RelaySubscription | null = null;
   private chain: Promise<void> = Promise.resolve();
   private resendTimer: ReturnType<typeof setInterval> | null = null;
@@ -116,6 +124,7 @@ export class RelaySession<R> {
     this.now = o.now ?? Date.now;
     this.resendMs = o.resendMs ?? DEFAULT_RESEND_MS;
     this.lingerMs = o.lingerMs ?? 2 * this.resendMs;
+    this.ackDelayMs = o.ackDelayMs ?? 10;
     this.me = o.driver.self;
     this.memberSet = new Set(o.driver.members);
     if (!this.memberSet.has(this.me)) throw new Error('relay session: this party is not a member of its own session');
@@ -160,7 +169,11 @@ export class RelaySession<R> {
   /** Ends the session now (an abort if it was still running), wiping its secrets and unsubscribing. */
   async close(): Promise<void> {
     if (this.phase === 'running') this.fail('CLOSED', 'the session was closed by its owner before it ended');
+    // Acks still waiting for a ride go now: a party that finished and leaves should not leave the others resending.
+    if (this.phase === 'done' && this.ackTimer !== null) await this.flushAcks().catch(() => undefined);
     this.stopTimers();
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     const sub = this.subscription;
     this.subscription = null;
@@ -221,9 +234,12 @@ export class RelaySession<R> {
       expiresAt: this.o.expiresAt,
       ...(h.broadcast === undefined ? {} : { broadcast: h.broadcast }),
     };
+    const acks = this.takeAcks(h.to);
+    if (acks.length > 0) header.acks = acks;
     const keys = this.o.directory(h.to);
     if (keys === null) throw new RelaySessionError('INTERNAL', `party ${h.to} has no registered transport key`);
     const bytes = encodeEnvelope(await sealEnvelope(header, plaintext, this.o.keys, keys.hpkeKey));
+    for (const c of acks) this.ackCarriers.set(`${h.to} ${c}`, bytes);
     if (track) this.outgoing.set(counter, { to: h.to, kind: h.kind, round: h.round, bytes, acked: false });
     await this.publish(h.to, bytes);
     return bytes;
@@ -247,16 +263,38 @@ export class RelaySession<R> {
   }
 
   /**
-   * Acknowledges one envelope. The ack's bytes are kept and sent again, unchanged, for every duplicate: a relay that
-   * drops each new envelope once then sees the same ack again, so resend and ack always meet.
+   * Acknowledges one envelope: queued to ride on the next envelope to its sender. For a counter acknowledged before,
+   * the very envelope that carried the ack goes again, unchanged: a relay that drops each new envelope once then sees
+   * the same bytes again, so resend and ack always meet.
    */
   private async ack(to: string, counter: number): Promise<void> {
-    const key = `${to} ${counter}`;
-    const cached = this.acks.get(key);
-    if (cached !== undefined) return this.publish(to, cached);
-    const payload = encodePayload({ counters: [counter] });
-    const bytes = await this.seal({ kind: 'relay/ack', round: 0, to }, payload, false);
-    this.acks.set(key, bytes);
+    const carrier = this.ackCarriers.get(`${to} ${counter}`);
+    if (carrier !== undefined) return this.publish(to, carrier);
+    let set = this.pendingAcks.get(to);
+    if (set === undefined) this.pendingAcks.set(to, (set = new Set()));
+    set.add(counter);
+    if (this.ackTimer === null) this.ackTimer = setTimeout(() => this.enqueue(() => this.flushAcks()), this.ackDelayMs);
+  }
+
+  private takeAcks(to: string): number[] {
+    const set = this.pendingAcks.get(to);
+    if (set === undefined || set.size === 0) return [];
+    const all = [...set].sort((a, b) => a - b);
+    const now = all.slice(0, MAX_ACKS_PER_ENVELOPE);
+    for (const c of now) set.delete(c);
+    return now;
+  }
+
+  /** Sends the acks that found no envelope to ride on, in pure ack envelopes (an empty payload). */
+  private async flushAcks(): Promise<void> {
+    this.ackTimer = null;
+    if (this.phase === 'failed') return;
+    for (const [to, set] of this.pendingAcks) {
+      while (set.size > 0) {
+        const payload = encodePayload({});
+        await this.seal({ kind: 'relay/ack', round: 0, to }, payload, false);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ receiving
@@ -282,9 +320,10 @@ export class RelaySession<R> {
       return this.fail('CULPRIT', `party ${err.claimedFrom} sent an envelope that fails its checks: ${err.message}`, { culprit: err.claimedFrom ?? null });
     }
     const h = opened.header;
+    this.onAcks(h);
     if (opened.duplicate) {
       this.o.onEvent?.({ type: 'duplicate', from: h.from, counter: h.counter });
-      if (h.kind !== 'relay/ack') await this.ack(h.from, h.counter);
+      if (h.kind !== 'relay/ack' && h.kind !== 'relay/abort') await this.ack(h.from, h.counter);
       return;
     }
     let set = this.seen.get(h.from);
@@ -298,7 +337,7 @@ export class RelaySession<R> {
     } finally {
       opened.plaintext.fill(0);
     }
-    if (h.kind === 'relay/ack') return this.onAck(h, payload);
+    if (h.kind === 'relay/ack') return;
     if (h.kind === 'relay/abort') return this.onPeerAbort(h, payload);
     await this.ack(h.from, h.counter);
     if (this.phase !== 'running') return;
@@ -314,12 +353,11 @@ export class RelaySession<R> {
     this.o.onEvent?.({ type: 'refused', code: err.code, claimedFrom: err.claimedFrom, message: err.message });
   }
 
-  private onAck(h: EnvelopeHeader, payload: unknown): void {
-    const counters = (payload as { counters?: unknown } | null)?.counters;
-    if (!Array.isArray(counters)) return this.fail('CULPRIT', `party ${h.from} sent a malformed acknowledgement`, { culprit: h.from });
-    for (const c of counters) {
-      const o = typeof c === 'number' ? this.outgoing.get(c) : undefined;
-      // Only the recipient of an envelope can acknowledge it.
+  /** Marks what the header acknowledges (it is signed by its sender, who can only acknowledge what was sent to it). */
+  private onAcks(h: EnvelopeHeader): void {
+    if (h.acks === undefined) return;
+    for (const c of h.acks) {
+      const o = this.outgoing.get(c);
       if (o !== undefined && o.to === h.from) o.acked = true;
     }
     this.checkDone();
@@ -498,6 +536,10 @@ export class RelaySession<R> {
     }
     this.phase = 'done';
     this.stopTimers();
+    if (this.ackTimer !== null) {
+      clearTimeout(this.ackTimer);
+      this.enqueue(() => this.flushAcks());
+    }
     // Keep acknowledging others' resends a little while (one of our acks may have been lost), then unsubscribe.
     this.resendTimer = setInterval(() => this.resend(), this.resendMs);
     this.lingerTimer = setTimeout(() => void this.close(), this.lingerMs);
@@ -513,6 +555,8 @@ export class RelaySession<R> {
     if (this.phase === 'failed' || this.phase === 'done') return;
     const started = this.phase === 'running';
     this.phase = 'failed';
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
     if (started && opts.notify !== false) void this.notifyAbort(message);
     this.o.driver.abort(message);
     for (const x of this.held) this.wipeMessage(x.message);

@@ -110,6 +110,12 @@ describe('relay envelopes', () => {
     expect(dup.duplicate).toBe(true);
   });
 
+  it('carries acks in the signed header, and refuses acks that are not ascending counters', async () => {
+    const opened = await openEnvelope(await seal(header({ acks: [1, 2, 9] }), new Uint8Array(1)), ctx());
+    expect(opened.header.acks).toEqual([1, 2, 9]);
+    await expect(sealEnvelope(header({ acks: [2, 1] }), new Uint8Array(1), parties.alice, parties.bob.hpkeKey)).rejects.toThrow(/acks are not ascending/);
+  });
+
   it('blames the sender for a signed broadcast whose plaintext does not match its hash', async () => {
     const wire = await seal(header({ broadcast: contentHash(utf8ToBytes('one')) }), utf8ToBytes('two'));
     expect(await refusal(openEnvelope(wire, ctx()))).toBe('CONTENT_MISMATCH');

@@ -36,6 +36,8 @@ export type SigningRun = {
   drivers: Map<string, SignDriver>;
   outcomes: Map<string, Promise<RelaySessionResult<SignResult>>>;
   events: Map<string, RelayEvent[]>;
+  /** The share objects handed to each signer's driver (which owns and wipes them). */
+  shares: Map<string, SecretShare>;
 };
 
 export type RunOptions = {
@@ -53,12 +55,13 @@ export type RunOptions = {
 
 /** Opens every party's session (all subscribed) and then runs them: signers with their shares, and a coordinator. */
 export async function startSigning(key: TestKey, signers: PartyId[], messages: Uint8Array[], o: RunOptions): Promise<SigningRun> {
-  const run: SigningRun = { sessions: new Map(), drivers: new Map(), outcomes: new Map(), events: new Map() };
+  const run: SigningRun = { sessions: new Map(), drivers: new Map(), outcomes: new Map(), events: new Map(), shares: new Map() };
   const expiresAt = Date.now() + (o.expiresInMs ?? 10_000);
   for (const party of [...signers, COORDINATOR]) {
     if (o.skip?.includes(party)) continue;
     const self = party === COORDINATOR ? null : (party as PartyId);
     const share = self === null ? null : copyShare(key.shares.get(self) as SecretShare);
+    if (share !== null) run.shares.set(party, share);
     const make = o.signDriver ?? ((...a: ConstructorParameters<typeof SignDriver>) => new SignDriver(...a));
     const driver = make({ sessionId: o.sessionId, self, signers, messages, publicPackage: key.groupKey.publicPackage }, share, osRng);
     run.drivers.set(party, driver);

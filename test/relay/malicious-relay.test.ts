@@ -70,6 +70,8 @@ async function signThroughRelay(
     const d = run.drivers.get(id)!;
     expect(d.sharesMade).toBeLessThanOrEqual(1);
     expect(d.nonces?.nonces.every((n) => n.hiding.every((b) => b === 0) && n.binding.every((b) => b === 0))).toBe(true);
+    // The unsealed share handed to the session is wiped when it ends, whichever way.
+    expect(run.shares.get(id)!.signingShare.every((b) => b === 0)).toBe(true);
   }
   return { run, settled, messages };
 }
