@@ -22,6 +22,8 @@ export type RelaySessionErrorCode =
   | 'PEER_ABORTED'
   /** Closed by its owner before it ended. */
   | 'CLOSED'
+  /** The transport refused or lost this party's subscription (NATS permissions, a closed connection). */
+  | 'TRANSPORT'
   /** This party's own fault (a bug, a transport that cannot publish). */
   | 'INTERNAL';
 
@@ -137,10 +139,15 @@ export class RelaySession<R> {
   /** Subscribes to this party's subject. Open every party before any starts, or the first envelopes wait for a resend. */
   async open(): Promise<void> {
     if (this.subscription !== null) return;
-    this.subscription = await this.o.transport.subscribe(
-      { vaultId: this.o.vaultId, sessionId: this.sessionId, party: this.me },
-      (bytes) => this.enqueue(() => this.onEnvelope(bytes)),
-    );
+    const route = { vaultId: this.o.vaultId, sessionId: this.sessionId, party: this.me };
+    const sub = await this.o.transport.subscribe(route, (bytes) => this.enqueue(() => this.onEnvelope(bytes)));
+    this.subscription = sub;
+    void sub.closed.then((err) => {
+      if (err instanceof Error && this.subscription === sub)
+        this.enqueue(async () =>
+          this.fail('TRANSPORT', `the relay refused or lost this party's subscription (${err.message}); check the server address and this party's permissions`, { cause: err }),
+        );
+    });
   }
 
   /** Runs the ceremony to its end: resolves with its result, or rejects with a RelaySessionError. */
@@ -153,7 +160,7 @@ export class RelaySession<R> {
     this.enqueue(async () => {
       await this.open();
       this.resendTimer = setInterval(() => this.resend(), this.resendMs);
-      this.expiryTimer = setTimeout(() => this.enqueue(async () => this.onExpiry()), Math.max(0, this.o.expiresAt - this.now()));
+      this.armExpiry();
       let first: CeremonyMessage[];
       try {
         first = this.o.driver.start();
@@ -164,6 +171,15 @@ export class RelaySession<R> {
       this.checkDone();
     });
     return done;
+  }
+
+  /** Timers hold at most about 24 days: a longer session (an offline signer's) re-arms until its expiry. */
+  private armExpiry(): void {
+    const left = this.o.expiresAt - this.now();
+    this.expiryTimer = setTimeout(
+      () => (this.o.expiresAt - this.now() > 0 ? this.armExpiry() : this.enqueue(async () => this.onExpiry())),
+      Math.min(Math.max(0, left), 2 ** 30),
+    );
   }
 
   /** Ends the session now (an abort if it was still running), wiping its secrets and unsubscribing. */

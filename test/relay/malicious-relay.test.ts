@@ -202,6 +202,26 @@ describe('a malicious relay', () => {
     expect(refusedCodes(run)).toContain('BAD_SIGNATURE');
   });
 
+  it('says "relay equivocation" when an echo differs from this party\'s view and no signature of the sender explains it', async () => {
+    fresh();
+    const sid = 'false-echo';
+    const keys = ring().keys;
+    // A colluding echoer (B) tells the coordinator it got another broadcast from A, without A's signature on it.
+    const { settled } = await signThroughRelay(sid, async (f, r) => {
+      const h = headerOf(f);
+      if (h.kind !== 'relay/echo' || h.from !== B() || h.to !== COORDINATOR) return pass(f);
+      const fromA = r.frames.find((x) => { const y = headerOf(x); return y.sessionId === sid && y.from === A() && y.to === B() && y.broadcast !== undefined; })!;
+      const plaintext = encodePayload({ entries: [{ from: A(), hash: 'ab'.repeat(32), evidence: new Uint8Array(fromA.payload) }] });
+      const forged = await sealEnvelope(h, plaintext, keys.get(B()) as TransportKeys, (keys.get(COORDINATOR) as TransportKeys).hpkeKey);
+      return [{ subject: f.subject, payload: encodeEnvelope(forged) }];
+    });
+    expect(signed(settled)).toBe(false);
+    const coord = settled.find((s) => s.party === COORDINATOR)!;
+    expect(coord.error?.code).toBe('RELAY_EQUIVOCATION');
+    expect(coord.error?.culprit).toBeNull();
+    expect(coord.error?.message).toMatch(/^relay equivocation: /);
+  });
+
   it('equivocates a broadcast with a second copy validly signed by the sender: the echo check names the sender, before any share is released', async () => {
     fresh();
     const sid = 'equivocate';

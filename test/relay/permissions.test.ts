@@ -41,6 +41,20 @@ describe('relay permissions on nats-server', () => {
     expect(await all.closed).toBeInstanceOf(Error);
   });
 
+  it('ends a session in words when the server refuses its subscription (a party logged in as another user)', async () => {
+    const [alice] = users();
+    const nc = await conns.connect({ user: alice!.user, pass: alice!.password });
+    const signers = [key.parties[1], key.parties[2]] as string[];
+    // The session is bob's, but the connection is alice's: the server refuses bob's subject.
+    const run = await startSigning(key, signers, [sighash('refused')], {
+      sessionId: 'sign-refused', ring: keyring([...key.parties, COORDINATOR]), transportFor: () => new NatsRelayTransport(nc), skip: [signers[1]!, COORDINATOR],
+    });
+    const err = await run.outcomes.get(signers[0]!)!.catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRANSPORT' });
+    expect((err as Error).message).toMatch(/refused or lost this party's subscription .*check the server address and this party's permissions/i);
+    expect(run.shares.get(signers[0]!)!.signingShare.every((b) => b === 0)).toBe(true);
+  });
+
   it('signs 2-of-3 with each party logged in as its own user', async () => {
     const signers = [key.parties[0], key.parties[1]] as string[];
     const byParty = new Map(users().map((u) => [u.party, u]));
