@@ -1,9 +1,9 @@
 // The echo check: after a broadcast round each party reports what it received, and a difference is blamed on a signer only with proof.
-import { decodeEnvelope, readHeader, RelayOpenError, verifyEnvelopeSignature } from './envelope.js';
+import { readHeader, RelayOpenError, verifyEvidence, type EnvelopeEvidence } from './envelope.js';
 import type { TransportDirectory } from './keys.js';
 
-/** One broadcast as the echoing party received it: the sender, the content hash, and the sender's signed copy as proof. */
-export type EchoEntry = { from: string; hash: string; evidence: Uint8Array };
+/** One broadcast as the echoing party received it: the sender, the content hash, and the sender's signed header as proof. */
+export type EchoEntry = { from: string; hash: string; evidence: EnvelopeEvidence };
 
 /** An echo as it travels in a 'relay/echo' envelope's payload (the envelope's round is the broadcast round). */
 export type EchoPayload = { entries: EchoEntry[] };
@@ -31,9 +31,11 @@ export function readEcho(payload: unknown): EchoEntry[] | null {
   const out: EchoEntry[] = [];
   for (const e of p.entries as unknown[]) {
     const x = e as Partial<EchoEntry> | null;
-    if (typeof x !== 'object' || x === null || typeof x.from !== 'string' || typeof x.hash !== 'string' || !(x.evidence instanceof Uint8Array))
+    if (typeof x !== 'object' || x === null || typeof x.from !== 'string' || typeof x.hash !== 'string') return null;
+    const ev = x.evidence as Partial<EnvelopeEvidence> | undefined;
+    if (typeof ev !== 'object' || ev === null || !(ev.header instanceof Uint8Array) || !(ev.body instanceof Uint8Array) || !(ev.sig instanceof Uint8Array))
       return null;
-    out.push({ from: x.from, hash: x.hash, evidence: x.evidence });
+    out.push({ from: x.from, hash: x.hash, evidence: { header: ev.header, body: ev.body, sig: ev.sig } });
   }
   return out;
 }
@@ -43,6 +45,7 @@ export function readEcho(payload: unknown): EchoEntry[] | null {
  * echoer). Where a hash differs, the echoer's evidence decides: a copy validly signed by the sender, for this vault,
  * session and round, addressed to the echoer and carrying the echoed hash, proves the sender signed two different
  * broadcasts. Anything else is "relay equivocation": nobody can be blamed from the signatures at hand.
+ * (Evidence is the signed header and the body's hash, not the ciphertext: echoes stay small.)
  */
 export function compareEcho(ctx: EchoContext, echoer: string, entries: readonly EchoEntry[]): EchoVerdict {
   const expected = [...ctx.mine.keys()].filter((s) => s !== echoer).sort();
@@ -70,8 +73,7 @@ export function compareEcho(ctx: EchoContext, echoer: string, entries: readonly 
 
 function provesEquivocation(ctx: EchoContext, echoer: string, e: EchoEntry): boolean {
   try {
-    const env = decodeEnvelope(e.evidence);
-    const h = readHeader(env.header);
+    const h = readHeader(e.evidence.header);
     const keys = ctx.directory(e.from);
     return (
       keys !== null &&
@@ -81,7 +83,7 @@ function provesEquivocation(ctx: EchoContext, echoer: string, e: EchoEntry): boo
       h.sessionId === ctx.sessionId &&
       h.round === ctx.round &&
       h.broadcast === e.hash &&
-      verifyEnvelopeSignature(env, keys.signingKey)
+      verifyEvidence(e.evidence, keys.signingKey)
     );
   } catch (err) {
     if (err instanceof RelayOpenError) return false;

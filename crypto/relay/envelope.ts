@@ -84,6 +84,7 @@ const SUITE = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfS
 const HPKE_INFO = utf8ToBytes('Custos/Relay/HPKE/v1');
 const SIG_TAG = utf8ToBytes('Custos/Relay/Envelope/v1');
 const CONTENT_TAG = utf8ToBytes('Custos/Relay/Broadcast/v1');
+const BODY_TAG = utf8ToBytes('Custos/Relay/Body/v1');
 const ENC_BYTES = 32;
 const SIG_BYTES = 64;
 
@@ -136,14 +137,39 @@ export function checkHeader(h: unknown): EnvelopeHeader {
   return o as EnvelopeHeader;
 }
 
-/** The signed bytes: a domain tag and each part length-prefixed, so no part's bytes can be moved into another. */
-function signedBytes(e: Omit<Envelope, 'sig'>): Uint8Array {
-  const len = (b: Uint8Array): Uint8Array => {
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, b.length);
-    return out;
-  };
-  return concatBytes(SIG_TAG, len(e.header), e.header, len(e.enc), e.enc, len(e.ct), e.ct);
+const u32be = (n: number): Uint8Array => {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n);
+  return out;
+};
+
+/** SHA-256 over enc and ct, length-prefixed: what the signature covers of the sealed body. */
+export function envelopeBodyHash(enc: Uint8Array, ct: Uint8Array): Uint8Array {
+  return sha256(concatBytes(BODY_TAG, u32be(enc.length), enc, u32be(ct.length), ct));
+}
+
+/**
+ * The signed bytes: a domain tag, the header (length-prefixed) and the body's hash. Signing the body by its hash lets
+ * a party prove what another signed (the echo check) with the header, the hash and the signature, not the ciphertext.
+ */
+function signedBytes(header: Uint8Array, body: Uint8Array): Uint8Array {
+  return concatBytes(SIG_TAG, u32be(header.length), header, body);
+}
+
+/** What proves that a party signed an envelope with this header, without its ciphertext: about 400 bytes. */
+export type EnvelopeEvidence = { header: Uint8Array; body: Uint8Array; sig: Uint8Array };
+
+export function evidenceOf(e: Envelope): EnvelopeEvidence {
+  return { header: e.header.slice(), body: envelopeBodyHash(e.enc, e.ct), sig: e.sig.slice() };
+}
+
+/** Checks a piece of evidence's signature (the header is read and checked by the caller). */
+export function verifyEvidence(ev: EnvelopeEvidence, signingKey: Uint8Array): boolean {
+  try {
+    return ev.body.length === 32 && ed25519.verify(ev.sig, signedBytes(ev.header, ev.body), signingKey, { zip215: false });
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -162,8 +188,9 @@ export async function sealEnvelope(
   const headerBytes = canonicalBytes(checked);
   const pk = await SUITE.kem.deserializePublicKey(recipientHpkeKey);
   const sealed = await SUITE.seal({ recipientPublicKey: pk, info: HPKE_INFO }, plaintext, headerBytes);
-  const body = { header: headerBytes, enc: new Uint8Array(sealed.enc), ct: new Uint8Array(sealed.ct) };
-  return { ...body, sig: ed25519.sign(signedBytes(body), sender.signingSecret) };
+  const enc = new Uint8Array(sealed.enc);
+  const ct = new Uint8Array(sealed.ct);
+  return { header: headerBytes, enc, ct, sig: ed25519.sign(signedBytes(headerBytes, envelopeBodyHash(enc, ct)), sender.signingSecret) };
 }
 
 /** The envelope on the wire: the payload codec over its four byte fields. */
@@ -204,11 +231,7 @@ export function readHeader(bytes: Uint8Array): EnvelopeHeader {
 
 /** Checks an envelope's signature and binding without decrypting (the echo check verifies others' copies this way). */
 export function verifyEnvelopeSignature(e: Envelope, signingKey: Uint8Array): boolean {
-  try {
-    return ed25519.verify(e.sig, signedBytes(e), signingKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return verifyEvidence({ header: e.header, body: envelopeBodyHash(e.enc, e.ct), sig: e.sig }, signingKey);
 }
 
 export type OpenContext = {
@@ -229,7 +252,7 @@ export type OpenContext = {
 
 export type Opened =
   | { duplicate: true; header: EnvelopeHeader }
-  | { duplicate: false; header: EnvelopeHeader; plaintext: Uint8Array };
+  | { duplicate: false; header: EnvelopeHeader; plaintext: Uint8Array; evidence: EnvelopeEvidence };
 
 /**
  * Opens an envelope, checking in this order and failing with a RelayOpenError that names the first check that failed:
@@ -260,5 +283,5 @@ export async function openEnvelope(bytes: Uint8Array, ctx: OpenContext): Promise
     plaintext.fill(0);
     throw new RelayOpenError('CONTENT_MISMATCH', `${from}'s broadcast does not match its own content hash`, from);
   }
-  return { duplicate: false, header: h, plaintext };
+  return { duplicate: false, header: h, plaintext, evidence: evidenceOf(e) };
 }

@@ -5,8 +5,8 @@ export { compareEcho, readEcho } from './echo.js';
 export type { EchoContext, EchoEntry, EchoPayload, EchoVerdict } from './echo.js';
 export {
   MAX_ACKS_PER_ENVELOPE, RELAY_CAUSED, RELAY_PROTOCOL_VERSION, RelayOpenError, checkHeader, contentHash, decodeEnvelope, encodeEnvelope, openEnvelope,
-  readHeader, sealEnvelope, verifyEnvelopeSignature,
+  envelopeBodyHash, evidenceOf, readHeader, sealEnvelope, verifyEnvelopeSignature, verifyEvidence,
 } from './envelope.js';
-export type { Envelope, EnvelopeHeader, OpenContext, Opened, RelayOpenErrorCode } from './envelope.js';
+export type { Envelope, EnvelopeEvidence, EnvelopeHeader, OpenContext, Opened, RelayOpenErrorCode } from './envelope.js';
 export { publicTransportKeys, transportKeysFromSeed, wipeTransportKeys } from './keys.js';
 export type { TransportDirectory, TransportKeys, TransportPublicKeys } from './keys.js';

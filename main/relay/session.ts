@@ -3,7 +3,7 @@ import { decodePayload, encodePayload } from '../../crypto/relay/codec';
 import { compareEcho, readEcho, type EchoEntry } from '../../crypto/relay/echo';
 import {
   MAX_ACKS_PER_ENVELOPE, RELAY_CAUSED, RELAY_PROTOCOL_VERSION, RelayOpenError, contentHash, encodeEnvelope, openEnvelope, sealEnvelope,
-  type EnvelopeHeader, type RelayOpenErrorCode,
+  type EnvelopeEvidence, type EnvelopeHeader, type RelayOpenErrorCode,
 } from '../../crypto/relay/envelope';
 import type { TransportDirectory, TransportKeys } from '../../crypto/relay/keys';
 import { CeremonyError } from '../../crypto/frost/errors';
@@ -102,7 +102,7 @@ export class RelaySession<R> {
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly seen = new Map<string, Set<number>>();
   private held: Held[] = [];
-  private readonly views = new Map<number, Map<string, { hash: string; evidence: Uint8Array | null }>>();
+  private readonly views = new Map<number, Map<string, { hash: string; evidence: EnvelopeEvidence | null }>>();
   private readonly echoes = new Map<number, Map<string, EchoEntry[]>>();
   private readonly echoSent = new Set<number>();
   private readonly verified = new Set<number>();
@@ -358,7 +358,7 @@ export class RelaySession<R> {
     await this.ack(h.from, h.counter);
     if (this.phase !== 'running') return;
     if (h.kind === 'relay/echo') return this.onEcho(h, payload);
-    return this.onCeremonyMessage(h, payload, bytes);
+    return this.onCeremonyMessage(h, payload, opened.evidence);
   }
 
   private noteRefused(err: RelayOpenError): void {
@@ -386,7 +386,7 @@ export class RelaySession<R> {
     this.fail('PEER_ABORTED', `party ${h.from} ended the session: ${said}`, { notify: false });
   }
 
-  private async onCeremonyMessage(h: EnvelopeHeader, payload: unknown, wire: Uint8Array): Promise<void> {
+  private async onCeremonyMessage(h: EnvelopeHeader, payload: unknown, evidence: EnvelopeEvidence): Promise<void> {
     const m = payload as CeremonyMessage | null;
     const broadcast = h.broadcast !== undefined;
     if (
@@ -405,7 +405,7 @@ export class RelaySession<R> {
         if (had.hash === h.broadcast) return;
         return this.fail('CULPRIT', `party ${h.from} signed two different broadcasts for round ${h.round}`, { culprit: h.from });
       }
-      view.set(h.from, { hash: h.broadcast as string, evidence: wire });
+      view.set(h.from, { hash: h.broadcast as string, evidence });
     }
     if (this.o.driver.finished) return this.wipeMessage(m);
     if (this.gated(m.round)) this.held.push({ message: m, incoming: true });
@@ -435,7 +435,7 @@ export class RelaySession<R> {
 
   // ------------------------------------------------------------------ echo check
 
-  private view(round: number): Map<string, { hash: string; evidence: Uint8Array | null }> {
+  private view(round: number): Map<string, { hash: string; evidence: EnvelopeEvidence | null }> {
     let v = this.views.get(round);
     if (v === undefined) this.views.set(round, (v = new Map()));
     return v;
@@ -454,7 +454,7 @@ export class RelaySession<R> {
     if (this.echoSent.has(round) || !this.viewComplete(round, false)) return;
     this.echoSent.add(round);
     const entries: EchoEntry[] = [];
-    for (const [from, { hash, evidence }] of this.view(round)) if (from !== this.me) entries.push({ from, hash, evidence: evidence as Uint8Array });
+    for (const [from, { hash, evidence }] of this.view(round)) if (from !== this.me) entries.push({ from, hash, evidence: evidence as EnvelopeEvidence });
     const plaintext = encodePayload({ entries });
     for (const to of this.o.driver.members) if (to !== this.me && this.phase === 'running') await this.seal({ kind: 'relay/echo', round, to }, plaintext, true);
   }

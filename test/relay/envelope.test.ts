@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import {
-  compareEcho, contentHash, decodeEnvelope, decodePayload, encodeEnvelope, encodePayload, openEnvelope, RelayOpenError, sealEnvelope,
+  compareEcho, contentHash, decodeEnvelope, evidenceOf, decodePayload, encodeEnvelope, encodePayload, openEnvelope, RelayOpenError, sealEnvelope,
   transportKeysFromSeed, type EnvelopeHeader, type OpenContext, type TransportKeys,
 } from '../../crypto/relay/index';
 
@@ -127,23 +127,31 @@ describe('the echo check', () => {
   it('names a sender that signed two different broadcasts, and says relay equivocation when no signature explains a difference', async () => {
     const hA = contentHash(utf8ToBytes('A to bob'));
     const hA2 = contentHash(utf8ToBytes('A to carol'));
-    const toCarol = await seal(header({ to: 'carol', broadcast: hA2 }), utf8ToBytes('A to carol'));
+    const toCarol = evidenceOf(decodeEnvelope(await seal(header({ to: 'carol', broadcast: hA2 }), utf8ToBytes('A to carol'))));
+    const none = { header: new Uint8Array(0), body: new Uint8Array(0), sig: new Uint8Array(0) };
     // bob got hA from alice; carol echoes hA2 with alice's signed copy as proof.
     const mine = new Map([['alice', hA], ['bob', contentHash(utf8ToBytes('bob'))], ['carol', contentHash(utf8ToBytes('carol'))]]);
     const culprit = compareEcho({ ...base, mine }, 'carol', [
       { from: 'alice', hash: hA2, evidence: toCarol },
-      { from: 'bob', hash: mine.get('bob') as string, evidence: new Uint8Array(0) },
+      { from: 'bob', hash: mine.get('bob') as string, evidence: none },
     ]);
     expect(culprit).toMatchObject({ ok: false, code: 'CULPRIT', culprit: 'alice' });
     // The same difference without alice's signature on it: nobody can be blamed.
     const unproven = compareEcho({ ...base, mine }, 'carol', [
-      { from: 'alice', hash: hA2, evidence: await seal(header({ to: 'bob', broadcast: hA2 }), utf8ToBytes('A to carol')) },
-      { from: 'bob', hash: mine.get('bob') as string, evidence: new Uint8Array(0) },
+      { from: 'alice', hash: hA2, evidence: evidenceOf(decodeEnvelope(await seal(header({ to: 'bob', broadcast: hA2 }), utf8ToBytes('A to carol')))) },
+      { from: 'bob', hash: mine.get('bob') as string, evidence: none },
     ]);
     expect(unproven).toMatchObject({ ok: false, code: 'RELAY_EQUIVOCATION' });
+    // Alice's real header with one bit of its signature changed proves nothing either.
+    const sig = toCarol.sig.slice();
+    sig[5] = (sig[5] as number) ^ 4;
     expect(compareEcho({ ...base, mine }, 'carol', [
-      { from: 'alice', hash: hA, evidence: new Uint8Array(0) },
-      { from: 'bob', hash: mine.get('bob') as string, evidence: new Uint8Array(0) },
+      { from: 'alice', hash: hA2, evidence: { ...toCarol, sig } },
+      { from: 'bob', hash: mine.get('bob') as string, evidence: none },
+    ])).toMatchObject({ ok: false, code: 'RELAY_EQUIVOCATION' });
+    expect(compareEcho({ ...base, mine }, 'carol', [
+      { from: 'alice', hash: hA, evidence: none },
+      { from: 'bob', hash: mine.get('bob') as string, evidence: none },
     ])).toEqual({ ok: true });
   });
 });

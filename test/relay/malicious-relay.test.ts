@@ -6,7 +6,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { signStart } from '../../crypto/frost/sign';
 import { COORDINATOR, type PartyId, type SecretShare } from '../../crypto/frost/types';
 import { encodePayload } from '../../crypto/relay/codec';
-import { contentHash, decodeEnvelope, encodeEnvelope, readHeader, sealEnvelope, type EnvelopeHeader } from '../../crypto/relay/envelope';
+import { contentHash, decodeEnvelope, encodeEnvelope, evidenceOf, readHeader, sealEnvelope, type EnvelopeHeader } from '../../crypto/relay/envelope';
 import type { TransportKeys } from '../../crypto/relay/keys';
 import { RelaySessionError } from '../../main/relay/session';
 import { relaySubject } from '../../main/relay/transport';
@@ -211,7 +211,7 @@ describe('a malicious relay', () => {
       const h = headerOf(f);
       if (h.kind !== 'relay/echo' || h.from !== B() || h.to !== COORDINATOR) return pass(f);
       const fromA = r.frames.find((x) => { const y = headerOf(x); return y.sessionId === sid && y.from === A() && y.to === B() && y.broadcast !== undefined; })!;
-      const plaintext = encodePayload({ entries: [{ from: A(), hash: 'ab'.repeat(32), evidence: new Uint8Array(fromA.payload) }] });
+      const plaintext = encodePayload({ entries: [{ from: A(), hash: 'ab'.repeat(32), evidence: evidenceOf(decodeEnvelope(fromA.payload)) }] });
       const forged = await sealEnvelope(h, plaintext, keys.get(B()) as TransportKeys, (keys.get(COORDINATOR) as TransportKeys).hpkeKey);
       return [{ subject: f.subject, payload: encodeEnvelope(forged) }];
     });
