@@ -38,6 +38,11 @@ export type EnvelopeHeader = {
   broadcast?: string;
   /** Counters of the recipient's envelopes that the sender acknowledges (ascending): acks ride on any envelope. */
   acks?: number[];
+  /**
+   * Lowercase hex SHA-256 of what every member must agree on before it takes part (the vault log's head, the request):
+   * a member that signs another context is seen at its first envelope.
+   */
+  context?: string;
 };
 
 /** Most acks one header carries; more wait for the next envelope. */
@@ -116,7 +121,7 @@ export function checkHeader(h: unknown): EnvelopeHeader {
   };
   if (typeof h !== 'object' || h === null || Array.isArray(h)) bad('not an object');
   const o = h as Record<string, unknown>;
-  const allowed = new Set(['v', 'vaultId', 'sessionId', 'kind', 'round', 'from', 'to', 'counter', 'expiresAt', 'broadcast', 'acks']);
+  const allowed = new Set(['v', 'vaultId', 'sessionId', 'kind', 'round', 'from', 'to', 'counter', 'expiresAt', 'broadcast', 'acks', 'context']);
   for (const k of Object.keys(o)) if (!allowed.has(k)) bad(`unknown field ${k}`);
   if (!Number.isSafeInteger(o.v)) bad('v is not an integer');
   for (const k of ['vaultId', 'sessionId', 'from', 'to'] as const)
@@ -126,6 +131,7 @@ export function checkHeader(h: unknown): EnvelopeHeader {
   if (!Number.isSafeInteger(o.counter) || (o.counter as number) < 1) bad('counter is not a positive integer');
   if (!Number.isSafeInteger(o.expiresAt) || (o.expiresAt as number) < 0) bad('expiresAt is not a time');
   if (o.broadcast !== undefined && (typeof o.broadcast !== 'string' || !HASH_RE.test(o.broadcast))) bad('broadcast is not a hash');
+  if (o.context !== undefined && (typeof o.context !== 'string' || !HASH_RE.test(o.context))) bad('context is not a hash');
   if (o.acks !== undefined) {
     const a = o.acks;
     if (!Array.isArray(a) || a.length < 1 || a.length > MAX_ACKS_PER_ENVELOPE) bad('acks is not a list of 1 to 256 counters');

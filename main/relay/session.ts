@@ -20,6 +20,8 @@ export type RelaySessionErrorCode =
   | 'NO_ANSWER'
   /** Another member ended the session and said why (its words are quoted; they prove nothing by themselves). */
   | 'PEER_ABORTED'
+  /** A member signed envelopes for another context (another log head): the server may show two histories. */
+  | 'CONTEXT_MISMATCH'
   /** Closed by its owner before it ended. */
   | 'CLOSED'
   /** The transport refused or lost this party's subscription (NATS permissions, a closed connection). */
@@ -63,6 +65,11 @@ export type RelaySessionOptions<R> = {
   lingerMs?: number;
   /** How long an ack waits for an envelope to ride on before it goes alone (ms). */
   ackDelayMs?: number;
+  /**
+   * Lowercase hex SHA-256 of what all members must share to take part, e.g. the vault log's head hash and the
+   * request's digest. Every envelope carries it; one signed with another ends the session (CONTEXT_MISMATCH).
+   */
+  context?: string;
   onEvent?: (e: RelayEvent) => void;
 };
 
@@ -250,6 +257,7 @@ export class RelaySession<R> {
       expiresAt: this.o.expiresAt,
       ...(h.broadcast === undefined ? {} : { broadcast: h.broadcast }),
     };
+    if (this.o.context !== undefined) header.context = this.o.context;
     const acks = this.takeAcks(h.to);
     if (acks.length > 0) header.acks = acks;
     const keys = this.o.directory(h.to);
@@ -336,6 +344,13 @@ export class RelaySession<R> {
       return this.fail('CULPRIT', `party ${err.claimedFrom} sent an envelope that fails its checks: ${err.message}`, { culprit: err.claimedFrom ?? null });
     }
     const h = opened.header;
+    if (h.context !== this.o.context && this.phase === 'running')
+      return this.fail(
+        'CONTEXT_MISMATCH',
+        `party ${h.from} takes part with context ${h.context ?? '(none)'}, this party with ${this.o.context ?? '(none)'}: ` +
+          'compare both log heads; the server may be showing two histories, or one party is behind',
+        { culprit: null },
+      );
     this.onAcks(h);
     if (opened.duplicate) {
       this.o.onEvent?.({ type: 'duplicate', from: h.from, counter: h.counter });

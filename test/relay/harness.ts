@@ -51,6 +51,8 @@ export type RunOptions = {
   /** Builds a party's signing driver (a test may record what it holds); SignDriver by default. */
   signDriver?: (...args: ConstructorParameters<typeof SignDriver>) => SignDriver;
   dkgDriver?: (...args: ConstructorParameters<typeof DkgDriver>) => DkgDriver;
+  /** Each party's session context (the log head it would pin). */
+  contextFor?: (party: string) => string | undefined;
 };
 
 /** Opens every party's session (all subscribed) and then runs them: signers with their shares, and a coordinator. */
@@ -83,6 +85,7 @@ export function signSession(driver: SignDriver, party: string, expiresAt: number
     driver,
     expiresAt,
     resendMs: o.resendMs ?? 200,
+    context: o.contextFor?.(party),
     onEvent: (e) => log.push(e),
   });
 }

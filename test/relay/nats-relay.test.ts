@@ -39,6 +39,21 @@ describe('the MPC relay over nats-server', () => {
     }
   });
 
+  it('aborts when a member takes part at another log head, saying so, before any share leaves', async () => {
+    const signers = [key.parties[0], key.parties[1]] as string[];
+    const ring = keyring([...key.parties, COORDINATOR]);
+    const transports = await conns.transports([...signers, COORDINATOR]);
+    const head = 'aa'.repeat(32);
+    const run = await startSigning(key, signers, [sighash('heads')], {
+      sessionId: 'sign-heads', ring, transportFor: (p) => transports.get(p)!, contextFor: (p) => (p === signers[1] ? 'bb'.repeat(32) : head),
+    });
+    const coord = await run.outcomes.get(COORDINATOR)!.catch((e: unknown) => e);
+    expect(coord).toMatchObject({ code: 'CONTEXT_MISMATCH' });
+    expect((coord as Error).message).toContain('the server may be showing two histories');
+    await Promise.allSettled(run.outcomes.values());
+    expect(run.drivers.get(COORDINATOR)!.signState?.public.shares).toEqual({});
+  });
+
   it('runs a 2-of-3 DKG: every party ends with the same group key, and two of the shares sign under it', async () => {
     const parties = key.parties;
     const ring = keyring(parties);
