@@ -91,8 +91,11 @@ type Held = { message: CeremonyMessage; incoming: boolean };
  *   pure ack envelope (never itself acknowledged) carries them. A duplicate gets the envelope that acknowledged it again.
  * - A duplicate (a sender's counter seen before) is dropped after its ack.
  * - After a broadcast round, each party sends every other member an echo (per sender: the content hash and the signed
- *   copy it received). Messages of a later round, in and out, wait until every member's echo matches this party's
- *   view; a difference ends the session naming the sender who signed two broadcasts, or saying "relay equivocation".
+ *   header it received, as evidence). Messages of a later round, in and out, wait until every member's echo matches
+ *   this party's view; a difference ends the session naming the sender who signed two broadcasts, or saying "relay
+ *   equivocation". The echo goes out before this party compares, so its evidence reaches the others even if it aborts.
+ * - Every envelope carries the session's `context`; one signed with another ends the session (CONTEXT_MISMATCH).
+ * - A party that aborts tells the others (a signed 'relay/abort', best effort), so they stop too (PEER_ABORTED).
  * - Envelopes that fail a check a relay can cause (signature, recipient, session, vault, expiry) are dropped and
  *   counted; what a valid signature proves (undecryptable, mismatched or malformed content, a bad FROST message) ends
  *   the session naming its sender.
@@ -360,6 +363,9 @@ export class RelaySession<R> {
     let set = this.seen.get(h.from);
     if (set === undefined) this.seen.set(h.from, (set = new Set()));
     set.add(h.counter);
+    // An honest member sends a few envelopes per member and round; far more is a member flooding this party's memory.
+    const cap = 16 * this.memberSet.size + 64;
+    if (set.size > cap) return this.fail('CULPRIT', `party ${h.from} sent more than ${cap} envelopes in one session`, { culprit: h.from });
     let payload: unknown;
     try {
       payload = decodePayload(opened.plaintext);
