@@ -1,5 +1,6 @@
 // Adapters that let the relay session run one party of crypto/frost's state machines (signing, DKG) without knowing their insides.
 import { dkgAbort, dkgFinish, dkgStart, dkgStep, type DkgConfig, type DkgMessage, type DkgState } from '../../crypto/frost/dkg';
+import { reshareAbort, reshareFinish, reshareStart, reshareStep, type ReshareConfig, type ReshareMessage, type ReshareState } from '../../crypto/frost/reshare';
 import { signAbort, signStart, signStep, type SigningConfig, type SigningNonces, type SignMessage, type SignState } from '../../crypto/frost/sign';
 import { BROADCAST, COORDINATOR, type GroupKey, type PartyId, type Rng, type SecretShare } from '../../crypto/frost/types';
 import { wipeShare } from '../../crypto/frost/wipe';
@@ -174,6 +175,83 @@ export class DkgDriver implements CeremonyDriver<DkgResult> {
     const share = this.state.secret?.share;
     if (share) wipeShare(share);
     this.state.secret = null;
+  }
+}
+
+export type ReshareResult = { groupKey: GroupKey; share: SecretShare | null };
+
+/**
+ * One party of a refresh or reshare: a dealer (with its current share, which the driver owns and wipes at the end), a
+ * receiver, or both. Commitments and sub-shares are one round: the session completes only once that round's echo
+ * check passed, and an abort after this party computed its new share wipes that share too.
+ */
+export class ReshareDriver implements CeremonyDriver<ReshareResult> {
+  readonly sessionId: string;
+  readonly self: string;
+  readonly members: readonly string[];
+  readonly broadcasts: ReadonlyMap<number, readonly string[]>;
+  private state: ReshareState | null = null;
+
+  constructor(
+    private readonly config: ReshareConfig,
+    private share: SecretShare | null,
+    private readonly entropy: { rng: Rng; deviceEntropy: Uint8Array } | null,
+  ) {
+    this.sessionId = config.ceremonyId;
+    this.self = config.self;
+    this.members = [...new Set([...config.dealers, ...config.receivers])];
+    this.broadcasts = new Map([[1, [...config.dealers]]]);
+  }
+
+  start(): CeremonyMessage[] {
+    const r = reshareStart(this.config, this.share, this.entropy);
+    this.state = r.state;
+    return r.outbox;
+  }
+
+  step(message: unknown): CeremonyMessage[] {
+    if (this.state === null) throw new Error('reshare not started');
+    const r = reshareStep(this.state, message);
+    this.state = r.state;
+    return r.outbox;
+  }
+
+  get finished(): boolean {
+    return this.state?.public.phase === 'done';
+  }
+
+  result(): ReshareResult {
+    if (this.state === null) throw new Error('reshare not started');
+    const r = reshareFinish(this.state);
+    this.wipeOld();
+    return r;
+  }
+
+  waitingFor(): { round: number; parties: string[] } | null {
+    const pub = this.state?.public;
+    if (!pub || pub.phase !== 'collecting') return null;
+    const cfg = pub.config;
+    const missing = cfg.dealers.filter((d) => d !== this.self && (pub.commitments[d] === undefined || (cfg.receivers.includes(cfg.self) && !pub.sharesFrom.includes(d))));
+    return { round: 1, parties: missing };
+  }
+
+  secretFields(message: CeremonyMessage): Uint8Array[] {
+    return message.kind === 'reshare/share' ? [(message as ReshareMessage & { kind: 'reshare/share' }).share] : [];
+  }
+
+  abort(reason: string): void {
+    if (this.state !== null) {
+      reshareAbort(this.state, reason);
+      const fresh = this.state.secret?.newShare;
+      if (fresh) wipeShare(fresh);
+      this.state.secret = null;
+    }
+    this.wipeOld();
+  }
+
+  private wipeOld(): void {
+    if (this.share) wipeShare(this.share);
+    this.share = null;
   }
 }
 

@@ -1,6 +1,6 @@
 // The MPC relay for Node processes (signer nodes, consoles): sessions, ceremony drivers, transports (NATS, files) and permissions.
-export { DkgDriver, SignDriver } from './drivers';
-export type { CeremonyDriver, CeremonyMessage, DkgResult, SignResult } from './drivers';
+export { DkgDriver, ReshareDriver, SignDriver } from './drivers';
+export type { CeremonyDriver, CeremonyMessage, DkgResult, ReshareResult, SignResult } from './drivers';
 export { DEFAULT_RESEND_MS, RelaySession, RelaySessionError } from './session';
 export type { RelayEvent, RelaySessionErrorCode, RelaySessionOptions, RelaySessionResult } from './session';
 export { partyPublishSubject, partySubscribeSubject, relaySubject, subjectToken, SUBJECT_PREFIX } from './transport';

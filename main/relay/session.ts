@@ -525,6 +525,8 @@ export class RelaySession<R> {
 
   private checkDone(): void {
     if (this.phase !== 'running' || !this.o.driver.finished || this.held.length > 0) return;
+    // A ceremony can finish inside a broadcast round (refresh, reshare): its result stands only once the echoes agree.
+    for (const r of this.o.driver.broadcasts.keys()) if (!this.verified.has(r)) return;
     for (const o of this.outgoing.values()) if (!o.acked) return;
     this.succeed([]);
   }
@@ -532,7 +534,8 @@ export class RelaySession<R> {
   private onExpiry(): void {
     if (this.phase !== 'running') return;
     const unacked = [...new Set([...this.outgoing.values()].filter((o) => !o.acked).map((o) => o.to))];
-    if (this.o.driver.finished && this.held.length === 0) return this.succeed(unacked);
+    const echoed = [...this.o.driver.broadcasts.keys()].every((r) => this.verified.has(r));
+    if (this.o.driver.finished && this.held.length === 0 && echoed) return this.succeed(unacked);
     const stall = this.stall(unacked);
     const refused = this.refusedSummary();
     this.fail(

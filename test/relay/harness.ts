@@ -5,7 +5,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { COORDINATOR, type GroupKey, type PartyId, type SecretShare } from '../../crypto/frost/types';
 import { transportKeysFromSeed, type TransportDirectory, type TransportKeys } from '../../crypto/relay/keys';
-import { DkgDriver, SignDriver, type DkgResult, type SignResult } from '../../main/relay/drivers';
+import { DkgDriver, ReshareDriver, SignDriver, type DkgResult, type ReshareResult, type SignResult } from '../../main/relay/drivers';
 import { NatsRelayTransport } from '../../main/relay/nats-transport';
 import { RelaySession, type RelayEvent, type RelaySessionResult } from '../../main/relay/session';
 import type { RelayTransport } from '../../main/relay/transport';
@@ -108,6 +108,30 @@ export async function startDkg(parties: PartyId[], threshold: number, o: RunOpti
 export function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
+}
+
+/** Runs a refresh or reshare: every dealer and receiver its own session; dealers get copies of their current shares. */
+export async function startReshare(
+  key: TestKey,
+  cfg: { mode: 'refresh' | 'reshare'; dealers: PartyId[]; receivers: PartyId[]; threshold: number },
+  o: RunOptions,
+): Promise<Map<string, Promise<RelaySessionResult<ReshareResult>>>> {
+  const expiresAt = Date.now() + (o.expiresInMs ?? 10_000);
+  const members = [...new Set([...cfg.dealers, ...cfg.receivers])];
+  const sessions = members.map((self) => {
+    const dealer = cfg.dealers.includes(self);
+    const driver = new ReshareDriver(
+      { ceremonyId: o.sessionId, mode: cfg.mode, self, current: key.groupKey, dealers: cfg.dealers, receivers: cfg.receivers, threshold: cfg.threshold },
+      dealer ? copyShare(key.shares.get(self) as SecretShare) : null,
+      dealer ? { rng: osRng, deviceEntropy: osRng(32) } : null,
+    );
+    return [self, new RelaySession({
+      vaultId: VAULT, keys: o.ring.keys.get(self) as TransportKeys, directory: o.ring.directory, transport: o.transportFor(self),
+      driver, expiresAt, resendMs: o.resendMs ?? 200,
+    })] as const;
+  });
+  for (const [, s] of sessions) await s.open();
+  return new Map(sessions.map(([p, s]) => [p, handled(s.run())]));
 }
 
 export const copyShare = (s: SecretShare): SecretShare => ({ identifier: s.identifier, signingShare: s.signingShare.slice() });

@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { COORDINATOR } from '../../crypto/frost/types';
-import { Connections, keyring, sighash, startDkg, startSigning, testKey, type TestKey } from './harness';
+import { ids } from '../frost/helpers';
+import type { PartyId, SecretShare } from '../../crypto/frost/types';
+import { Connections, keyring, sighash, startDkg, startReshare, startSigning, testKey, type TestKey } from './harness';
 import { startNatsServer, type NatsServer } from './nats-server';
 
 let server: NatsServer;
@@ -70,5 +72,33 @@ describe('the MPC relay over nats-server', () => {
     const run = await startSigning(fresh, signers, [msg], { sessionId: 'sign-after-dkg', ring: signRing, transportFor: (p) => st.get(p)! });
     const sig = (await run.outcomes.get(COORDINATOR))!.result.signatures![0]!;
     expect(schnorr.verify(sig, msg, gk.outputKey)).toBe(true);
+  });
+
+  it('refreshes a 2-of-3 key and then reshares it to a new set of parties: the same key signs with the new shares', async () => {
+    const all = ids(4);
+    const ring = keyring([...all, COORDINATOR]);
+    const transports = await conns.transports([...all, COORDINATOR]);
+    const transportFor = (p: string) => transports.get(p)!;
+    const refreshed = await Promise.all((await startReshare(key, { mode: 'refresh', dealers: key.parties, receivers: key.parties, threshold: 2 }, { sessionId: 'refresh-nats', ring, transportFor })).values());
+    const afterRefresh: TestKey = {
+      groupKey: refreshed[0]!.result.groupKey, parties: key.parties,
+      shares: new Map(refreshed.map((r) => [r.result.share!.identifier, r.result.share as SecretShare])),
+    };
+    expect(afterRefresh.groupKey.outputKey).toEqual(key.groupKey.outputKey);
+    for (const [id, s] of afterRefresh.shares) expect(s.signingShare).not.toEqual(key.shares.get(id)!.signingShare);
+    // Reshare to parties 2, 3 and a new party 4, dealt by parties 1 and 2.
+    const receivers = [all[1], all[2], all[3]] as PartyId[];
+    const reshared = await Promise.all((await startReshare(afterRefresh, { mode: 'reshare', dealers: [all[0]!, all[1]!], receivers, threshold: 2 }, { sessionId: 'reshare-nats', ring, transportFor })).values());
+    const newKey: TestKey = {
+      groupKey: reshared.find((r) => r.result.share !== null)!.result.groupKey, parties: receivers,
+      shares: new Map(reshared.flatMap((r) => (r.result.share ? [[r.result.share.identifier, r.result.share] as const] : []))),
+    };
+    expect(newKey.shares.size).toBe(3);
+    expect(newKey.groupKey.outputKey).toEqual(key.groupKey.outputKey);
+    const signers = [all[2], all[3]] as string[];
+    const msg = sighash('after-reshare');
+    const run = await startSigning(newKey, signers, [msg], { sessionId: 'sign-after-reshare', ring, transportFor });
+    const sig = (await run.outcomes.get(COORDINATOR))!.result.signatures![0]!;
+    expect(schnorr.verify(sig, msg, key.groupKey.outputKey)).toBe(true);
   });
 });
