@@ -57,8 +57,9 @@ export function encodePayload(value: unknown): Uint8Array {
     if (v instanceof Uint8Array) {
       push(Uint8Array.of(BYTES));
       push(u32(v.length));
-      // A copy: the caller may wipe its message once encoded, and the encoding is wiped on its own.
-      return push(v.slice());
+      // A copy (new Uint8Array copies; a Node Buffer's slice() would be a view): the caller may wipe its message once
+      // encoded, and these parts are wiped once joined.
+      return push(new Uint8Array(v));
     }
     if (Array.isArray(v)) {
       push(Uint8Array.of(LIST));
@@ -149,7 +150,7 @@ export function decodePayload(bytes: Uint8Array): PayloadValue {
       case BYTES: {
         const n = u32('a byte string');
         need(n, 'a byte string');
-        const b = bytes.slice(off, off + n);
+        const b = new Uint8Array(bytes.subarray(off, off + n));
         off += n;
         return b;
       }

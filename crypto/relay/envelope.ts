@@ -166,7 +166,7 @@ function signedBytes(header: Uint8Array, body: Uint8Array): Uint8Array {
 export type EnvelopeEvidence = { header: Uint8Array; body: Uint8Array; sig: Uint8Array };
 
 export function evidenceOf(e: Envelope): EnvelopeEvidence {
-  return { header: e.header.slice(), body: envelopeBodyHash(e.enc, e.ct), sig: e.sig.slice() };
+  return { header: new Uint8Array(e.header), body: envelopeBodyHash(e.enc, e.ct), sig: new Uint8Array(e.sig) };
 }
 
 /** Checks a piece of evidence's signature (the header is read and checked by the caller). */

@@ -42,7 +42,7 @@ export function transportKeysFromSeed(seed: Uint8Array): TransportKeys {
 }
 
 export function publicTransportKeys(keys: TransportKeys): TransportPublicKeys {
-  return { signingKey: keys.signingKey.slice(), hpkeKey: keys.hpkeKey.slice() };
+  return { signingKey: new Uint8Array(keys.signingKey), hpkeKey: new Uint8Array(keys.hpkeKey) };
 }
 
 export function wipeTransportKeys(keys: TransportKeys): void {

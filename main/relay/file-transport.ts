@@ -56,7 +56,7 @@ class EnvelopeQueue {
   private entries = new Map<string, BundleEntry>();
   add(route: RelayRoute, envelope: Uint8Array): void {
     const id = routeKey(route) + bytesToHex(sha256(envelope));
-    if (!this.entries.has(id)) this.entries.set(id, { ...route, envelope: envelope.slice() });
+    if (!this.entries.has(id)) this.entries.set(id, { ...route, envelope: new Uint8Array(envelope) });
   }
   take(): BundleEntry[] {
     const out = [...this.entries.values()];

@@ -150,7 +150,11 @@ export class RelaySession<R> {
   async open(): Promise<void> {
     if (this.subscription !== null) return;
     const route = { vaultId: this.o.vaultId, sessionId: this.sessionId, party: this.me };
-    const sub = await this.o.transport.subscribe(route, (bytes) => this.enqueue(() => this.onEnvelope(bytes)));
+    // A copy of what the transport hands over: its buffer may be reused, and what is kept of it must not change.
+    const sub = await this.o.transport.subscribe(route, (bytes) => {
+      const copy = new Uint8Array(bytes);
+      this.enqueue(() => this.onEnvelope(copy));
+    });
     this.subscription = sub;
     void sub.closed.then((err) => {
       if (err instanceof Error && this.subscription === sub)

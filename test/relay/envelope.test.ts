@@ -155,3 +155,15 @@ describe('the echo check', () => {
     ])).toEqual({ ok: true });
   });
 });
+
+describe('relay bytes from Node buffers', () => {
+  it('copies byte fields out of a Buffer when decoding and encoding, so wiping a copy never touches the source', () => {
+    const secret = Buffer.from('0123456789abcdef0123456789abcdef');
+    const encoded = encodePayload({ share: secret });
+    expect(secret.toString()).toBe('0123456789abcdef0123456789abcdef');
+    const wire = Buffer.from(encoded);
+    const decoded = decodePayload(wire) as { share: Uint8Array };
+    decoded.share.fill(0);
+    expect(decodePayload(wire)).toEqual({ share: new Uint8Array(secret) });
+  });
+});
