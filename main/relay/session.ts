@@ -1,4 +1,6 @@
 // One party's side of an MPC session over an untrusted relay: seal and sign, resend until acknowledged, drop duplicates, echo-check broadcasts, expire.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodePayload, encodePayload } from '../../crypto/relay/codec';
 import { compareEcho, readEcho, type EchoEntry } from '../../crypto/relay/echo';
 import {
@@ -81,12 +83,14 @@ export type RelaySessionResult<R> = {
 
 export const DEFAULT_RESEND_MS = 1000;
 
-type Outgoing = { to: string; kind: string; round: number; bytes: Uint8Array; acked: boolean };
+/** `due`: when it goes again if still unacknowledged; `tries`: how many times it went (the wait doubles, up to 8×). */
+type Outgoing = { to: string; kind: string; round: number; bytes: Uint8Array; acked: boolean; due: number; tries: number };
 type Held = { message: CeremonyMessage; incoming: boolean };
 
 /**
  * Drives one party. Rules:
- * - Every envelope but a pure ack is resent, unchanged, every `resendMs` until its recipient acknowledges its counter.
+ * - Every envelope but a pure ack is resent, unchanged, until its recipient acknowledges its counter: after `resendMs`,
+ *   then waiting twice as long each time, up to 8 × `resendMs`.
  *   Acks are counters in the signed header of the next envelope to that party; when none goes within `ackDelayMs`, a
  *   pure ack envelope (never itself acknowledged) carries them. A duplicate gets the envelope that acknowledged it again.
  * - A duplicate (a sender's counter seen before) is dropped after its ack.
@@ -117,6 +121,8 @@ export class RelaySession<R> {
   private readonly echoSent = new Set<number>();
   private readonly verified = new Set<number>();
   private readonly refused = new Map<string, Map<RelayOpenErrorCode, number>>();
+  /** Envelopes opened, by the SHA-256 of their bytes. */
+  private readonly openedBytes = new Map<string, { from: string; counter: number; ack: boolean }>();
   /** Acks not yet sent, by the party they go to. */
   private readonly pendingAcks = new Map<string, Set<number>>();
   /** The envelope that carried the ack of (party, counter): sent again, unchanged, when that counter comes again. */
@@ -135,7 +141,7 @@ export class RelaySession<R> {
   constructor(private readonly o: RelaySessionOptions<R>) {
     this.now = o.now ?? Date.now;
     this.resendMs = o.resendMs ?? DEFAULT_RESEND_MS;
-    this.lingerMs = o.lingerMs ?? 2 * this.resendMs;
+    this.lingerMs = o.lingerMs ?? 5 * this.resendMs;
     this.ackDelayMs = o.ackDelayMs ?? 10;
     this.me = o.driver.self;
     this.memberSet = new Set(o.driver.members);
@@ -199,8 +205,12 @@ export class RelaySession<R> {
   /** Ends the session now (an abort if it was still running), wiping its secrets and unsubscribing. */
   async close(): Promise<void> {
     if (this.phase === 'running') this.fail('CLOSED', 'the session was closed by its owner before it ended');
-    // Acks still waiting for a ride go now: a party that finished and leaves should not leave the others resending.
-    if (this.phase === 'done' && this.ackTimer !== null) await this.flushAcks().catch(() => undefined);
+    // Acks still waiting for a ride go now, after whatever the session is still doing (a flush already under way
+    // included): a party that finished and leaves should not leave the others resending until their expiry.
+    if (this.phase === 'done') {
+      this.enqueue(() => this.flushAcks());
+      await this.chain;
+    }
     this.stopTimers();
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = null;
@@ -271,7 +281,7 @@ export class RelaySession<R> {
     if (keys === null) throw new RelaySessionError('INTERNAL', `party ${h.to} has no registered transport key`);
     const bytes = encodeEnvelope(await sealEnvelope(header, plaintext, this.o.keys, keys.hpkeKey));
     for (const c of acks) this.ackCarriers.set(`${h.to} ${c}`, bytes);
-    if (track) this.outgoing.set(counter, { to: h.to, kind: h.kind, round: h.round, bytes, acked: false });
+    if (track) this.outgoing.set(counter, { to: h.to, kind: h.kind, round: h.round, bytes, acked: false, due: performance.now() + this.resendMs, tries: 1 });
     await this.publish(h.to, bytes);
     return bytes;
   }
@@ -284,9 +294,13 @@ export class RelaySession<R> {
   private resend(): void {
     if (this.phase !== 'running' && this.lingerTimer === null) return;
     let count = 0;
+    const now = performance.now();
     for (const o of this.outgoing.values()) {
-      if (o.acked) continue;
+      if (o.acked || o.due > now) continue;
       count++;
+      // Backing off keeps a slow or lossy path from drowning in its own resends.
+      o.due = now + this.resendMs * 2 ** Math.min(o.tries, 3);
+      o.tries++;
       // Unchanged bytes: the same counter, so a recipient that had it only acknowledges it again.
       this.publish(o.to, o.bytes).catch(() => undefined);
     }
@@ -332,6 +346,14 @@ export class RelaySession<R> {
 
   private async onEnvelope(bytes: Uint8Array): Promise<void> {
     if (this.phase === 'failed' || this.phase === 'idle') return;
+    // The very bytes of an envelope already opened (checked in full then): acknowledged again without new work.
+    const id = bytesToHex(sha256(bytes));
+    const again = this.openedBytes.get(id);
+    if (again !== undefined) {
+      this.o.onEvent?.({ type: 'duplicate', from: again.from, counter: again.counter });
+      if (again.ack) await this.ack(again.from, again.counter);
+      return;
+    }
     let opened;
     try {
       opened = await openEnvelope(bytes, {
@@ -351,6 +373,7 @@ export class RelaySession<R> {
       return this.fail('CULPRIT', `party ${err.claimedFrom} sent an envelope that fails its checks: ${err.message}`, { culprit: err.claimedFrom ?? null });
     }
     const h = opened.header;
+    if (!opened.duplicate) this.openedBytes.set(id, { from: h.from, counter: h.counter, ack: h.kind !== 'relay/ack' && h.kind !== 'relay/abort' });
     if (h.context !== this.o.context && this.phase === 'running')
       return this.fail(
         'CONTEXT_MISMATCH',

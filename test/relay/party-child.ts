@@ -14,7 +14,7 @@ export type ChildJob =
 
 export type ChildReply =
   | { type: 'ready' }
-  | { type: 'done'; result: unknown; published: number }
+  | { type: 'done'; result: unknown; published: number; unacknowledged: string[]; ms: number }
   | { type: 'failed'; code: string; message: string };
 
 const send = (r: ChildReply): void => void process.send?.(r);
@@ -31,15 +31,17 @@ process.once('message', (job: ChildJob) => {
     });
     await session.open();
     process.once('message', () => {
+      const t0 = performance.now();
       void session
         .run()
         .then(
-          (r) => send({ type: 'done', result: r.result, published: session.published }),
+          (r) => send({ type: 'done', result: r.result, published: session.published, unacknowledged: r.unacknowledged, ms: Math.round(performance.now() - t0) }),
           (e: unknown) => send({ type: 'failed', code: e instanceof RelaySessionError ? e.code : 'ERROR', message: (e as Error).message }),
         )
         .finally(async () => {
           await session.close();
-          await nc.close();
+          // drain, not close: what the session published last (its final acks) reaches the server first.
+          await nc.drain();
           process.disconnect();
         });
     });

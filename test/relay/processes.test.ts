@@ -67,6 +67,8 @@ describe('relay parties in separate processes', () => {
       share: party === COORDINATOR ? null : shareOf(party as PartyId),
     })));
     expect(sign.map((r) => r.type)).toEqual(['done', 'done', 'done']);
+    // Every party heard every acknowledgement: none finished only at the expiry with something unacknowledged.
+    for (const r of [...dkg, ...sign]) expect((r as { unacknowledged: string[] }).unacknowledged).toEqual([]);
     const sig = ((sign[2] as { result: { signatures: Uint8Array[] } }).result.signatures)[0]!;
     expect(schnorr.verify(sig, messages[0]!, groupKey.outputKey)).toBe(true);
   }, 60_000);

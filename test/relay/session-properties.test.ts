@@ -49,7 +49,7 @@ describe('relay session properties', () => {
       // Without drops the relay cannot stop a signature: duplicates and delays are repaired.
       if (r.drop === 0) expect(settled[settled.length - 1]!.status).toBe('fulfilled');
       for (const s of run.sessions.values()) await s.close();
-    }), { numRuns: 8 });
+    }), { numRuns: 6 });
   });
 
   it('DKG: parties that finish agree on the group key', async () => {
@@ -62,6 +62,6 @@ describe('relay session properties', () => {
       const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.result.groupKey.outputKey] : []));
       for (const k of done) expect(k).toEqual(done[0]);
       if (r.drop === 0) expect(done).toHaveLength(3);
-    }), { numRuns: 5 });
+    }), { numRuns: 4 });
   });
 });
