@@ -410,7 +410,8 @@ export class RelaySession<R> {
   }
 
   private noteRefused(err: RelayOpenError): void {
-    const who = err.claimedFrom ?? '(unreadable)';
+    // Members by name; anything else (a relay can write any sender into a header it forges) under one key.
+    const who = err.claimedFrom !== undefined && this.memberSet.has(err.claimedFrom) ? err.claimedFrom : '(not a member, or unreadable)';
     let m = this.refused.get(who);
     if (m === undefined) this.refused.set(who, (m = new Map()));
     m.set(err.code, (m.get(err.code) ?? 0) + 1);
