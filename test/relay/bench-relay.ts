@@ -2,7 +2,7 @@
 import { COORDINATOR, type PartyId } from '../../crypto/frost/types';
 import { Connections, keyring, sighash, startDkg, startSigning, testKey } from './harness';
 import { MaliciousRelay } from './malicious-relay';
-import { startNatsServer } from './nats-server';
+import { startNatsServer } from '../team/nats-server';
 
 export type RelayBenchRow = { t: number; n: number; hopDelayMs: number; signMs: number; dkgMs: number; signEnvelopes: number; hopsPerSignature: number | null };
 

@@ -7,7 +7,7 @@ import { COORDINATOR, type PartyId, type SecretShare } from '../../crypto/frost/
 import { DkgDriver, SignDriver, type CeremonyMessage, type DkgResult } from '../../main/relay/drivers';
 import { Connections, keyring, sighash, startDkg, startSigning, testKey, type TestKey } from './harness';
 import { MaliciousRelay } from './malicious-relay';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 
 let server: NatsServer;
 let relay: MaliciousRelay;

@@ -9,7 +9,7 @@ import { SignDriver } from '../../main/relay/drivers';
 import { decodeBundle, FileRelayTransport, RelayBundleError, RelayCourier } from '../../main/relay/file-transport';
 import { NatsRelayTransport } from '../../main/relay/nats-transport';
 import { Connections, VAULT, copyShare, handled, keyring, osRng, sighash, signSession, startSigning, testKey, type TestKey } from './harness';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 
 let server: NatsServer;
 let conns: Connections;

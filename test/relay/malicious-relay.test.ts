@@ -12,7 +12,7 @@ import { RelaySessionError } from '../../main/relay/session';
 import { relaySubject } from '../../main/relay/transport';
 import { Connections, VAULT, keyring, osRng, sighash, startSigning, testKey, type SigningRun, type TestKey } from './harness';
 import { MaliciousRelay, pass, type Forward, type PubFrame } from './malicious-relay';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 
 let server: NatsServer;
 let key: TestKey;

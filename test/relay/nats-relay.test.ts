@@ -5,7 +5,7 @@ import { COORDINATOR } from '../../crypto/frost/types';
 import { ids } from '../frost/helpers';
 import type { PartyId, SecretShare } from '../../crypto/frost/types';
 import { Connections, keyring, sighash, startDkg, startReshare, startSigning, testKey, type TestKey } from './harness';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 
 let server: NatsServer;
 let conns: Connections;

@@ -6,7 +6,7 @@ import { NatsRelayTransport } from '../../main/relay/nats-transport';
 import { relayAuthorizationConfig } from '../../main/relay/permissions';
 import { relaySubject, type RelayTransport } from '../../main/relay/transport';
 import { Connections, VAULT, keyring, sighash, startSigning, testKey, type TestKey } from './harness';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 
 let server: NatsServer;
 let conns: Connections;

@@ -8,7 +8,7 @@ import { execArgvFor } from '../../main/mpc/launch-node';
 import { COORDINATOR, type PartyId } from '../../crypto/frost/types';
 import { ids } from '../frost/helpers';
 import { sighash } from './harness';
-import { startNatsServer, type NatsServer } from './nats-server';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 import type { ChildJob, ChildReply } from './party-child';
 
 const ENTRY = join(__dirname, 'party-child.ts');

@@ -1,4 +1,4 @@
-// A real nats-server for tests: 127.0.0.1, a free port, a temp JetStream store, optional users with permissions;
+// A real nats-server for tests (team log and relay): 127.0.0.1, a free port, a temp JetStream store, optional users with permissions;
 // SIGKILL and restart on the same port and store.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,10 @@ export interface NatsServerOptions {
   readonly vaultId?: string;
   readonly admin?: NatsUser;
   readonly consoles?: readonly NatsUser[];
+  /** More config text (e.g. the relay's per-party `authorization` block, main/relay/permissions.ts); used alone, without users. */
+  readonly config?: string;
+  /** JetStream on (default) or off (the relay needs core subjects only). */
+  readonly jetstream?: boolean;
 }
 
 /** A free TCP port on 127.0.0.1 (the OS picks; released before nats-server binds it). */
@@ -58,7 +62,9 @@ const quote = (s: string) => JSON.stringify(s);
  * purge a stream, nor delete a message. Replies come on `_INBOX.>`; it may listen on the log's subject (new entries).
  */
 export function natsConfig(port: number, storeDir: string, options: NatsServerOptions): string {
-  const lines = [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: ${quote(storeDir)} }`];
+  const lines = [`listen: "127.0.0.1:${port}"`];
+  if (options.jetstream !== false) lines.push(`jetstream { store_dir: ${quote(storeDir)} }`);
+  if (options.config !== undefined) lines.push(options.config);
   if (options.admin === undefined && (options.consoles ?? []).length === 0) return lines.join('\n') + '\n';
   const vault = options.vaultId ?? '*';
   const stream = options.vaultId === undefined ? '*' : `CUSTOS_LOG_${options.vaultId}`;
