@@ -16,10 +16,9 @@ import { runDkg } from './ceremonies/dkg';
 import type { DkgPool } from './dkg-pool';
 import { runReshare } from './ceremonies/reshare';
 import { runSign } from './ceremonies/sign';
-import { runSignParty, type PartyChannel } from './ceremonies/sign-party';
-import { runDkgParty } from './ceremonies/dkg-party';
-import type { DkgMessage } from '../../crypto/frost/dkg';
-import type { SignMessage } from '../../crypto/frost/sign';
+import { DkgDriver, SignDriver, type CeremonyDriver } from '../relay/drivers';
+import { openChildShare, sealShare } from './ceremonies/shares';
+import { wipeShare } from '../../crypto/frost/wipe';
 import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
 import { HostJournal } from './journal';
 import { takeTail } from './log-tail';
@@ -99,6 +98,12 @@ export interface KeyedOutcome {
 }
 
 type Report = (p: Progress) => void;
+
+/**
+ * Runs one party's driver to its end with the other parties of its session: a RelaySession over the team's relay (or
+ * files), or in-process delivery in tests. The gate builds the driver only after its checks, with the share it opened.
+ */
+export type RunParty = <R>(driver: CeremonyDriver<R>) => Promise<R>;
 
 export class SignerGate {
   private journal: HostJournal | null = null;
@@ -218,7 +223,7 @@ export class SignerGate {
    */
   signTransferAsParty(
     input: { ceremonyId: string; requestId: string; signers: PartyId[]; self: UnsealingParty; head: { seq: number; fingerprint: string } },
-    channelFor: (sessionId: string) => PartyChannel<SignMessage>,
+    run: RunParty,
     report: Report,
   ): Promise<{ sessions: string[] }> {
     return this.exclusive(async () => {
@@ -237,25 +242,24 @@ export class SignerGate {
       this.checkUses(state, wallet, { transfer: plan.transfer }, [input.self]);
       const root = this.keys.root(wallet.id, key);
       let journaled = false;
+      // Journaled before the first signature share leaves: a crash after it costs a request, never a second signing.
+      const beforeShare = () => {
+        if (journaled) return;
+        this.journalSigned(input.requestId, plan);
+        journaled = true;
+      };
       const sessions: string[] = [];
       for (const inputs of byPath(plan.inputs)) {
         const path = inputs[0]!.path;
         const sessionId = `${input.ceremonyId}/${path.join('-') || 'root'}`;
         sessions.push(sessionId);
-        await runSignParty(
-          { sessionId, walletId: wallet.id, keyVersion: key.keyVersion, groupKey: root, child: this.keys.child(wallet.id, key, path), messages: inputs.map((i) => i.sighash), signers },
-          { partyId: input.self.partyId, sealed: input.self.sealed.slice(), unsealSecret: input.self.unsealSecret.slice() },
-          channelFor(sessionId),
-          {
-            ...this.env(input.ceremonyId, report),
-            // Journaled before the first signature share leaves: a crash after it costs a request, never a second signing.
-            beforeShare: () => {
-              if (journaled) return;
-              this.journalSigned(input.requestId, plan);
-              journaled = true;
-            },
-          },
-        );
+        const child = this.keys.child(wallet.id, key, path);
+        report({ step: 'unseal', done: 0, total: 1 });
+        const share = openChildShare(input.self, { ceremonyId: sessionId, walletId: wallet.id, keyVersion: key.keyVersion }, root, child);
+        // The driver owns the share from here and wipes it however the session ends.
+        const driver = new SignDriver({ sessionId, self: own.partyId, signers, messages: inputs.map((i) => i.sighash), publicPackage: child.groupKey.publicPackage }, share, this.options.rng, { beforeShare });
+        report({ step: 'commit', done: 0, total: 1 });
+        await run(driver);
       }
       return { sessions };
     });
@@ -269,7 +273,7 @@ export class SignerGate {
    */
   keygenAsParty(
     input: { ceremonyId: string; walletId: string; useSignature: string; head: { seq: number; fingerprint: string } },
-    channel: PartyChannel<DkgMessage>,
+    run: RunParty,
     report: Report,
   ): Promise<{ keyVersion: number; partyId: PartyId; groupKey: GroupKey; sealed: Uint8Array }> {
     return this.exclusive(async () => {
@@ -286,19 +290,16 @@ export class SignerGate {
       const deviceEntropy = entropyFromDevice(hexToBytes(input.useSignature.slice(2)), 'dkg', input.ceremonyId, me.partyId);
       try {
         this.open().append([{ kind: 'ceremony', ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony: 'dkg', at: this.options.now() }]);
-        const out = await runDkgParty(
-          {
-            ceremonyId: input.ceremonyId,
-            walletId: plan.wallet.id,
-            keyVersion: 1,
-            threshold: plan.threshold,
-            parties: plan.receivers.map((r) => r.partyId),
-            self: { partyId: me.partyId, encryptionKey: me.encryptionKey, deviceEntropy },
-          },
-          channel,
-          this.env(input.ceremonyId, report),
-        );
-        return { keyVersion: 1, partyId: me.partyId, groupKey: out.groupKey, sealed: out.sealed };
+        report({ step: 'round1', done: 0, total: 1 });
+        const out = await run(new DkgDriver({ ceremonyId: input.ceremonyId, self: me.partyId, parties: plan.receivers.map((r) => r.partyId), threshold: plan.threshold }, { rng: this.options.rng, deviceEntropy }));
+        let sealed: Uint8Array;
+        try {
+          report({ step: 'seal', done: 0, total: 1 });
+          sealed = sealShare(out.share, me.encryptionKey, { ceremonyId: input.ceremonyId, walletId: plan.wallet.id, keyVersion: 1 }, this.options.rng, deviceEntropy);
+        } finally {
+          wipeShare(out.share);
+        }
+        return { keyVersion: 1, partyId: me.partyId, groupKey: out.groupKey, sealed };
       } finally {
         wipeBytes(deviceEntropy);
       }

@@ -52,6 +52,8 @@ export class SignDriver implements CeremonyDriver<SignResult> {
     private readonly config: SigningConfig,
     private share: SecretShare | null,
     private readonly rng: Rng,
+    /** `beforeShare` runs once this signer's signature share is made and before it leaves (a signer node journals it). */
+    private readonly hooks: { beforeShare?: () => void } = {},
   ) {
     this.sessionId = config.sessionId;
     this.self = config.self ?? COORDINATOR;
@@ -74,7 +76,9 @@ export class SignDriver implements CeremonyDriver<SignResult> {
     if (this.state === null) throw new Error('signing session not started');
     const r = signStep(this.state, message);
     this.state = r.state;
-    this.sharesMade += r.outbox.filter((m) => m.kind === 'sign/share').length;
+    const shares = r.outbox.filter((m) => m.kind === 'sign/share').length;
+    if (shares > 0) this.hooks.beforeShare?.();
+    this.sharesMade += shares;
     if (this.finished) this.wipe();
     return r.outbox;
   }

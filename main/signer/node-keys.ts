@@ -1,11 +1,11 @@
 // A signer node's folder: its gate's own folder (journal, checkpoint) and its transport keys, the Ed25519 key that signs
-// its relay messages and the X25519 key relay messages to it are sealed to (HPKE). Secrets stay in this file (0600).
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+// its relay messages and the X25519 key relay messages to it are sealed to (HPKE), both from one seed kept 0600.
 import { randomBytes } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { nodeKeyFingerprint, type NodeKey } from '../../crypto/governance';
+import { transportKeysFromSeed, type TransportKeys } from '../../crypto/relay';
 import { CustosError } from '../errors';
 import { HostJournal } from '../mpc-host/journal';
 
@@ -16,10 +16,8 @@ export const NODE_PUBLIC_FILE = 'node-public.json';
 export const GATE_FOLDER = 'signer';
 
 export interface NodeKeys extends NodeKey {
-  /** 32 bytes: the Ed25519 secret key. */
-  readonly signingSecret: Uint8Array;
-  /** 32 bytes: the X25519 secret key. */
-  readonly hpkeSecret: Uint8Array;
+  /** The relay's key pairs (crypto/relay/keys.ts), derived from the node's seed. */
+  readonly transport: TransportKeys;
   /** 0x + 64 hex: what the custodian's device shows when it registers the node. */
   readonly fingerprint: string;
 }
@@ -37,10 +35,9 @@ export function openNodeKeys(nodeDir: string): NodeKeys {
   const nodeId = journal.hostId;
   const file = path.join(nodeDir, NODE_KEYS_FILE);
   if (existsSync(file)) return readKeys(file, nodeId);
-  const signingSecret = new Uint8Array(randomBytes(32));
-  const hpkeSecret = new Uint8Array(randomBytes(32));
-  writeSecretFile(file, JSON.stringify({ v: 1, nodeId, signingSecret: bytesToHex(signingSecret), hpkeSecret: bytesToHex(hpkeSecret) }) + '\n');
-  const keys = keysOf(nodeId, signingSecret, hpkeSecret);
+  const seed = new Uint8Array(randomBytes(32));
+  writeSecretFile(file, JSON.stringify({ v: 1, nodeId, seed: bytesToHex(seed) }) + '\n');
+  const keys = keysOf(nodeId, seed);
   writeSecretFile(path.join(nodeDir, NODE_PUBLIC_FILE), JSON.stringify({ v: 1, ...publicNodeKey(keys) }, null, 2) + '\n');
   return keys;
 }
@@ -50,23 +47,25 @@ export function publicNodeKey(keys: NodeKeys): NodeKey & { fingerprint: string }
   return { nodeId: keys.nodeId, signingKey: keys.signingKey, hpkeKey: keys.hpkeKey, fingerprint: keys.fingerprint };
 }
 
-function keysOf(nodeId: string, signingSecret: Uint8Array, hpkeSecret: Uint8Array): NodeKeys {
-  const signingKey = '0x' + bytesToHex(ed25519.getPublicKey(signingSecret));
-  const hpkeKey = '0x' + bytesToHex(x25519.getPublicKey(hpkeSecret));
-  return { nodeId, signingKey, hpkeKey, signingSecret, hpkeSecret, fingerprint: nodeKeyFingerprint({ signingKey, hpkeKey }) };
+function keysOf(nodeId: string, seed: Uint8Array): NodeKeys {
+  const transport = transportKeysFromSeed(seed);
+  seed.fill(0);
+  const signingKey = '0x' + bytesToHex(transport.signingKey);
+  const hpkeKey = '0x' + bytesToHex(transport.hpkeKey);
+  return { nodeId, signingKey, hpkeKey, transport, fingerprint: nodeKeyFingerprint({ signingKey, hpkeKey }) };
 }
 
 function readKeys(file: string, nodeId: string): NodeKeys {
-  let parsed: { v?: unknown; nodeId?: unknown; signingSecret?: unknown; hpkeSecret?: unknown };
+  let parsed: { v?: unknown; nodeId?: unknown; seed?: unknown };
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
   } catch {
     throw new CustosError('TAMPERING_DETECTED', `${file} is not the signer node's key file (it does not parse). Move the node folder aside and make a new node.`);
   }
   const hex32 = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-  if (parsed.v !== 1 || !hex32(parsed.signingSecret) || !hex32(parsed.hpkeSecret)) throw new CustosError('TAMPERING_DETECTED', `${file} is not a signer node key file of this version.`);
+  if (parsed.v !== 1 || !hex32(parsed.seed)) throw new CustosError('TAMPERING_DETECTED', `${file} is not a signer node key file of this version.`);
   if (parsed.nodeId !== nodeId) throw new CustosError('TAMPERING_DETECTED', `${file} belongs to node ${String(parsed.nodeId)}, but this folder's journal is node ${nodeId}: the folder was mixed with another. Move it aside and make a new node.`);
-  return keysOf(nodeId, hexToBytes(parsed.signingSecret as string), hexToBytes(parsed.hpkeSecret as string));
+  return keysOf(nodeId, hexToBytes(parsed.seed as string));
 }
 
 function writeSecretFile(file: string, text: string): void {

@@ -2,41 +2,43 @@
 // its own custodian's device, recorded with the custodians' attestations; nodes refuse a DKG the log does not owe them.
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DkgMessage } from '../../crypto/frost/dkg';
 import { unsealShare } from '../../main/mpc-host/ceremonies/shares';
 import { DkgPool } from '../../main/mpc-host/dkg-pool';
-import type { SignerGate } from '../../main/mpc-host/signer-gate';
-import { headOf } from '../../main/store/log-head';
+import type { RunParty, SignerGate } from '../../main/mpc-host/signer-gate';
 import { unsealSecret } from '../../main/wallets/device-secrets';
 import { walletKeyOf } from '../../main/wallets/keys';
 import { useSignatures } from '../../main/wallets/share-consent';
 import { adopted, walletHarness, type WalletHarness } from '../wallets/helpers';
-import { hub, nodes } from './hub';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
+import { nodes, type TestNode } from './nodes';
 
 const PATH = "m/44'/60'/0'/0/0";
 let h: WalletHarness & { records(): string[] };
 let signerNodes: ReturnType<typeof nodes>;
+let server: NatsServer;
 const pool = new DkgPool({ threads: 1 });
 let walletId: string;
 
 beforeAll(async () => {
+  server = await startNatsServer({ jetstream: false });
   const w = await walletHarness();
   h = Object.assign(w, { records: () => w.store.records.all().map((r) => r.body) });
   const p = await adopted(h, () => h.vault.proposeWallet({ name: 'Team BTC', network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol], deviceId: h.device.alice }));
   walletId = h.vault.readState().wallets.find((x) => x.name === 'Team BTC')!.id;
   expect(p.id).toBeTruthy();
-  signerNodes = nodes(h, pool);
+  signerNodes = nodes(h, pool, server.url);
 }, 240_000);
 afterAll(async () => {
+  await signerNodes?.close();
   await h?.close();
   await pool.close();
-  signerNodes?.close();
+  await server?.stop();
 });
 
 const who = ['alice', 'bob', 'carol'] as const;
-const head = () => {
-  const records = h.store.records.all();
-  return { seq: records.length - 1, fingerprint: headOf(records).fingerprint };
+const head = () => signerNodes.head();
+const never: RunParty = () => {
+  throw new Error('no session may start');
 };
 
 async function uses(ceremonyId: string) {
@@ -47,26 +49,26 @@ async function uses(ceremonyId: string) {
 }
 
 describe('a DKG across signer nodes', () => {
+  let made: TestNode[] = [];
   let gates: SignerGate[] = [];
 
   it('gives every node the same key and its own share, sealed to its own device, and the key is recorded', async () => {
-    gates = [];
-    for (const p of who) gates.push(await signerNodes.make(p));
+    made = [];
+    for (const p of who) made.push(await signerNodes.make(p));
+    gates = made.map((n) => n.gate);
     await signerNodes.sync(...gates);
     const ceremonyId = 'dkg-team-1';
     const parties = await uses(ceremonyId);
-    const never = () => {
-      throw new Error('no channel may be used');
-    };
-    const closed = { send: never, receive: never };
+    const closed = never;
     // Before it runs: Dave's node is no custodian of it, and Alice's node takes no one's use statement but Alice's.
     const dave = await signerNodes.make('dave');
     await signerNodes.sync(...gates);
-    await expect(dave.keygenAsParty({ ceremonyId, walletId, useSignature: parties[0]!.useSignature, head: head() }, closed, () => undefined)).rejects.toThrow(/Dave is not among the approved custodians/);
+    await expect(dave.gate.keygenAsParty({ ceremonyId, walletId, useSignature: parties[0]!.useSignature, head: head() }, closed, () => undefined)).rejects.toThrow(/Dave is not among the approved custodians/);
     await expect(gates[0]!.keygenAsParty({ ceremonyId: 'dkg-team-0', walletId, useSignature: parties[1]!.useSignature, head: head() }, closed, () => undefined)).rejects.toThrow(/use|signed/);
-    const net = hub<DkgMessage>(parties.map((p) => p.partyId));
     const at = head();
-    const outs = await Promise.all(gates.map((g, i) => g.keygenAsParty({ ceremonyId, walletId, useSignature: parties[i]!.useSignature, head: at }, net.channel(parties[i]!.partyId), () => undefined)));
+    // A DKG has no coordinator: only the custodians' nodes take part, each over its own relay connection.
+    const runs = await Promise.all(made.map((n) => signerNodes.relay(n.keys, null)));
+    const outs = await Promise.all(gates.map((g, i) => g.keygenAsParty({ ceremonyId, walletId, useSignature: parties[i]!.useSignature, head: at }, runs[i]!, () => undefined)));
     const keys = new Set(outs.map((o) => bytesToHex(o.groupKey.outputKey)));
     expect(keys.size).toBe(1);
     // Each share opens only with its own custodian's device, and is that party's share of the key.
@@ -100,10 +102,7 @@ describe('a DKG across signer nodes', () => {
     const [alice] = gates as [SignerGate];
     await signerNodes.sync(alice);
     const at = head();
-    const never = () => {
-      throw new Error('no channel may be used');
-    };
-    const channel = { send: never, receive: never };
+    const channel = never;
     await expect(alice.keygenAsParty({ ceremonyId: 'dkg-team-2', walletId, useSignature: '0x' + '11'.repeat(65), head: at }, channel, () => undefined)).rejects.toThrow(/owes no|not a DKG/);
     await expect(alice.keygenAsParty({ ceremonyId: 'dkg-team-3', walletId: 'no-such-wallet', useSignature: '0x' + '11'.repeat(65), head: at }, channel, () => undefined)).rejects.toThrow(/wallet/);
   }, 120_000);

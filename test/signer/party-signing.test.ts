@@ -1,88 +1,96 @@
-// Signing with each custodian's share on its own signer (its own folder, its own pinned log, only its own share), and a
-// coordinator that holds no share: the signature verifies; a coordinator that asks for more gets nothing signed.
+// Signing with each custodian's share on its own signer node (its own folder, its own pinned log, only its own share)
+// through the relay on a real nats-server, and a coordinator that holds no share: the signature verifies; a coordinator
+// that asks for more gets nothing signed.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { deriveChildKey } from '../../crypto/frost/hd';
-import type { SignMessage } from '../../crypto/frost/sign';
 import { COORDINATOR } from '../../crypto/frost/types';
 import { signingPlan } from '../../crypto/transfers/evidence';
-import { runSignCoordinator } from '../../main/mpc-host/ceremonies/sign-party';
 import { DkgPool } from '../../main/mpc-host/dkg-pool';
-import { GateRefusal, type SignerGate, type UnsealingParty } from '../../main/mpc-host/signer-gate';
-import { headOf } from '../../main/store/log-head';
-import { hub, nodes } from './hub';
+import { GateRefusal, type RunParty, type UnsealingParty } from '../../main/mpc-host/signer-gate';
+import { SignDriver, type RelayEvent } from '../../main/relay';
+import { startNatsServer, type NatsServer } from '../team/nats-server';
 import { consentingSigners, transferHarness, type TransferHarness } from '../transfers/helpers';
+import { nodes, type TestNode } from './nodes';
 
 let h: TransferHarness;
+let server: NatsServer;
 let requestId: string;
 let signerNodes: ReturnType<typeof nodes>;
+let alice: TestNode;
+let bob: TestNode;
+let carol: TestNode;
 const pool = new DkgPool({ threads: 1 });
-const node = (who: 'alice' | 'bob' | 'carol') => signerNodes.make(who);
 
 beforeAll(async () => {
+  server = await startNatsServer({ jetstream: false });
   h = await transferHarness();
   requestId = (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '500000', feeRate: 2, deviceId: h.device.dave })).id;
   await h.transfers.approve({ requestId, deviceId: h.device.erin });
-  signerNodes = nodes(h, pool);
+  signerNodes = nodes(h, pool, server.url);
+  alice = await signerNodes.make('alice');
+  bob = await signerNodes.make('bob');
+  carol = await signerNodes.make('carol');
+  await signerNodes.sync(alice.gate, bob.gate, carol.gate);
 }, 240_000);
 afterAll(async () => {
+  await signerNodes?.close();
   await h?.close();
   await pool.close();
-  signerNodes?.close();
+  await server?.stop();
 });
 
+/** What the coordinator signs, from its own replica: the request's sighashes under their wallet path's child key. */
 function coordinatorSession() {
   const state = h.vault.readState();
   const plan = signingPlan({ state, requestId, ledger: [], receivedAt: () => 0, now: Date.now() });
   if ('refused' in plan) throw new Error(plan.refused);
   const key = state.wallets.find((w) => w.id === h.walletId)!.key!;
-  const root = groupKeyOf(key);
-  const path0 = plan.inputs[0]!.path;
-  return { plan, key, root, path: path0, child: deriveChildKey(root, path0), messages: plan.inputs.filter((i) => i.path.join('/') === path0.join('/')).map((i) => i.sighash) };
+  const path = plan.inputs[0]!.path;
+  const child = deriveChildKey(groupKeyOf(key), path);
+  return { plan, path, child, messages: plan.inputs.filter((i) => i.path.join('/') === path.join('/')).map((i) => i.sighash) };
 }
 
 const noReport = () => undefined;
 
-describe('signing with one share per signer node', () => {
+describe('signing with one share per signer node, through the relay', () => {
   it('two nodes, each with only its own share, and a coordinator with none, make a signature that verifies', async () => {
-    const alice = await node('alice');
-    const bob = await node('bob');
-    // Alice's node takes the records made since it was pinned (Bob's registration), as its follower would.
-    await signerNodes.sync(alice);
     const [pa, pb] = (await consentingSigners(h, requestId, ['alice', 'bob'])) as [UnsealingParty, UnsealingParty];
     const c = coordinatorSession();
-    // One session here: the demo's request spends inputs of one path.
+    // One session here: the request spends inputs of one path.
     expect(new Set(c.plan.inputs.map((i) => i.path.join('/'))).size).toBe(1);
     const ceremonyId = 'cer-party-1';
     const sessionId = `${ceremonyId}/${c.path.join('-') || 'root'}`;
     const signers = [pa.partyId, pb.partyId];
-    const net = hub<SignMessage>([pa.partyId, pb.partyId, COORDINATOR]);
-    const head = alice.head();
-    expect(bob.head()).toEqual(head);
-    expect(head.fingerprint).toBe(headOf(h.store.records.all()).fingerprint);
-    const [sigs] = await Promise.all([
-      runSignCoordinator({ sessionId, walletId: h.walletId, keyVersion: c.key.keyVersion, groupKey: c.root, child: c.child, messages: c.messages, signers }, net.channel(COORDINATOR), { rng: randomBytes }),
-      alice.signTransferAsParty({ ceremonyId, requestId, signers, self: pa, head }, () => net.channel(pa.partyId), noReport),
-      bob.signTransferAsParty({ ceremonyId, requestId, signers, self: pb, head }, () => net.channel(pb.partyId), noReport),
+    const head = signerNodes.head();
+    expect(alice.gate.head()).toEqual(head);
+    // Carol's node coordinates: its keys speak for "coordinator" in this session's directory.
+    const events: RelayEvent[] = [];
+    const [runA, runB, runC] = await Promise.all([signerNodes.relay(alice.keys, h.ids.carol), signerNodes.relay(bob.keys, h.ids.carol), signerNodes.relay(carol.keys, h.ids.carol, events)]);
+    const coordinator = new SignDriver({ sessionId, self: null, signers, messages: c.messages, publicPackage: c.child.groupKey.publicPackage }, null, randomBytes);
+    const [result] = await Promise.all([
+      runC(coordinator),
+      alice.gate.signTransferAsParty({ ceremonyId, requestId, signers, self: pa, head }, runA, noReport),
+      bob.gate.signTransferAsParty({ ceremonyId, requestId, signers, self: pb, head }, runB, noReport),
     ]);
+    const sigs = result.signatures!;
     expect(sigs).toHaveLength(c.messages.length);
     sigs.forEach((sig, i) => expect(schnorr.verify(sig, c.messages[i]!, c.child.groupKey.outputKey)).toBe(true));
+    expect(events.filter((e) => e.type === 'refused')).toEqual([]);
     // Each node journaled the signing: asked again, it refuses (a request is signed once).
-    await expect(alice.signTransferAsParty({ ceremonyId: 'cer-party-2', requestId, signers, self: pa, head }, () => net.channel(pa.partyId), noReport)).rejects.toThrow(/already signed/);
-    // Nothing secret crossed the hub: only commitments and signature shares.
-    expect(new Set(net.sent.map((m) => m.kind))).toEqual(new Set(['sign/commit', 'sign/share']));
+    await expect(alice.gate.signTransferAsParty({ ceremonyId: 'cer-party-2', requestId, signers, self: pa, head }, runA, noReport)).rejects.toThrow(/already signed/);
   }, 120_000);
 
   it('a coordinator that asks for more is refused before any share is opened', async () => {
-    const carol = await node('carol');
     const [pc, pa] = (await consentingSigners(h, requestId, ['carol', 'alice'])) as [UnsealingParty, UnsealingParty];
-    const head = carol.head();
-    const ask = (over: Partial<Parameters<SignerGate['signTransferAsParty']>[0]>) =>
-      carol.signTransferAsParty({ ceremonyId: 'cer-x', requestId, signers: [pc.partyId, pa.partyId], self: pc, head, ...over }, () => {
-        throw new Error('no channel may be opened');
-      }, noReport);
+    const head = carol.gate.head();
+    const never: RunParty = () => {
+      throw new Error('no session may start');
+    };
+    const ask = (over: Partial<Parameters<typeof carol.gate.signTransferAsParty>[0]>) =>
+      carol.gate.signTransferAsParty({ ceremonyId: 'cer-x', requestId, signers: [pc.partyId, pa.partyId], self: pc, head, ...over }, never, noReport);
     await expect(ask({ head: { ...head, fingerprint: '0'.repeat(64) } })).rejects.toThrow(/two histories/);
     await expect(ask({ head: { ...head, seq: head.seq + 1 } })).rejects.toThrow(/catches up first/);
     await expect(ask({ requestId: 'no-such-request' })).rejects.toThrow(GateRefusal);
@@ -91,5 +99,6 @@ describe('signing with one share per signer node', () => {
     await expect(ask({ signers: [pa.partyId, pa.partyId] })).rejects.toThrow(/named twice/);
     // Told it is Alice's party (with her use statement and share), Carol's node refuses: it signs only as Carol.
     await expect(ask({ self: pa })).rejects.toThrow(/Carol's .*signs as no other party/);
+    expect(COORDINATOR).toBe('coordinator');
   }, 120_000);
 });

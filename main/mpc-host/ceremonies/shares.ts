@@ -3,7 +3,9 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { schnorr_FROST } from '@noble/curves/secp256k1.js';
 import { Fn, Point, parsePoint } from '../../../crypto/frost/curve';
 import { mixedRng } from '../../../crypto/frost/entropy';
-import type { PartyId, PublicPackage, Rng, SecretShare } from '../../../crypto/frost/types';
+import { deriveChildShare, type ChildKey } from '../../../crypto/frost/hd';
+import type { GroupKey, PartyId, PublicPackage, Rng, SecretShare } from '../../../crypto/frost/types';
+import { wipeShare } from '../../../crypto/frost/wipe';
 import { decodeSealed, encodeSealed, open, seal } from '../../../crypto/sealing';
 import { CeremonyFault } from './common';
 
@@ -93,5 +95,23 @@ export function sealShare(share: SecretShare, encryptionKey: Uint8Array, ctx: Sh
     return encodeSealed(seal(encryptionKey, share.signingShare, { walletId: ctx.walletId, partyId: share.identifier, keyVersion: ctx.keyVersion }, rng));
   } finally {
     rng.wipe();
+  }
+}
+
+/**
+ * One signer's share of the child key at a wallet path: its root share opened (and checked) with its device's secret,
+ * then tweaked; the root share is wiped here, the child share belongs to the caller.
+ */
+export function openChildShare(
+  party: { partyId: PartyId; sealed: Uint8Array; unsealSecret: Uint8Array },
+  ctx: ShareContext,
+  root: GroupKey,
+  child: ChildKey,
+): SecretShare {
+  const share = unsealShare({ partyId: party.partyId, sealed: party.sealed.slice(), unsealSecret: party.unsealSecret.slice() }, ctx, root.publicPackage);
+  try {
+    return deriveChildShare(share, child);
+  } finally {
+    wipeShare(share);
   }
 }
