@@ -15,6 +15,7 @@ import { transferBench } from './transfers-bench';
 import { statementVerification } from './verification';
 import { historyBench, historySizes } from './history-bench';
 import { teamBench } from './team-bench';
+import { relayRows } from './relay-rows';
 import { writeBenchJson } from './bench-json';
 import type { Row, Target } from './row';
 
@@ -99,6 +100,9 @@ const history = sizes.length === 0 ? null : await historyBench(sizes);
 if (history) rows.push(...history.rows);
 // --no-team skips the team log rows (a nats-server on 127.0.0.1; skipped with a note when none is installed).
 if (!process.argv.includes('--no-team')) rows.push(...(await teamBench()).rows);
+// --no-relay skips the relay rows (signing and DKG through a nats-server on 127.0.0.1, with and without 50 ms per hop).
+const relay = process.argv.includes('--no-relay') ? null : await relayRows();
+if (relay) rows.push(...relay.rows);
 const audit = rows.find((r) => r.name === 'audit chain verification');
 const targets: Target[] = [
   ...(audit ? [{ target: 'audit chain verification ≥ 100,000 entries/s', measured: `${Math.round(audit.custos).toLocaleString('en-US')}/s`, met: audit.custos >= 100_000 }] : []),
@@ -135,7 +139,7 @@ const files = writeBenchJson(
     },
     rows,
     targets,
-    details: { ...(mpc ? { mpc: mpc.json } : {}), ...(transfers ? { transfers: transfers.json } : {}), ...(history ? { history: history.json } : {}) },
+    details: { ...(mpc ? { mpc: mpc.json } : {}), ...(transfers ? { transfers: transfers.json } : {}), ...(history ? { history: history.json } : {}), ...(relay ? { relay: relay.json } : {}) },
   },
   process.argv.includes('--record'),
 );
