@@ -53,6 +53,24 @@ describe('a single desk', () => {
   });
 });
 
+describe('a single desk joining as itself', () => {
+  it('publishes its vault into a stream it makes with a user allowed to, then follows it; without that user it is told the log is missing', async () => {
+    const desk = teamConsole('desk', ['alice']);
+    const team = new TeamService({ dataDir: desk.dir, store: desk.store, vault: desk.vault, log: silentLogger });
+    try {
+      const summary = await desk.vault.create({ name: 'Desk', adminName: 'Alice', deviceId: need(desk, 'alice') });
+      const missing = await expectError(team.join({ server: server.url, user: users.a.user, password: users.a.password }), 'TEAM_STREAM', new RegExp(`has no log for vault ${summary.vaultId}`));
+      expect(missing.field).toBe('server');
+      expect(existsSync(path.join(desk.dir, TEAM_FILE))).toBe(false);
+      const s = await team.join({ server: server.url, user: admin.user, password: admin.password, create: true });
+      expect(s).toMatchObject({ joined: true, vaultId: summary.vaultId, connection: { state: 'connected' }, streamLastSeq: 1, cursor: 1, lag: 0, head: { seq: 0 } });
+    } finally {
+      await team.close();
+      await desk.close();
+    }
+  });
+});
+
 describe('an empty console joining from the console', () => {
   let dir: string;
   let services: Services;
