@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceManager } from '../../main/devices/manager';
 import { openNodeKeys, publicNodeKey } from '../../main/signer/node-keys';
 import { Store } from '../../main/store';
+import { connectTeam } from '../../main/team/connection';
+import { TeamStream } from '../../main/team/stream';
 import { VaultService } from '../../main/vault';
 import { createStream, foundVault, need, teamConsole, type TeamConsole } from '../team/helpers';
 import { freePort, startNatsServer, type NatsServer } from '../team/nats-server';
@@ -171,5 +173,30 @@ describe('an empty console joining a team from the Team screen', () => {
     } finally {
       rmSync(path.dirname(nodeDir), { recursive: true, force: true });
     }
+  });
+
+  it('lists an entry a hostile writer published as refused, with its entry number and reason, after Catch up now', async () => {
+    const { page } = h;
+    const nc = await connectTeam({ servers: [server.url], user: users.a.user, password: users.a.password });
+    let at = 0;
+    try {
+      const stream = await TeamStream.open(nc, pin.vaultId, { create: false, user: users.a.user });
+      const outcome = await stream.append('{"type":"not a record"}', (await stream.describe()).lastSeq);
+      if (outcome === 'behind') throw new Error('the stream moved under the test');
+      at = outcome.appended;
+    } finally {
+      await nc.close();
+    }
+    await page.getByRole('button', { name: 'Catch up now' }).click();
+    await page.getByRole('status').filter({ hasText: /^Caught up: / }).waitFor();
+    // The console's follower may have refused it first; either way it is listed, and the head did not move.
+    const refused = page.getByRole('region', { name: 'Refused entries (1)' });
+    await refused.waitFor();
+    const row = refused.getByRole('table', { name: 'Refused entries' }).getByRole('row').filter({ has: page.getByRole('cell', { name: String(at), exact: true }) });
+    await row.getByText('not a record').waitFor();
+    await page.getByRole('region', { name: 'Log head' }).getByLabel(`head fingerprint ${a.vault.logHead()?.fingerprint ?? ''}`).waitFor();
+    await check(page);
+    await checkDarkAndNarrow(page);
+    expect(h.consoleErrors).toEqual([]);
   });
 });
