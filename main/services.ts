@@ -9,7 +9,7 @@ import type { Logger } from './log';
 import { udevGuidance, udevRulesInstalled } from './platform/udev';
 import { Store } from './store';
 import { VaultService } from './vault';
-import { followTeam } from './team/team';
+import { TeamService } from './team/service';
 import type { MpcHostClient } from './mpc/client';
 import { WalletCeremonies } from './wallets/ceremonies';
 import { keepHostSynced } from './wallets/host-anchor';
@@ -45,6 +45,8 @@ export interface Services {
   wallets(): WalletServices;
   /** What waits for the person acting; same failure as vault() when the store could not be opened. */
   inbox(): Inbox;
+  /** The team's log as this console follows it (status, catch-up, join); same failure as vault() when the store could not be opened. */
+  team(): TeamService;
   appInfo(): AppInfo;
   /** "Copy diagnostics": versions, the vault's and the signer's state, devices, recent log lines; nothing secret. */
   diagnostics(): Promise<string>;
@@ -61,7 +63,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   let storeError: CustosError | null = null;
   let wallets: WalletServices | null = null;
   let inbox: Inbox | null = null;
-  let team: { close(): Promise<void> } | null = null;
+  let team: TeamService | null = null;
   try {
     store = Store.open(options.dataDir);
     vault = new VaultService({ store, devices, log: options.log });
@@ -71,7 +73,8 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     };
     keepHostSynced(vault, store, options.mpc, (message, error) => options.log.warn(message, { error }));
     // A data folder joined to a team follows its log (adopting what the other consoles append); a single desk has no settings.
-    team = followTeam(options.dataDir, vault, options.log);
+    team = new TeamService({ dataDir: options.dataDir, store, vault, log: options.log });
+    team.start();
     const opened = { vault, transfers: wallets.transfers };
     inbox = new Inbox(() => opened.vault, () => opened.transfers);
     inbox.listen();
@@ -106,6 +109,10 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     inbox: () => {
       if (inbox === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
       return inbox;
+    },
+    team: () => {
+      if (team === null) throw storeError ?? new CustosError('STORE_ERROR', 'The vault store is not open.');
+      return team;
     },
     appInfo,
     diagnostics: () =>

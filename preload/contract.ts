@@ -571,6 +571,59 @@ export interface DeviceMember {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The team: the vault's log shared on a team server (NATS JetStream), as this console sees it
+
+/**
+ * How this console reaches its team's server, as it was when the status was read: 'single-desk' (not shared),
+ * 'connected', 'unreachable' (the server is down or out of reach), 'wrong-credential' (it refused the user or
+ * password), or 'stream-problem' (it answered, but its log is missing, misconfigured or not this vault's).
+ */
+export type TeamConnectionState = 'single-desk' | 'connected' | 'unreachable' | 'wrong-credential' | 'stream-problem';
+
+/** A custodian's signer node as the log registers it (their device signed its keys). Whether it is online is not known here. */
+export interface SignerNodeView {
+  user: UserRef & { status: 'active' | 'revoked' };
+  /** The node's id (16 hex digits). */
+  nodeId: string;
+  /** 0x + sha256(signing key ‖ HPKE key): what the node printed and the custodian's device showed. */
+  keyFingerprint: string;
+  /** The record that registered these keys. */
+  seq: number;
+}
+
+export interface TeamStatusView {
+  /** Whether this data folder follows a team's log (team.json); false: a single desk. */
+  joined: boolean;
+  /** Whether this data folder holds a vault: joining without one needs the vault id and its genesis address. */
+  hasVault: boolean;
+  servers: string[];
+  user: string | null;
+  /** The vault (joined: the one the settings follow; a single desk: its own), and its genesis administrator's address. */
+  vaultId: string | null;
+  genesisAddress: string | null;
+  connection: { state: TeamConnectionState; message: string | null };
+  /** This console's log: its last seq (-1 when empty) and head fingerprint; every console of the team should show the same. */
+  head: { seq: number; fingerprint: string };
+  /** The stream's last entry (when connected), the last entry this console consumed, and the entries left to consume. */
+  streamLastSeq: number | null;
+  cursor: number;
+  lag: number | null;
+  /** Stream entries this console refused (never applied), the most recent first, with the reason. */
+  refusedCount: number;
+  refused: { streamSeq: number; reason: string; seenAt: string; excerpt: string | null }[];
+  /** Signer nodes registered in the log, one per custodian who registered one. */
+  nodes: SignerNodeView[];
+  checkedAt: string;
+}
+
+/** What a catch-up adopted and refused, and the status after it. */
+export interface TeamPullView {
+  adopted: number;
+  refused: number;
+  status: TeamStatusView;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Input schemas
 
 /** A BIP-32 path the Ethereum app accepts: m/44'/60'/… or m/45'/…, at most 10 levels, hardened with '. */
@@ -620,6 +673,14 @@ const walletPath = z.string().regex(/^$|^\d{1,10}(\/\d{1,10}){0,9}$/, 'a wallet 
 const jsonDocument = z.string().min(2).max(1_000_000);
 /** The device of the person acting: main reads its identity to know who they are. */
 const actingDevice = { deviceId };
+
+/** One or more team server addresses, comma-separated: nats://host:4222 or tls://host:4222. */
+const teamServers = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .regex(/^(nats|tls):\/\/[^\s/,]+(\s*,\s*(nats|tls):\/\/[^\s/,]+)*$/, 'an address such as nats://team.example:4222 (or tls://…), several separated by commas');
 
 export const channels = {
   'app.info': { input: empty },
@@ -776,6 +837,30 @@ export const channels = {
    */
   'statements.preview': { input: z.object({ action: z.enum(PREVIEW_ACTIONS), input: z.record(z.string(), z.unknown()) }).strict() },
 
+  /** The team's state as this console sees it: connects to the server only to read the stream's head. */
+  'team.status': { input: empty },
+  /** Catches up with the team's log now (the console also follows it on its own). */
+  'team.pull': { input: empty },
+  /**
+   * Joins the team's log on its server: a console with a vault publishes it there (or finds it), an empty data folder
+   * adopts the vault named by `vaultId` and `genesisAddress` (given by the inviting administrator). `create` makes the
+   * vault's stream, with a user the server lets create one.
+   */
+  'team.join': {
+    input: z
+      .object({
+        server: teamServers,
+        user: z.string().trim().min(1).max(200).regex(/^[^\s]+$/, 'a user name without spaces').optional(),
+        password: z.string().min(1).max(1000).optional(),
+        vaultId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "a vault id: letters, digits, '-' and '_', up to 64").optional(),
+        genesisAddress: z.string().trim().regex(/^0x[0-9a-fA-F]{40}$/, 'an address: 0x and 40 hex digits').optional(),
+        create: z.boolean().optional(),
+      })
+      .strict()
+      .refine((j) => j.user === undefined || j.password !== undefined, { message: 'is needed with a user', path: ['password'] })
+      .refine((j) => (j.vaultId === undefined) === (j.genesisAddress === undefined), { message: 'and the vault id are given together (both from the administrator who invited you)', path: ['genesisAddress'] }),
+  },
+
   'audit.list': {
     input: z
       .object({
@@ -853,6 +938,9 @@ export interface ChannelResults {
   'transfers.sign': TransferView;
   'access.get': AccessView;
   'statements.preview': DeviceStep[];
+  'team.status': TeamStatusView;
+  'team.pull': TeamPullView;
+  'team.join': TeamStatusView;
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;
   /** The export as text, with the chain, and the procedure to check it offline in its header (CSV) or a field (JSON). */

@@ -7,6 +7,7 @@ import DevicesView from './views/DevicesView.vue';
 import GroupsView from './views/GroupsView.vue';
 import OnboardingView from './views/OnboardingView.vue';
 import ProposalsView from './views/ProposalsView.vue';
+import TeamView from './views/TeamView.vue';
 import TransferDetailView from './views/TransferDetailView.vue';
 import TransfersView from './views/TransfersView.vue';
 import UsersView from './views/UsersView.vue';
@@ -43,6 +44,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/groups', name: 'groups', component: GroupsView, meta: { nav: 'Groups', title: 'Groups', when: 'vault' } },
   { path: '/proposals', name: 'proposals', component: ProposalsView, meta: { nav: 'Proposals', title: 'Proposals', when: 'vault' } },
   { path: '/audit', name: 'audit', component: AuditView, meta: { nav: 'Audit log', title: 'Audit log', when: 'vault' } },
+  // Not tied to a vault: an empty data folder joins a team's vault from here.
+  { path: '/team', name: 'team', component: TeamView, meta: { nav: 'Team', title: 'Team' } },
   { path: '/devices', name: 'devices', component: DevicesView, meta: { nav: 'Devices', title: 'Devices' } },
   { path: '/:pathMatch(.*)*', redirect: '/dashboard' },
 ];

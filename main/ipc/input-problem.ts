@@ -22,6 +22,11 @@ const LABELS: Record<string, string> = {
   document: 'The document',
   roles: 'The roles',
   deviceId: 'The device',
+  server: 'The server address',
+  user: 'The user',
+  password: 'The password',
+  vaultId: 'The vault id',
+  genesisAddress: "The genesis administrator's address",
 };
 
 function labelOf(field: string | undefined): string {

@@ -1,5 +1,6 @@
 // A console in its team: join (settings written once the stream and its genesis check out), attach on every start
 // from the settings, and the status a person reads (server, connection, heads, lag, refused entries).
+import type { ErrorCode } from '../../preload/contract';
 import { CustosError } from '../errors';
 import type { Logger } from '../log';
 import type { Store } from '../store';
@@ -182,8 +183,9 @@ export interface TeamStatus {
   readonly user: string | null;
   readonly vaultId: string | null;
   readonly connected: boolean;
-  /** Why it is not connected, in words. */
+  /** Why it is not connected, in words, and its code (TEAM_UNREACHABLE, TEAM_AUTH, TEAM_STREAM…). */
   readonly error: string | null;
+  readonly errorCode: ErrorCode | null;
   /** This console's log: its last seq (-1 when empty) and head fingerprint (log-head.ts). */
   readonly local: { readonly seq: number; readonly fingerprint: string };
   /** The stream's last sequence, when connected. */
@@ -204,15 +206,15 @@ export async function teamStatus(dataDir: string, store: Store, vault: VaultServ
   const cursor = store.teamEntries.cursor();
   const refusals = store.teamEntries.refusals(20).map((r) => ({ streamSeq: r.streamSeq, reason: r.refused ?? '', seenAt: r.seenAt, excerpt: r.excerpt }));
   const base = { servers: settings?.servers ?? [], user: settings?.user ?? null, vaultId: settings?.vaultId ?? null, local, cursor, refused: store.teamEntries.refusedCount(), refusals };
-  if (settings === null) return { team: false, connected: false, error: null, streamLastSeq: null, lag: null, ...base };
+  if (settings === null) return { team: false, connected: false, error: null, errorCode: null, streamLastSeq: null, lag: null, ...base };
   let nc: NatsConnection | null = null;
   try {
     nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(dataDir, settings), timeoutMs: 3_000 });
     const stream = await TeamStream.open(nc, settings.vaultId, { create: false, user: settings.user });
     const d = await stream.describe();
-    return { team: true, connected: true, error: null, streamLastSeq: d.lastSeq, lag: d.lastSeq - cursor, ...base };
+    return { team: true, connected: true, error: null, errorCode: null, streamLastSeq: d.lastSeq, lag: d.lastSeq - cursor, ...base };
   } catch (err) {
-    return { team: true, connected: false, error: (err as Error).message, streamLastSeq: null, lag: null, ...base };
+    return { team: true, connected: false, error: (err as Error).message, errorCode: err instanceof CustosError ? err.code : null, streamLastSeq: null, lag: null, ...base };
   } finally {
     await nc?.close();
   }

@@ -10,6 +10,7 @@ import type { MpcHostClient } from '../../main/mpc/client';
 import { hostClientFor } from '../../main/mpc/launch-node';
 import type { Services } from '../../main/services';
 import { Store } from '../../main/store';
+import { TeamService } from '../../main/team/service';
 import { TransferService } from '../../main/transfers/service';
 import { VaultService } from '../../main/vault';
 import { WalletCeremonies } from '../../main/wallets/ceremonies';
@@ -49,6 +50,7 @@ export async function openSession(dir: string, manifest: VaultManifest, label: s
   const host = hostClientFor(copy);
   const wallets = { ceremonies: new WalletCeremonies({ vault, store, devices, host, log: silentLogger }), transfers: new TransferService({ vault, store, devices, host }) };
   const inbox = new Inbox(() => vault, () => wallets.transfers);
+  const team = new TeamService({ dataDir: copy, store, vault, log: silentLogger });
   const services: Services = {
     dataDir: copy,
     devices,
@@ -57,6 +59,7 @@ export async function openSession(dir: string, manifest: VaultManifest, label: s
     vault: () => vault,
     wallets: () => wallets,
     inbox: () => inbox,
+    team: () => team,
     appInfo: () => ({ name: 'Custos', version: 'bench', shell: 'cli', platform: process.platform, udevRulesInstalled: null, udevGuidance: null }),
     diagnostics: async () => '',
     close: async () => {},

@@ -39,7 +39,7 @@ async function check(page: Page): Promise<void> {
 }
 
 /** Every screen of the vault, by its address. */
-const routes = () => ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit'];
+const routes = () => ['#/dashboard', '#/devices', '#/users', '#/groups', '#/proposals', '#/wallets', `#/wallets/${walletId}`, `#/wallets/${walletId}/policy`, '#/whitelists', '#/transfers', `#/transfers/${requestId}`, '#/audit', '#/team'];
 
 describe('Accessibility (axe-core, WCAG 2.1 A and AA)', () => {
   const screens: [string, string][] = [
@@ -52,6 +52,7 @@ describe('Accessibility (axe-core, WCAG 2.1 A and AA)', () => {
     ['Whitelists', 'Whitelists'],
     ['Transfers', 'Transfers'],
     ['Audit log', 'Audit log'],
+    ['Team', 'Team'],
   ];
   for (const [link, heading] of screens) {
     it(`${link}: no serious or critical violation`, async () => {

@@ -9,6 +9,7 @@ import { dispatch } from '../../main/ipc/dispatch';
 import { createHandlers } from '../../main/ipc/handlers';
 import { silentLogger } from '../../main/log';
 import type { Services } from '../../main/services';
+import { TeamService } from '../../main/team/service';
 import { CHANNELS } from '../../preload/contract';
 import { PHRASES } from '../vault/phrases';
 import { transferHarness, type TransferHarness } from './helpers';
@@ -16,10 +17,12 @@ import { transferHarness, type TransferHarness } from './helpers';
 let h: TransferHarness;
 let services: Services;
 let inbox: Inbox;
+let team: TeamService;
 
 beforeAll(async () => {
   h = await transferHarness();
   inbox = new Inbox(() => h.vault, () => h.transfers);
+  team = new TeamService({ dataDir: h.dir, store: h.store, vault: h.vault, log: silentLogger });
   services = {
     dataDir: h.dir,
     devices: h.devices,
@@ -29,6 +32,7 @@ beforeAll(async () => {
     wallets: () => ({ ceremonies: h.ceremonies, transfers: h.transfers }),
     appInfo: () => ({ name: 'Custos', version: 'test', shell: 'cli', platform: process.platform, udevRulesInstalled: null, udevGuidance: null }),
     inbox: () => inbox,
+    team: () => team,
     diagnostics: () => diagnostics({ appInfo: services.appInfo(), dataDir: h.dir, vault: () => h.vault, mpc: h.host, devices: h.devices, recentLog: () => [] }),
     close: async () => {},
   };

@@ -1,0 +1,202 @@
+// The Team screen in Chromium against the browser host and a real nats-server: a single desk says its vault is not
+// shared and offers the join form (a server that is down is said beside its field); an empty console joins a team's
+// vault from the form (a wrong password beside its field), then shows the same log head as the console it joined, and
+// follows it by itself: a signer node registered on the other console appears without a click. axe-core on each view.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceManager } from '../../main/devices/manager';
+import { openNodeKeys, publicNodeKey } from '../../main/signer/node-keys';
+import { Store } from '../../main/store';
+import { connectTeam } from '../../main/team/connection';
+import { TeamStream } from '../../main/team/stream';
+import { VaultService } from '../../main/vault';
+import { createStream, foundVault, need, teamConsole, type TeamConsole } from '../team/helpers';
+import { freePort, startNatsServer, type NatsServer } from '../team/nats-server';
+import { PHRASES } from '../vault/phrases';
+import { axeViolations, describeViolations } from './axe';
+import { nav } from './console-steps';
+import { startHarness, type Harness } from './harness';
+
+const admin = { user: 'admin', password: 'admin-secret' };
+const users = { a: { user: 'console-a', password: 'pa' }, b: { user: 'console-b', password: 'pb' } };
+
+let server: NatsServer;
+let a: TeamConsole;
+let pin: { vaultId: string; genesisAddress: string };
+
+beforeAll(async () => {
+  server = await startNatsServer({ admin, consoles: Object.values(users) });
+  a = teamConsole('a', ['alice', 'bob', 'carol']);
+  pin = await foundVault(a);
+  await createStream(server, admin, pin.vaultId);
+  await a.join(server, users.a);
+  a.attach();
+}, 120_000);
+afterAll(async () => {
+  await a?.close();
+  await server?.stop();
+});
+
+async function check(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.getAnimations().every((x) => x.playState !== 'running' || x.effect?.getTiming().iterations === Infinity));
+  expect(describeViolations(await axeViolations(page))).toEqual([]);
+}
+
+/** axe in dark mode too, and no sideways scrolling at 1024×700. */
+async function checkDarkAndNarrow(page: Page): Promise<void> {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  try {
+    await check(page);
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+  await page.setViewportSize({ width: 1024, height: 700 });
+  try {
+    await page.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 820 });
+  }
+}
+
+describe('the Team screen of a single desk', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // A vault founded on this desk alone, its folder handed to the browser host.
+    const dir = mkdtempSync(path.join(tmpdir(), 'custos-e2e-desk-'));
+    const devices = new DeviceManager();
+    const { device, ledger } = devices.addVirtual({ label: 'Alice Ledger', mnemonic: PHRASES.alice });
+    ledger.screen.setResponder(() => 'approve');
+    const store = Store.open(dir);
+    const vault = new VaultService({ store, devices });
+    await vault.create({ name: 'Desk', adminName: 'Alice', deviceId: device.id });
+    vault.close();
+    store.close();
+    await devices.close();
+    h = await startHarness({ dataDir: dir });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('says the vault is not shared, with its vault id to invite with, beside the join form', async () => {
+    const { page } = h;
+    await nav(page, 'Team').click();
+    await page.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
+    const single = page.getByRole('region', { name: 'This vault is not shared' });
+    await single.waitFor();
+    await single.getByText(/^v-/).first().waitFor();
+    const form = page.getByRole('form', { name: 'Join a team' });
+    for (const field of ['Server address', 'User', 'Password']) await form.getByRole('textbox', { name: field }).or(form.getByLabel(field, { exact: true })).first().waitFor();
+    // A vault held here joins as itself: no vault id or genesis to type.
+    expect(await form.getByLabel('Vault id').count()).toBe(0);
+    await check(page);
+    await h.screenshot('team-single-desk.png');
+    await checkDarkAndNarrow(page);
+  });
+
+  it('says a server that is down beside the server address, and joins nothing', async () => {
+    const { page } = h;
+    const form = page.getByRole('form', { name: 'Join a team' });
+    const address = form.getByRole('textbox', { name: 'Server address' });
+    await address.fill(`nats://127.0.0.1:${await freePort()}`);
+    await form.getByRole('button', { name: 'Join the team' }).click();
+    const problem = form.getByRole('alert').and(page.locator('[data-field="server"]'));
+    await problem.filter({ hasText: 'cannot be reached' }).waitFor();
+    expect(await address.getAttribute('aria-invalid')).toBe('true');
+    expect(await address.getAttribute('aria-describedby')).toBe(await problem.getAttribute('id'));
+    await check(page);
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await page.getByRole('region', { name: 'This vault is not shared' }).waitFor();
+  });
+});
+
+describe('an empty console joining a team from the Team screen', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('joins with what it was given (a wrong password said beside it) and shows the head every console of the team shows', async () => {
+    const { page } = h;
+    await nav(page, 'Team').click();
+    await page.getByRole('region', { name: 'No vault here yet' }).waitFor();
+    const form = page.getByRole('form', { name: 'Join a team' });
+    await form.getByRole('textbox', { name: 'Server address' }).fill(server.url);
+    await form.getByRole('textbox', { name: 'User' }).fill(users.b.user);
+    const password = form.getByLabel('Password', { exact: true });
+    await password.fill('wrong');
+    await form.getByRole('textbox', { name: 'Vault id' }).fill(pin.vaultId);
+    await form.getByRole('textbox', { name: "Genesis administrator's address" }).fill(pin.genesisAddress);
+    await check(page);
+    await form.getByRole('button', { name: 'Join the team' }).click();
+    await form.getByRole('alert').and(page.locator('[data-field="password"]')).filter({ hasText: 'refused the credential of user "console-b"' }).waitFor();
+    await password.fill(users.b.password);
+    await form.getByRole('button', { name: 'Join the team' }).click();
+
+    const head = page.getByRole('region', { name: 'Log head' });
+    await head.waitFor();
+    const expected = a.vault.logHead();
+    await head.getByLabel(`head fingerprint ${expected?.fingerprint ?? ''}`).waitFor();
+    expect(await head.getByTestId('team-head-seq').textContent()).toContain(`${(expected?.count ?? 0) - 1} (${expected?.count ?? 0} records)`);
+    await head.getByText('Every console of this team should show this same fingerprint').waitFor();
+    expect((await head.getByTestId('team-lag').textContent())?.trim()).toBe('Up to date');
+    await page.getByTestId('team-connection').filter({ hasText: 'Connected' }).waitFor();
+    await page.getByRole('region', { name: 'Refused entries (0)' }).getByText('None: every entry of the team log checked out.').waitFor();
+    // The vault's screens are there now: the console holds the vault it adopted.
+    await nav(page, 'Dashboard').waitFor();
+    await check(page);
+    await h.screenshot('team-joined.png');
+  });
+
+  it('follows the team by itself: a signer node registered on the other console appears with its fingerprint', async () => {
+    const { page } = h;
+    const nodeDir = path.join(mkdtempSync(path.join(tmpdir(), 'custos-e2e-node-')), 'node');
+    mkdirSync(nodeDir);
+    try {
+      const keys = publicNodeKey(openNodeKeys(nodeDir));
+      await a.vault.registerNode({ nodeId: keys.nodeId, signingKey: keys.signingKey, hpkeKey: keys.hpkeKey, deviceId: need(a, 'bob') });
+      const nodes = page.getByRole('table', { name: 'Signer nodes' });
+      const row = nodes.getByRole('row').filter({ hasText: keys.nodeId });
+      await row.getByText('Bob').waitFor();
+      await row.getByLabel(`Bob's node key fingerprint ${keys.fingerprint}`).waitFor();
+      await page.getByRole('region', { name: 'Log head' }).getByLabel(`head fingerprint ${a.vault.logHead()?.fingerprint ?? ''}`).waitFor();
+      await check(page);
+      await checkDarkAndNarrow(page);
+      expect(h.consoleErrors).toEqual([]);
+    } finally {
+      rmSync(path.dirname(nodeDir), { recursive: true, force: true });
+    }
+  });
+
+  it('lists an entry a hostile writer published as refused, with its entry number and reason, after Catch up now', async () => {
+    const { page } = h;
+    const nc = await connectTeam({ servers: [server.url], user: users.a.user, password: users.a.password });
+    let at = 0;
+    try {
+      const stream = await TeamStream.open(nc, pin.vaultId, { create: false, user: users.a.user });
+      const outcome = await stream.append('{"type":"not a record"}', (await stream.describe()).lastSeq);
+      if (outcome === 'behind') throw new Error('the stream moved under the test');
+      at = outcome.appended;
+    } finally {
+      await nc.close();
+    }
+    await page.getByRole('button', { name: 'Catch up now' }).click();
+    await page.getByRole('status').filter({ hasText: /^Caught up: / }).waitFor();
+    // The console's follower may have refused it first; either way it is listed, and the head did not move.
+    const refused = page.getByRole('region', { name: 'Refused entries (1)' });
+    await refused.waitFor();
+    const row = refused.getByRole('table', { name: 'Refused entries' }).getByRole('row').filter({ has: page.getByRole('cell', { name: String(at), exact: true }) });
+    await row.getByText('not a record').waitFor();
+    await page.getByRole('region', { name: 'Log head' }).getByLabel(`head fingerprint ${a.vault.logHead()?.fingerprint ?? ''}`).waitFor();
+    await check(page);
+    await checkDarkAndNarrow(page);
+    expect(h.consoleErrors).toEqual([]);
+  });
+});
