@@ -98,6 +98,8 @@ Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md
                                                 the key ceremony (each checked against the log's digest)
   signer start --node-dir D                     run the node: follow the log, pin the gate on the custodian's device
                                                 (once), answer session requests (JSON lines on stdout; SIGTERM stops)
+  signer ping --node-dir D                      from a console in a team: which registered nodes are online, ready and
+                                                at this console's head (D: your registered node folder, for its keys)
 Other:
   demo [--json] [--data-dir DIR]                the whole custody flow, headless, on virtual Ledgers (a fresh folder unless given)
 

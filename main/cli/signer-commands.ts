@@ -11,6 +11,11 @@ import { importNodeShares } from '../signer/node-share';
 import { Store } from '../store';
 import { type CliContext, CliUsageError } from './context';
 import { runTeamCommand } from './team-commands';
+import { pingNodes } from '../signer/coordinator';
+import { NatsRelayTransport } from '../relay';
+import { connectTeam } from '../team/connection';
+import { readCredential } from '../team/settings';
+import { attachFromSettings } from '../team/team';
 import { openVaultDevices } from './vault-devices';
 
 export async function runSignerCommand(command: string | undefined, ctx: CliContext): Promise<number> {
@@ -67,8 +72,10 @@ export async function runSignerCommand(command: string | undefined, ctx: CliCont
     }
     case 'start':
       return startNode(nodeDir, ctx);
+    case 'ping':
+      return pingFromConsole(nodeDir, ctx);
     default:
-      throw new CliUsageError(`Unknown signer command "${command ?? ''}": use init, register, join, import-share or start.`);
+      throw new CliUsageError(`Unknown signer command "${command ?? ''}": use init, register, join, import-share, start or ping.`);
   }
 }
 
@@ -91,4 +98,31 @@ async function startNode(nodeDir: string, ctx: CliContext): Promise<number> {
   await node.stop();
   await devices.manager.close();
   return 0;
+}
+
+/** From a console in a team: which registered signer nodes are online, ready, and at this console's head. */
+async function pingFromConsole(nodeDir: string, ctx: CliContext): Promise<number> {
+  const keys = openNodeKeys(nodeDir);
+  const store = Store.open(ctx.dataDir);
+  const devices = new DeviceManager();
+  const vault = new VaultService({ store, devices });
+  const team = attachFromSettings(ctx.dataDir, vault);
+  try {
+    if (team === null) throw new CustosError('TEAM_STREAM', `${ctx.dataDir} is not joined to a team: signer nodes are reached through the team's server.`);
+    await vault.teamSync();
+    const nc = await connectTeam({ servers: team.settings.servers, user: team.settings.user, password: readCredential(ctx.dataDir, team.settings) });
+    try {
+      const rows = await pingNodes({ vault, store, keys, transport: new NatsRelayTransport(nc) });
+      if (ctx.json) ctx.out(JSON.stringify({ nodes: rows }));
+      else ctx.out(rows.map((r) => `${r.name}: ${r.problem === null ? `online, ready at record ${r.head?.seq ?? '?'}` : r.problem}`).join('\n') || 'No signer node is registered in this vault.');
+      return rows.every((r) => r.problem === null) ? 0 : 1;
+    } finally {
+      await nc.drain().catch(() => undefined);
+    }
+  } finally {
+    await team?.close();
+    vault.close();
+    store.close();
+    await devices.close();
+  }
 }

@@ -127,20 +127,15 @@ async function pick(
   inbox: Inbox,
   walletName: string,
 ): Promise<UserState[]> {
-  const nonce = newNonce();
   const waitMs = o.pingMs ?? DEFAULT_PING_MS;
-  const withNode = custodians.filter((u) => u.node !== undefined);
-  for (const u of withNode) await send(partyIdFor(u.id), { kind: 'node/ping', nonce }, Date.now() + waitMs);
-  const statuses = await inbox.statuses(nonce, new Set(withNode.map((u) => partyIdFor(u.id))), waitMs);
+  const statuses = await ping(custodians, send, inbox, waitMs);
   const chosen: UserState[] = [];
   const why: string[] = [];
   for (const u of custodians) {
     const s = statuses.get(partyIdFor(u.id));
     await o.onEvent?.({ type: 'status', custodian: u.name, partyId: partyIdFor(u.id), ready: s?.ready ?? false, head: s?.head ?? null, problem: s?.problem ?? null });
-    if (u.node === undefined) why.push(`${u.name} has no registered signer node`);
-    else if (s === undefined) why.push(`${u.name}'s signer node did not answer within ${waitMs} ms`);
-    else if (!s.ready) why.push(`${u.name}'s signer node is not ready (${s.problem ?? 'not pinned to this vault yet'})`);
-    else if (s.head.seq !== head.seq || s.head.fingerprint !== head.fingerprint) why.push(`${u.name}'s signer node holds the log up to record ${s.head.seq}, this console up to ${head.seq}${s.head.seq === head.seq ? ' with another history' : ''}`);
+    const problem = nodeProblem(u, s, head, waitMs);
+    if (problem !== null) why.push(problem);
     else if (chosen.length < threshold) chosen.push(u);
   }
   if (chosen.length < threshold) {
@@ -149,9 +144,64 @@ async function pick(
   return chosen;
 }
 
+type NodeStatus = Extract<ControlMessage, { kind: 'node/status' }>;
+
+/** Pings the nodes of `users` (those with one registered) and gathers their answers: all of them, or what came within `waitMs`. */
+async function ping(users: readonly UserState[], send: (to: string, m: ControlMessage, expiresAt: number) => Promise<void>, inbox: Inbox, waitMs: number): Promise<Map<string, NodeStatus>> {
+  const nonce = newNonce();
+  const withNode = users.filter((u) => u.node !== undefined);
+  for (const u of withNode) await send(partyIdFor(u.id), { kind: 'node/ping', nonce }, Date.now() + waitMs);
+  return inbox.statuses(nonce, new Set(withNode.map((u) => partyIdFor(u.id))), waitMs);
+}
+
+/** Why a user's node cannot sign now, in words; null when it is ready at `head`. */
+function nodeProblem(u: UserState, s: NodeStatus | undefined, head: Head, waitMs: number): string | null {
+  if (u.node === undefined) return `${u.name} has no registered signer node`;
+  if (s === undefined) return `${u.name}'s signer node did not answer within ${waitMs} ms`;
+  if (!s.ready) return `${u.name}'s signer node is not ready (${s.problem ?? 'not pinned to this vault yet'})`;
+  if (s.head.seq !== head.seq || s.head.fingerprint !== head.fingerprint) return `${u.name}'s signer node holds the log up to record ${s.head.seq}, this console up to ${head.seq}${s.head.seq === head.seq ? ' with another history' : ''}`;
+  return null;
+}
+
+export interface NodeStatusRow {
+  user: string;
+  name: string;
+  partyId: string;
+  nodeId: string | null;
+  online: boolean;
+  head: Head | null;
+  /** Null when the node is online, ready and at this console's head. */
+  problem: string | null;
+}
+
+/** Which of the vault's registered signer nodes are online, ready and at this console's head (`custos signer ping`). */
+export async function pingNodes(o: { vault: VaultService; store: Store; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
+  const state = withRegisteredNodes(o.vault.readState(), o.store);
+  const me = nodeOwner(state, o.keys.nodeId);
+  const head = headOf(o.vault);
+  const myAddress = coordinatorAddress(me.userId);
+  const inbox = new Inbox();
+  const sub = await o.transport.subscribe(controlRoute(state.vaultId, myAddress), (bytes) => {
+    void openControl(bytes, { vaultId: state.vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
+  });
+  try {
+    const users = state.users.filter((u) => u.status === 'active' && u.node !== undefined);
+    const send = (to: string, message: ControlMessage, expiresAt: number) =>
+      sendControl({ transport: o.transport, vaultId: state.vaultId, keys: o.keys.transport, from: myAddress, to, toKeys: controlDirectory(state).keysOf(to)!, message, expiresAt });
+    const waitMs = o.pingMs ?? DEFAULT_PING_MS;
+    const statuses = await ping(users, send, inbox, waitMs);
+    return users.map((u) => {
+      const s = statuses.get(partyIdFor(u.id));
+      return { user: u.id, name: u.name, partyId: partyIdFor(u.id), nodeId: u.node?.nodeId ?? null, online: s !== undefined, head: s?.head ?? null, problem: nodeProblem(u, s, head, waitMs) };
+    });
+  } finally {
+    await sub.close();
+  }
+}
+
 /** Control answers as they come, for whoever waits on them. */
 class Inbox {
-  private readonly status = new Map<string, Extract<ControlMessage, { kind: 'node/status' }>>();
+  private readonly status = new Map<string, NodeStatus>();
   private readonly answers: { from: string; message: Extract<ControlMessage, { kind: 'session/answer' }> }[] = [];
   private readonly waiters = new Set<() => void>();
 
@@ -162,7 +212,7 @@ class Inbox {
   }
 
   /** The statuses that answered `nonce`, once all of `from` answered or `ms` passed. */
-  statuses(nonce: string, from: ReadonlySet<string>, ms: number): Promise<Map<string, Extract<ControlMessage, { kind: 'node/status' }>>> {
+  statuses(nonce: string, from: ReadonlySet<string>, ms: number): Promise<Map<string, NodeStatus>> {
     return new Promise((resolve) => {
       const collect = () => new Map([...from].flatMap((p) => (this.status.has(`${nonce}/${p}`) ? [[p, this.status.get(`${nonce}/${p}`)!] as const] : [])));
       const done = () => {

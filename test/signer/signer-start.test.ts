@@ -170,6 +170,18 @@ describe('custos signer start: nodes as processes, a coordinator with no share',
     expect(screensOf()).toEqual(before);
   }, 120_000);
 
+  it('custos signer ping says which registered nodes are online, ready and at the console\'s head', async () => {
+    const out = await custos('signer', 'ping', '--node-dir', nodeDir('dave'), '--data-dir', h.dir, '--json');
+    expect(out.code, out.err).toBe(1);
+    const rows = (JSON.parse(out.out) as { nodes: { name: string; online: boolean; problem: string | null }[] }).nodes;
+    const byName = new Map(rows.map((r) => [r.name.toLowerCase(), r]));
+    for (const who of alive) expect(byName.get(who)).toMatchObject({ online: true, problem: null });
+    const down = CUSTODIANS.find((w) => !alive.includes(w))!;
+    expect(byName.get(down)).toMatchObject({ online: false, problem: expect.stringMatching(/did not answer/) });
+    // Dave registered a node only to coordinate; it does not run.
+    expect(byName.get('dave')).toMatchObject({ online: false });
+  }, 60_000);
+
   it('a hostile coordinator gets nothing: a request the log does not allow, a forged sender, a sender naming another coordinator, garbage', async () => {
     const r3 = requests[2]!;
     await h.vault.teamSync();
