@@ -40,8 +40,12 @@ export interface CliContext {
   amount?: string;
   feeRate?: string;
   wallet?: string;
-  /** A signer node's folder (signer commands). */
+  /** A signer node's folder (signer commands; transfer sign --nodes: the coordinating user's node, for its keys). */
   nodeDir?: string;
+  /** transfer sign --nodes: sign with the custodians' signer nodes through the relay (team mode). */
+  nodes?: boolean;
+  /** transfer sign --nodes: how long the signing may take, in seconds. */
+  timeout?: string;
   /** Team commands' options: server URL(s), NATS user and password file, the vault and genesis to join, bundle seq. */
   server?: string;
   user?: string;

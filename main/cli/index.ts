@@ -62,6 +62,10 @@ Transfers (requests under the wallet's policy; the only way anything is signed):
                                                 the acting person's decision, signed on their device
   transfer sign <R-n> [--out FILE]              an allowed request signed by t custodians' devices (--devices) and the
                                                 MPC host, which checks the evidence itself; --out: the signed PSBT
+  transfer sign <R-n> --nodes --node-dir D [--custodians a,b] [--timeout S]
+                                                in a team: signed by t custodians' signer nodes through the relay; this
+                                                console holds no share and asks no device (D: the coordinating user's
+                                                registered node folder, for its keys)
   psbt import <wallet> --psbt FILE|BASE64       a PSBT made elsewhere becomes a request (the operator's device signs it)
   psbt sign <wallet> --psbt FILE|BASE64 [--out FILE]
                                                 no request carries this PSBT: import it (as psbt import) and say what it
@@ -88,6 +92,14 @@ Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md
   signer init --node-dir D                      make the node's folder and transport keys; prints their fingerprint
   signer register --node-dir D                  the acting custodian's device registers the node's keys in the log
                                                 (it shows the fingerprint: compare it with what init printed)
+  signer join --node-dir D --server URL --vault ID --genesis ADDR [--user U --password-file F]
+                                                the node's replica (D/replica) joins the team log
+  signer import-share --node-dir D --data-dir C copy the node's custodian's sealed shares from the console C that ran
+                                                the key ceremony (each checked against the log's digest)
+  signer start --node-dir D                     run the node: follow the log, pin the gate on the custodian's device
+                                                (once), answer session requests (JSON lines on stdout; SIGTERM stops)
+  signer ping --node-dir D                      from a console in a team: which registered nodes are online, ready and
+                                                at this console's head (D: your registered node folder, for its keys)
 Other:
   demo [--json] [--data-dir DIR]                the whole custody flow, headless, on virtual Ledgers (a fresh folder unless given)
 
@@ -139,6 +151,8 @@ function parseCli(argv: string[]) {
       'fee-rate': { type: 'string' },
       wallet: { type: 'string' },
       'node-dir': { type: 'string' },
+      nodes: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
       server: { type: 'string' },
       user: { type: 'string' },
       'password-file': { type: 'string' },
@@ -192,6 +206,8 @@ export async function main(argv: string[]): Promise<number> {
     feeRate: values['fee-rate'],
     wallet: values.wallet,
     nodeDir: values['node-dir'] === undefined ? undefined : path.resolve(values['node-dir']),
+    nodes: values.nodes ?? false,
+    timeout: values.timeout,
     server: values.server,
     user: values.user,
     passwordFile: values['password-file'],
@@ -210,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (group === 'device') return await runDeviceCommand(command, ctx);
     if (group === 'mpc') return await runMpcCommand(command, ctx);
-    if (group === 'signer') return await runSignerCommand(command, ctx);
+    if (group === 'signer') return await runSignerCommand(command, { ...ctx, dataDirGiven: argv.some((a) => a === '--data-dir' || a.startsWith('--data-dir=')) });
     if (isVaultGroup(group)) return await runVaultCommand(group, command, args, ctx);
     if (group === 'wallet') return await runWalletCommand(command, args, ctx);
     if (group === 'team') return await runTeamCommand(command, args, ctx);

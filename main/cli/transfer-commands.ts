@@ -12,6 +12,13 @@ import { TransferService } from '../transfers/service';
 import { whatItNeeds } from '../transfers/views';
 import { VaultService } from '../vault';
 import { attachFromSettings, type TeamSession } from '../team/team';
+import { connectTeam } from '../team/connection';
+import { readCredential } from '../team/settings';
+import { NatsRelayTransport } from '../relay';
+import { signWithNodes } from '../signer/coordinator';
+import { openNodeKeys, NODE_KEYS_FILE } from '../signer/node-keys';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { syncHost } from '../wallets/host-anchor';
 import { type CliContext, CliUsageError } from './context';
 import { addCustodianDevices, openVaultDevices, type VaultDevices } from './vault-devices';
@@ -49,8 +56,13 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
       const given = devices as VaultDevices | null;
       return { manager, actor: given?.actor ?? (() => { throw new CliUsageError("--mnemonic: no request carries this PSBT yet, and making one needs the operator's device (--virtual --mnemonic \"<operator's phrase>\")."); }) };
     };
+    const byNodes = name === 'transfer sign' && ctx.nodes === true;
+    if (ctx.nodes === true && !byNodes) throw new CliUsageError('--nodes: only transfer sign takes it.');
     // `psbt sign` imports a PSBT no request carries yet: then it needs the operator's device (USB: the first Ledger).
-    const opened = await open(ACTING.has(name) || (name === 'psbt sign' && (ctx.mnemonic !== undefined || !ctx.virtual)));
+    // Signing through the nodes asks no device here: the coordinator opens none.
+    const opened = byNodes
+      ? { manager: (manager = new DeviceManager()), actor: () => { throw new CliUsageError('signing through the nodes asks no device here'); } }
+      : await open(ACTING.has(name) || (name === 'psbt sign' && (ctx.mnemonic !== undefined || !ctx.virtual)));
     const vault = new VaultService({ store, devices: opened.manager });
     // In a team, each change is published to the team log first (connecting at the first append: reads stay offline).
     team = attachFromSettings(ctx.dataDir, vault);
@@ -73,7 +85,10 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
     };
     const sign = async (view: TransferView): Promise<number> => {
       refuseUnsignable(view);
-      const signed = await transfers.sign(view.id, (m) => ctx.err(`  ${m}`));
+      // One way to sign per mode: the MPC host on a single desk, the custodians' signer nodes in a team.
+      if (team !== null && !byNodes) throw new CliUsageError(`This console is in a team: its requests are signed by the custodians' signer nodes. Run: custos transfer sign ${view.id} --nodes --node-dir <your registered node folder>`);
+      if (team === null && byNodes) throw new CliUsageError('--nodes: this console is a single desk (not joined to a team); sign without --nodes.');
+      const signed = byNodes && team !== null ? await signByNodes(ctx, store, vault, transfers, team, view.id) : await transfers.sign(view.id, (m) => ctx.err(`  ${m}`));
       return printSigned(ctx, signed);
     };
     const requestId = (ref: string | undefined) => parse(channels['transfers.get'].input, { requestId: required(ref, '<request>', 'the request id (R-n)') }).requestId;
@@ -195,5 +210,41 @@ function readPsbtArg(ref: string): Uint8Array {
     return base64.decode(text.trim());
   } catch {
     throw new CliUsageError('--psbt: not a base64 PSBT (BIP-174) nor a file holding one.');
+  }
+}
+
+/**
+ * `transfer sign --nodes`: this console coordinates (it holds no share and asks no device): it catches up with the team
+ * log, then the custodians' signer nodes sign through the relay, and the request is recorded as signed here.
+ */
+async function signByNodes(ctx: CliContext, store: Store, vault: VaultService, transfers: TransferService, team: TeamSession, requestId: string): Promise<TransferView> {
+  const nodeDir = ctx.nodeDir;
+  if (nodeDir === undefined || !existsSync(path.join(nodeDir, NODE_KEYS_FILE))) {
+    throw new CliUsageError("--node-dir: give your registered signer node's folder (its keys sign this console's session requests).");
+  }
+  const timeout = ctx.timeout === undefined ? undefined : Number(ctx.timeout);
+  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 1 || timeout > 900)) throw new CliUsageError('--timeout: seconds, from 1 to 900.');
+  const keys = openNodeKeys(nodeDir);
+  await vault.teamSync();
+  const settings = team.settings;
+  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
+  try {
+    const only = ctx.custodians?.split(',').map((s) => s.trim()).filter(Boolean);
+    return await signWithNodes(requestId, {
+      vault,
+      store,
+      transfers,
+      keys,
+      transport: new NatsRelayTransport(nc),
+      ...(only === undefined ? {} : { only }),
+      ...(timeout === undefined ? {} : { sessionMs: timeout * 1000 }),
+      onEvent: (e) => {
+        if (e.type === 'status') ctx.err(`  ${e.custodian}'s signer node: ${e.head === null ? 'no answer' : e.ready ? `ready at record ${e.head.seq}` : `not ready (${e.problem ?? ''})`}`);
+        if (e.type === 'picked') ctx.err(`  ceremony ${e.ceremonyId}: signing with ${e.custodians.join(', ')}'s nodes`);
+        if (e.type === 'answer') ctx.err(`  ${e.custodian}'s signer node ${e.accepted ? 'accepted (its custodian approved on their device)' : `refused: ${e.reason ?? ''}`}`);
+      },
+    });
+  } finally {
+    await nc.drain().catch(() => undefined);
   }
 }

@@ -227,18 +227,7 @@ export class SignerGate {
     report: Report,
   ): Promise<{ sessions: string[] }> {
     return this.exclusive(async () => {
-      const state = this.pinnedState();
-      this.sameHead(input.head);
-      const { plan, wallet, key } = this.transferPlan(state, input.requestId);
-      const custodians = new Set(key.custodians.map((c) => c.partyId));
-      const signers = [...new Set(input.signers)];
-      if (signers.length !== input.signers.length) throw new GateRefusal('a party is named twice among the signers');
-      if (signers.length < key.threshold) throw new GateRefusal(`${signers.length} signers are named; ${wallet.name} needs ${key.threshold}`);
-      const outsider = signers.find((p) => !custodians.has(p));
-      if (outsider !== undefined) throw new GateRefusal(`party ${outsider} holds no share of ${wallet.name}`);
-      const own = this.ownParty(state);
-      if (input.self.partyId !== own.partyId) throw new GateRefusal(`this signer node is ${own.name}'s (party ${own.partyId}); it signs as no other party`);
-      if (!signers.includes(own.partyId)) throw new GateRefusal(`this node's party ${own.partyId} is not among the signers it is asked to sign with`);
+      const { state, plan, wallet, key, signers, own } = this.partyChecks(input, input.self.partyId);
       this.checkUses(state, wallet, { transfer: plan.transfer }, [input.self]);
       const root = this.keys.root(wallet.id, key);
       let journaled = false;
@@ -263,6 +252,34 @@ export class SignerGate {
       }
       return { sessions };
     });
+  }
+
+  /**
+   * Every check of signTransferAsParty that needs no use statement, run before a node asks its own device for anything:
+   * a request the node's log does not allow, another head, or signers it would refuse never reach the device.
+   */
+  checkTransferAsParty(input: { requestId: string; signers: PartyId[]; head: { seq: number; fingerprint: string } }): Promise<{ partyId: PartyId; custodian: string; walletId: string; keyVersion: number }> {
+    return this.exclusive(async () => {
+      const { wallet, key, own } = this.partyChecks(input, null);
+      return { partyId: own.partyId, custodian: own.name, walletId: wallet.id, keyVersion: key.keyVersion };
+    });
+  }
+
+  /** The checks of a party's signing before its use statement: its own head, the request, the signers, its own party. */
+  private partyChecks(input: { requestId: string; signers: PartyId[]; head: { seq: number; fingerprint: string } }, self: PartyId | null) {
+    const state = this.pinnedState();
+    this.sameHead(input.head);
+    const { plan, wallet, key } = this.transferPlan(state, input.requestId);
+    const custodians = new Set(key.custodians.map((c) => c.partyId));
+    const signers = [...new Set(input.signers)];
+    if (signers.length !== input.signers.length) throw new GateRefusal('a party is named twice among the signers');
+    if (signers.length < key.threshold) throw new GateRefusal(`${signers.length} signers are named; ${wallet.name} needs ${key.threshold}`);
+    const outsider = signers.find((p) => !custodians.has(p));
+    if (outsider !== undefined) throw new GateRefusal(`party ${outsider} holds no share of ${wallet.name}`);
+    const own = this.ownParty(state);
+    if (self !== null && self !== own.partyId) throw new GateRefusal(`this signer node is ${own.name}'s (party ${own.partyId}); it signs as no other party`);
+    if (!signers.includes(own.partyId)) throw new GateRefusal(`this node's party ${own.partyId} is not among the signers it is asked to sign with`);
+    return { state, plan, wallet, key, signers, own };
   }
 
   /**

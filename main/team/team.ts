@@ -82,9 +82,10 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
 
 /**
  * A console following its team while it runs: attached from the settings, catching up on each new entry (and every few
- * seconds); null on a single desk. What it refuses or fails to reach is logged, never thrown.
+ * seconds); null on a single desk. What it refuses or fails to reach is logged, never thrown. `onAdopted` is told after
+ * each catch-up that adopted records (a signer node gives them to its gate).
  */
-export function followTeam(dataDir: string, vault: VaultService, log: Logger, pollMs?: number): { session: TeamSession; close(): Promise<void> } | null {
+export function followTeam(dataDir: string, vault: VaultService, log: Logger, pollMs?: number, onAdopted?: () => void): { session: TeamSession; close(): Promise<void> } | null {
   let session: TeamSession | null;
   try {
     session = attachFromSettings(dataDir, vault, { reconnect: true });
@@ -110,6 +111,7 @@ export function followTeam(dataDir: string, vault: VaultService, log: Logger, po
         return;
       }
       lastError = null;
+      if (r.adopted > 0) onAdopted?.();
       if (r.adopted === 0 && r.refused.length === 0) return;
       if (r.refused.length > 0) log.warn('entries of the team log were refused', { adopted: r.adopted, refused: r.refused.map((x) => `entry ${x.at}: ${x.reason}`) });
       else log.info('records adopted from the team log', { adopted: r.adopted });

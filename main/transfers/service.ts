@@ -483,7 +483,6 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     if (refusal !== null) throw refusal;
     const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
     if (wallet?.key === undefined || wallet.key === null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
-    const key = wallet.key;
     const custodians = await signingCustodians({ devices: this.devices, state, identityPath: header.identityPath, wallet });
     await ensureAnchored({ host: this.host, vault: this.vault, store: this.store, state, identityPath: header.identityPath, members: custodians, progress: onProgress });
     const signers = await signingShares({ vault: this.vault, devices: this.devices, state, identityPath: header.identityPath, wallet, transfer, custodians, progress: onProgress });
@@ -491,35 +490,49 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
       onProgress('MPC host: checking the evidence and every custodian\'s statement, then signing');
       const records = storeLog(this.store, this.vault.verifiedHead);
       const result = await this.host.signTransfer({ ceremonyId: this.ids('ceremony'), requestId, records, signers }, { onProgress: (p) => onProgress(`MPC host: ${p.step}`) });
-      const root = groupKeyOf(key);
-      const keys = transfer.request.inputPaths.map((p) => walletOutputKeyAt(root, p));
-      const out = insertTaprootSignatures(base64.decode(transfer.request.psbt), result.signatures, keys);
-      if (out.tx === null || out.txid === null) throw new CustosError('MPC_PROTOCOL', 'The MPC host did not sign every input of the request.');
-      const tx = bytesToHex(out.tx);
-      const txid = out.txid;
-      const next = await this.vault.appendTransfer(async ({ seq, state: now, header: _h, now: at }) => ({
-        record: { type: 'transfer-signed', seq, vaultId: now.vaultId, requestId, ruleId: result.ruleId, txid, tx, at },
-        audit: { actor: 'mpc-host', action: 'transfer.signed', subject: requestId, payload: { recordSeq: seq, txid, ruleId: result.ruleId } },
-        alsoWrite: () => {
-          this.store.transfers.markSpent(outpointsOf(transfer.request.psbt), requestId);
-          // The change comes back to the wallet: a coin the next request can spend.
-          const changePath = transfer.request.changePath;
-          if (changePath !== null) {
-            const changeKey = walletOutputKeyAt(root, changePath);
-            const signedTx = Transaction.fromRaw(out.tx as Uint8Array, { allowUnknownOutputs: true });
-            for (let vout = 0; vout < signedTx.outputsLength; vout++) {
-              const o = signedTx.getOutput(vout);
-              if (o.script !== undefined && o.amount !== undefined && bytesToHex(o.script) === '5120' + bytesToHex(changeKey)) {
-                this.store.transfers.addUtxo({ walletId: wallet.id, txid, vout, amount: o.amount.toString(), path: changePath, label: `change of ${requestId}`, recordedAt: at });
-              }
-            }
-          }
-        },
-      }));
-      return this.view(next, requireTransfer(next, requestId));
+      return await this.recordSigned(requestId, result);
     } finally {
       for (const s of signers) s.unsealSecret.fill(0);
     }
+  }
+
+  /**
+   * Records a request as signed with the signatures its signers made (the MPC host's, or signer nodes' through the
+   * relay): they go into the request's own PSBT, which must then be complete, and the record is appended through the
+   * one writer. The request's spent coins and its change are written with it.
+   */
+  async recordSigned(requestId: string, result: { ruleId: string; signatures: { index: number; signature: Uint8Array }[] }, actor: 'mpc-host' | 'signer-nodes' = 'mpc-host'): Promise<TransferView> {
+    const state = this.vault.readState();
+    const transfer = requireTransfer(state, requestId);
+    const wallet = state.wallets.find((w) => w.id === transfer.request.walletId);
+    if (wallet?.key === undefined || wallet.key === null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
+    const key = wallet.key;
+    const root = groupKeyOf(key);
+    const keys = transfer.request.inputPaths.map((p) => walletOutputKeyAt(root, p));
+    const out = insertTaprootSignatures(base64.decode(transfer.request.psbt), result.signatures, keys);
+    if (out.tx === null || out.txid === null) throw new CustosError('MPC_PROTOCOL', 'The signers did not sign every input of the request.');
+    const tx = bytesToHex(out.tx);
+    const txid = out.txid;
+    const next = await this.vault.appendTransfer(async ({ seq, state: now, header: _h, now: at }) => ({
+      record: { type: 'transfer-signed', seq, vaultId: now.vaultId, requestId, ruleId: result.ruleId, txid, tx, at },
+      audit: { actor, action: 'transfer.signed', subject: requestId, payload: { recordSeq: seq, txid, ruleId: result.ruleId } },
+      alsoWrite: () => {
+        this.store.transfers.markSpent(outpointsOf(transfer.request.psbt), requestId);
+        // The change comes back to the wallet: a coin the next request can spend.
+        const changePath = transfer.request.changePath;
+        if (changePath !== null) {
+          const changeKey = walletOutputKeyAt(root, changePath);
+          const signedTx = Transaction.fromRaw(out.tx as Uint8Array, { allowUnknownOutputs: true });
+          for (let vout = 0; vout < signedTx.outputsLength; vout++) {
+            const o = signedTx.getOutput(vout);
+            if (o.script !== undefined && o.amount !== undefined && bytesToHex(o.script) === '5120' + bytesToHex(changeKey)) {
+              this.store.transfers.addUtxo({ walletId: wallet.id, txid, vout, amount: o.amount.toString(), path: changePath, label: `change of ${requestId}`, recordedAt: at });
+            }
+          }
+        }
+      },
+    }));
+    return this.view(next, requireTransfer(next, requestId));
   }
 
   private view(state: GovernanceState, t: TransferState, history?: readonly SignedTransfer[], withPsbt = true): TransferView {

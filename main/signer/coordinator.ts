@@ -1,0 +1,274 @@
+// The coordinator of a signing through signer nodes (`custos transfer sign R-n --nodes`): it holds no share and asks no
+// device. It picks t custodians whose nodes answer at its own log head, sends each a session request, aggregates their
+// signature shares through the relay as the share-less "coordinator" party, and records the request as signed.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { deriveChildKey } from '../../crypto/frost/hd';
+import { partyIdFor } from '../../crypto/frost/party-id';
+import type { UserState } from '../../crypto/governance';
+import { groupKeyOf } from '../../crypto/governance/wallet-key';
+import { signingPlan } from '../../crypto/transfers/evidence';
+import type { TransferView } from '../../preload/contract';
+import { CustosError } from '../errors';
+import { RelaySession, RelaySessionError, SignDriver, type RelayTransport } from '../relay';
+import type { TransferService } from '../transfers/service';
+import { signRefusal } from '../transfers/permissions';
+import type { VaultService } from '../vault/service';
+import { controlDirectory, controlRoute, coordinatorAddress, newNonce, openControl, sendControl, type ControlMessage, type Head } from './control';
+import type { NodeKeys } from './node-keys';
+import { transportDirectory } from './directory';
+import { nodeOwner } from './node-share';
+import { withRegisteredNodes } from './registered-nodes';
+import type { Store } from '../store';
+
+/** How long nodes have to answer a status ping (ms). */
+export const DEFAULT_PING_MS = 2_000;
+/** How long a signing may take, device confirmations on the nodes included (ms). */
+export const DEFAULT_SESSION_MS = 120_000;
+
+export type CoordinatorEvent =
+  | { type: 'status'; custodian: string; partyId: string; ready: boolean; head: Head | null; problem: string | null }
+  | { type: 'picked'; custodians: string[]; ceremonyId: string }
+  | { type: 'answer'; custodian: string; accepted: boolean; reason: string | null }
+  | { type: 'session'; sessionId: string };
+
+export interface CoordinatorOptions {
+  vault: VaultService;
+  /** The vault's store (the log's node registrations are read from it). */
+  store: Store;
+  transfers: TransferService;
+  /** The coordinating user's registered node keys: the coordinator's messages are signed with them. */
+  keys: NodeKeys;
+  transport: RelayTransport;
+  /** Only these custodians (user ids or names) may be picked. */
+  only?: readonly string[];
+  pingMs?: number;
+  sessionMs?: number;
+  resendMs?: number;
+  /** Told as the signing goes; awaited, so a caller may act between steps. */
+  onEvent?: (e: CoordinatorEvent) => void | Promise<void>;
+}
+
+/** Signs an allowed request with t custodians' signer nodes, then records it through the transfer service's one path. */
+export async function signWithNodes(requestId: string, o: CoordinatorOptions): Promise<TransferView> {
+  const state = withRegisteredNodes(o.vault.readState(), o.store);
+  const transfer = state.transfers.find((t) => t.id === requestId);
+  if (transfer === undefined) throw new CustosError('NOT_FOUND', `There is no transfer request ${requestId}. List the transfers to find its id.`);
+  const refusal = signRefusal(state, transfer, o.transfers.decision(state, transfer), o.transfers.now());
+  if (refusal !== null) throw refusal;
+  const plan = signingPlan({ state, requestId, ledger: [], receivedAt: () => 0, now: o.transfers.now() });
+  if ('refused' in plan) throw new CustosError('RULE_VIOLATION', `Request ${requestId} cannot be signed: ${plan.refused}.`);
+  const wallet = state.wallets.find((w) => w.id === plan.walletId);
+  const key = wallet?.key;
+  if (wallet === undefined || key == null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
+  const me = nodeOwner(state, o.keys.nodeId);
+  const head = headOf(o.vault);
+  const vaultId = state.vaultId;
+  const myAddress = coordinatorAddress(me.userId);
+  const inbox = new Inbox();
+  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
+    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
+  });
+  try {
+    const send = (to: string, message: ControlMessage, expiresAt: number) => {
+      const toKeys = controlDirectory(state).keysOf(to);
+      if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
+      return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
+    };
+    const custodians = key.custodians
+      .map((c) => state.users.find((u) => u.id === c.userId))
+      .filter((u): u is UserState => u?.status === 'active' && (o.only === undefined || o.only.some((x) => x === u.id || x.toLowerCase() === u.name.toLowerCase())));
+    const picked = await pick(o, custodians, key.threshold, head, send, inbox, wallet.name);
+    const ceremonyId = `c-${bytesToHex(randomBytes(8))}`;
+    const signers = picked.map((u) => partyIdFor(u.id));
+    await o.onEvent?.({ type: 'picked', custodians: picked.map((u) => u.name), ceremonyId });
+    const expiresAt = Date.now() + (o.sessionMs ?? DEFAULT_SESSION_MS);
+    for (const p of signers) await send(p, { kind: 'session/request', ceremonyId, requestId, signers, head, coordinatorUserId: me.userId, expiresAt }, expiresAt);
+    const names = new Map(picked.map((u) => [partyIdFor(u.id), u.name]));
+    const root = groupKeyOf(key);
+    const signatures: { index: number; signature: Uint8Array }[] = [];
+    // One session per wallet path, in the order the nodes' gates run them (the request's inputs, grouped by path).
+    for (const inputs of byPath(plan.inputs)) {
+      const path = inputs[0]!.path;
+      const sessionId = `${ceremonyId}/${path.join('-') || 'root'}`;
+      const child = deriveChildKey(root, path);
+      const messages = inputs.map((i) => i.sighash);
+      await o.onEvent?.({ type: 'session', sessionId });
+      const driver = new SignDriver({ sessionId, self: null, signers, messages, publicPackage: child.groupKey.publicPackage }, null, randomBytes);
+      const session = new RelaySession({ vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
+      let result;
+      try {
+        result = await Promise.race([session.run(), inbox.refusal(ceremonyId, names, o)]);
+      } catch (err) {
+        throw sessionFailure(err, names, requestId);
+      } finally {
+        await session.close();
+      }
+      const sigs = result.result.signatures;
+      if (sigs === null || sigs.length !== messages.length) throw new CustosError('MPC_PROTOCOL', `The signing session ${sessionId} ended without a signature for every input; nothing was recorded.`);
+      sigs.forEach((sig, k) => {
+        if (!schnorr.verify(sig, messages[k]!, child.groupKey.outputKey)) throw new CustosError('MPC_PROTOCOL', `The signature of input ${inputs[k]!.index} does not verify; nothing was recorded.`);
+        signatures.push({ index: inputs[k]!.index, signature: sig });
+      });
+    }
+    return await o.transfers.recordSigned(requestId, { ruleId: plan.ruleId, signatures: signatures.sort((a, b) => a.index - b.index) }, 'signer-nodes');
+  } finally {
+    await sub.close();
+  }
+}
+
+/** The first t custodians (in the key's order) whose nodes answer a ping, ready and at this console's head. */
+async function pick(
+  o: CoordinatorOptions,
+  custodians: readonly UserState[],
+  threshold: number,
+  head: Head,
+  send: (to: string, m: ControlMessage, expiresAt: number) => Promise<void>,
+  inbox: Inbox,
+  walletName: string,
+): Promise<UserState[]> {
+  const waitMs = o.pingMs ?? DEFAULT_PING_MS;
+  const statuses = await ping(custodians, send, inbox, waitMs);
+  const chosen: UserState[] = [];
+  const why: string[] = [];
+  for (const u of custodians) {
+    const s = statuses.get(partyIdFor(u.id));
+    await o.onEvent?.({ type: 'status', custodian: u.name, partyId: partyIdFor(u.id), ready: s?.ready ?? false, head: s?.head ?? null, problem: s?.problem ?? null });
+    const problem = nodeProblem(u, s, head, waitMs);
+    if (problem !== null) why.push(problem);
+    else if (chosen.length < threshold) chosen.push(u);
+  }
+  if (chosen.length < threshold) {
+    throw new CustosError('DEVICE_NOT_FOUND', `Signing for ${walletName} needs ${threshold} custodians' signer nodes; ${chosen.length} answered ready at this console's head (${why.join('; ')}). Nothing was signed.`);
+  }
+  return chosen;
+}
+
+type NodeStatus = Extract<ControlMessage, { kind: 'node/status' }>;
+
+/** Pings the nodes of `users` (those with one registered) and gathers their answers: all of them, or what came within `waitMs`. */
+async function ping(users: readonly UserState[], send: (to: string, m: ControlMessage, expiresAt: number) => Promise<void>, inbox: Inbox, waitMs: number): Promise<Map<string, NodeStatus>> {
+  const nonce = newNonce();
+  const withNode = users.filter((u) => u.node !== undefined);
+  for (const u of withNode) await send(partyIdFor(u.id), { kind: 'node/ping', nonce }, Date.now() + waitMs);
+  return inbox.statuses(nonce, new Set(withNode.map((u) => partyIdFor(u.id))), waitMs);
+}
+
+/** Why a user's node cannot sign now, in words; null when it is ready at `head`. */
+function nodeProblem(u: UserState, s: NodeStatus | undefined, head: Head, waitMs: number): string | null {
+  if (u.node === undefined) return `${u.name} has no registered signer node`;
+  if (s === undefined) return `${u.name}'s signer node did not answer within ${waitMs} ms`;
+  if (!s.ready) return `${u.name}'s signer node is not ready (${s.problem ?? 'not pinned to this vault yet'})`;
+  if (s.head.seq !== head.seq || s.head.fingerprint !== head.fingerprint) return `${u.name}'s signer node holds the log up to record ${s.head.seq}, this console up to ${head.seq}${s.head.seq === head.seq ? ' with another history' : ''}`;
+  return null;
+}
+
+export interface NodeStatusRow {
+  user: string;
+  name: string;
+  partyId: string;
+  nodeId: string | null;
+  online: boolean;
+  head: Head | null;
+  /** Null when the node is online, ready and at this console's head. */
+  problem: string | null;
+}
+
+/** Which of the vault's registered signer nodes are online, ready and at this console's head (`custos signer ping`). */
+export async function pingNodes(o: { vault: VaultService; store: Store; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
+  const state = withRegisteredNodes(o.vault.readState(), o.store);
+  const me = nodeOwner(state, o.keys.nodeId);
+  const head = headOf(o.vault);
+  const myAddress = coordinatorAddress(me.userId);
+  const inbox = new Inbox();
+  const sub = await o.transport.subscribe(controlRoute(state.vaultId, myAddress), (bytes) => {
+    void openControl(bytes, { vaultId: state.vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
+  });
+  try {
+    const users = state.users.filter((u) => u.status === 'active' && u.node !== undefined);
+    const send = (to: string, message: ControlMessage, expiresAt: number) =>
+      sendControl({ transport: o.transport, vaultId: state.vaultId, keys: o.keys.transport, from: myAddress, to, toKeys: controlDirectory(state).keysOf(to)!, message, expiresAt });
+    const waitMs = o.pingMs ?? DEFAULT_PING_MS;
+    const statuses = await ping(users, send, inbox, waitMs);
+    return users.map((u) => {
+      const s = statuses.get(partyIdFor(u.id));
+      return { user: u.id, name: u.name, partyId: partyIdFor(u.id), nodeId: u.node?.nodeId ?? null, online: s !== undefined, head: s?.head ?? null, problem: nodeProblem(u, s, head, waitMs) };
+    });
+  } finally {
+    await sub.close();
+  }
+}
+
+/** Control answers as they come, for whoever waits on them. */
+class Inbox {
+  private readonly status = new Map<string, NodeStatus>();
+  private readonly answers: { from: string; message: Extract<ControlMessage, { kind: 'session/answer' }> }[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  take({ from, message }: { from: string; message: ControlMessage }): void {
+    if (message.kind === 'node/status' && message.partyId === from) this.status.set(`${message.nonce}/${from}`, message);
+    if (message.kind === 'session/answer') this.answers.push({ from, message });
+    for (const w of this.waiters) w();
+  }
+
+  /** The statuses that answered `nonce`, once all of `from` answered or `ms` passed. */
+  statuses(nonce: string, from: ReadonlySet<string>, ms: number): Promise<Map<string, NodeStatus>> {
+    return new Promise((resolve) => {
+      const collect = () => new Map([...from].flatMap((p) => (this.status.has(`${nonce}/${p}`) ? [[p, this.status.get(`${nonce}/${p}`)!] as const] : [])));
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(collect());
+      };
+      const check = () => {
+        if (collect().size === from.size) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Rejects when a picked node refuses the ceremony (its reason in words); never resolves otherwise. */
+  refusal(ceremonyId: string, names: ReadonlyMap<string, string>, o: CoordinatorOptions): Promise<never> {
+    return new Promise((_, reject) => {
+      const told = new Set<string>();
+      const check = () => {
+        for (const a of this.answers) {
+          if (a.message.ceremonyId !== ceremonyId || !names.has(a.from) || told.has(a.from)) continue;
+          told.add(a.from);
+          void o.onEvent?.({ type: 'answer', custodian: names.get(a.from)!, accepted: a.message.accepted, reason: a.message.reason });
+          if (!a.message.accepted) {
+            this.waiters.delete(check);
+            reject(new CustosError('POLICY_DENIED', `${names.get(a.from)}'s signer node refused to sign: ${a.message.reason ?? 'no reason given'}. Nothing was signed.`));
+          }
+        }
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+function sessionFailure(err: unknown, names: ReadonlyMap<string, string>, requestId: string): Error {
+  if (!(err instanceof RelaySessionError)) return err as Error;
+  const who = (p: string) => (names.has(p) ? `${names.get(p)}'s signer node (party ${p})` : p);
+  if (err.code === 'NO_ANSWER') {
+    return new CustosError('MPC_PROTOCOL', `The signing of ${requestId} timed out: ${err.missing.map(who).join(', ') || 'a party'} did not answer (a node down, or a faulty relay). Nothing was recorded as signed; sign again with the custodians whose nodes answer.`);
+  }
+  const culprit = err.culprit === null ? '' : ` (${who(err.culprit)})`;
+  return new CustosError('MPC_PROTOCOL', `The signing of ${requestId} was aborted${culprit}: ${err.message}. Nothing was recorded as signed.`);
+}
+
+function headOf(vault: VaultService): Head {
+  const h = vault.logHead();
+  if (h === null) throw new CustosError('TAMPERING_DETECTED', 'This console\'s log does not verify: it coordinates nothing until it does (custos audit verify).');
+  return { seq: h.count - 1, fingerprint: h.fingerprint };
+}
+
+/** A request's inputs grouped by the wallet path they spend, in the order the signer gates run them. */
+function byPath<T extends { path: number[] }>(inputs: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const i of inputs) groups.set(i.path.join('/'), [...(groups.get(i.path.join('/')) ?? []), i]);
+  return [...groups.values()];
+}
