@@ -1,6 +1,6 @@
 // Compares the replayed governance state with what a store projects, naming each difference so tampering is reported.
 import { canonicalize } from '../canonical.js';
-import type { Action, Group, PolicyState, ProposalStatus, TransferState, User, UserStatus, VaultSettings, WalletState, WhitelistState } from './types.js';
+import type { Action, Group, PolicyState, ProposalStatus, TransferState, User, UserState, UserStatus, VaultSettings, WalletState, WhitelistState } from './types.js';
 
 /** What a database holds about the vault's governance; a GovernanceState is one. */
 export interface GovernanceProjection {
@@ -9,7 +9,7 @@ export interface GovernanceProjection {
   readonly seq: number;
   readonly settings: VaultSettings;
   readonly founding: boolean;
-  readonly users: readonly (User & { readonly status: UserStatus; readonly registeredAtSeq?: number; readonly adminSinceSeq?: number | null })[];
+  readonly users: readonly (User & { readonly status: UserStatus; readonly registeredAtSeq?: number; readonly adminSinceSeq?: number | null; readonly node?: UserState['node'] })[];
   readonly groups: readonly Group[];
   readonly proposals: readonly {
     readonly id: string;
@@ -41,7 +41,7 @@ export interface StateDifference {
   readonly message: string;
 }
 
-const USER_FIELDS = ['name', 'roles', 'status', 'identityAddress', 'identityPublicKey', 'encryptionKey', 'devicePath', 'registrationSignature'] as const;
+const USER_FIELDS = ['name', 'roles', 'status', 'identityAddress', 'identityPublicKey', 'encryptionKey', 'devicePath', 'registrationSignature', 'node'] as const;
 /** Derived fields a store may also hold (it need not): compared only when both sides carry them. */
 const USER_DERIVED = ['registeredAtSeq', 'adminSinceSeq'] as const;
 const PROPOSAL_DERIVED = ['digest', 'closedAtSeq', 'reason'] as const;

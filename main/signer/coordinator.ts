@@ -18,7 +18,6 @@ import { controlDirectory, controlRoute, coordinatorAddress, newNonce, openContr
 import type { NodeKeys } from './node-keys';
 import { transportDirectory } from './directory';
 import { nodeOwner } from './node-share';
-import { withRegisteredNodes } from './registered-nodes';
 import type { Store } from '../store';
 
 /** How long nodes have to answer a status ping (ms). */
@@ -51,7 +50,7 @@ export interface CoordinatorOptions {
 
 /** Signs an allowed request with t custodians' signer nodes, then records it through the transfer service's one path. */
 export async function signWithNodes(requestId: string, o: CoordinatorOptions): Promise<TransferView> {
-  const state = withRegisteredNodes(o.vault.readState(), o.store);
+  const state = o.vault.readState();
   const transfer = state.transfers.find((t) => t.id === requestId);
   if (transfer === undefined) throw new CustosError('NOT_FOUND', `There is no transfer request ${requestId}. List the transfers to find its id.`);
   const refusal = signRefusal(state, transfer, o.transfers.decision(state, transfer), o.transfers.now());
@@ -176,7 +175,7 @@ export interface NodeStatusRow {
 
 /** Which of the vault's registered signer nodes are online, ready and at this console's head (`custos signer ping`). */
 export async function pingNodes(o: { vault: VaultService; store: Store; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
-  const state = withRegisteredNodes(o.vault.readState(), o.store);
+  const state = o.vault.readState();
   const me = nodeOwner(state, o.keys.nodeId);
   const head = headOf(o.vault);
   const myAddress = coordinatorAddress(me.userId);

@@ -21,7 +21,6 @@ import { VaultService } from '../vault/service';
 import { unsealSecret } from '../wallets/device-secrets';
 import { controlDirectory, controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage, type Head } from './control';
 import { nodeOwner, nodeSealedShare } from './node-share';
-import { withRegisteredNodes } from './registered-nodes';
 import { gateFolderOf, NODE_KEYS_FILE, openNodeKeys, type NodeKeys } from './node-keys';
 
 /** The replica's folder inside the node folder: a console data folder joined to the team. */
@@ -89,7 +88,7 @@ export class SignerNode {
       if (follower === null) throw new CustosError('TEAM_STREAM', `The node's replica settings in ${replicaDir} cannot be used.`);
       closers.unshift(() => follower.close());
       await vault.teamSync();
-      const state = withRegisteredNodes(vault.readState(), store);
+      const state = vault.readState();
       const owner = nodeOwner(state, keys.nodeId);
       await pin(o, gate, keys, settings, store, vault, state);
       const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(replicaDir, settings), reconnect: true });
@@ -202,7 +201,7 @@ export class SignerNode {
 
   /** The replica's state with the users' registered nodes (the directory every message is checked against). */
   private state(): GovernanceState {
-    return withRegisteredNodes(this.vault.readState(), this.store);
+    return this.vault.readState();
   }
 
   /** How this node's party runs: a relay session per path, under its own keys, with the directory of its own replica. */

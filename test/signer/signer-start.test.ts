@@ -17,7 +17,6 @@ import { NatsRelayTransport } from '../../main/relay';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
 import { signWithNodes, type CoordinatorEvent } from '../../main/signer/coordinator';
 import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
-import { withRegisteredNodes } from '../../main/signer/registered-nodes';
 import { nodeSealedShare } from '../../main/signer/node-share';
 import { Store } from '../../main/store';
 import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
@@ -186,7 +185,7 @@ describe('custos signer start: nodes as processes, a coordinator with no share',
     const r3 = requests[2]!;
     await h.vault.teamSync();
     const transport = new NatsRelayTransport(nc);
-    const state = withRegisteredNodes(h.vault.readState(), h.store);
+    const state = h.vault.readState();
     const vaultId = state.vaultId;
     const head = { seq: h.vault.logHead()!.count - 1, fingerprint: h.vault.logHead()!.fingerprint };
     const [target, other] = alive as [Who, Who];
@@ -235,7 +234,7 @@ describe('custos signer start: nodes as processes, a coordinator with no share',
   }, 120_000);
 
   it('a node uses only the sealed share the log recorded: a changed share file is refused before any device is asked', () => {
-    const state = withRegisteredNodes(h.vault.readState(), h.store);
+    const state = h.vault.readState();
     const dir = path.join(root, 'copy');
     cpSync(nodeDir('alice'), dir, { recursive: true, filter: (f) => !f.includes(`${path.sep}replica`) });
     mkdirSync(path.join(root, 'empty-replica'));

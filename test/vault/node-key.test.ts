@@ -56,6 +56,18 @@ describe('signer node registration', () => {
     expect(h.screens.carol.length).toBe(asked);
   });
 
+  it('is a projection like the rest: a node’s keys swapped in the store are caught, the log wins', async () => {
+    const h = await start();
+    await h.vault.registerNode({ ...nodeKeys(8), deviceId: h.device.bob });
+    h.reopen();
+    expect(h.vault.readState().users.find((u) => u.id === h.ids.bob)?.node?.nodeId).toBe(nodeKeys(8).nodeId);
+    // A local attacker points Bob's node at keys of their own.
+    h.store.db.prepare('UPDATE users SET node = ? WHERE id = ?').run(JSON.stringify({ ...nodeKeys(9), seq: 5 }), h.ids.bob);
+    const report = h.vault.verify();
+    expect(report.status).toBe('tampered');
+    expect(report.problems.join(' ')).toMatch(/node/);
+  });
+
   it('refuses, in replay, a registration signed by another device or moved to another user', async () => {
     const h = await start();
     await h.vault.registerNode({ ...nodeKeys(6), deviceId: h.device.bob });

@@ -76,7 +76,7 @@ describe('tampering in SQLite', () => {
   it('a user inserted', async () => {
     const { h, pending } = await vaultWithHistory();
     edit(h, `INSERT INTO users SELECT 'u-mallory', 'Mallory', '["administrator"]', '["administrator"]', 'active', identity_address, identity_public_key,
-      encryption_key, device_path, registration_signature, 99, 99 FROM users WHERE name = 'Alice'`);
+      encryption_key, device_path, registration_signature, 99, 99, NULL FROM users WHERE name = 'Alice'`);
     await expectRefusedAndReported(h, pending, /user u-mallory: the signed log says absent, the store says "present"/);
   });
 
@@ -142,7 +142,7 @@ describe('tampering in SQLite', () => {
     const head = path.join(h.dir, LOG_HEAD_FILE);
     // The vault as an older Custos left it: schema 2 (no later migration), no head file.
     h.store.close();
-    edit(h, 'DELETE FROM schema_migrations WHERE version >= 3; ALTER TABLE wallets DROP COLUMN key_since; ALTER TABLE utxos DROP COLUMN recorded_at; DROP TABLE IF EXISTS checkpoint; DROP TABLE IF EXISTS team_entries');
+    edit(h, 'DELETE FROM schema_migrations WHERE version >= 3; ALTER TABLE wallets DROP COLUMN key_since; ALTER TABLE utxos DROP COLUMN recorded_at; DROP TABLE IF EXISTS checkpoint; DROP TABLE IF EXISTS team_entries; ALTER TABLE users DROP COLUMN node');
     rmSync(head);
     h.reopen();
     expect(h.vault.verify()).toMatchObject({ status: 'ok', problems: [] });

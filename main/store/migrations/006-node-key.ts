@@ -1,4 +1,5 @@
-// Migration 6: the log takes node-key records (a custodian's signer node, registered on their device).
+// Migration 6: the log takes node-key records (a custodian's signer node, registered on their device), and each user's
+// row carries their registered node (JSON: node id, keys, the seq that registered it), a projection like the rest.
 import type { Migration } from './types';
 
 /* SQLite cannot change a CHECK constraint in place: `records` is rebuilt as in migration 2 (new table, copy, drop, rename). */
@@ -20,5 +21,6 @@ CREATE TRIGGER records_append_only_update BEFORE UPDATE ON records
   BEGIN SELECT RAISE(ABORT, 'the signed record log is append-only'); END;
 CREATE TRIGGER records_append_only_delete BEFORE DELETE ON records
   BEGIN SELECT RAISE(ABORT, 'the signed record log is append-only'); END;
+ALTER TABLE users ADD COLUMN node TEXT;
 `,
 };

@@ -21,6 +21,7 @@ interface Row {
   registration_signature: string;
   registered_at_seq: number;
   admin_since_seq: number | null;
+  node: string | null;
 }
 
 function toUser(r: Row): UserState {
@@ -38,6 +39,7 @@ function toUser(r: Row): UserState {
     registeredAtSeq: r.registered_at_seq,
     registeredRoles: fromJson<Role[]>(r.registered_roles, `registered roles of user ${r.id}`),
     adminSinceSeq: r.admin_since_seq,
+    ...(r.node === null ? {} : { node: fromJson<NonNullable<UserState['node']>>(r.node, `signer node of user ${r.id}`) }),
   };
 }
 
@@ -45,14 +47,14 @@ export function userRepository(db: Database.Database): UserRepository {
   const selectAll = db.prepare('SELECT * FROM users ORDER BY id');
   const upsert = db.prepare(`
     INSERT INTO users (id, name, roles, registered_roles, status, identity_address, identity_public_key, encryption_key,
-      device_path, registration_signature, registered_at_seq, admin_since_seq)
+      device_path, registration_signature, registered_at_seq, admin_since_seq, node)
     VALUES (@id, @name, @roles, @registeredRoles, @status, @identityAddress, @identityPublicKey, @encryptionKey,
-      @devicePath, @registrationSignature, @registeredAtSeq, @adminSinceSeq)
+      @devicePath, @registrationSignature, @registeredAtSeq, @adminSinceSeq, @node)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles, registered_roles = excluded.registered_roles,
       status = excluded.status, identity_address = excluded.identity_address, identity_public_key = excluded.identity_public_key,
       encryption_key = excluded.encryption_key, device_path = excluded.device_path,
       registration_signature = excluded.registration_signature, registered_at_seq = excluded.registered_at_seq,
-      admin_since_seq = excluded.admin_since_seq`);
+      admin_since_seq = excluded.admin_since_seq, node = excluded.node`);
   return {
     list: () => (selectAll.all() as Row[]).map(toUser),
     save(u) {
@@ -69,6 +71,7 @@ export function userRepository(db: Database.Database): UserRepository {
         registrationSignature: u.registrationSignature,
         registeredAtSeq: u.registeredAtSeq,
         adminSinceSeq: u.adminSinceSeq,
+        node: u.node === undefined ? null : toJson(u.node),
       });
     },
   };
