@@ -71,7 +71,25 @@ export class DemoTeam {
 
   /** Starts nats-server on 127.0.0.1 (a free port, a temp store); throws NatsServerMissing when it is not installed. */
   static async start(say: (line: string) => void): Promise<DemoTeam> {
-    const server = await startNatsServer();
+    // A Ctrl-C while the server starts is kept until it runs, then the server is stopped (never left behind).
+    let interrupted = false;
+    const early = () => {
+      interrupted = true;
+    };
+    process.on('SIGINT', early);
+    process.on('SIGTERM', early);
+    let server: NatsServer;
+    try {
+      server = await startNatsServer();
+    } finally {
+      process.off('SIGINT', early);
+      process.off('SIGTERM', early);
+    }
+    if (interrupted) {
+      await server.stop();
+      say('Interrupted: nats-server stopped.');
+      process.exit(130);
+    }
     const root = mkdtempSync(path.join(tmpdir(), 'custos-demo-nodes-'));
     say(`nats-server (pid ${server.pid ?? '?'}) on ${server.url}, JetStream store ${server.storeDir}; signer node folders in ${root}`);
     return new DemoTeam(server, root, say);
@@ -185,7 +203,7 @@ export class DemoTeam {
             events.push(e);
             if (e.type === 'status') this.say(`   ${e.custodian}'s signer node: ${e.head === null ? 'no answer' : `${e.ready ? 'ready' : 'not ready'} at record ${e.head.seq} ${e.head.fingerprint}`}`);
             if (e.type === 'picked') this.say(`   ceremony ${e.ceremonyId}: ${e.custodians.join(' and ')}'s nodes picked`);
-            if (e.type === 'answer') this.say(`   ${e.custodian}'s signer node ${e.accepted ? `accepted: ${e.custodian} approved the use of their share on their own device` : `refused: ${e.reason ?? ''}`}`);
+            if (e.type === 'answer') this.say(`   ${e.custodian}'s signer node ${e.accepted ? `accepted: ${e.custodian} approved this use of their share on their own Ledger` : `refused: ${e.reason ?? ''}`}`);
           },
         });
         const picked = events.find((e): e is Extract<CoordinatorEvent, { type: 'picked' }> => e.type === 'picked')!;
