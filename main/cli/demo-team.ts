@@ -215,6 +215,7 @@ export class DemoTeam {
       } catch (err) {
         // A node still adopting the last record answers at the previous head: nothing was sent to it; ask again.
         const behind = err instanceof CustosError && err.code === 'DEVICE_NOT_FOUND' && /holds the log up to record/.test(err.message);
+        if (!(err instanceof CustosError)) throw new CustosError('TEAM_STREAM', `The signing of ${requestId} stopped: the team's server (${this.server.url}) is not answering (${(err as Error).message}). Nothing more was signed.`);
         if (!behind || attempt >= 10) throw err;
         this.say('   a node is still catching up with the log; asking again');
         await new Promise((r) => setTimeout(r, 500));

@@ -61,6 +61,27 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/** `custos demo --team` (text) started, resolved once its three nodes are ready. */
+async function demoWithNodesUp(): Promise<{ child: ReturnType<typeof spawn>; text: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [...CLI, 'demo', '--team'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the nodes were not ready within 120 s:\n${text}`)), 120_000);
+    const check = () => {
+      if ((text.match(/signer node \(pid \d+\) ready/g) ?? []).length === 3) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', () => reject(new Error(`the demo exited early:\n${text}`)));
+  });
+  return { child, text: () => text, exited };
+}
+
 describe('custos demo --team', () => {
   it('signs the demo\'s transfers with three signer node processes, each holding one share, then stops them and the server', async () => {
     const started = Date.now();
@@ -102,22 +123,8 @@ describe('custos demo --team', () => {
   }, 180_000);
 
   it('Ctrl-C (SIGINT) once the nodes are up stops every process it started and exits 130', async () => {
-    const child = spawn(process.execPath, [...CLI, 'demo', '--team'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (text += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the nodes were not ready within 120 s:\n${text}`)), 120_000);
-      const check = () => {
-        if ((text.match(/signer node \(pid \d+\) ready/g) ?? []).length === 3) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on('data', check);
-      child.once('exit', () => reject(new Error(`the demo exited early:\n${text}`)));
-    });
+    const { child, text: output, exited } = await demoWithNodesUp();
+    const text = output();
     const started = descendants(child.pid!);
     const server = Number(/nats-server \(pid (\d+)\)/.exec(text)![1]);
     const nodes = [...text.matchAll(/signer node \(pid (\d+)\) ready/g)].map((m) => Number(m[1]));
@@ -126,8 +133,20 @@ describe('custos demo --team', () => {
     expect(started.length).toBeGreaterThanOrEqual(5);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(text).toMatch(/SIGINT: stopping the signer nodes and nats-server/);
+    expect(output()).toMatch(/SIGINT: stopping the signer nodes and nats-server/);
     // Every process the demo started (the server, the nodes, the MPC host) is gone.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(started.filter(alive)).toEqual([]);
+  }, 180_000);
+
+  it('a failure (nats-server killed once the nodes are up) ends the demo with an error and stops every process it started', async () => {
+    const { child, text, exited } = await demoWithNodesUp();
+    const started = descendants(child.pid!);
+    const server = Number(/nats-server \(pid (\d+)\)/.exec(text())![1]);
+    process.kill(server, 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(text()).toMatch(/custos: .*(server|connect)/i);
+    expect(text()).toMatch(/Carol's signer node \(pid \d+\) stopped/);
     await new Promise((r) => setTimeout(r, 500));
     expect(started.filter(alive)).toEqual([]);
   }, 180_000);
