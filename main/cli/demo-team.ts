@@ -142,7 +142,9 @@ export class DemoTeam {
     const cli = process.argv[1];
     if (cli === undefined) throw new CustosError('INTERNAL', 'The demo cannot find its own command to start the signer nodes with.');
     for (const node of this.nodes) {
-      const child = spawn(process.execPath, [...process.execArgv, cli, 'signer', 'start', '--node-dir', node.nodeDir, '--virtual', '--mnemonic', phrases[node.custodian]!], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // The same command as this one (tsx's flags included, an inspector's left out: its port is taken).
+      const flags = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+      const child = spawn(process.execPath, [...flags, cli, 'signer', 'start', '--node-dir', node.nodeDir, '--virtual', '--mnemonic', phrases[node.custodian]!], { stdio: ['ignore', 'pipe', 'pipe'] });
       node.child = child;
       let partial = '';
       child.stdout!.on('data', (chunk: Buffer) => {
