@@ -54,6 +54,8 @@ export interface CliContext {
   genesis?: string;
   create?: boolean;
   after?: string;
+  /** demo --team: the log on a local nats-server, signed by three signer node processes. */
+  team?: boolean;
   out(line: string): void;
   err(line: string): void;
 }

@@ -1,5 +1,6 @@
-// `custos demo [--json]` / `npm run demo`: the whole custody flow, headless, on a fresh SQLite file, virtual Ledgers and
-// the MPC host in a child process, printing each step as it goes.
+// `custos demo [--json] [--team]` / `npm run demo`: the whole custody flow, headless, on a fresh SQLite file, virtual
+// Ledgers and the MPC host in a child process, printing each step as it goes. With --team the vault's log is on a local
+// nats-server and the transfers are signed by three `custos signer start` processes, each holding one share.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,9 @@ import { keepHostSynced } from '../wallets/host-anchor';
 import { walletView } from '../wallets/views';
 import type { CliContext } from './context';
 import { verifyTransaction } from './demo-verify';
+import { DemoTeam, type DemoTeamReport } from './demo-team';
+import { NatsServerMissing } from '../team/nats-server';
+import { toErrorData } from '../errors';
 
 /** Well-known BIP-39 test phrases: the demo's people and their virtual Ledgers (NOT secure, by design). */
 const PEOPLE = {
@@ -34,10 +38,40 @@ type Person = keyof typeof PEOPLE;
 /** Destinations with keys nobody uses: addresses only. */
 const address = (seed: string) => taprootPayment(schnorr.getPublicKey(hexToBytes(seed.repeat(32))), 'regtest').address;
 
+/** Exit code when --team cannot run for want of nats-server. */
+export const NO_NATS_SERVER = 3;
+
 export async function runDemo(ctx: CliContext): Promise<number> {
-  const dataDir = ctx.dataDirGiven ? ctx.dataDir : mkdtempSync(path.join(tmpdir(), 'custos-demo-'));
   const say = (line: string) => (ctx.json ? ctx.err(line) : ctx.out(line));
-  const step = (n: number, title: string) => say(`\n== ${n}. ${title}`);
+  let team: DemoTeam | null = null;
+  if (ctx.team === true) {
+    try {
+      team = await DemoTeam.start(say);
+    } catch (err) {
+      if (!(err instanceof NatsServerMissing)) throw err;
+      if (ctx.json) ctx.out(JSON.stringify({ error: toErrorData(err) }));
+      else ctx.err(`custos demo --team: ${err.message}`);
+      return NO_NATS_SERVER;
+    }
+  }
+  let outcome: { code: number; result: Record<string, unknown> };
+  try {
+    outcome = await runFlow(ctx, say, team);
+  } finally {
+    if (team !== null) {
+      say(`\n== Stopping the team: the signer node processes and nats-server`);
+      await team.close();
+    }
+  }
+  // Printed once everything it started is stopped, so the report can say so.
+  if (ctx.json) ctx.out(JSON.stringify({ ...outcome.result, ...(team === null ? {} : { team: team.report() satisfies DemoTeamReport }) }));
+  return outcome.code;
+}
+
+async function runFlow(ctx: CliContext, say: (line: string) => void, team: DemoTeam | null): Promise<{ code: number; result: Record<string, unknown> }> {
+  const dataDir = ctx.dataDirGiven ? ctx.dataDir : mkdtempSync(path.join(tmpdir(), 'custos-demo-'));
+  let steps = 0;
+  const step = (title: string) => say(`\n== ${++steps}. ${title}`);
   const store = Store.open(dataDir);
   const devices = new DeviceManager();
   const device = {} as Record<Person, string>;
@@ -64,10 +98,10 @@ export async function runDemo(ctx: CliContext): Promise<number> {
   };
   try {
     say(`Custos demo: vault data in ${dataDir} (SQLite), virtual Ledgers (NOT secure), MPC host pid on first use.`);
-    step(1, 'Genesis: Alice creates the vault on her device');
+    step('Genesis: Alice creates the vault on her device');
     await vault.create({ name: 'Demo Treasury', adminName: 'Alice', deviceId: device.Alice });
 
-    step(2, 'Administrators, operators and approvers registered (each on their own device)');
+    step('Administrators, operators and approvers registered (each on their own device)');
     for (const name of ['Bob', 'Carol'] as const) await vault.proposeUser({ name, roles: [...PEOPLE[name].roles], newUserDeviceId: device[name], deviceId: device.Alice });
     await vault.proposeQuorum({ quorum: 2, deviceId: device.Alice });
     for (const name of ['Olivia', 'Adam', 'Amy', 'Rita'] as const) {
@@ -85,7 +119,12 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     const risk = await group('Risk officers', ['Rita']);
     say(`   ${vault.listUsers().length} users; groups Operators, Approvers, Risk officers; administrator quorum 2`);
 
-    step(3, 'A 2-of-3 Taproot wallet on regtest, created by DKG among Alice, Bob and Carol');
+    if (team !== null) {
+      step(`The vault joins its team: its log on nats-server (${team.url}), the stream created`);
+      await team.join(dataDir, store, vault);
+    }
+
+    step('A 2-of-3 Taproot wallet on regtest, created by DKG among Alice, Bob and Carol');
     const created = await vault.proposeWallet({ name: 'Cold BTC', network: 'regtest', threshold: 2, custodianIds: [ids.Alice!, ids.Bob!, ids.Carol!], deviceId: device.Alice });
     await approveBy(created.id, 'Bob', 'Carol');
     const walletId = vault.readState().wallets[0]!.id;
@@ -93,7 +132,15 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     const wallet = walletView(vault.readState(), vault.wallet(walletId).wallet);
     say(`   output key ${wallet.outputKey}\n   receive descriptor ${wallet.descriptors!.receive}\n   first address ${wallet.address}`);
 
-    step(4, 'A whitelist and a policy adopted by the administrators');
+    if (team !== null) {
+      step("Signer nodes: each custodian's own node folder, registered on their device, its replica joined to the team, its own share copied in, and `custos signer start`");
+      const genesis = vault.readState().users.find((u) => u.id === ids.Alice)!.identityAddress;
+      const custodians = (['Alice', 'Bob', 'Carol'] as const).map((name) => ({ name, deviceId: device[name] }));
+      await team.setUpNodes({ store, vault, custodians, coordinator: { name: 'Olivia', deviceId: device.Olivia }, genesis });
+      await team.startNodes(Object.fromEntries(Object.entries(PEOPLE).map(([name, p]) => [name, p.phrase])));
+    }
+
+    step('A whitelist and a policy adopted by the administrators');
     const exchange = address('0a');
     const whitelist = whitelistDocument({ id: 'exchanges', name: 'Exchanges', network: 'regtest', entries: [{ address: exchange, label: 'Exchange deposit' }] });
     await approveBy((await vault.proposeWhitelist({ document: JSON.stringify(whitelist), deviceId: device.Alice })).id, 'Bob', 'Carol');
@@ -124,15 +171,15 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     const adopted = transfers.policy(walletId)!;
     say(`   policy version ${adopted.version}, hash ${adopted.hash}: small sends (≤ 0.01 BTC) one approver; large sends to the whitelist two approvers then a risk officer; 0.05 BTC per 24 hours`);
 
-    step(5, 'A funding coin for the wallet (a MADE-UP regtest prevout: no such transaction exists on any chain)');
+    step('A funding coin for the wallet (a MADE-UP regtest prevout: no such transaction exists on any chain)');
     const funding = { txid: bytesToHex(new Uint8Array(32).fill(0xfd)), vout: 0, amount: '20000000', path: '0/0', label: 'made-up regtest prevout (demo)' };
     transfers.fund({ walletId, ...funding });
     say(`   ${funding.txid}:${funding.vout}, 0.2 BTC to ${wallet.address}`);
 
     const signedTransfers: { hex: string; txid: string; prevouts: { txid: string; vout: number; amount: number; scriptPubKey: string }[] }[] = [];
     const refused: { requestId: string; reason: string }[] = [];
-    const send = async (n: number, title: string, destination: string, amount: string, approvals: Person[]) => {
-      step(n, title);
+    const send = async (title: string, destination: string, amount: string, approvals: Person[]) => {
+      step(title);
       const request = await transfers.create({ walletId, destination, amount, feeRate: 2, deviceId: device.Olivia });
       say(`   request ${request.id}: ${request.status}${request.rule ? ` under rule "${request.rule.name}"` : ''}${request.reason ? ` — ${request.reason}` : ''}`);
       if (request.status === 'denied') {
@@ -140,34 +187,32 @@ export async function runDemo(ctx: CliContext): Promise<number> {
         return;
       }
       for (const who of approvals) await transfers.approve({ requestId: request.id, deviceId: device[who] });
-      const signed = await transfers.sign(request.id, (m) => say(`   ${m}`));
+      const signed = team === null ? await transfers.sign(request.id, (m) => say(`   ${m}`)) : await team.sign(request.id, vault, store, transfers);
       const prevouts = verifyTransaction(signed.signed!.tx, signed.signed!.psbt!);
       say(`   signed: txid ${signed.signed!.txid}\n   ${signed.signed!.tx}`);
       signedTransfers.push({ hex: signed.signed!.tx, txid: signed.signed!.txid, prevouts });
     };
-    await send(6, 'A small transfer (0.005 BTC): one approver', address('0b'), '500000', ['Adam']);
-    await send(7, 'A large transfer (0.03 BTC) to the exchange: two approvers, then the risk officer', exchange, '3000000', ['Adam', 'Amy', 'Rita']);
-    await send(8, 'Another large transfer (0.02 BTC): over the 24-hour velocity limit, refused', exchange, '2000000', []);
+    await send('A small transfer (0.005 BTC): one approver', address('0b'), '500000', ['Adam']);
+    await send('A large transfer (0.03 BTC) to the exchange: two approvers, then the risk officer', exchange, '3000000', ['Adam', 'Amy', 'Rita']);
+    await send('Another large transfer (0.02 BTC): over the 24-hour velocity limit, refused', exchange, '2000000', []);
 
-    step(9, 'Verification: every signature of every transaction checked apart from Custos (BIP-341 sighash, BIP-340 Schnorr)');
+    step('Verification: every signature of every transaction checked apart from Custos (BIP-341 sighash, BIP-340 Schnorr)');
     say(`   ${signedTransfers.length} transactions verified`);
-    step(10, 'The audit chain checked');
+    step('The audit chain checked');
     const audit = vault.auditVerify();
     const integrity = vault.verify();
     say(`   ${audit.entries} entries, chain ${audit.valid ? 'valid' : 'BROKEN'}, head ${audit.head}; store equals the signed log: ${integrity.status === 'ok' ? 'yes' : 'NO'}`);
-    if (ctx.json) {
-      ctx.out(
-        JSON.stringify({
-          network: 'regtest',
-          wallet: { threshold: wallet.threshold, parties: wallet.custodians.length, groupKey: wallet.outputKey, descriptor: wallet.descriptors!.receive },
-          address: wallet.address,
-          transfers: signedTransfers,
-          refused,
-          audit: { entries: audit.entries, chainValid: audit.valid },
-        }),
-      );
-    }
-    return audit.valid && integrity.status === 'ok' && signedTransfers.length === 2 && refused.length === 1 ? 0 : 1;
+    return {
+      code: audit.valid && integrity.status === 'ok' && signedTransfers.length === 2 && refused.length === 1 ? 0 : 1,
+      result: {
+        network: 'regtest',
+        wallet: { threshold: wallet.threshold, parties: wallet.custodians.length, groupKey: wallet.outputKey, descriptor: wallet.descriptors!.receive },
+        address: wallet.address,
+        transfers: signedTransfers,
+        refused,
+        audit: { entries: audit.entries, chainValid: audit.valid },
+      },
+    };
   } finally {
     await client.close();
     vault.close();

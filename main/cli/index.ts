@@ -102,6 +102,8 @@ Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md
                                                 at this console's head (D: your registered node folder, for its keys)
 Other:
   demo [--json] [--data-dir DIR]                the whole custody flow, headless, on virtual Ledgers (a fresh folder unless given)
+  demo --team [--json]                          the same with the log on a local nats-server (installed) and each transfer
+                                                signed by three signer node processes, each holding one share
 
 Common options:
   --json           one JSON object on stdout (errors too, as {"error": {code, message}})
@@ -159,6 +161,7 @@ function parseCli(argv: string[]) {
       vault: { type: 'string' },
       genesis: { type: 'string' },
       create: { type: 'boolean', default: false },
+      team: { type: 'boolean', default: false },
       after: { type: 'string' },
     },
   });
@@ -215,6 +218,7 @@ export async function main(argv: string[]): Promise<number> {
     genesis: values.genesis,
     create: values.create ?? false,
     after: values.after,
+    team: values.team ?? false,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
