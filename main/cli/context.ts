@@ -40,9 +40,9 @@ export interface CliContext {
   amount?: string;
   feeRate?: string;
   wallet?: string;
-  /** A signer node's folder (signer commands; transfer sign --nodes: the coordinating user's node, for its keys). */
+  /** A signer node's folder (signer commands; transfer sign and wallet ceremony --nodes: the coordinating user's node, for its keys). */
   nodeDir?: string;
-  /** transfer sign --nodes: sign with the custodians' signer nodes through the relay (team mode). */
+  /** transfer sign / wallet ceremony --nodes: sign, or run a DKG, with the custodians' signer nodes through the relay (team mode). */
   nodes?: boolean;
   /** transfer sign --nodes: how long the signing may take, in seconds. */
   timeout?: string;
