@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import type { KeyRecord } from '../../crypto/governance';
+import { ceremonyPlan, type KeyRecord } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { policyDocument, validatePolicy } from '../../crypto/policy';
 import { walletOutputKeyAt } from '../../crypto/transfers/transaction';
 import { NatsRelayTransport } from '../../main/relay';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
+import { walletKeyFrom } from '../../main/signer/dkg-result';
 import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
 import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
 import { startNatsServer, type NatsServer } from '../team/nats-server';
@@ -163,10 +164,54 @@ describe('a wallet\'s DKG through signer node processes', () => {
       await to('bob', { kind: 'session/attest', ceremonyId: 'dkg-never-ran', coordinatorUserId: h.ids.dave, record: { ...unsigned, ceremonyId: 'dkg-never-ran' }, expiresAt: Date.now() + 20_000 });
       expect((await procs.bob.waitFor((e) => e.event === 'refused' && e.ceremonyId === 'dkg-never-ran', 30_000, marks.bob.events)).reason).toMatch(/ran no DKG dkg-never-ran/);
       for (const who of CUSTODIANS) {
-        expect(procs[who].screens()).toBe(marks[who].screens);
+        expect(procs[who].screens(), who).toBe(marks[who].screens);
         expect(procs[who].events.slice(marks[who].events).filter((e) => e.event === 'accepted-dkg' || e.event === 'attested')).toEqual([]);
         expect(procs[who].child.exitCode).toBeNull();
       }
+    } finally {
+      await sub.close();
+    }
+  }, 120_000);
+
+  it('a compromised coordinator gets no attestation of another key, nor of another digest of the node\'s own share', async () => {
+    await h.vault.teamSync();
+    const transport = new NatsRelayTransport(nc);
+    const state = h.vault.readState();
+    const vaultId = state.vaultId;
+    const dave = coordinatorAddress(h.ids.dave);
+    const got: { from: string; message: ControlMessage }[] = [];
+    const sub = await transport.subscribe(controlRoute(vaultId, dave), (bytes) => {
+      void openControl(bytes, { vaultId, me: dave, keys: keys.dave.transport, state, now: Date.now() }).then((m) => got.push(m), () => undefined);
+    });
+    const to = async (who: Who, m: ControlMessage & { expiresAt: number }) =>
+      sendControl({ transport, vaultId, keys: keys.dave.transport, from: dave, to: partyIdFor(h.ids[who]), toKeys: { signingKey: hexToBytes(keys[who].signingKey.slice(2)), hpkeKey: hexToBytes(keys[who].hpkeKey.slice(2)) }, message: m, expiresAt: m.expiresAt });
+    try {
+      // A real DKG of Pair BTC with Alice's and Bob's nodes: the key is one both report.
+      const ceremonyId = 'dkg-pair-1';
+      const at = head();
+      const expiresAt = Date.now() + 30_000;
+      for (const who of ['alice', 'bob'] as const) await to(who, { kind: 'session/dkg', ceremonyId, walletId: pairWallet, head: at, coordinatorUserId: h.ids.dave, expiresAt });
+      const results = await expect
+        .poll(() => got.filter((m) => m.message.kind === 'session/keygen' && m.message.ceremonyId === ceremonyId), { timeout: 30_000 })
+        .toHaveLength(2)
+        .then(() => got.filter((m) => m.message.kind === 'session/keygen').map((m) => m.message as Extract<ControlMessage, { kind: 'session/keygen' }>));
+      const plan = ceremonyPlan(state, pairWallet);
+      if ('refused' in plan) throw new Error(plan.refused);
+      const digests = new Map(results.map((r) => [r.partyId, r.shareDigest]));
+      const honest = { type: 'wallet-key' as const, seq: at.seq + 1, vaultId, walletId: pairWallet, proposalId: plan.wallet.pending!.proposalId, ceremony: 'dkg' as const, ceremonyId, createdAt: new Date().toISOString(), key: walletKeyFrom(results[0]!.key, 1, plan.receivers, digests) };
+      const screens = procs.alice.screens();
+      const mark = procs.alice.events.length;
+      // Another output key (the coordinator's own, say) in the record.
+      await to('alice', { kind: 'session/attest', ceremonyId, coordinatorUserId: h.ids.dave, record: { ...honest, key: { ...honest.key, outputKey: '02'.repeat(32) } }, expiresAt: Date.now() + 20_000 });
+      expect((await procs.alice.waitFor((e) => e.event === 'refused' && e.ceremonyId === ceremonyId, 30_000, mark)).reason).toMatch(/holds another key than the one this node's DKG made/);
+      expect(procs.alice.screens()).toBe(screens);
+      // Bob's node is asked with his own share's digest changed.
+      const bobMark = procs.bob.events.length;
+      const bobParty = partyIdFor(h.ids.bob);
+      const changed = honest.key.shareDigests.map((d) => (d.partyId === bobParty ? { ...d, digest: 'ab'.repeat(32) } : d));
+      await to('bob', { kind: 'session/attest', ceremonyId, coordinatorUserId: h.ids.dave, record: { ...honest, key: { ...honest.key, shareDigests: changed } }, expiresAt: Date.now() + 20_000 });
+      expect((await procs.bob.waitFor((e) => e.event === 'refused' && e.ceremonyId === ceremonyId, 30_000, bobMark)).reason).toMatch(/another digest of this node's sealed share/);
+      expect(procs.bob.events.slice(bobMark).some((e) => e.event === 'attested')).toBe(false);
     } finally {
       await sub.close();
     }
