@@ -76,9 +76,12 @@ export function attestable(o: { record: Omit<KeyRecord, 'attestations'>; state: 
   if ('refused' in plan) return refused(`is for a wallet that owes no ceremony (${plan.refused})`);
   if (plan.ceremony !== 'dkg' || plan.wallet.pending?.proposalId !== r.proposalId) return refused(`does not fulfil the DKG the wallet owes (proposal ${plan.wallet.pending?.proposalId ?? 'none'})`);
   const k = r.key;
+  // The record came over the wire: its fields are whatever the coordinator sent until checked here.
+  const digests: unknown = k.shareDigests;
+  if (!Array.isArray(digests) || !digests.every((d: unknown) => typeof d === 'object' && d !== null && typeof (d as { partyId?: unknown }).partyId === 'string')) return refused('has no share digests');
   let rebuilt: WalletKey;
   try {
-    rebuilt = walletKeyFrom(o.mine.key, o.mine.keyVersion, plan.receivers, new Map((k.shareDigests ?? []).map((d) => [d.partyId, d.digest])));
+    rebuilt = walletKeyFrom(o.mine.key, o.mine.keyVersion, plan.receivers, new Map((digests as { partyId: string; digest: string }[]).map((d) => [d.partyId, d.digest])));
   } catch (err) {
     return refused(`lacks a custodian's share digest (${(err as Error).message})`);
   }
