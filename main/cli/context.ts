@@ -44,7 +44,7 @@ export interface CliContext {
   nodeDir?: string;
   /** transfer sign / wallet ceremony --nodes: sign, or run a DKG, with the custodians' signer nodes through the relay (team mode). */
   nodes?: boolean;
-  /** transfer sign --nodes: how long the signing may take, in seconds. */
+  /** transfer sign / wallet ceremony --nodes: how long the signing, or the DKG and then its attestations, may take, in seconds. */
   timeout?: string;
   /** Team commands' options: server URL(s), NATS user and password file, the vault and genesis to join, bundle seq. */
   server?: string;
