@@ -40,11 +40,11 @@ export interface CliContext {
   amount?: string;
   feeRate?: string;
   wallet?: string;
-  /** A signer node's folder (signer commands; transfer sign --nodes: the coordinating user's node, for its keys). */
+  /** A signer node's folder (signer commands; transfer sign and wallet ceremony --nodes: the coordinating user's node, for its keys). */
   nodeDir?: string;
-  /** transfer sign --nodes: sign with the custodians' signer nodes through the relay (team mode). */
+  /** transfer sign / wallet ceremony --nodes: sign, or run a DKG, with the custodians' signer nodes through the relay (team mode). */
   nodes?: boolean;
-  /** transfer sign --nodes: how long the signing may take, in seconds. */
+  /** transfer sign / wallet ceremony --nodes: how long the signing, or the DKG and then its attestations, may take, in seconds. */
   timeout?: string;
   /** Team commands' options: server URL(s), NATS user and password file, the vault and genesis to join, bundle seq. */
   server?: string;

@@ -43,6 +43,9 @@ Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custod
   wallet create --name N --threshold T --custodians a,b,c [--network regtest|signet|testnet|mainnet]
                                                 propose a wallet; its DKG runs once approved (at once with --devices)
   wallet ceremony <wallet>                      run the key ceremony the wallet owes (DKG, refresh, reshare)
+  wallet ceremony <wallet> --nodes --node-dir D [--timeout S]
+                                                in a team: a new wallet's DKG run by every approved custodian's signer
+                                                node, each keeping its own sealed share (none is written here)
   wallet list | wallet show <wallet>
   wallet balance <wallet>                       its coins' total, what open requests hold, what is free, and the
                                                 velocity its policy has used in each window

@@ -1,6 +1,7 @@
 // `custos wallet …`: wallets by proposal, their key ceremonies with custodians' devices, addresses and descriptors, on the
 // same services as the console. (Signing is a transfer request's: `custos transfer` and `custos psbt`.)
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { formatBtc } from '../../crypto/amounts';
 import { channels, WALLET_NETWORKS, type ProposalView, type WalletFundsView, type WalletView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
@@ -10,6 +11,11 @@ import { Store } from '../store';
 import { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
 import { attachFromSettings, type TeamSession } from '../team/team';
+import { connectTeam } from '../team/connection';
+import { readCredential } from '../team/settings';
+import { NatsRelayTransport } from '../relay';
+import { keygenWithNodes } from '../signer/keygen-coordinator';
+import { openNodeKeys, NODE_KEYS_FILE } from '../signer/node-keys';
 import { verifyAddressOnDevice } from '../wallets/address-verification';
 import { WalletCeremonies } from '../wallets/ceremonies';
 import { walletAddresses, walletView } from '../wallets/views';
@@ -27,9 +33,12 @@ export async function runWalletCommand(command: string | undefined, args: string
   if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown wallet command "${command ?? ''}": use ${known.join(', ')}.`);
   mkdirSync(ctx.dataDir, { recursive: true });
   const store = Store.open(ctx.dataDir);
+  const byNodes = command === 'ceremony' && ctx.nodes === true;
+  if (ctx.nodes === true && !byNodes) throw new CliUsageError('--nodes: of the wallet commands, only wallet ceremony takes it.');
   const devices = PROPOSING.has(command) ? await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false }) : null;
-  const manager = devices?.manager ?? (ctx.virtual ? new DeviceManager() : await usbManager(ctx));
-  const client = USING_HOST.has(command) ? hostClientFor(ctx.dataDir) : null;
+  // A DKG through the nodes asks no device and starts no MPC host here: the coordinator holds no share.
+  const manager = devices?.manager ?? (ctx.virtual || byNodes ? new DeviceManager() : await usbManager(ctx));
+  const client = USING_HOST.has(command) && !byNodes ? hostClientFor(ctx.dataDir) : null;
   let team: TeamSession | null = null;
   try {
     if (ctx.virtual) addCustodianDevices(ctx, manager);
@@ -131,7 +140,15 @@ export async function runWalletCommand(command: string | undefined, args: string
         return await proposed(await vault.proposeReshare(input), id);
       }
       case 'wallet ceremony': {
-        const w = await ceremony(wallet(args[0]));
+        const id = wallet(args[0]);
+        if (team === null && byNodes) throw new CliUsageError('--nodes: this console is a single desk (not joined to a team); run the ceremony without --nodes.');
+        if (byNodes && team !== null) {
+          await keygenByNodes(ctx, vault, team, id);
+          const w = show(id);
+          out({ ...w, sealedSharesHere: false }, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}), attested by every custodian on their own node; each sealed share stays on its custodian's node (none is kept here). Address ${w.address}`);
+          return 0;
+        }
+        const w = await ceremony(id);
         out(w, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}). Address ${w.address}`);
         return 0;
       }
@@ -143,6 +160,39 @@ export async function runWalletCommand(command: string | undefined, args: string
     await client?.close();
     store.close();
     await manager.close();
+  }
+}
+
+/**
+ * `wallet ceremony --nodes`: this console coordinates a new wallet's DKG (it holds no share and asks no device): every
+ * approved custodian's signer node runs its party and keeps its share; the key is recorded with their attestations.
+ */
+async function keygenByNodes(ctx: CliContext, vault: VaultService, team: TeamSession, walletId: string): Promise<void> {
+  const nodeDir = ctx.nodeDir;
+  if (nodeDir === undefined || !existsSync(path.join(nodeDir, NODE_KEYS_FILE))) {
+    throw new CliUsageError("--node-dir: give your registered signer node's folder (its keys sign this console's session requests).");
+  }
+  const timeout = ctx.timeout === undefined ? undefined : Number(ctx.timeout);
+  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 1 || timeout > 900)) throw new CliUsageError('--timeout: seconds, from 1 to 900.');
+  await vault.teamSync();
+  const settings = team.settings;
+  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
+  try {
+    await keygenWithNodes(walletId, {
+      vault,
+      keys: openNodeKeys(nodeDir),
+      transport: new NatsRelayTransport(nc),
+      ...(timeout === undefined ? {} : { sessionMs: timeout * 1000 }),
+      onEvent: (e) => {
+        if (e.type === 'status') ctx.err(`  ${e.custodian}'s signer node: ${e.head === null ? 'no answer' : e.ready ? `ready at record ${e.head.seq}` : `not ready (${e.problem ?? ''})`}`);
+        if (e.type === 'picked') ctx.err(`  ceremony ${e.ceremonyId}: a DKG with ${e.custodians.join(', ')}'s nodes`);
+        if (e.type === 'answer') ctx.err(`  ${e.custodian}'s signer node ${e.accepted ? 'accepted (its custodian approved on their device)' : `refused: ${e.reason ?? ''}`}`);
+        if (e.type === 'keygen') ctx.err(`  ${e.custodian}'s signer node made its share of key ${e.outputKey}`);
+        if (e.type === 'attested') ctx.err(`  ${e.custodian} attested the key on their device`);
+      },
+    });
+  } finally {
+    await nc.drain().catch(() => undefined);
   }
 }
 

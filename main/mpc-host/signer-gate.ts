@@ -294,15 +294,7 @@ export class SignerGate {
     report: Report,
   ): Promise<{ keyVersion: number; partyId: PartyId; groupKey: GroupKey; sealed: Uint8Array }> {
     return this.exclusive(async () => {
-      const state = this.pinnedState();
-      this.sameHead(input.head);
-      const plan = ceremonyPlan(state, input.walletId);
-      if ('refused' in plan) throw new GateRefusal(plan.refused);
-      if (plan.ceremony !== 'dkg') throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${plan.ceremony}, not a DKG`);
-      const own = this.ownParty(state);
-      const me = plan.receivers.find((r) => r.partyId === own.partyId);
-      if (me === undefined) throw new GateRefusal(`${own.name} is not among the approved custodians of ${plan.wallet.name}; this node takes no part in its DKG`);
-      this.freshCeremony(input.ceremonyId);
+      const { state, plan, me } = this.keygenPartyChecks(input);
       this.checkUses(state, plan.wallet, { ceremony: 'dkg', ceremonyId: input.ceremonyId }, [{ partyId: me.partyId, sealed: null, useSignature: input.useSignature }]);
       const deviceEntropy = entropyFromDevice(hexToBytes(input.useSignature.slice(2)), 'dkg', input.ceremonyId, me.partyId);
       try {
@@ -321,6 +313,32 @@ export class SignerGate {
         wipeBytes(deviceEntropy);
       }
     });
+  }
+
+  /**
+   * Every check of keygenAsParty that needs no use statement, run before a node asks its own device for anything: a DKG
+   * the node's log does not owe, another head, a custodian not approved for it, or a ceremony id already run never reach
+   * the device.
+   */
+  checkKeygenAsParty(input: { ceremonyId: string; walletId: string; head: { seq: number; fingerprint: string } }): Promise<{ partyId: PartyId; custodian: string; walletId: string; parties: PartyId[]; threshold: number }> {
+    return this.exclusive(async () => {
+      const { plan, me, own } = this.keygenPartyChecks(input);
+      return { partyId: me.partyId, custodian: own.name, walletId: plan.wallet.id, parties: plan.receivers.map((r) => r.partyId), threshold: plan.threshold };
+    });
+  }
+
+  /** The checks of a party's DKG before its use statement: its own head, the DKG its wallet owes, its own party, a fresh ceremony id. */
+  private keygenPartyChecks(input: { ceremonyId: string; walletId: string; head: { seq: number; fingerprint: string } }) {
+    const state = this.pinnedState();
+    this.sameHead(input.head);
+    const plan = ceremonyPlan(state, input.walletId);
+    if ('refused' in plan) throw new GateRefusal(plan.refused);
+    if (plan.ceremony !== 'dkg') throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${plan.ceremony}, not a DKG`);
+    const own = this.ownParty(state);
+    const me = plan.receivers.find((r) => r.partyId === own.partyId);
+    if (me === undefined) throw new GateRefusal(`${own.name} is not among the approved custodians of ${plan.wallet.name}; this node takes no part in its DKG`);
+    this.freshCeremony(input.ceremonyId);
+    return { state, plan, own, me };
   }
 
   /** This signer's log head: what a coordinator's must equal before a session starts. */

@@ -2,7 +2,7 @@
 // a relay envelope (signed by the sender's registered node keys, sealed to the recipient) on the vault's "control" subjects.
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import type { GovernanceState } from '../../crypto/governance';
+import type { GovernanceState, KeyRecord } from '../../crypto/governance';
 import { decodePayload, encodePayload, openEnvelope, RELAY_PROTOCOL_VERSION, sealEnvelope, encodeEnvelope, type TransportKeys, type TransportPublicKeys } from '../../crypto/relay';
 import type { RelayRoute, RelayTransport } from '../relay/transport';
 import { transportDirectory } from './directory';
@@ -20,7 +20,21 @@ export type ControlMessage =
   | { kind: 'node/ping'; nonce: string }
   | { kind: 'node/status'; nonce: string; nodeId: string; partyId: string; head: Head; ready: boolean; problem: string | null }
   | { kind: 'session/request'; ceremonyId: string; requestId: string; signers: string[]; head: Head; coordinatorUserId: string; expiresAt: number }
-  | { kind: 'session/answer'; ceremonyId: string; accepted: boolean; reason: string | null };
+  | { kind: 'session/answer'; ceremonyId: string; accepted: boolean; reason: string | null }
+  | { kind: 'session/dkg'; ceremonyId: string; walletId: string; head: Head; coordinatorUserId: string; expiresAt: number }
+  | { kind: 'session/keygen'; ceremonyId: string; walletId: string; partyId: string; key: PublicKeyResult; shareDigest: string }
+  | { kind: 'session/attest'; ceremonyId: string; coordinatorUserId: string; record: Omit<KeyRecord, 'attestations'>; expiresAt: number }
+  | { kind: 'session/attestation'; ceremonyId: string; signature: string };
+
+/** A DKG's public result as a node reports it: the group key and every party's verifying share (never a share). */
+export interface PublicKeyResult {
+  threshold: number;
+  internalKey: string;
+  outputKey: string;
+  chainCode: string;
+  commitments: string[];
+  verifyingShares: { partyId: string; key: string }[];
+}
 
 export interface Head {
   seq: number;
@@ -128,11 +142,47 @@ function checkMessage(kind: string, body: unknown, expiresAt: number): ControlMe
         expiresAt,
       };
     }
+    case 'session/dkg':
+      if (!Number.isSafeInteger(o.expiresAt) || o.expiresAt !== expiresAt) bad('expiry is not the one its envelope carries');
+      return { kind, ceremonyId: str('ceremonyId', CEREMONY), walletId: str('walletId', ID), head: head(o.head), coordinatorUserId: str('coordinatorUserId', ID), expiresAt };
+    case 'session/keygen':
+      return { kind, ceremonyId: str('ceremonyId', CEREMONY), walletId: str('walletId', ID), partyId: str('partyId', PARTY), key: publicKey(o.key, bad), shareDigest: str('shareDigest', HEX64) };
+    case 'session/attest': {
+      if (!Number.isSafeInteger(o.expiresAt) || o.expiresAt !== expiresAt) bad('expiry is not the one its envelope carries');
+      const record = o.record;
+      // Its shape is checked by the node against its own DKG and log; here only that it is a wallet-key record.
+      if (typeof record !== 'object' || record === null || (record as { type?: unknown }).type !== 'wallet-key' || typeof (record as { key?: unknown }).key !== 'object') bad('record is not a wallet-key record');
+      return { kind, ceremonyId: str('ceremonyId', CEREMONY), coordinatorUserId: str('coordinatorUserId', ID), record: record as Omit<KeyRecord, 'attestations'>, expiresAt };
+    }
+    case 'session/attestation':
+      return { kind, ceremonyId: str('ceremonyId', CEREMONY), signature: str('signature', /^0x[0-9a-fA-F]{130}$/) };
     case 'session/answer':
       return { kind, ceremonyId: str('ceremonyId', CEREMONY), accepted: o.accepted === true, reason: typeof o.reason === 'string' ? o.reason.slice(0, 1000) : null };
     default:
       throw new ControlError(`an unknown control message kind "${kind}"`);
   }
+}
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+const HEX = /^(?:[0-9a-f]{2}){1,128}$/;
+
+function publicKey(v: unknown, bad: (what: string) => never): PublicKeyResult {
+  const k = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const hex = (x: unknown, what: string): string => (typeof x === 'string' && HEX.test(x) ? x : bad(`key's ${what} is not hex`));
+  if (!Number.isSafeInteger(k.threshold) || (k.threshold as number) < 1 || (k.threshold as number) > 255) bad('key has no threshold');
+  if (!Array.isArray(k.commitments) || k.commitments.length > 255) bad('key has no commitments');
+  if (!Array.isArray(k.verifyingShares) || k.verifyingShares.length > 255) bad('key has no verifying shares');
+  return {
+    threshold: k.threshold as number,
+    internalKey: hex(k.internalKey, 'internal key'),
+    outputKey: hex(k.outputKey, 'output key'),
+    chainCode: hex(k.chainCode, 'chain code'),
+    commitments: (k.commitments as unknown[]).map((c) => hex(c, 'commitment')),
+    verifyingShares: (k.verifyingShares as unknown[]).map((x) => {
+      const e = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+      return { partyId: typeof e.partyId === 'string' && PARTY.test(e.partyId) ? e.partyId : bad('verifying share names no party'), key: hex(e.key, 'verifying share') };
+    }),
+  };
 }
 
 export const newNonce = (): string => bytesToHex(randomBytes(16));

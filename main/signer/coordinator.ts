@@ -77,7 +77,7 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
     const custodians = key.custodians
       .map((c) => state.users.find((u) => u.id === c.userId))
       .filter((u): u is UserState => u?.status === 'active' && (o.only === undefined || o.only.some((x) => x === u.id || x.toLowerCase() === u.name.toLowerCase())));
-    const picked = await pick(o, custodians, key.threshold, head, send, inbox, wallet.name);
+    const picked = await pick(o, custodians, key.threshold, head, send, inbox, `Signing for ${wallet.name}`, 'Nothing was signed.');
     const ceremonyId = `c-${bytesToHex(randomBytes(8))}`;
     const signers = picked.map((u) => partyIdFor(u.id));
     await o.onEvent?.({ type: 'picked', custodians: picked.map((u) => u.name), ceremonyId });
@@ -117,14 +117,15 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
 }
 
 /** The first t custodians (in the key's order) whose nodes answer a ping, ready and at this console's head. */
-async function pick(
-  o: CoordinatorOptions,
+export async function pick(
+  o: Pick<CoordinatorOptions, 'pingMs' | 'onEvent'>,
   custodians: readonly UserState[],
   threshold: number,
   head: Head,
   send: (to: string, m: ControlMessage, expiresAt: number) => Promise<void>,
   inbox: Inbox,
-  walletName: string,
+  what: string,
+  nothing: string,
 ): Promise<UserState[]> {
   const waitMs = o.pingMs ?? DEFAULT_PING_MS;
   const statuses = await ping(custodians, send, inbox, waitMs);
@@ -138,7 +139,7 @@ async function pick(
     else if (chosen.length < threshold) chosen.push(u);
   }
   if (chosen.length < threshold) {
-    throw new CustosError('DEVICE_NOT_FOUND', `Signing for ${walletName} needs ${threshold} custodians' signer nodes; ${chosen.length} answered ready at this console's head (${why.join('; ')}). Nothing was signed.`);
+    throw new CustosError('DEVICE_NOT_FOUND', `${what} needs ${threshold} custodians' signer nodes; ${chosen.length} answered ready at this console's head (${why.join('; ')}). ${nothing}`);
   }
   return chosen;
 }
@@ -198,16 +199,56 @@ export async function pingNodes(o: { vault: VaultService; store: Store; keys: No
   }
 }
 
+type Result = Extract<ControlMessage, { kind: 'session/keygen' | 'session/attestation' }>;
+
 /** Control answers as they come, for whoever waits on them. */
-class Inbox {
+export class Inbox {
   private readonly status = new Map<string, NodeStatus>();
   private readonly answers: { from: string; message: Extract<ControlMessage, { kind: 'session/answer' }> }[] = [];
+  private readonly results = new Map<string, Result>();
   private readonly waiters = new Set<() => void>();
 
   take({ from, message }: { from: string; message: ControlMessage }): void {
     if (message.kind === 'node/status' && message.partyId === from) this.status.set(`${message.nonce}/${from}`, message);
     if (message.kind === 'session/answer') this.answers.push({ from, message });
+    // The first result of a kind per sender and ceremony counts: a node answers each step once.
+    if (message.kind === 'session/keygen' || message.kind === 'session/attestation') {
+      const k = `${message.kind}/${message.ceremonyId}/${from}`;
+      if (!this.results.has(k)) this.results.set(k, message);
+    }
     for (const w of this.waiters) w();
+  }
+
+  /** How many answers came so far: a later step's refusals are those after it. */
+  mark(): number {
+    return this.answers.length;
+  }
+
+  /** Every one of `from`'s results of `kind` for `ceremonyId`; rejects after `ms` naming who did not answer. */
+  collect<K extends Result['kind']>(kind: K, ceremonyId: string, from: ReadonlyMap<string, string>, ms: number, what: string): Promise<Map<string, Extract<Result, { kind: K }>>> {
+    return new Promise((resolve, reject) => {
+      const got = () => new Map([...from.keys()].flatMap((p) => {
+        const r = this.results.get(`${kind}/${ceremonyId}/${p}`);
+        return r === undefined ? [] : [[p, r as Extract<Result, { kind: K }>] as const];
+      }));
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        const have = got();
+        const missing = [...from].filter(([p]) => !have.has(p)).map(([p, name]) => `${name}'s signer node (party ${p})`);
+        reject(new CustosError('MPC_PROTOCOL', `${what} timed out: ${missing.join(', ')} did not answer (a node down, or a faulty relay).`));
+      }, ms);
+      // A step a refusal ended keeps no process alive for its timer.
+      timer.unref?.();
+      const check = () => {
+        const have = got();
+        if (have.size !== from.size) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(have);
+      };
+      this.waiters.add(check);
+      check();
+    });
   }
 
   /** The statuses that answered `nonce`, once all of `from` answered or `ms` passed. */
@@ -229,17 +270,17 @@ class Inbox {
   }
 
   /** Rejects when a picked node refuses the ceremony (its reason in words); never resolves otherwise. */
-  refusal(ceremonyId: string, names: ReadonlyMap<string, string>, o: CoordinatorOptions): Promise<never> {
+  refusal(ceremonyId: string, names: ReadonlyMap<string, string>, o: Pick<CoordinatorOptions, 'onEvent'>, refusedTo = 'sign', nothing = 'Nothing was signed.', since = 0): Promise<never> {
     return new Promise((_, reject) => {
       const told = new Set<string>();
       const check = () => {
-        for (const a of this.answers) {
+        for (const a of this.answers.slice(since)) {
           if (a.message.ceremonyId !== ceremonyId || !names.has(a.from) || told.has(a.from)) continue;
           told.add(a.from);
           void o.onEvent?.({ type: 'answer', custodian: names.get(a.from)!, accepted: a.message.accepted, reason: a.message.reason });
           if (!a.message.accepted) {
             this.waiters.delete(check);
-            reject(new CustosError('POLICY_DENIED', `${names.get(a.from)}'s signer node refused to sign: ${a.message.reason ?? 'no reason given'}. Nothing was signed.`));
+            reject(new CustosError('POLICY_DENIED', `${names.get(a.from)}'s signer node refused to ${refusedTo}: ${a.message.reason ?? 'no reason given'}. ${nothing}`));
           }
         }
       };
@@ -259,7 +300,7 @@ function sessionFailure(err: unknown, names: ReadonlyMap<string, string>, reques
   return new CustosError('MPC_PROTOCOL', `The signing of ${requestId} was aborted${culprit}: ${err.message}. Nothing was recorded as signed.`);
 }
 
-function headOf(vault: VaultService): Head {
+export function headOf(vault: VaultService): Head {
   const h = vault.logHead();
   if (h === null) throw new CustosError('TAMPERING_DETECTED', 'This console\'s log does not verify: it coordinates nothing until it does (custos audit verify).');
   return { seq: h.count - 1, fingerprint: h.fingerprint };

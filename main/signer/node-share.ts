@@ -1,5 +1,5 @@
-// A signer node's own sealed share: found in its replica's store, or kept in its folder (copied in from the console that
-// ran the DKG, since adopted key records carry no shares), and used only if its digest is the one the log recorded.
+// A signer node's own sealed share: found in its replica's store, or kept in its folder (made by its own DKG, or copied
+// in from the console that ran the DKG, since adopted key records carry no shares), and used only if its digest is the one the log recorded.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -59,14 +59,28 @@ export function importNodeShares(o: { nodeDir: string; nodeId: string; state: Go
     if (bytesToHex(sha256(hexToBytes(row.sealed))) !== expected) {
       throw new CustosError('TAMPERING_DETECTED', `The console's sealed share of ${name} for ${w.name} is not the one the signed log recorded; nothing was copied for it.`);
     }
-    const file = fileOf(o.nodeDir, w.id, key.keyVersion, partyId);
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(`${file}.tmp`, JSON.stringify({ v: 1, walletId: w.id, keyVersion: key.keyVersion, partyId, sealed: row.sealed }) + '\n', { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    keepNodeShare({ nodeDir: o.nodeDir, walletId: w.id, keyVersion: key.keyVersion, partyId, sealed: row.sealed });
     out.push({ walletId: w.id, keyVersion: key.keyVersion, partyId });
   }
   if (out.length === 0) throw new CustosError('NOT_FOUND', `The console's store holds no sealed share of ${name} for a key in force: give the data folder of the console that ran the key ceremony.`);
   return out;
+}
+
+/**
+ * Keeps a sealed share in the node's folder (mode 0600, written whole or not at all): one imported from a console, or
+ * the one this node's own DKG just made. It is used only once the log's key record holds its digest.
+ */
+export function keepNodeShare(o: { nodeDir: string; walletId: string; keyVersion: number; partyId: string; sealed: string }): void {
+  const file = fileOf(o.nodeDir, o.walletId, o.keyVersion, o.partyId);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(`${file}.tmp`, JSON.stringify({ v: 1, walletId: o.walletId, keyVersion: o.keyVersion, partyId: o.partyId, sealed: o.sealed }) + '\n', { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+/** The digest of the sealed share kept in the node's folder for this wallet, key version and party, or null if none. */
+export function keptShareDigest(o: { nodeDir: string; walletId: string; keyVersion: number; partyId: string }): string | null {
+  const hex = readShareFile(fileOf(o.nodeDir, o.walletId, o.keyVersion, o.partyId), o);
+  return hex === null ? null : bytesToHex(sha256(hexToBytes(hex)));
 }
 
 /** The wallets this node holds a share file for (status). */

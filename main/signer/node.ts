@@ -1,10 +1,12 @@
 // A signer node at work (`custos signer start`): its replica follows the team log, its gate is pinned by its own
 // custodian's device and kept synced from the replica, and it answers control messages on the relay: a status ping, and
-// session requests, each checked by its own gate before its own device is asked anything.
-import { randomBytes } from '@noble/hashes/utils.js';
+// session requests (a transfer's signing, a wallet's DKG and the key's attestation), each checked by its own gate or
+// against its own DKG before its own device is asked anything.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { hostAnchorStatement, shareUseStatement, type GenesisRecord, type GovernanceState } from '../../crypto/governance';
+import { hostAnchorStatement, keyAttestationStatement, shareUseStatement, type GenesisRecord, type GovernanceState } from '../../crypto/governance';
 import { transportDirectory } from './directory';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
@@ -20,7 +22,8 @@ import { followTeam } from '../team/team';
 import { VaultService } from '../vault/service';
 import { unsealSecret } from '../wallets/device-secrets';
 import { controlDirectory, controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage, type Head } from './control';
-import { nodeOwner, nodeSealedShare } from './node-share';
+import { attestable, publicKeyOf, type NodeDkg } from './dkg-result';
+import { keepNodeShare, keptShareDigest, nodeOwner, nodeSealedShare } from './node-share';
 import { gateFolderOf, NODE_KEYS_FILE, openNodeKeys, type NodeKeys } from './node-keys';
 
 /** The replica's folder inside the node folder: a console data folder joined to the team. */
@@ -35,8 +38,11 @@ export type NodeEvent =
   | { event: 'ready'; nodeId: string; partyId: string; custodian: string; head: Head }
   | { event: 'refused'; from: string | null; ceremonyId: string | null; reason: string }
   | { event: 'accepted'; ceremonyId: string; requestId: string; signers: string[] }
+  | { event: 'accepted-dkg'; ceremonyId: string; walletId: string; parties: string[] }
+  | { event: 'keygen'; ceremonyId: string; walletId: string; outputKey: string; shareDigest: string }
+  | { event: 'attested'; ceremonyId: string; walletId: string; outputKey: string }
   | { event: 'signed'; ceremonyId: string; requestId: string; sessions: string[] }
-  | { event: 'failed'; ceremonyId: string; requestId: string; reason: string }
+  | { event: 'failed'; ceremonyId: string; requestId?: string; walletId?: string; reason: string }
   | { event: 'stopped' };
 
 export interface SignerNodeOptions {
@@ -53,6 +59,8 @@ export interface SignerNodeOptions {
 
 export class SignerNode {
   private readonly seen = new Set<string>();
+  /** The DKGs this node ran, by ceremony id, until its custodian attests the key (kept in memory: a restart forgets them). */
+  private readonly dkgs = new Map<string, NodeDkg>();
   private subscription: RelaySubscription | null = null;
   private stopping: Promise<void> | null = null;
   private gateSync: Promise<void> = Promise.resolve();
@@ -157,15 +165,21 @@ export class SignerNode {
       await reply({ kind: 'node/status', nonce: message.nonce, nodeId: this.keys.nodeId, partyId: this.partyId, head: this.gate.head(), ready, problem: status.problem }, Date.now() + 60_000);
       return;
     }
-    if (message.kind !== 'session/request') throw new CustosError('BAD_INPUT', `a ${message.kind} message from ${from}, which a signer node does not take`);
-    if (this.seen.has(message.ceremonyId)) return;
-    this.seen.add(message.ceremonyId);
+    if (message.kind !== 'session/request' && message.kind !== 'session/dkg' && message.kind !== 'session/attest') {
+      throw new CustosError('BAD_INPUT', `a ${message.kind} message from ${from}, which a signer node does not take`);
+    }
+    // A ceremony id is handled once per step (its DKG, then its attestation).
+    const once = `${message.kind === 'session/attest' ? 'attest' : 'run'}/${message.ceremonyId}`;
+    if (this.seen.has(once)) return;
+    this.seen.add(once);
     const refuse = async (reason: string) => {
       this.emit({ event: 'refused', from, ceremonyId: message.ceremonyId, reason });
       await reply({ kind: 'session/answer', ceremonyId: message.ceremonyId, accepted: false, reason }, message.expiresAt).catch(() => undefined);
     };
     const problem = requestProblem(from, message, Date.now());
     if (problem !== null) return refuse(problem);
+    if (message.kind === 'session/dkg') return this.onDkg(transport, message, reply, refuse);
+    if (message.kind === 'session/attest') return this.onAttest(message, reply, refuse);
     let secret: Uint8Array | null = null;
     try {
       // The coordinator may have seen records this replica has not yet: catch up before comparing heads.
@@ -199,13 +213,81 @@ export class SignerNode {
     }
   }
 
+  /**
+   * A DKG the coordinator asks for: every gate check that needs no device first (the wallet owes exactly this DKG, this
+   * node's custodian is among its approved ones, the heads are equal), then the custodian's device signs the DKG's use
+   * statement (its signature is also the device's entropy), and the node runs its one party with the other custodians'
+   * nodes (a DKG has no coordinator party). Its sealed share stays in its folder; the coordinator gets the public key.
+   */
+  private async onDkg(
+    transport: NatsRelayTransport,
+    m: Extract<ControlMessage, { kind: 'session/dkg' }>,
+    reply: (m: ControlMessage, expiresAt: number) => Promise<void>,
+    refuse: (reason: string) => Promise<void>,
+  ): Promise<void> {
+    let accepted = false;
+    try {
+      await this.vault.teamSync().catch(() => undefined);
+      await this.syncGate();
+      const checked = await this.gate.checkKeygenAsParty({ ceremonyId: m.ceremonyId, walletId: m.walletId, head: m.head });
+      const now = this.state();
+      const wallet = now.wallets.find((w) => w.id === checked.walletId);
+      const user = now.users.find((u) => u.id === nodeOwner(now, this.keys.nodeId).userId);
+      if (wallet === undefined || user === undefined) throw new GateRefusal(`this node's replica does not hold wallet ${m.walletId} as its gate does; it catches up first`);
+      const useSignature = await this.vault.signOnDevice(this.o.deviceId, this.o.identityPath, shareUseStatement(now, wallet, user, { ceremony: 'dkg', ceremonyId: m.ceremonyId }), user.identityAddress);
+      accepted = true;
+      this.emit({ event: 'accepted-dkg', ceremonyId: m.ceremonyId, walletId: wallet.id, parties: checked.parties });
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: true, reason: null }, m.expiresAt);
+      const run = this.runParty(transport, now, null, m.head.fingerprint, m.expiresAt);
+      const out = await this.gate.keygenAsParty({ ceremonyId: m.ceremonyId, walletId: wallet.id, useSignature, head: m.head }, run, () => undefined);
+      // Kept before the key is reported: a key the log records always has this node's share beside it.
+      keepNodeShare({ nodeDir: this.o.nodeDir, walletId: wallet.id, keyVersion: out.keyVersion, partyId: out.partyId, sealed: bytesToHex(out.sealed) });
+      const dkg: NodeDkg = { ceremonyId: m.ceremonyId, walletId: wallet.id, partyId: out.partyId, keyVersion: out.keyVersion, coordinatorUserId: m.coordinatorUserId, key: publicKeyOf(out.groupKey), shareDigest: bytesToHex(sha256(out.sealed)) };
+      this.dkgs.set(m.ceremonyId, dkg);
+      this.emit({ event: 'keygen', ceremonyId: m.ceremonyId, walletId: wallet.id, outputKey: dkg.key.outputKey, shareDigest: dkg.shareDigest });
+      await reply({ kind: 'session/keygen', ceremonyId: m.ceremonyId, walletId: wallet.id, partyId: out.partyId, key: dkg.key, shareDigest: dkg.shareDigest }, m.expiresAt);
+    } catch (err) {
+      const reason = (err as Error).message;
+      if (!accepted) return refuse(reason);
+      this.emit({ event: 'failed', ceremonyId: m.ceremonyId, walletId: m.walletId, reason });
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, m.expiresAt).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The wallet-key record the coordinator built from every node's answer: the node checks it holds the key its own DKG
+   * made and its own sealed share's digest, for the DKG its log still owes, before its device shows and signs the key
+   * attestation (the statement computed here, from this node's own log, as VaultService.recordKey computes it).
+   */
+  private async onAttest(m: Extract<ControlMessage, { kind: 'session/attest' }>, reply: (m: ControlMessage, expiresAt: number) => Promise<void>, refuse: (reason: string) => Promise<void>): Promise<void> {
+    try {
+      const mine = this.dkgs.get(m.ceremonyId);
+      if (mine === undefined) throw new GateRefusal(`this node ran no DKG ${m.ceremonyId} since it started: run the key ceremony again`);
+      if (mine.coordinatorUserId !== m.coordinatorUserId) throw new GateRefusal(`DKG ${m.ceremonyId} was coordinated by user ${mine.coordinatorUserId}, not ${m.coordinatorUserId}`);
+      await this.vault.teamSync().catch(() => undefined);
+      await this.syncGate();
+      const state = this.state();
+      const checked = attestable({ record: m.record, state, head: this.gate.head(), mine, keptDigest: keptShareDigest({ nodeDir: this.o.nodeDir, walletId: mine.walletId, keyVersion: mine.keyVersion, partyId: mine.partyId }) });
+      if ('refused' in checked) throw new GateRefusal(checked.refused);
+      const wallet = state.wallets.find((w) => w.id === mine.walletId)!;
+      const user = state.users.find((u) => u.id === nodeOwner(state, this.keys.nodeId).userId)!;
+      const statement = keyAttestationStatement(state, wallet, checked.record, (id) => state.users.find((u) => u.id === id)?.name ?? id);
+      const signature = await this.vault.signOnDevice(this.o.deviceId, this.o.identityPath, statement, user.identityAddress);
+      this.dkgs.delete(m.ceremonyId);
+      this.emit({ event: 'attested', ceremonyId: m.ceremonyId, walletId: mine.walletId, outputKey: mine.key.outputKey });
+      await reply({ kind: 'session/attestation', ceremonyId: m.ceremonyId, signature }, m.expiresAt);
+    } catch (err) {
+      return refuse((err as Error).message);
+    }
+  }
+
   /** The replica's state with the users' registered nodes (the directory every message is checked against). */
   private state(): GovernanceState {
     return this.vault.readState();
   }
 
   /** How this node's party runs: a relay session per path, under its own keys, with the directory of its own replica. */
-  private runParty(transport: NatsRelayTransport, state: GovernanceState, coordinatorUserId: string, context: string, expiresAt: number): RunParty {
+  private runParty(transport: NatsRelayTransport, state: GovernanceState, coordinatorUserId: string | null, context: string, expiresAt: number): RunParty {
     const directory = transportDirectory(state, coordinatorUserId);
     return async (driver) => {
       const session = new RelaySession({ vaultId: this.settings.vaultId, keys: this.keys.transport, directory, transport, driver, expiresAt, context, ...(this.o.resendMs === undefined ? {} : { resendMs: this.o.resendMs }) });
@@ -223,7 +305,7 @@ export class SignerNode {
 }
 
 /** What is wrong with a session request before anything is checked against the log: its sender and its expiry. */
-function requestProblem(from: string, m: Extract<ControlMessage, { kind: 'session/request' }>, now: number): string | null {
+function requestProblem(from: string, m: { coordinatorUserId: string; expiresAt: number }, now: number): string | null {
   if (from !== coordinatorAddress(m.coordinatorUserId)) return `the session request was signed by ${from}, not by the coordinator it names (user ${m.coordinatorUserId})`;
   if (m.expiresAt <= now) return `the session request expired at ${new Date(m.expiresAt).toISOString()}`;
   if (m.expiresAt > now + MAX_SESSION_MS) return `the session request asks this node to wait until ${new Date(m.expiresAt).toISOString()}, more than ${MAX_SESSION_MS / 60_000} minutes`;

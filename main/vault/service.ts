@@ -433,6 +433,42 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
    * owing the same ceremony (it simply runs again); after it, the new key and shares are both there.
    */
   recordKey(outcome: KeyOutcome): Promise<WalletState> {
+    return this.appendKey(outcome, outcome.shares, async ({ statement, attesting, state, header, wallet }) => {
+      const attestations = [];
+      for (const userId of attesting) {
+        const user = state.users.find((u) => u.id === userId) as UserState;
+        const deviceId = outcome.attesters.get(userId);
+        if (deviceId === undefined) throw new CustosError('DEVICE_NOT_FOUND', `${user.name}'s Ledger must attest the new key of ${wallet.name}; connect it. Nothing was recorded.`);
+        outcome.onAttest?.(user.name);
+        attestations.push({ userId, signature: await this.signOnDevice(deviceId, header.identityPath, statement, user.identityAddress) });
+      }
+      return attestations;
+    });
+  }
+
+  /**
+   * Records a key whose custodians attest it on devices elsewhere (their signer nodes, team mode): `attest` gets the
+   * unsigned record as the writer placed it and returns every custodian's signature of its key-attestation statement.
+   * No sealed share is written here: each stays on its custodian's node. The same append as recordKey; replay verifies
+   * every attestation, so a wrong or missing one records nothing.
+   */
+  recordAttestedKey(outcome: Omit<KeyOutcome, 'shares' | 'attesters' | 'onAttest'> & { attest: (unsigned: Omit<KeyRecord, 'attestations'>, attesting: readonly string[]) => Promise<ReadonlyMap<string, string>> }): Promise<WalletState> {
+    return this.appendKey(outcome, null, async ({ unsigned, attesting, wallet, state }) => {
+      const signatures = await outcome.attest(unsigned, attesting);
+      return attesting.map((userId) => {
+        const signature = signatures.get(userId);
+        if (signature === undefined) throw new CustosError('DEVICE_NOT_FOUND', `${state.users.find((u) => u.id === userId)?.name ?? userId} did not attest the new key of ${wallet.name}. Nothing was recorded.`);
+        return { userId, signature };
+      });
+    });
+  }
+
+  /** The one append of a key record: the rules checked on a draft first, then the attestations, then the record (and the shares, if any). */
+  private appendKey(
+    outcome: Omit<KeyOutcome, 'shares' | 'attesters' | 'onAttest'>,
+    shares: SealedShareRow[] | null,
+    attest: (ctx: { unsigned: Omit<KeyRecord, 'attestations'>; statement: Statement; attesting: string[]; state: GovernanceState; header: VaultHeader; wallet: WalletState }) => Promise<KeyRecord['attestations']>,
+  ): Promise<WalletState> {
     return this.writer
       .append<KeyRecord>(async ({ state, header, seq, now }) => {
         const unsigned: Omit<KeyRecord, 'attestations'> = {
@@ -453,19 +489,11 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
           draft: { ...unsigned, attestations: attesting.map((userId) => ({ userId, signature: PLACEHOLDER_SIGNATURE })) },
           sign: async (): Promise<KeyRecord> => {
             const statement = keyAttestationStatement(state, wallet0, unsigned, (id) => state.users.find((u) => u.id === id)?.name ?? id);
-            const attestations = [];
-            for (const userId of attesting) {
-              const user = state.users.find((u) => u.id === userId) as UserState;
-              const deviceId = outcome.attesters.get(userId);
-              if (deviceId === undefined) throw new CustosError('DEVICE_NOT_FOUND', `${user.name}'s Ledger must attest the new key of ${wallet0.name}; connect it. Nothing was recorded.`);
-              outcome.onAttest?.(user.name);
-              attestations.push({ userId, signature: await this.signOnDevice(deviceId, header.identityPath, statement, user.identityAddress) });
-            }
-            return { ...unsigned, attestations };
+            return { ...unsigned, attestations: await attest({ unsigned, statement, attesting, state, header, wallet: wallet0 }) };
           },
-          alsoWrite: () => this.store.wallets.replaceShares(outcome.walletId, outcome.key.keyVersion, outcome.shares),
+          alsoWrite: shares === null ? undefined : () => this.store.wallets.replaceShares(outcome.walletId, outcome.key.keyVersion, shares),
           audit: (next, record) => ({
-            actor: 'mpc-host',
+            actor: shares === null ? 'signer-nodes' : 'mpc-host',
             action: `wallet.${outcome.ceremony}`,
             subject: outcome.walletId,
             payload: {

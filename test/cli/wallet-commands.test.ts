@@ -84,4 +84,12 @@ describe('custos wallet commands (CLI)', () => {
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.message).toMatch(/threshold/);
   }, 180_000);
+  it('a single desk runs its ceremonies in its MPC host: --nodes is refused, in words, and only wallet ceremony takes it', async () => {
+    const ceremony = await custos('wallet', 'ceremony', 'Cold BTC', '--nodes', '--node-dir', dataDir);
+    expect(ceremony.code).not.toBe(0);
+    expect(ceremony.stderr).toMatch(/--nodes: this console is a single desk \(not joined to a team\); run the ceremony without --nodes/);
+    const list = await custos('wallet', 'list', '--nodes');
+    expect(list.code).not.toBe(0);
+    expect(list.stderr).toMatch(/only wallet ceremony takes it/);
+  }, 60_000);
 });

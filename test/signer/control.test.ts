@@ -46,6 +46,47 @@ describe('control messages', () => {
     expect((await open(await sealed(answer, alice, bob, false))).message).toEqual(answer);
   });
 
+  it('the DKG kinds open as sent: the request, a node\'s public result, the record to attest, the attestation', async () => {
+    const expiresAt = Date.now() + 60_000;
+    const key = { threshold: 2, internalKey: '02'.repeat(33), outputKey: '03'.repeat(32), chainCode: '04'.repeat(32), commitments: ['02'.repeat(33), '03'.repeat(33)], verifyingShares: [{ partyId: partyIdFor(alice.id), key: '02'.repeat(33) }] };
+    const messages: ControlMessage[] = [
+      { kind: 'session/dkg', ceremonyId: 'dkg-1', walletId: 'w-1', head, coordinatorUserId: dave.id, expiresAt },
+      { kind: 'session/keygen', ceremonyId: 'dkg-1', walletId: 'w-1', partyId: partyIdFor(alice.id), key, shareDigest: 'cd'.repeat(32) },
+      { kind: 'session/attestation', ceremonyId: 'dkg-1', signature: '0x' + '1b'.repeat(65) },
+    ];
+    for (const m of messages) {
+      const t = capture();
+      await sendControl({ transport: t, vaultId: VAULT, keys: dave.keys, from: coordinatorAddress(dave.id), to: partyIdFor(bob.id), toKeys: bob.keys, message: m, expiresAt });
+      expect((await open(t.sent[0]!.bytes)).message).toEqual(m);
+    }
+    const attest = { kind: 'session/attest', ceremonyId: 'dkg-1', coordinatorUserId: dave.id, record: { type: 'wallet-key', seq: 42, key: { outputKey: 'x' } }, expiresAt } as unknown as ControlMessage;
+    const t = capture();
+    await sendControl({ transport: t, vaultId: VAULT, keys: dave.keys, from: coordinatorAddress(dave.id), to: partyIdFor(bob.id), toKeys: bob.keys, message: attest, expiresAt });
+    // Opened as a wallet-key record: its fields are the node's to check against its own DKG and log.
+    expect((await open(t.sent[0]!.bytes)).message).toEqual(attest);
+  });
+
+  it('a DKG kind with any other body is opened or refused as a control message, never another error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('session/dkg', 'session/keygen', 'session/attest', 'session/attestation'), fc.jsonValue(), fc.dictionary(fc.constantFrom('ceremonyId', 'walletId', 'partyId', 'key', 'shareDigest', 'record', 'signature', 'head', 'coordinatorUserId', 'expiresAt'), fc.jsonValue()), async (kind, any, fields) => {
+        const expiresAt = Date.now() + 60_000;
+        const header = { v: 1, vaultId: VAULT, sessionId: 'control', kind, round: 0, from: coordinatorAddress(dave.id), to: partyIdFor(bob.id), counter: 1, expiresAt };
+        for (const body of [any, { ceremonyId: 'dkg-1', ...fields }]) {
+          let payload: Uint8Array;
+          try {
+            payload = encodePayload(body);
+          } catch {
+            continue; // Not a payload a sender could seal (the relay's codec carries no floats).
+          }
+          const envelope = encodeEnvelope(await sealEnvelope(header, payload, dave.keys, bob.keys.hpkeKey));
+          const err = await open(envelope).then(() => null, (e: unknown) => e);
+          expect(err === null || err instanceof ControlError || err instanceof RelayOpenError, String(err)).toBe(true);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('is refused for another recipient, from keys the log did not register, or when a request’s expiry differs from its envelope’s', async () => {
     const bytes = await sealed({ kind: 'node/ping', nonce: '0'.repeat(32) }, dave, bob);
     await expect(open(bytes, alice)).rejects.toThrow(/addressed to/);
