@@ -28,12 +28,12 @@ export type ControlMessage =
 
 /** A DKG's public result as a node reports it: the group key and every party's verifying share (never a share). */
 export interface PublicKeyResult {
-  threshold: number;
-  internalKey: string;
-  outputKey: string;
-  chainCode: string;
-  commitments: string[];
-  verifyingShares: { partyId: string; key: string }[];
+  readonly threshold: number;
+  readonly internalKey: string;
+  readonly outputKey: string;
+  readonly chainCode: string;
+  readonly commitments: readonly string[];
+  readonly verifyingShares: readonly { readonly partyId: string; readonly key: string }[];
 }
 
 export interface Head {

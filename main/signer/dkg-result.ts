@@ -1,27 +1,15 @@
 // A DKG through signer nodes, its public side: the key a node reports (never its share), the wallet-key record the
 // coordinator builds from every node's report, and what a node checks in that record before its device attests it.
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { canonicalize } from '../../crypto/canonical';
 import { compareIds } from '../../crypto/frost/check';
 import type { GroupKey } from '../../crypto/frost/types';
 import { ceremonyPlan, type GovernanceState, type KeyRecord, type WalletKey } from '../../crypto/governance';
+import { groupKeyHex } from '../wallets/keys';
 import type { Head, PublicKeyResult } from './control';
 
-/** The public result of a node's DKG: the group key and every party's verifying share, as hex. */
+/** The public result of a node's DKG: the group key and every party's verifying share, as hex (as the log writes them). */
 export function publicKeyOf(groupKey: GroupKey): PublicKeyResult {
-  const parties = [...groupKey.parties].sort(compareIds);
-  return {
-    threshold: groupKey.threshold,
-    internalKey: bytesToHex(groupKey.internalKey),
-    outputKey: bytesToHex(groupKey.outputKey),
-    chainCode: bytesToHex(groupKey.chainCode),
-    commitments: groupKey.publicPackage.commitments.map((c) => bytesToHex(c)),
-    verifyingShares: parties.map((partyId) => {
-      const v = groupKey.publicPackage.verifyingShares[partyId];
-      if (v === undefined) throw new Error(`no verifying share for party ${partyId}`);
-      return { partyId, key: bytesToHex(v) };
-    }),
-  };
+  return groupKeyHex(groupKey);
 }
 
 /** Whether two reports name the same key, field by field. */

@@ -17,8 +17,21 @@ export function walletKeyOf(groupKey: GroupKey, keyVersion: number, userOfParty:
   };
   return {
     keyVersion,
-    threshold: groupKey.threshold,
+    ...groupKeyHex(groupKey),
     custodians: parties.map((partyId) => ({ userId: userId(partyId), partyId })),
+    shareDigests: parties.map((partyId) => {
+      const s = sealed.get(partyId);
+      if (s === undefined) throw new Error(`no sealed share for party ${partyId}`);
+      return { partyId, digest: shareDigest(s) };
+    }),
+  };
+}
+
+/** A group key's public fields as the log writes them (hex), its verifying shares in party order. */
+export function groupKeyHex(groupKey: GroupKey): Pick<WalletKey, 'threshold' | 'internalKey' | 'outputKey' | 'chainCode' | 'commitments' | 'verifyingShares'> {
+  const parties = [...groupKey.parties].sort(compareIds);
+  return {
+    threshold: groupKey.threshold,
     internalKey: bytesToHex(groupKey.internalKey),
     outputKey: bytesToHex(groupKey.outputKey),
     chainCode: bytesToHex(groupKey.chainCode),
@@ -27,11 +40,6 @@ export function walletKeyOf(groupKey: GroupKey, keyVersion: number, userOfParty:
       const v = groupKey.publicPackage.verifyingShares[partyId];
       if (v === undefined) throw new Error(`no verifying share for party ${partyId}`);
       return { partyId, key: bytesToHex(v) };
-    }),
-    shareDigests: parties.map((partyId) => {
-      const s = sealed.get(partyId);
-      if (s === undefined) throw new Error(`no sealed share for party ${partyId}`);
-      return { partyId, digest: shareDigest(s) };
     }),
   };
 }
