@@ -196,7 +196,6 @@ export class DemoTeam {
       try {
         const signed = await signWithNodes(requestId, {
           vault,
-          store,
           transfers,
           keys: this.coordinator.keys,
           transport: new NatsRelayTransport(this.nc),

@@ -112,7 +112,7 @@ async function pingFromConsole(nodeDir: string, ctx: CliContext): Promise<number
     await vault.teamSync();
     const nc = await connectTeam({ servers: team.settings.servers, user: team.settings.user, password: readCredential(ctx.dataDir, team.settings) });
     try {
-      const rows = await pingNodes({ vault, store, keys, transport: new NatsRelayTransport(nc) });
+      const rows = await pingNodes({ vault, keys, transport: new NatsRelayTransport(nc) });
       if (ctx.json) ctx.out(JSON.stringify({ nodes: rows }));
       else ctx.out(rows.map((r) => `${r.name}: ${r.problem === null ? `online, ready at record ${r.head?.seq ?? '?'}` : r.problem}`).join('\n') || 'No signer node is registered in this vault.');
       return rows.every((r) => r.problem === null) ? 0 : 1;

@@ -232,7 +232,6 @@ async function signByNodes(ctx: CliContext, store: Store, vault: VaultService, t
     const only = ctx.custodians?.split(',').map((s) => s.trim()).filter(Boolean);
     return await signWithNodes(requestId, {
       vault,
-      store,
       transfers,
       keys,
       transport: new NatsRelayTransport(nc),

@@ -18,7 +18,6 @@ import { controlDirectory, controlRoute, coordinatorAddress, newNonce, openContr
 import type { NodeKeys } from './node-keys';
 import { transportDirectory } from './directory';
 import { nodeOwner } from './node-share';
-import type { Store } from '../store';
 
 /** How long nodes have to answer a status ping (ms). */
 export const DEFAULT_PING_MS = 2_000;
@@ -33,8 +32,6 @@ export type CoordinatorEvent =
 
 export interface CoordinatorOptions {
   vault: VaultService;
-  /** The vault's store (the log's node registrations are read from it). */
-  store: Store;
   transfers: TransferService;
   /** The coordinating user's registered node keys: the coordinator's messages are signed with them. */
   keys: NodeKeys;
@@ -175,7 +172,7 @@ export interface NodeStatusRow {
 }
 
 /** Which of the vault's registered signer nodes are online, ready and at this console's head (`custos signer ping`). */
-export async function pingNodes(o: { vault: VaultService; store: Store; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
+export async function pingNodes(o: { vault: VaultService; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
   const state = o.vault.readState();
   const me = nodeOwner(state, o.keys.nodeId);
   const head = headOf(o.vault);

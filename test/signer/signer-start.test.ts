@@ -130,7 +130,6 @@ describe('custos signer start: nodes as processes, a coordinator with no share',
     const coordinate = (only?: string[]) =>
       signWithNodes(r2, {
         vault: h.vault,
-        store: h.store,
         transfers: h.transfers,
         keys: keys.dave,
         transport,
