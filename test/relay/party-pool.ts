@@ -49,6 +49,11 @@ export class PartyPool {
     return this.parties.length;
   }
 
+  /** True once every process has ended. */
+  exited(): boolean {
+    return this.parties.every(({ child }) => child.exitCode !== null || child.signalCode !== null);
+  }
+
   /** Gives job i to process i and waits until every one has opened its session (subscribed). */
   async open(jobs: ChildJob[]): Promise<void> {
     if (jobs.length > this.parties.length) throw new Error(`${jobs.length} jobs for ${this.parties.length} party processes`);
