@@ -41,7 +41,7 @@ function row(r: RelayBenchRow, envelope: EnvelopeCost, cores: number): Row {
     `floor: the same ${sign ? 'signing' : 'DKG'} state machines in one process, no relay (the MPC host's way), alternating round by round with the relay's; medians of ${r.samples.length} rounds`,
     sign ? `${r.processes} signer processes and the coordinator (the bench process), timed from the start of the session to the coordinator's verified signature` : `${r.processes} party processes, timed from the start to the last party's result`,
     `${processes} processes and nats-server share ${cores} cores`,
-    `${Math.round(r.envelopes)} envelopes per ${sign ? 'signature' : 'key'} (resends included), ${Math.round(r.cpuMs)} ms CPU in all parties`,
+    `${Math.round(r.envelopes)} envelopes per ${sign ? 'signature' : 'key'} (resends included); CPU ${Math.round(r.cpuMs)} ms in all parties against ${r.floorCpuMs.toFixed(1)} ms for the floor (${(r.cpuMs / r.floorCpuMs).toFixed(1)}×: the work the relay adds, which busy cores move less than the times)`,
     `per envelope: seal ${envelope.sealMs.toFixed(1)} ms, open ${envelope.openMs.toFixed(1)} ms; one X25519 ${envelope.x25519Ms.toFixed(1)} ms (two in a seal, one in an open), Ed25519 sign ${envelope.ed25519SignMs.toFixed(1)} ms, verify ${envelope.ed25519VerifyMs.toFixed(1)} ms`,
   ];
   // A signature waits for three trips one after another (commit, echo, share); on busy cores the parties' crypto runs

@@ -31,6 +31,8 @@ export type RelayBenchRow = {
   floorMs: number;
   envelopes: number;
   cpuMs: number;
+  /** CPU per floor ceremony (this process): next to cpuMs, what the relay adds in work, which busy neighbours barely move. */
+  floorCpuMs: number;
   samples: Sample[];
   floorSamplesMs: number[];
   /** Delayed rows: the same ceremony through the proxy with no delay, measured in the same rounds. */
@@ -148,16 +150,20 @@ function done(replies: ChildReply[]): Extract<ChildReply, { type: 'done' }>[] {
   return replies as Extract<ChildReply, { type: 'done' }>[];
 }
 
-/** Runs the floor again and again for about `ms` (at least once); answers each run's time. */
-function floorRound(op: () => void, ms: number): number[] {
-  const out: number[] = [];
+/** Floor runs: each one's wall time, and the CPU time they took together. */
+type FloorRuns = { ms: number[]; cpuMs: number };
+
+/** Runs the floor again and again for about `ms` (at least once), adding to `into`. */
+function floorRound(op: () => void, ms: number, into: FloorRuns = { ms: [], cpuMs: 0 }): FloorRuns {
+  const cpu = process.cpuUsage();
   const until = performance.now() + ms;
   do {
     const start = performance.now();
     op();
-    out.push(performance.now() - start);
+    into.ms.push(performance.now() - start);
   } while (performance.now() < until);
-  return out;
+  into.cpuMs += cpuMsSince(cpu);
+  return into;
 }
 
 /**
@@ -190,11 +196,11 @@ export async function relayBench(o: RelayBenchOptions): Promise<RelayBenchRow[]>
         floorRound(bench.floor('dkg'), 200);
         for (const ceremony of ['sign', 'dkg'] as const) {
           const samples: Sample[] = [];
-          const floors: number[] = [];
+          const floors: FloorRuns = { ms: [], cpuMs: 0 };
           for (let i = 0; i < o.rounds; i++) {
             const s = await bench[ceremony](server.url);
             samples.push(s);
-            floors.push(...floorRound(bench.floor(ceremony), Math.min(FLOOR_ROUND_MS, s.ms)));
+            floorRound(bench.floor(ceremony), Math.min(FLOOR_ROUND_MS, s.ms), floors);
           }
           rows.push(summary(ceremony, t, n, 0, ceremony === 'sign' ? t : n, samples, floors));
           log(`${t}-of-${n} ${ceremony}: ${Math.round(rows.at(-1)!.ms)} ms (floor ${rows.at(-1)!.floorMs.toFixed(1)} ms)`);
@@ -202,12 +208,12 @@ export async function relayBench(o: RelayBenchOptions): Promise<RelayBenchRow[]>
         if (delayed !== null && proxyUrls !== null) {
           const samples: Sample[] = [];
           const base: number[] = [];
-          const floors: number[] = [];
+          const floors: FloorRuns = { ms: [], cpuMs: 0 };
           for (let i = 0; i < o.rounds; i++) {
             const s = await bench.sign(proxyUrls.delayed);
             samples.push(s);
             base.push((await bench.sign(proxyUrls.base)).ms);
-            floors.push(...floorRound(bench.floor('sign'), Math.min(FLOOR_ROUND_MS, s.ms)));
+            floorRound(bench.floor('sign'), Math.min(FLOOR_ROUND_MS, s.ms), floors);
           }
           const row = summary('sign', t, n, delayed.hopDelayMs, t, samples, floors);
           row.proxyBaseMs = median(base);
@@ -226,15 +232,16 @@ export async function relayBench(o: RelayBenchOptions): Promise<RelayBenchRow[]>
   return rows;
 }
 
-function summary(ceremony: Ceremony, t: number, n: number, hopDelayMs: number, processes: number, samples: Sample[], floors: number[]): RelayBenchRow {
+function summary(ceremony: Ceremony, t: number, n: number, hopDelayMs: number, processes: number, samples: Sample[], floors: FloorRuns): RelayBenchRow {
   return {
     ceremony, t, n, hopDelayMs, processes,
     ms: median(samples.map((s) => s.ms)),
-    floorMs: median(floors),
+    floorMs: median(floors.ms),
     envelopes: median(samples.map((s) => s.envelopes)),
     cpuMs: median(samples.map((s) => s.cpuMs)),
+    floorCpuMs: floors.cpuMs / floors.ms.length,
     samples: samples.map((s) => ({ ms: Math.round(s.ms * 10) / 10, envelopes: s.envelopes, cpuMs: Math.round(s.cpuMs) })),
-    floorSamplesMs: floors.map((f) => Math.round(f * 100) / 100),
+    floorSamplesMs: floors.ms.map((f) => Math.round(f * 100) / 100),
   };
 }
 
