@@ -89,6 +89,7 @@ export type ProposalChange =
     }
   | { readonly type: 'set-quorum'; readonly quorum: number; readonly administrators: number }
   | { readonly type: 'set-proposer-may-approve'; readonly value: boolean }
+  | { readonly type: 'enter-team-mode' }
   | {
       readonly type: 'create-wallet';
       readonly walletName: string;
@@ -468,6 +469,13 @@ function renderChange(out: Lines, change: ProposalChange): void {
     case 'set-proposer-may-approve':
       out.field('Change', 'proposer approval');
       out.field('Proposer counts', yesNo(change.value));
+      return;
+    case 'enter-team-mode':
+      // What the approvers consent to, in words on their own screen: the console's MPC host stops signing for good.
+      out.field('Change', 'TEAM MODE, for good');
+      out.wrapped("From then: keys are made and used only by the custodians' signer nodes", 0);
+      out.wrapped("Console: its MPC host will refuse to sign and to make or reshare any key", 0);
+      out.field('Way back', 'none');
       return;
     case 'create-wallet':
       out.field('Change', 'create wallet');

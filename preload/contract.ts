@@ -142,6 +142,11 @@ export interface VaultSettingsView {
   proposerMayApprove: boolean;
   /** From genesis until the first quorum change takes effect: founders are added one by one and the proposer counts. */
   founding: boolean;
+  /**
+   * Seq of the record by which the vault moved to team mode (keys made and used only by the custodians' signer nodes),
+   * read from the replay of the signed log; null on a single desk (or when the log does not replay).
+   */
+  teamModeSince: number | null;
 }
 
 export interface IntegrityReport {
@@ -507,6 +512,7 @@ export const PREVIEW_ACTIONS = [
   'groups.proposeEdit',
   'settings.proposeQuorum',
   'settings.proposeProposerMayApprove',
+  'settings.proposeTeamMode',
   'wallets.proposeCreate',
   'wallets.proposeRefresh',
   'wallets.proposeReshare',
@@ -774,6 +780,8 @@ export const channels = {
 
   'settings.proposeQuorum': { input: z.object({ quorum: z.number().int().min(1).max(1000), ...actingDevice }).strict() },
   'settings.proposeProposerMayApprove': { input: z.object({ value: z.boolean(), ...actingDevice }).strict() },
+  /** Proposes the vault's move to team mode, for good: once approved, keys are made and used only by signer nodes. */
+  'settings.proposeTeamMode': { input: z.object({ ...actingDevice }).strict() },
 
   'proposals.list': { input: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'cancelled', 'failed']).optional() }).strict() },
   'proposals.approve': { input: z.object({ proposalId: entityId, ...actingDevice }).strict() },
@@ -954,6 +962,7 @@ export interface ChannelResults {
   'groups.proposeEdit': ProposalView;
   'settings.proposeQuorum': ProposalView;
   'settings.proposeProposerMayApprove': ProposalView;
+  'settings.proposeTeamMode': ProposalView;
   'proposals.list': ProposalView[];
   'proposals.approve': ProposalView;
   'proposals.reject': ProposalView;

@@ -34,4 +34,5 @@ export { nodeKeyFingerprint, nodeKeyStatement } from './node-key.js';
 export type { HostAnchor } from './host-anchor.js';
 export { checkShareUse } from './share-use.js';
 export { ceremonyPlan } from './ceremony-plan.js';
+export { singleDeskRefusal } from './team-mode.js';
 export type { CeremonyPlan } from './ceremony-plan.js';

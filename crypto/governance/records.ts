@@ -79,6 +79,8 @@ function actionBody(action: Action): CanonicalValue {
       return { type: action.type, quorum: action.quorum };
     case 'set-proposer-may-approve':
       return { type: action.type, value: action.value };
+    case 'enter-team-mode':
+      return { type: action.type };
     case 'create-wallet': {
       const w = action.wallet;
       return { type: action.type, wallet: { id: w.id, name: w.name, network: w.network, threshold: w.threshold, custodians: [...w.custodians] } };
@@ -197,6 +199,8 @@ export function describeAction(lookup: GovernanceLookup, action: Action, format:
       return { type: 'set-quorum', quorum: action.quorum, administrators: lookup.administrators() };
     case 'set-proposer-may-approve':
       return { type: 'set-proposer-may-approve', value: action.value };
+    case 'enter-team-mode':
+      return { type: 'enter-team-mode' };
     case 'create-wallet':
       return {
         type: 'create-wallet',

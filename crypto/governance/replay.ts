@@ -330,6 +330,11 @@ function actionProblem(working: Working, action: Action): string | null {
     case 'set-proposer-may-approve':
       if (action.value === proposerMayApprove) return `proposerMayApprove is already ${String(proposerMayApprove)}`;
       return configurationProblem(working.administrators(), adminQuorum, action.value, founding);
+    case 'enter-team-mode':
+      // One way: no action leads back. A way back would be the side door team mode closes: whoever took the console
+      // (or a quorum's past approval replayed into a proposal) could bring back the single desk whose MPC host signs
+      // with the shares the console still holds.
+      return working.teamModeSince === null ? null : `the vault is already in team mode (since record ${working.teamModeSince}); there is no way back to a single desk`;
     case 'create-wallet': {
       const w = action.wallet;
       if (working.wallets.has(w.id)) return `wallet id ${w.id} is already taken`;
@@ -473,6 +478,9 @@ function applyAction(working: Working, proposal: ProposalState, seq: number): vo
         const p = working.proposals.get(id);
         if (p !== undefined && id !== proposal.id) close(working, p, 'cancelled', seq, 'the approval rules changed while it waited');
       }
+      return;
+    case 'enter-team-mode':
+      working.teamModeSince = seq;
       return;
     case 'create-wallet': {
       const w = action.wallet;

@@ -45,6 +45,11 @@ export type Action =
   | { readonly type: 'edit-group'; readonly groupId: string; readonly name?: string; readonly members?: readonly string[] }
   | { readonly type: 'set-quorum'; readonly quorum: number }
   | { readonly type: 'set-proposer-may-approve'; readonly value: boolean }
+  /**
+   * The vault moves to team mode, for good: from then on its keys are made and used only by the custodians' signer
+   * nodes, and every process that replays the log (a console, the MPC host's gate) refuses the single desk's ways.
+   */
+  | { readonly type: 'enter-team-mode' }
   | { readonly type: 'create-wallet'; readonly wallet: WalletSpec }
   | { readonly type: 'refresh-wallet'; readonly walletId: string }
   | { readonly type: 'reshare-wallet'; readonly walletId: string; readonly threshold: number; readonly custodians: readonly string[] }
@@ -408,6 +413,12 @@ export interface GovernanceState {
    * first format-2 set-policy proposal. Derived by replay from signed records only, so the store does not project it.
    */
   readonly policyInWords?: true;
+  /**
+   * Seq of the record that approved the vault's move to team mode (enter-team-mode), absent on a single desk. From then
+   * on keys are made and used only by the custodians' signer nodes. Derived by replay from signed records only, so the
+   * store does not project it: whoever enforces it replays the log.
+   */
+  readonly teamModeSince?: number;
   readonly users: readonly UserState[];
   readonly groups: readonly Group[];
   readonly proposals: readonly ProposalState[];

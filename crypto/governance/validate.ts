@@ -245,6 +245,9 @@ export function checkAction(value: unknown): Action {
     case 'set-proposer-may-approve':
       if (typeof checkObject(value, 'set-proposer-may-approve', ['type', 'value']).value !== 'boolean') fail('value must be a boolean');
       break;
+    case 'enter-team-mode':
+      checkObject(value, 'enter-team-mode', ['type']);
+      break;
     case 'create-wallet':
       checkWalletSpec(checkObject(value, 'create-wallet', ['type', 'wallet']).wallet);
       break;

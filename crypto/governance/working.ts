@@ -208,7 +208,7 @@ export class Working implements GovernanceLookup, TransferBook {
   readonly transfers = new Collection<TransferState>((t) => t.id, this.journal);
   readonly pending = new Pending(this.journal, (id) => this.proposals.get(id)?.seq ?? 0);
   private readonly keys = new WeakMap<WalletKey, GroupKey>();
-  private current: { seq: number; settings: VaultSettings; founding: boolean; policyInWords: boolean };
+  private current: { seq: number; settings: VaultSettings; founding: boolean; policyInWords: boolean; teamModeSince: number | null };
   private settingsChanged = false;
   private foundingChanged = false;
   private handedOut: GovernanceState | null = null;
@@ -219,13 +219,13 @@ export class Working implements GovernanceLookup, TransferBook {
     readonly createdAt: string,
     settings: VaultSettings,
   ) {
-    this.current = { seq: 0, settings: { ...settings }, founding: true, policyInWords: false };
+    this.current = { seq: 0, settings: { ...settings }, founding: true, policyInWords: false, teamModeSince: null };
   }
 
   /** Resumes from a replayed state in one pass; the state's entities are shared, never changed. */
   static fromState(state: GovernanceState): Working {
     const w = new Working(state.vaultId, state.vaultName, state.createdAt, state.settings);
-    w.current = { seq: state.seq, settings: state.settings, founding: state.founding, policyInWords: state.policyInWords === true };
+    w.current = { seq: state.seq, settings: state.settings, founding: state.founding, policyInWords: state.policyInWords === true, teamModeSince: state.teamModeSince ?? null };
     const loaded = [
       w.users.load(state.users),
       w.groups.load(state.groups),
@@ -279,6 +279,17 @@ export class Working implements GovernanceLookup, TransferBook {
     if (before === value) return;
     this.current.policyInWords = value;
     this.journal.changed(() => (this.current.policyInWords = before));
+  }
+
+  /** Seq of the record that moved the vault to team mode (GovernanceState.teamModeSince), null on a single desk. */
+  get teamModeSince(): number | null {
+    return this.current.teamModeSince;
+  }
+  set teamModeSince(value: number | null) {
+    const before = this.current.teamModeSince;
+    if (before === value) return;
+    this.current.teamModeSince = value;
+    this.journal.changed(() => (this.current.teamModeSince = before));
   }
 
   /** Makes the record's changes part of the state and says what they were. */
@@ -335,6 +346,7 @@ export class Working implements GovernanceLookup, TransferBook {
       settings: this.settings,
       founding: this.founding,
       ...(this.policyInWords ? { policyInWords: true as const } : {}),
+      ...(this.current.teamModeSince === null ? {} : { teamModeSince: this.current.teamModeSince }),
       users: this.users.array(),
       groups: this.groups.array(),
       proposals: this.proposals.array(),

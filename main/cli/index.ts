@@ -32,6 +32,9 @@ Vault (each acting command signs on the acting person's device; --virtual needs 
   user list | user revoke <user> | user roles <user> --roles r1,r2
   group create --name N [--members a,b] | group edit <group> [--name N] [--members a,b] | group list
   quorum set <n>                                propose the administrators' quorum (the first one ends founding)
+  vault team-mode                               propose the vault's move to team mode, for good: once approved, keys
+                                                are made and used only by the custodians' signer nodes and the
+                                                console's MPC host refuses to sign or to make or reshare keys
   proposal list [--status pending|approved|rejected|cancelled|failed]
   proposal approve <id> | proposal reject <id>  sign the decision on the device (--reject rejects on its screen)
   audit verify [--full]                         check the hash chain; prints the head to pin. --full: replay the

@@ -13,7 +13,7 @@ export const VAULT_GROUPS = ['vault', 'user', 'group', 'quorum', 'proposal', 'au
 type VaultGroup = (typeof VAULT_GROUPS)[number];
 
 const COMMANDS: Record<VaultGroup, readonly string[]> = {
-  vault: ['init', 'status', 'verify'],
+  vault: ['init', 'status', 'verify', 'team-mode'],
   user: ['add', 'list', 'revoke', 'roles'],
   group: ['create', 'edit', 'list'],
   quorum: ['set'],
@@ -29,7 +29,7 @@ export function isVaultGroup(group: string): group is VaultGroup {
 function deviceNeeds(group: VaultGroup, command: string): { allowNewPhrase: boolean; newUser: boolean } | null {
   if (group === 'vault' && command === 'init') return { allowNewPhrase: true, newUser: false };
   if (group === 'user' && command === 'add') return { allowNewPhrase: false, newUser: true };
-  if ((group === 'user' && (command === 'revoke' || command === 'roles')) || (group === 'group' && command !== 'list') || group === 'quorum') {
+  if ((group === 'user' && (command === 'revoke' || command === 'roles')) || (group === 'group' && command !== 'list') || group === 'quorum' || (group === 'vault' && command === 'team-mode')) {
     return { allowNewPhrase: false, newUser: false };
   }
   if (group === 'proposal' && command !== 'list') return { allowNewPhrase: false, newUser: false };
@@ -140,6 +140,7 @@ export async function runVaultCommand(group: VaultGroup, command: string | undef
           out({ vault: summary }, [
             `${summary.name} (${summary.vaultId}), seq ${summary.seq}`,
             `quorum ${summary.settings.adminQuorum}${summary.settings.founding ? ' (founding)' : ''}; proposer counts: ${summary.settings.proposerMayApprove ? 'yes' : 'no'}`,
+            summary.settings.teamModeSince === null ? 'mode: single desk' : `mode: team, by record ${summary.settings.teamModeSince} (keys only on the custodians' signer nodes)`,
             `${summary.counts.users} users, ${summary.counts.administrators} administrators, ${summary.counts.groups} groups, ${summary.counts.pendingProposals} pending proposals`,
             `integrity: ${summary.integrity.status}${summary.integrity.problems.map((p) => `\n  - ${p}`).join('')}`,
           ].join('\n'));
@@ -184,6 +185,10 @@ export async function runVaultCommand(group: VaultGroup, command: string | undef
         out({ groups }, groups.map((g) => `${g.id}\t${g.name}\t${g.members.map((m) => m.name).join(', ') || '(no members)'}`).join('\n') || 'No groups.');
         return 0;
       }
+      case 'vault team-mode':
+        // One way: once approved, the console's MPC host signs nothing more for this vault (docs/team.md).
+        proposalOut(await vault.proposeTeamMode({ deviceId: actor() }));
+        return 0;
       case 'quorum set': {
         const quorum = parse(channels['settings.proposeQuorum'].input.shape.quorum, Number(required(args[0], '<n>', 'the new quorum')), '<n>');
         proposalOut(await vault.proposeQuorum({ quorum, deviceId: actor() }));

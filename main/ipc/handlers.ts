@@ -47,6 +47,7 @@ export function createHandlers(services: Services): Handlers {
     'groups.proposeEdit': (input) => services.vault().proposeGroupEdit(input),
     'settings.proposeQuorum': (input) => services.vault().proposeQuorum(input),
     'settings.proposeProposerMayApprove': (input) => services.vault().proposeProposerMayApprove(input),
+    'settings.proposeTeamMode': (input) => services.vault().proposeTeamMode(input),
     'proposals.list': (input) => services.vault().listProposals(input),
     'proposals.approve': (input) => services.vault().approve(input),
     'proposals.reject': (input) => services.vault().reject(input),

@@ -7,7 +7,7 @@ import { entropyFromDevice } from '../../crypto/frost/entropy';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import type { GroupKey, PartyId, Rng } from '../../crypto/frost/types';
 import { wipeBytes } from '../../crypto/frost/wipe';
-import { ceremonyPlan, checkShareUse, hostAnchorStatement, type GovernanceState, type HostAnchor, type ShareUseSubject, type WalletState } from '../../crypto/governance';
+import { ceremonyPlan, checkShareUse, hostAnchorStatement, singleDeskRefusal, type GovernanceState, type HostAnchor, type ShareUseSubject, type WalletState } from '../../crypto/governance';
 import { verifyStatement } from '../../crypto/statements';
 import { extendState, newRecords, recordHash, replayBodies, signingPlan } from '../../crypto/transfers/evidence';
 import { extendFingerprint, FINGERPRINT_START } from '../store/log-head';
@@ -182,6 +182,7 @@ export class SignerGate {
   ): Promise<{ ruleId: string; signatures: { index: number; signature: Uint8Array }[] }> {
     return this.exclusive(async () => {
       const state = this.take(input.log);
+      singleDeskOnly(state, 'sign a transfer');
       const { plan, wallet, key } = this.transferPlan(state, input.requestId);
       if (input.signers.length < key.threshold) throw new GateRefusal(`${input.signers.length} custodians brought their shares; ${wallet.name} needs ${key.threshold}`);
       this.checkUses(state, wallet, { transfer: plan.transfer }, input.signers);
@@ -350,6 +351,7 @@ export class SignerGate {
   keygen(input: { ceremonyId: string; walletId: string; log: LogTail; parties: { partyId: PartyId; useSignature: string }[] }, report: Report): Promise<KeyedOutcome> {
     return this.exclusive(async () => {
       const state = this.take(input.log);
+      singleDeskOnly(state, 'run a DKG');
       const plan = ceremonyPlan(state, input.walletId);
       if ('refused' in plan) throw new GateRefusal(plan.refused);
       if (plan.ceremony !== 'dkg') throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${plan.ceremony}, not a DKG`);
@@ -381,6 +383,7 @@ export class SignerGate {
   reshare(input: { ceremonyId: string; walletId: string; log: LogTail; dealers: UnsealingParty[] }, report: Report): Promise<KeyedOutcome> {
     return this.exclusive(async () => {
       const state = this.take(input.log);
+      singleDeskOnly(state, 'refresh or reshare a key');
       const plan = ceremonyPlan(state, input.walletId);
       if ('refused' in plan) throw new GateRefusal(plan.refused);
       if (plan.ceremony === 'dkg' || plan.current === null) throw new GateRefusal(`wallet ${plan.wallet.name} owes a DKG, not a ${'refresh or reshare'}`);
@@ -693,3 +696,12 @@ function sameParties(given: readonly string[], expected: readonly string[], what
 }
 
 const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The single desk's ceremonies (shares brought by main) end when the pinned log says team mode: a compromised main, or
+ * a console whose team settings were deleted, gets no signature or key from this host. The AsParty methods stay.
+ */
+function singleDeskOnly(state: GovernanceState, doing: string): void {
+  const refusal = singleDeskRefusal(state, doing);
+  if (refusal !== null) throw new GateRefusal(refusal);
+}

@@ -481,6 +481,8 @@ export class TransferService extends EventEmitter<{ progress: [EventPayloads['tr
    */
   async sign(requestId: string, report: (message: string) => void = () => {}): Promise<TransferView> {
     if (this.vault.inTeam()) {
+      // The log says team mode and this console is not attached to the team (its team.json gone): said in words.
+      this.vault.requireTeamJoined();
       if (this.nodes === null) throw new CustosError('RULE_VIOLATION', "This console is in a team: its requests are signed by the custodians' signer nodes, and this console was started without a way to reach them. Nothing was signed.");
       return this.nodes.sign(requestId, this, ({ message, node }) => {
         report(message);

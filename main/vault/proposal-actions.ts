@@ -14,6 +14,8 @@ export interface ProposalInputs {
   'groups.proposeEdit': { groupId: string; name?: string; memberIds?: string[] };
   'settings.proposeQuorum': { quorum: number };
   'settings.proposeProposerMayApprove': { value: boolean };
+  /** Nothing to choose: the move is one way (see replay's enter-team-mode). */
+  'settings.proposeTeamMode': Record<never, never>;
   'wallets.proposeCreate': { name: string; network: WalletNetwork; threshold: number; custodianIds: string[] };
   'wallets.proposeRefresh': { walletId: string };
   'wallets.proposeReshare': { walletId: string; threshold: number; custodianIds: string[] };
@@ -31,6 +33,7 @@ export const DOING: Record<ProposalKind | 'users.propose', string> = {
   'groups.proposeEdit': 'propose a group change',
   'settings.proposeQuorum': 'propose a quorum change',
   'settings.proposeProposerMayApprove': 'propose a settings change',
+  'settings.proposeTeamMode': 'propose team mode',
   'wallets.proposeCreate': 'propose a wallet',
   'wallets.proposeRefresh': 'propose a share refresh',
   'wallets.proposeReshare': 'propose a reshare',
@@ -82,6 +85,8 @@ export function proposalAction<K extends ProposalKind>(kind: K, input: ProposalI
       return { type: 'set-quorum', quorum: (input as ProposalInputs[typeof k]).quorum };
     case 'settings.proposeProposerMayApprove':
       return { type: 'set-proposer-may-approve', value: (input as ProposalInputs[typeof k]).value };
+    case 'settings.proposeTeamMode':
+      return { type: 'enter-team-mode' };
     case 'wallets.proposeCreate': {
       const i = input as ProposalInputs[typeof k];
       requireMembers(state, i.custodianIds);

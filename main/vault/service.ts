@@ -149,7 +149,7 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
   status(): { vault: VaultSummary | null } {
     const check = this.guard.check();
     if (check.projection === null) return { vault: null };
-    return { vault: summaryView(check.projection.header, check.projection.state, check.report) };
+    return { vault: summaryView(check.projection.header, check.projection.state, check.report, check.replayed?.teamModeSince ?? null) };
   }
 
   /**
@@ -350,6 +350,11 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
 
   proposeProposerMayApprove(input: ProposalInputs['settings.proposeProposerMayApprove'] & Acting): Promise<ProposalView> {
     return this.proposeKind('settings.proposeProposerMayApprove', input);
+  }
+
+  /** Proposes the vault's move to team mode (one way): once approved, keys are made and used only by signer nodes. */
+  proposeTeamMode(input: Acting): Promise<ProposalView> {
+    return this.proposeKind('settings.proposeTeamMode', input);
   }
 
   /**
@@ -592,9 +597,32 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     this.writer.replicate(replication);
   }
 
-  /** In a team, a key is made and used only by the custodians' signer nodes: the console's MPC host holds no part. */
+  /**
+   * In a team, a key is made and used only by the custodians' signer nodes: the console's MPC host holds no part. A
+   * console is in a team when it is attached to its team's log, or when the signed log says the vault moved to team
+   * mode (teamModeRecord), whatever the data folder's team settings say: deleting team.json brings no single desk back.
+   */
   inTeam(): boolean {
-    return this.writer.inTeam();
+    return this.writer.inTeam() || this.teamModeRecord() !== null;
+  }
+
+  /** Seq of the record by which the vault is in team mode, from the replay of its signed log; null on a single desk. */
+  teamModeRecord(): number | null {
+    const check = this.guard.check();
+    return check.replayed?.teamModeSince ?? null;
+  }
+
+  /**
+   * Refuses, in words, a signing or key ceremony on a console the log puts in team mode but that is not attached to
+   * its team's log (no team settings, or they were deleted): it has no nodes to reach, and the single desk is closed.
+   */
+  requireTeamJoined(): void {
+    const since = this.teamModeRecord();
+    if (since === null || this.writer.inTeam()) return;
+    throw new CustosError(
+      'RULE_VIOLATION',
+      `This vault is in team mode by record ${since}; its signings and key ceremonies go through the custodians' signer nodes; this console is not joined to its team (custos team join, or the Team screen). Its MPC host signs nothing for this vault. Nothing was signed.`,
+    );
   }
 
   /** Adopts (or refuses, keeping the reason) every stream entry this console has not consumed. */

@@ -13,14 +13,15 @@ import type { ProposalChange } from '../../crypto/statements';
 import type { AuditEntryView, GroupView, IntegrityReport, ProposalView, UserRef, UserView, VaultSummary } from '../../preload/contract';
 import type { VaultHeader } from '../store';
 
-export function summaryView(header: VaultHeader, state: GovernanceState, integrity: IntegrityReport): VaultSummary {
+/** `teamModeSince` comes from the replayed log (the store does not project it), null when it does not replay. */
+export function summaryView(header: VaultHeader, state: GovernanceState, integrity: IntegrityReport, teamModeSince: number | null = null): VaultSummary {
   return {
     vaultId: header.vaultId,
     name: header.vaultName,
     createdAt: header.createdAt,
     identityPath: header.identityPath,
     seq: header.seq,
-    settings: { adminQuorum: header.settings.adminQuorum, proposerMayApprove: header.settings.proposerMayApprove, founding: header.founding },
+    settings: { adminQuorum: header.settings.adminQuorum, proposerMayApprove: header.settings.proposerMayApprove, founding: header.founding, teamModeSince },
     counts: {
       users: state.users.filter((u) => u.status === 'active').length,
       administrators: state.users.filter(isActiveAdministrator).length,
@@ -78,6 +79,8 @@ export function titleOf(change: ProposalChange): string {
       return `Set the administrator quorum to ${change.quorum} (of ${change.administrators})`;
     case 'set-proposer-may-approve':
       return change.value ? 'Let a proposer count as one of the approvals' : 'Stop counting a proposer as one of the approvals';
+    case 'enter-team-mode':
+      return "Move the vault to team mode for good: keys made and used only by the custodians' signer nodes";
     case 'create-wallet':
       return `Create wallet ${change.walletName} (${change.threshold} of ${change.custodianNames.length}, ${change.network})`;
     case 'refresh-wallet':

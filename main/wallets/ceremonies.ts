@@ -67,6 +67,7 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
     this.running.add(walletId);
     try {
       if (this.vault.inTeam()) {
+        this.vault.requireTeamJoined();
         if (this.nodes === null) throw new CustosError('RULE_VIOLATION', "This console is in a team: its key ceremonies are run by the custodians' signer nodes, and this console was started without a way to reach them. Nothing was changed.");
         const { wallet, state } = this.vault.walletForChange(walletId);
         const refusal = ceremonyRefusal(state, wallet);

@@ -11,7 +11,7 @@ import { policyDocument, validatePolicy, whitelistDocument } from '../../../cryp
 import { device, standardVault, VaultBuilder } from '../fixtures.js';
 
 const stepArb = fc.record({
-  kind: fc.nat({ max: 15 }),
+  kind: fc.nat({ max: 16 }),
   a: fc.nat({ max: 99 }),
   b: fc.nat({ max: 99 }),
   c: fc.nat({ max: 99 }),
@@ -92,6 +92,8 @@ function attempt(v: VaultBuilder, step: Step, counter: { n: number }): Governanc
         const version = (s.policies.find((p) => p.walletId === wallet.id)?.version ?? 0) + (step.c % 5 === 0 ? 2 : 1);
         return v.proposalRecord(actor.id, policyAction(wallet.id, version, group.id), id);
       }
+      case 16:
+        return v.proposalRecord(actor.id, { type: 'enter-team-mode' }, id);
       default: {
         // Mostly the oldest pending proposal, so proposals close; now and then one already closed.
         const p = step.b < 10 ? pick(s.proposals, step.c) : pick(pending, step.b < 70 ? 0 : step.b);

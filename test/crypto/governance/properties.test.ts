@@ -5,7 +5,7 @@ import { configurationProblem, isActiveAdministrator, replay, replayErrors, ROLE
 import type { Action, GovernanceRecord, GovernanceState, Role } from '../../../crypto/governance/index.js';
 import { device, standardVault, VaultBuilder } from '../fixtures.js';
 
-const stepArb = fc.record({ kind: fc.nat({ max: 11 }), a: fc.nat({ max: 99 }), b: fc.nat({ max: 99 }), c: fc.nat({ max: 99 }) });
+const stepArb = fc.record({ kind: fc.nat({ max: 12 }), a: fc.nat({ max: 99 }), b: fc.nat({ max: 99 }), c: fc.nat({ max: 99 }) });
 type Step = { kind: number; a: number; b: number; c: number };
 
 const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
@@ -43,6 +43,8 @@ function attempt(v: VaultBuilder, step: Step, counter: { n: number }): Governanc
         const action: Action = { type: 'create-group', group: { id: `g${counter.n}`, name: `Group ${counter.n}`, members } };
         return v.proposalRecord(actor.id, action, `p${counter.n++}`);
       }
+      case 12:
+        return v.proposalRecord(actor.id, { type: 'enter-team-mode' }, `p${counter.n++}`);
       default: {
         // Mostly the oldest pending proposal, so proposals actually close.
         const p = pick(pending, step.b < 70 ? 0 : step.b);
@@ -69,6 +71,10 @@ function checkInvariants(s: GovernanceState): void {
     if (p.status !== 'pending') expect(p.closedAtSeq).toBeGreaterThanOrEqual(p.seq);
   }
   for (const g of s.groups) for (const m of g.members) expect(s.users.find((u) => u.id === m)?.status).toBe('active');
+  // Team mode is entered at most once, by the record that approved the one enter-team-mode proposal that took effect.
+  const entered = s.proposals.filter((p) => p.action.type === 'enter-team-mode' && p.status === 'approved');
+  expect(entered.length).toBeLessThanOrEqual(1);
+  expect(s.teamModeSince).toBe(entered[0]?.closedAtSeq);
 }
 
 /** Alice, Bob, Carol, Erin administrators (quorum 2, proposer does not count) and Dave operator: decisions matter. */
@@ -89,7 +95,12 @@ function randomVault(steps: readonly Step[], fromScratch: boolean): VaultBuilder
   const counter = { n: 0 };
   for (const step of steps) {
     const record = attempt(v, step, counter);
-    if (record !== null && v.tryPush(record)) checkInvariants(v.state);
+    const teamBefore = v.state.teamModeSince;
+    if (record !== null && v.tryPush(record)) {
+      checkInvariants(v.state);
+      // One way: once in team mode, no record takes the vault back to a single desk.
+      if (teamBefore !== undefined) expect(v.state.teamModeSince).toBe(teamBefore);
+    }
   }
   return v;
 }
