@@ -76,8 +76,18 @@ describe('custos vault commands (CLI)', () => {
     const noPhrase = await custos('quorum', 'set', '2', '--virtual', '--json');
     expect(noPhrase.code).toBe(2);
 
-    const status = await json<{ vault: { seq: number; settings: { founding: boolean }; integrity: { status: string } } }>('vault', 'status');
-    expect(status.vault).toMatchObject({ settings: { founding: false }, integrity: { status: 'ok' } });
+    // The move to team mode, by the quorum, one way: status names its record, and a second move is refused.
+    const team = await as<{ id: string }>('alice', 'vault', 'team-mode');
+    expect(team).toMatchObject({ status: 'pending', title: expect.stringMatching(/team mode for good/) });
+    await as('bob', 'proposal', 'approve', team.id);
+    expect(await as('carol', 'proposal', 'approve', team.id)).toMatchObject({ status: 'approved' });
+    const again = await custos('vault', 'team-mode', '--virtual', '--mnemonic', PHRASES.bob, '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout).error.message).toMatch(/already in team mode \(since record \d+\); there is no way back/);
+
+    const status = await json<{ vault: { seq: number; settings: { founding: boolean; teamModeSince: number }; integrity: { status: string } } }>('vault', 'status');
+    expect(status.vault).toMatchObject({ settings: { founding: false, teamModeSince: status.vault.seq }, integrity: { status: 'ok' } });
+    expect((await custos('vault', 'status')).stdout).toContain(`mode: team, by record ${status.vault.seq}`);
     expect(await json('vault', 'verify')).toMatchObject({ status: 'ok', problems: [] });
     const audit = await json<{ valid: boolean; entries: number; head: string }>('audit', 'verify');
     expect(audit).toMatchObject({ valid: true, entries: status.vault.seq + 1 });
