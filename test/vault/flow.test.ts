@@ -49,7 +49,7 @@ describe('vault flow', () => {
   it("the issue's flow: B and C join, quorum 2, D approved by B and C, one rejection, a revoked approver's approval stops counting", async () => {
     const h = start();
     const { alice, bob, carol } = await foundedVault(h);
-    expect(h.vault.status().vault?.settings).toEqual({ adminQuorum: 2, proposerMayApprove: false, founding: false });
+    expect(h.vault.status().vault?.settings).toEqual({ adminQuorum: 2, proposerMayApprove: false, founding: false, teamModeSince: null });
     // Founding: each of Alice's proposals took effect at once, signed by the new user's device then Alice's.
     expect(h.vault.listProposals().map((p) => p.status)).toEqual(['approved', 'approved', 'approved']);
     expect(h.screens.bob.map(text)[0]).toMatch(/register device[\s\S]*User: Bob[\s\S]*administrator/);
