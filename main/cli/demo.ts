@@ -135,6 +135,9 @@ async function runFlow(ctx: CliContext, say: (line: string) => void, team: DemoT
       const custodians = (['Alice', 'Bob', 'Carol'] as const).map((name) => ({ name, deviceId: device[name] }));
       await team.setUpNodes({ dataDir, vault, custodians, coordinator: { name: 'Olivia', deviceId: device.Olivia }, genesis });
       await team.startNodes(Object.fromEntries(Object.entries(PEOPLE).map(([name, p]) => [name, p.phrase])));
+      step("The administrators move the vault to team mode, for good: keys are made and used only by the signer nodes; this console's MPC host refuses");
+      await approveBy((await vault.proposeTeamMode({ deviceId: device.Alice })).id, 'Bob', 'Carol');
+      say(`   team mode by record ${vault.teamModeRecord() ?? '?'}`);
     }
 
     step(`A 2-of-3 Taproot wallet on regtest, created by DKG among Alice, Bob and Carol${team === null ? '' : "'s signer nodes (each keeps its own share)"}`);
