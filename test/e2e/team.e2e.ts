@@ -116,11 +116,15 @@ describe('the Team screen of a single desk', () => {
 
 describe('an empty console joining a team from the Team screen', () => {
   let h: Harness;
+  let carolNode = '';
   beforeAll(async () => {
+    carolNode = path.join(mkdtempSync(path.join(tmpdir(), 'custos-e2e-carol-')), 'node');
+    mkdirSync(carolNode);
     h = await startHarness();
   }, 120_000);
   afterAll(async () => {
     await h?.close();
+    if (carolNode) rmSync(path.dirname(carolNode), { recursive: true, force: true });
   });
 
   it('joins with what it was given (a wrong password said beside it) and shows the head every console of the team shows', async () => {
@@ -173,6 +177,63 @@ describe('an empty console joining a team from the Team screen', () => {
     } finally {
       rmSync(path.dirname(nodeDir), { recursive: true, force: true });
     }
+  });
+
+  it("sets this console's signer node: none at first, a folder without keys refused beside the field, a registered node's folder shown with its custodian", async () => {
+    const { page } = h;
+    const mine = page.getByRole('region', { name: 'Your signer node' });
+    await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
+    const form = mine.getByRole('form', { name: 'Signer node folder' });
+    const field = form.getByRole('textbox', { name: /^Node folder/ });
+    await check(page);
+
+    const empty = mkdtempSync(path.join(tmpdir(), 'custos-e2e-empty-'));
+    try {
+      await field.fill(empty);
+      await form.getByRole('button', { name: 'Set node folder' }).click();
+      const problem = form.getByRole('alert').and(page.locator('[data-field="nodeDir"]'));
+      await problem.filter({ hasText: 'holds no signer node keys' }).waitFor();
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(await field.getAttribute('aria-describedby')).toBe(await problem.getAttribute('id'));
+      await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
+      await check(page);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+
+    // Carol's node, registered on the other console with her device: this console adopts the record, then takes the folder.
+    const keys = publicNodeKey(openNodeKeys(carolNode));
+    await a.vault.registerNode({ nodeId: keys.nodeId, signingKey: keys.signingKey, hpkeKey: keys.hpkeKey, deviceId: need(a, 'carol') });
+    await page.getByRole('table', { name: 'Signer nodes' }).getByRole('row').filter({ hasText: keys.nodeId }).waitFor();
+    await field.fill(carolNode);
+    await form.getByRole('button', { name: 'Set node folder' }).click();
+    await mine.getByTestId('coordinator-user').filter({ hasText: 'Carol' }).waitFor();
+    expect(await mine.getByTestId('coordinator-folder').textContent()).toBe(carolNode);
+    await mine.getByText(keys.nodeId).waitFor();
+    expect(await mine.getByTestId('coordinator-problem').count()).toBe(0);
+    await mine.getByRole('button', { name: 'Clear' }).waitFor();
+    await check(page);
+  });
+
+  it('checks the signer nodes: a registered node with no process running is listed as not online, with why', async () => {
+    const { page } = h;
+    const nodes = page.getByRole('region', { name: 'Signer nodes' });
+    await nodes.getByRole('button', { name: 'Check signer nodes' }).click();
+    const answers = nodes.getByRole('table', { name: 'Signer nodes just now' });
+    const carol = answers.getByRole('row').filter({ hasText: 'Carol' });
+    await carol.getByText('Not online').waitFor();
+    await carol.getByText("Carol's signer node did not answer").waitFor();
+    await answers.getByRole('row').filter({ hasText: 'Bob' }).getByText('Not online').waitFor();
+    await check(page);
+    await checkDarkAndNarrow(page);
+  });
+
+  it('publishes local records: none when the team log holds every record of this console', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Publish local records' }).click();
+    await page.getByRole('status').filter({ hasText: 'Published 0 records' }).waitFor();
+    await check(page);
+    expect(h.consoleErrors).toEqual([]);
   });
 
   it('lists an entry a hostile writer published as refused, with its entry number and reason, after Catch up now', async () => {
