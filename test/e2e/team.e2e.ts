@@ -188,6 +188,11 @@ describe('an empty console joining a team from the Team screen', () => {
     await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
     const form = mine.getByRole('form', { name: 'Signer node folder' });
     const field = form.getByRole('textbox', { name: /^Node folder/ });
+    // Without a node of its own the console cannot ask the others: said in the section, nothing listed.
+    const nodes = page.getByRole('region', { name: 'Signer nodes' });
+    await nodes.getByRole('button', { name: 'Check signer nodes' }).click();
+    await nodes.getByRole('alert').filter({ hasText: "Set your signer node's folder" }).waitFor();
+    expect(await nodes.getByRole('table', { name: 'Signer nodes just now' }).count()).toBe(0);
     await check(page);
 
     const empty = mkdtempSync(path.join(tmpdir(), 'custos-e2e-empty-'));
@@ -214,6 +219,7 @@ describe('an empty console joining a team from the Team screen', () => {
     expect(await mine.getByTestId('coordinator-folder').textContent()).toBe(carolNode);
     await mine.getByText(keys.nodeId).waitFor();
     expect(await mine.getByTestId('coordinator-problem').count()).toBe(0);
+    expect(await nodes.getByRole('alert').count()).toBe(0);
     await mine.getByRole('button', { name: 'Clear' }).waitFor();
     await check(page);
   });
@@ -237,6 +243,15 @@ describe('an empty console joining a team from the Team screen', () => {
     await page.getByRole('status').filter({ hasText: 'Published 0 records' }).waitFor();
     await check(page);
     expect(h.consoleErrors).toEqual([]);
+  });
+
+  it("clears this console's signer node: it says again that none is set", async () => {
+    const { page } = h;
+    const mine = page.getByRole('region', { name: 'Your signer node' });
+    await mine.getByRole('button', { name: 'Clear' }).click();
+    await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
+    expect(await mine.getByTestId('coordinator-folder').count()).toBe(0);
+    await check(page);
   });
 
   it('lists an entry a hostile writer published as refused, with its entry number and reason, after Catch up now', async () => {
