@@ -262,7 +262,12 @@ export class SignerNode {
   private async onAttest(m: Extract<ControlMessage, { kind: 'session/attest' }>, reply: (m: ControlMessage, expiresAt: number) => Promise<void>, refuse: (reason: string) => Promise<void>): Promise<void> {
     try {
       const mine = this.dkgs.get(m.ceremonyId);
-      if (mine === undefined) throw new GateRefusal(`this node ran no DKG ${m.ceremonyId} since it started: run the key ceremony again`);
+      if (mine === undefined) {
+        // The key a DKG made is kept in memory only until its attestation: a node restarted since cannot check a record
+        // against it (its sealed share opens only on its device, for a key the log records), so it attests nothing.
+        if (this.gate.ranCeremony(m.ceremonyId)) throw new GateRefusal(`this node was restarted after DKG ${m.ceremonyId} began, and no longer knows the key that DKG made: it attests no key it cannot check against its own share. Run the key ceremony again`);
+        throw new GateRefusal(`this node ran no DKG ${m.ceremonyId} since it started: run the key ceremony again`);
+      }
       if (mine.coordinatorUserId !== m.coordinatorUserId) throw new GateRefusal(`DKG ${m.ceremonyId} was coordinated by user ${mine.coordinatorUserId}, not ${m.coordinatorUserId}`);
       await this.vault.teamSync().catch(() => undefined);
       await this.syncGate();
