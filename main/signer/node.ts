@@ -33,6 +33,9 @@ export const replicaFolderOf = (nodeDir: string): string => path.join(nodeDir, R
 /** A session request may not ask a node to wait longer than this (a request is answered, or dropped, within it). */
 export const MAX_SESSION_MS = 15 * 60_000;
 
+/** How long a node's report of a failed session stays good to read (ms): its session's own expiry may have passed. */
+const REPORT_MS = 60_000;
+
 /** What the node says as it works: one JSON object per line (custos signer start writes them to stdout). */
 export type NodeEvent =
   | { event: 'ready'; nodeId: string; partyId: string; custodian: string; head: Head }
@@ -250,7 +253,8 @@ export class SignerNode {
       const reason = (err as Error).message;
       if (!accepted) return refuse(reason);
       this.emit({ event: 'failed', ceremonyId: m.ceremonyId, walletId: m.walletId, reason });
-      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, m.expiresAt).catch(() => undefined);
+      // A session that expired fails at its expiry: an answer carrying that expiry would be dropped unread.
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, Math.max(m.expiresAt, Date.now() + REPORT_MS)).catch(() => undefined);
     }
   }
 
