@@ -99,7 +99,7 @@ const journalHas = (who: Who, ceremonyId: string) => readFileSync(path.join(gate
 
 /** No key, no share here, the wallet still owes its DKG, and the log where it was. */
 async function expectNothingRecorded(walletId: string, before: { seq: number; fingerprint: string }): Promise<void> {
-  await h.vault.teamSync();
+  await caughtUp();
   expect(keyRecords(walletId)).toEqual([]);
   expect(h.vault.readState().wallets.find((w) => w.id === walletId)!.key).toBeNull();
   expect(h.store.wallets.shares(walletId, 1)).toEqual([]);
@@ -108,7 +108,7 @@ async function expectNothingRecorded(walletId: string, before: { seq: number; fi
 
 /** A new DKG with the three nodes records the key once, attested by all three, each node's kept share the one recorded. */
 async function keygenSucceeds(walletId: string): Promise<void> {
-  await h.vault.teamSync();
+  await caughtUp();
   const transport = new NatsRelayTransport(await connection());
   const made = await keygenWithNodes(walletId, { vault: h.vault, keys: keys.dave, transport, sessionMs: 60_000 });
   expect(made.key).not.toBeNull();
@@ -125,9 +125,14 @@ async function keygenSucceeds(walletId: string): Promise<void> {
   expect(h.vault.verify().status).toBe('ok');
 }
 
+/** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
+async function caughtUp(): Promise<void> {
+  await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
+}
+
 /** Every node answers a ping, ready at the console's head (so holds every record the console holds, the same ones). */
 async function nodesAtHead(): Promise<void> {
-  await h.vault.teamSync();
+  await caughtUp();
   const transport = new NatsRelayTransport(await connection());
   await expect
     .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })

@@ -80,9 +80,14 @@ async function connection(): Promise<NatsConnection> {
 const bodies = (store: Store) => store.records.all().map((r) => r.body);
 const signedRecords = (store: Store, requestId: string) => bodies(store).filter((b) => b.includes('"transfer-signed"') && b.includes(`"${requestId}"`));
 
+/** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
+async function caughtUp(): Promise<void> {
+  await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
+}
+
 /** Every node answers a ping, ready at the console's head: it holds the very records the console holds. */
 async function nodesAtHead(): Promise<void> {
-  await h.vault.teamSync();
+  await caughtUp();
   const transport = new NatsRelayTransport(await connection());
   await expect
     .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
