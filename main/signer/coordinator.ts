@@ -258,7 +258,7 @@ export class Inbox {
   }
 
   /** Every one of `from`'s results of `kind` for `ceremonyId`; rejects after `ms` naming who did not answer. */
-  collect<K extends Result['kind']>(kind: K, ceremonyId: string, from: ReadonlyMap<string, string>, ms: number, what: string): Promise<Map<string, Extract<Result, { kind: K }>>> {
+  collect<K extends Result['kind']>(kind: K, ceremonyId: string, from: ReadonlyMap<string, string>, ms: number, what: string, nothing: string): Promise<Map<string, Extract<Result, { kind: K }>>> {
     return new Promise((resolve, reject) => {
       const got = () => new Map([...from.keys()].flatMap((p) => {
         const r = this.results.get(`${kind}/${ceremonyId}/${p}`);
@@ -268,7 +268,7 @@ export class Inbox {
         this.waiters.delete(check);
         const have = got();
         const missing = [...from].filter(([p]) => !have.has(p)).map(([p, name]) => `${name}'s signer node (party ${p})`);
-        reject(new CustosError('MPC_PROTOCOL', `${what} timed out: ${missing.join(', ')} did not answer (a node down, or a faulty relay).`));
+        reject(new CustosError('MPC_PROTOCOL', `${what} timed out: ${missing.join(', ')} did not answer (a node down, or a faulty relay). ${nothing}`));
       }, ms);
       // A step a refusal ended keeps no process alive for its timer.
       timer.unref?.();

@@ -71,7 +71,7 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
     const dkgExpires = Date.now() + sessionMs;
     for (const p of names.keys()) await send(p, { kind: 'session/dkg', ceremonyId, walletId, head, coordinatorUserId: me.userId, expiresAt: dkgExpires }, dkgExpires);
     const results = await untilRefused(
-      inbox.collect('session/keygen', ceremonyId, names, dkgExpires - Date.now() + REPORT_GRACE_MS, `The DKG of ${wallet.name}`),
+      inbox.collect('session/keygen', ceremonyId, names, dkgExpires - Date.now() + REPORT_GRACE_MS, `The DKG of ${wallet.name}`, 'No key was recorded.'),
       inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'),
       server.lost,
     );
@@ -97,7 +97,7 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
         const expiresAt = Date.now() + sessionMs;
         for (const p of names.keys()) await send(p, { kind: 'session/attest', ceremonyId, coordinatorUserId: me.userId, record: unsigned, expiresAt }, expiresAt);
         const got = await untilRefused(
-          inbox.collect('session/attestation', ceremonyId, names, sessionMs, `The attestation of ${wallet.name}'s key`),
+          inbox.collect('session/attestation', ceremonyId, names, sessionMs, `The attestation of ${wallet.name}'s key`, 'No key was recorded.'),
           inbox.refusal(ceremonyId, names, o, 'attest the key', 'No key was recorded.', since),
           server.lost,
         );
