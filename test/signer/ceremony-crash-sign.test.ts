@@ -14,7 +14,7 @@ import { pingNodes, signWithNodes } from '../../main/signer/coordinator';
 import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
 import { Store } from '../../main/store';
 import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
-import { startNatsServer, type NatsServer } from '../team/nats-server';
+import { freePort, startNatsServer, type NatsServer } from '../team/nats-server';
 import { transferHarness, type TransferHarness } from '../transfers/helpers';
 import { PHRASES } from '../vault/phrases';
 import { custos, REPO, startNode, type NodeProcess } from './node-processes';
@@ -31,9 +31,13 @@ const keys = {} as Record<Who | 'dave', NodeKeys>;
 const procs = {} as Record<Who, NodeProcess>;
 const requests: string[] = [];
 const open: NatsConnection[] = [];
+/** The server's monitoring endpoint (which subscriptions each connection holds). */
+let monitor = '';
 
 beforeAll(async () => {
-  server = await startNatsServer();
+  const httpPort = await freePort();
+  monitor = `http://127.0.0.1:${httpPort}`;
+  server = await startNatsServer({ config: `http: "127.0.0.1:${httpPort}"` });
   h = await transferHarness();
   for (let i = 0; i < 2; i++) {
     const id = (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '400000', feeRate: 2, deviceId: h.device.dave })).id;
@@ -92,6 +96,12 @@ async function nodesAtHead(): Promise<void> {
   await expect
     .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
     .toEqual([null, null, null]);
+}
+
+/** The relay session subjects some connection still listens on (control subjects aside): a session left open leaks one. */
+async function sessionSubscriptions(): Promise<string[]> {
+  const connz = (await (await fetch(`${monitor}/connz?subs=1`)).json()) as { connections: { subscriptions_list?: string[] }[] };
+  return connz.connections.flatMap((c) => c.subscriptions_list ?? []).filter((s) => s.startsWith('custos.relay.') && !s.includes('.control.'));
 }
 
 /** The nodes that accepted ceremony `ceremonyId` (each after its own device). */
@@ -173,6 +183,9 @@ describe('crashes mid-signing through signer node processes', () => {
     // The picked nodes give the session up by its expiry; no node ever made a signature share.
     const signers = picked(ceremonyId);
     for (const who of signers) await procs[who].waitFor((e) => e.event === 'failed' && e.ceremonyId === ceremonyId, 60_000);
+    // Their sessions let go of their subjects, also one cut off while it subscribed (a client reconnecting would
+    // otherwise subscribe it again).
+    await expect.poll(sessionSubscriptions, { timeout: 20_000, interval: 200 }).toEqual([]);
     // Every record from before the kill is there, unchanged, and nothing was added: in the console and in every node.
     await nodesAtHead();
     expect(bodies(h.store)).toEqual(before);
@@ -218,6 +231,8 @@ describe('crashes mid-signing through signer node processes', () => {
         expect(failed.reason).toMatch(/did not answer|expir/);
       }
       console.info(`nodes gave up an abandoned session ${Date.now() - t0} ms after the coordinator was killed (session 8 s)`);
+      // And let it go: no connection listens on a session subject any more.
+      await expect.poll(sessionSubscriptions, { timeout: 20_000, interval: 200 }).toEqual([]);
       await nodesAtHead();
       expect(bodies(h.store)).toEqual(before);
       expect(h.vault.readState().transfers.find((t) => t.id === r2)!.signed).toBeNull();
