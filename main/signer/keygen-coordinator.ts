@@ -10,10 +10,16 @@ import { CustosError } from '../errors';
 import type { RelayTransport } from '../relay';
 import type { VaultService } from '../vault/service';
 import { controlDirectory, controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from './control';
-import { DEFAULT_SESSION_MS, headOf, Inbox, pick, type CoordinatorEvent } from './coordinator';
+import { DEFAULT_SESSION_MS, headOf, Inbox, pick, watchServer, type CoordinatorEvent } from './coordinator';
 import { sameKey, walletKeyFrom } from './dkg-result';
 import type { NodeKeys } from './node-keys';
 import { nodeOwner } from './node-share';
+
+/**
+ * How long after a step's expiry the coordinator still waits for the nodes' own reports: a node whose session expired
+ * says which party did not answer, which names the node that failed better than this coordinator's own timeout.
+ */
+export const REPORT_GRACE_MS = 3_000;
 
 export type KeygenEvent = CoordinatorEvent | { type: 'keygen'; custodian: string; outputKey: string } | { type: 'attested'; custodian: string };
 
@@ -48,6 +54,8 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
   const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
     void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
   });
+  const server = watchServer(sub);
+  const nothingRecorded = 'No key was recorded; run the ceremony again once the server answers.';
   try {
     const send = (to: string, message: ControlMessage, expiresAt: number) => {
       const toKeys = controlDirectory(state).keysOf(to);
@@ -62,7 +70,11 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
     await o.onEvent?.({ type: 'picked', custodians: custodians.map((u) => u.name), ceremonyId });
     const dkgExpires = Date.now() + sessionMs;
     for (const p of names.keys()) await send(p, { kind: 'session/dkg', ceremonyId, walletId, head, coordinatorUserId: me.userId, expiresAt: dkgExpires }, dkgExpires);
-    const results = await untilRefused(inbox.collect('session/keygen', ceremonyId, names, sessionMs, `The DKG of ${wallet.name}`), inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'));
+    const results = await untilRefused(
+      inbox.collect('session/keygen', ceremonyId, names, dkgExpires - Date.now() + REPORT_GRACE_MS, `The DKG of ${wallet.name}`, 'No key was recorded.'),
+      inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'),
+      server.lost,
+    );
     // Every node must report one and the same key, with its own verifying share in it.
     const [first] = [...results.values()];
     const digests = new Map<string, string>();
@@ -84,7 +96,11 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
         const since = inbox.mark();
         const expiresAt = Date.now() + sessionMs;
         for (const p of names.keys()) await send(p, { kind: 'session/attest', ceremonyId, coordinatorUserId: me.userId, record: unsigned, expiresAt }, expiresAt);
-        const got = await untilRefused(inbox.collect('session/attestation', ceremonyId, names, sessionMs, `The attestation of ${wallet.name}'s key`), inbox.refusal(ceremonyId, names, o, 'attest the key', 'No key was recorded.', since));
+        const got = await untilRefused(
+          inbox.collect('session/attestation', ceremonyId, names, sessionMs, `The attestation of ${wallet.name}'s key`, 'No key was recorded.'),
+          inbox.refusal(ceremonyId, names, o, 'attest the key', 'No key was recorded.', since),
+          server.lost,
+        );
         // Checked here to name a custodian whose device did not sign this very statement (replay checks them all again).
         const now = o.vault.readState();
         const statement = keyAttestationStatement(now, wallet, unsigned, (id) => now.users.find((u) => u.id === id)?.name ?? id);
@@ -98,14 +114,17 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
         return signatures;
       },
     });
+  } catch (err) {
+    throw server.unreachable(err, `The DKG of ${wallet.name}`, nothingRecorded);
   } finally {
+    server.done();
     await sub.close();
   }
 }
 
-/** The step's answers, unless a node refuses first (the refusal, in words); a later refusal is nobody's to hear. */
-function untilRefused<T>(work: Promise<T>, refused: Promise<never>): Promise<T> {
+/** The step's answers, unless a node refuses first (the refusal, in words) or the server is lost; a later refusal is nobody's to hear. */
+function untilRefused<T>(work: Promise<T>, refused: Promise<never>, lost: Promise<never>): Promise<T> {
   refused.catch(() => undefined);
   work.catch(() => undefined);
-  return Promise.race([work, refused]);
+  return Promise.race([work, refused, lost]);
 }
