@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'TEAM_UNREACHABLE',
   'TEAM_AUTH',
   'TEAM_STREAM',
+  'TEAM_TLS',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -1,5 +1,6 @@
 // `custos team join|status|pull|push|export|import`: the vault's team log (NATS JetStream) and bundle files.
 import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { Store } from '../store';
@@ -32,10 +33,17 @@ export async function runTeamCommand(command: string | undefined, args: string[]
         for (const s of servers) if (!isServerUrl(s)) throw new CliUsageError(`--server: "${s}" is not a nats:// or tls:// URL.`);
         if (ctx.user !== undefined && ctx.passwordFile === undefined) throw new CliUsageError('--password-file: the file holding the password of --user is required.');
         const password = ctx.passwordFile === undefined ? null : readPassword(ctx.passwordFile);
+        const { caFile, certFile, keyFile } = ctx;
+        if ((certFile === undefined) !== (keyFile === undefined)) throw new CliUsageError("--cert and --key go together: the client certificate and its private key, both from the server's administrator.");
+        const tls = caFile === undefined && certFile === undefined ? null : {
+          ...(caFile === undefined ? {} : { caFile: path.resolve(caFile) }),
+          ...(certFile === undefined || keyFile === undefined ? {} : { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) }),
+        };
         const result = await joinTeam(ctx.dataDir, store, vault, {
           servers,
           user: ctx.user ?? null,
           password,
+          tls,
           ...(ctx.vault === undefined ? {} : { vaultId: ctx.vault }),
           ...(ctx.genesis === undefined ? {} : { genesisAddress: ctx.genesis }),
           create: ctx.create ?? false,

@@ -227,7 +227,7 @@ async function signByNodes(ctx: CliContext, store: Store, vault: VaultService, t
   const keys = openNodeKeys(nodeDir);
   await vault.teamSync();
   const settings = team.settings;
-  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
+  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings), tls: settings.tls });
   try {
     const only = ctx.custodians?.split(',').map((s) => s.trim()).filter(Boolean);
     return await signWithNodes(requestId, {

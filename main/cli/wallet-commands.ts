@@ -176,7 +176,7 @@ async function keygenByNodes(ctx: CliContext, vault: VaultService, team: TeamSes
   if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 1 || timeout > 900)) throw new CliUsageError('--timeout: seconds, from 1 to 900.');
   await vault.teamSync();
   const settings = team.settings;
-  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
+  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings), tls: settings.tls });
   try {
     await keygenWithNodes(walletId, {
       vault,

@@ -1,5 +1,5 @@
 // A local nats-server for the demo's team mode and the tests (team log and relay): 127.0.0.1, a free port, a temp
-// JetStream store, optional users with permissions; SIGKILL and restart on the same port and store.
+// JetStream store, optional users with permissions, optional TLS; SIGKILL and restart on the same port and store.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -41,6 +41,17 @@ export interface NatsServerOptions {
   readonly config?: string;
   /** JetStream on (default) or off (the relay needs core subjects only). */
   readonly jetstream?: boolean;
+  /** TLS only (the server's URL is then tls://): its certificate and key, and with `verify` the CA its clients' certificates must come from. */
+  readonly tls?: NatsServerTls;
+}
+
+export interface NatsServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The CA that signed the clients' certificates (needed with `verify`). */
+  readonly caFile?: string;
+  /** Require a client certificate signed by `caFile` (mutual TLS). */
+  readonly verify?: boolean;
 }
 
 /** A free TCP port on 127.0.0.1 (the OS picks; released before nats-server binds it). */
@@ -67,6 +78,10 @@ const quote = (s: string) => JSON.stringify(s);
 export function natsConfig(port: number, storeDir: string, options: NatsServerOptions): string {
   const lines = [`listen: "127.0.0.1:${port}"`];
   if (options.jetstream !== false) lines.push(`jetstream { store_dir: ${quote(storeDir)} }`);
+  const tls = options.tls;
+  if (tls !== undefined) {
+    lines.push(`tls { cert_file: ${quote(tls.certFile)}, key_file: ${quote(tls.keyFile)}${tls.caFile === undefined ? '' : `, ca_file: ${quote(tls.caFile)}`}, verify: ${tls.verify === true}, timeout: 2 }`);
+  }
   if (options.config !== undefined) lines.push(options.config);
   if (options.admin === undefined && (options.consoles ?? []).length === 0) return lines.join('\n') + '\n';
   const vault = options.vaultId ?? '*';
@@ -111,7 +126,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     throw err;
   }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${port}`,
     port,
     storeDir,
     get pid() {
