@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CustosError } from '../errors';
+import { consolePermissions, teamAdminPermissions, type NatsPermissions } from '../relay/permissions';
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
 
@@ -37,6 +38,8 @@ export interface NatsServerOptions {
   readonly vaultId?: string;
   readonly admin?: NatsUser;
   readonly consoles?: readonly NatsUser[];
+  /** More users of the account, each with its permission set (main/relay/permissions.ts: a coordinating console, a node). */
+  readonly users?: readonly (NatsUser & { readonly permissions: NatsPermissions })[];
   /** More config text (e.g. the relay's per-party `authorization` block, main/relay/permissions.ts); used alone, without users. */
   readonly config?: string;
   /** JetStream on (default) or off (the relay needs core subjects only). */
@@ -71,9 +74,9 @@ export function freePort(): Promise<number> {
 const quote = (s: string) => JSON.stringify(s);
 
 /**
- * The permissions the team log needs (README "Running the team server" repeats them): a console publishes records to
- * `custos.log.<vault>` and reads the stream by STREAM.INFO and STREAM.MSG.GET; it may not create, update, delete or
- * purge a stream, nor delete a message. Replies come on `_INBOX.>`; it may listen on the log's subject (new entries).
+ * The server's config: 127.0.0.1 only, the JetStream store, TLS when asked, and the users in one JetStream account with
+ * the permission sets of main/relay/permissions.ts (docs/team.md prints the same for IT): `admin` may create and inspect
+ * streams; a console may append to and read its vault's log, never create, update, delete or purge a stream.
  */
 export function natsConfig(port: number, storeDir: string, options: NatsServerOptions): string {
   const lines = [`listen: "127.0.0.1:${port}"`];
@@ -83,19 +86,14 @@ export function natsConfig(port: number, storeDir: string, options: NatsServerOp
     lines.push(`tls { cert_file: ${quote(tls.certFile)}, key_file: ${quote(tls.keyFile)}${tls.caFile === undefined ? '' : `, ca_file: ${quote(tls.caFile)}`}, verify: ${tls.verify === true}, timeout: 2 }`);
   }
   if (options.config !== undefined) lines.push(options.config);
-  if (options.admin === undefined && (options.consoles ?? []).length === 0) return lines.join('\n') + '\n';
-  const vault = options.vaultId ?? '*';
-  const stream = options.vaultId === undefined ? '*' : `CUSTOS_LOG_${options.vaultId}`;
-  const users: string[] = [];
-  if (options.admin !== undefined) {
-    users.push(`{ user: ${quote(options.admin.user)}, password: ${quote(options.admin.password)}, permissions: { publish: { allow: ["$JS.API.>", "custos.log.>"] }, subscribe: { allow: ["_INBOX.>", "custos.log.>"] } } }`);
-  }
-  for (const c of options.consoles ?? []) {
-    const publish = [`custos.log.${vault}`, '$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`].map(quote).join(', ');
-    const deny = ['$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'].map(quote).join(', ');
-    users.push(`{ user: ${quote(c.user)}, password: ${quote(c.password)}, permissions: { publish: { allow: [${publish}], deny: [${deny}] }, subscribe: { allow: ["_INBOX.>", ${quote(`custos.log.${vault}`)}] } } }`);
-  }
-  lines.push(`accounts { CUSTOS { jetstream: enabled, users: [\n  ${users.join(',\n  ')}\n] } }`);
+  const users = [
+    ...(options.admin === undefined ? [] : [{ ...options.admin, permissions: teamAdminPermissions() }]),
+    ...(options.consoles ?? []).map((c) => ({ ...c, permissions: consolePermissions(options.vaultId ?? '*') })),
+    ...(options.users ?? []),
+  ];
+  if (users.length === 0) return lines.join('\n') + '\n';
+  const entries = users.map((u) => JSON.stringify({ user: u.user, password: u.password, permissions: u.permissions }));
+  lines.push(`accounts { CUSTOS { jetstream: enabled, users: [\n  ${entries.join(',\n  ')}\n] } }`);
   return lines.join('\n') + '\n';
 }
 
