@@ -1,7 +1,6 @@
 // The NATS permission sets of a team's server, one per role, for IT's config and the tests: the server's administrator
 // (makes the vault's stream), a console (appends to and reads the log; coordinates signings through the relay), and a
 // signer node (reads the log; reads only its own relay subjects). docs/team.md prints the config they make.
-import { partyIdFor } from '../../crypto/frost/party-id';
 import { COORDINATOR } from '../../crypto/frost/types';
 import { CONTROL_SESSION, coordinatorAddress } from '../signer/control';
 import { partyPublishSubject, partySubscribeSubject, relaySubject, SUBJECT_PREFIX, subjectToken } from './transport';
@@ -83,11 +82,11 @@ export function consolePermissions(vaultId: string, o: { coordinatorUserId?: str
 }
 
 /**
- * The signer node of user `userId` (its party id is partyIdFor(userId), as the log's relay directory says): reads the
- * log (its replica) and its own relay subjects, control requests included; appends nothing.
+ * The signer node of party `partyId` (a custodian's party id is partyIdFor(userId), crypto/frost/party-id.ts; the node
+ * says it when it starts): reads the log (its replica) and its own relay subjects, control requests included; appends nothing.
  */
-export function signerNodePermissions(vaultId: string, userId: string): NatsPermissions {
-  return merge(teamLogPermissions(vaultId, { append: false }), relayPartyPermissions(vaultId, partyIdFor(userId)));
+export function signerNodePermissions(vaultId: string, partyId: string): NatsPermissions {
+  return merge(teamLogPermissions(vaultId, { append: false }), relayPartyPermissions(vaultId, partyId));
 }
 
 function merge(a: NatsPermissions, b: NatsPermissions): NatsPermissions {
@@ -97,19 +96,4 @@ function merge(a: NatsPermissions, b: NatsPermissions): NatsPermissions {
     publish: { allow: union(a.publish.allow, b.publish.allow), ...(deny.length === 0 ? {} : { deny }) },
     subscribe: { allow: union(a.subscribe.allow, b.subscribe.allow) },
   };
-}
-
-export type RelayUser = { user: string; password: string; vaultId: string; party: string };
-
-/**
- * An `authorization` block for nats-server's config (its config syntax accepts JSON), one user per party. An example
- * for IT and tests: production servers use TLS and nkeys or JWT accounts with the same subject rules.
- */
-export function relayAuthorizationConfig(users: readonly RelayUser[]): string {
-  const block = {
-    authorization: {
-      users: users.map((u) => ({ user: u.user, password: u.password, permissions: relayPartyPermissions(u.vaultId, u.party) })),
-    },
-  };
-  return JSON.stringify(block, null, 2) + '\n';
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CustosError } from '../errors';
 import { consolePermissions, teamAdminPermissions, type NatsPermissions } from '../relay/permissions';
+import { teamServerConfig, type TeamServerTls } from './server-config';
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
 
@@ -48,14 +49,7 @@ export interface NatsServerOptions {
   readonly tls?: NatsServerTls;
 }
 
-export interface NatsServerTls {
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** The CA that signed the clients' certificates (needed with `verify`). */
-  readonly caFile?: string;
-  /** Require a client certificate signed by `caFile` (mutual TLS). */
-  readonly verify?: boolean;
-}
+export type NatsServerTls = TeamServerTls;
 
 /** A free TCP port on 127.0.0.1 (the OS picks; released before nats-server binds it). */
 export function freePort(): Promise<number> {
@@ -71,30 +65,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-const quote = (s: string) => JSON.stringify(s);
-
 /**
- * The server's config: 127.0.0.1 only, the JetStream store, TLS when asked, and the users in one JetStream account with
- * the permission sets of main/relay/permissions.ts (docs/team.md prints the same for IT): `admin` may create and inspect
- * streams; a console may append to and read its vault's log, never create, update, delete or purge a stream.
+ * The test server's config: 127.0.0.1 only, and the users with the permission sets of main/relay/permissions.ts: `admin`
+ * may create and inspect streams; a console may append to and read its vault's log, never change or delete a stream.
  */
 export function natsConfig(port: number, storeDir: string, options: NatsServerOptions): string {
-  const lines = [`listen: "127.0.0.1:${port}"`];
-  if (options.jetstream !== false) lines.push(`jetstream { store_dir: ${quote(storeDir)} }`);
-  const tls = options.tls;
-  if (tls !== undefined) {
-    lines.push(`tls { cert_file: ${quote(tls.certFile)}, key_file: ${quote(tls.keyFile)}${tls.caFile === undefined ? '' : `, ca_file: ${quote(tls.caFile)}`}, verify: ${tls.verify === true}, timeout: 2 }`);
-  }
-  if (options.config !== undefined) lines.push(options.config);
   const users = [
     ...(options.admin === undefined ? [] : [{ ...options.admin, permissions: teamAdminPermissions() }]),
     ...(options.consoles ?? []).map((c) => ({ ...c, permissions: consolePermissions(options.vaultId ?? '*') })),
     ...(options.users ?? []),
   ];
-  if (users.length === 0) return lines.join('\n') + '\n';
-  const entries = users.map((u) => JSON.stringify({ user: u.user, password: u.password, permissions: u.permissions }));
-  lines.push(`accounts { CUSTOS { jetstream: enabled, users: [\n  ${entries.join(',\n  ')}\n] } }`);
-  return lines.join('\n') + '\n';
+  return teamServerConfig({
+    listen: `127.0.0.1:${port}`,
+    storeDir: options.jetstream === false ? null : storeDir,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    users,
+    ...(options.config === undefined ? {} : { extra: options.config }),
+  });
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
