@@ -92,6 +92,8 @@ Team log (the vault's signed log replicated on a NATS JetStream server; without 
   team pull | team push                         adopt what others appended | publish local records the stream lacks
   team export --after N --out FILE              records after seq N as a bundle file (an air-gapped console)
   team import FILE [--genesis ADDR]             adopt a bundle's records, each checked (ADDR for an empty folder)
+  team server-config                            a nats-server config for IT: JetStream, TLS with the team's CA, and
+                                                a user per member's console and signer node with its permissions
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md):

@@ -1,16 +1,19 @@
-// `custos team join|status|pull|push|export|import`: the vault's team log (NATS JetStream) and bundle files.
+// `custos team join|status|pull|push|export|import|server-config`: the vault's team log (NATS JetStream), bundle files,
+// and the server's config for IT.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { Store } from '../store';
 import { exportBundle, importBundle } from '../team/bundle';
+import { teamServerConfig } from '../team/server-config';
+import { teamServerUsers } from '../team/server-users';
 import { isServerUrl } from '../team/settings';
 import { attachFromSettings, joinTeam, teamStatus, type TeamSession } from '../team/team';
 import { VaultService } from '../vault';
 import { type CliContext, CliUsageError } from './context';
 
-export const TEAM_COMMANDS = ['join', 'status', 'pull', 'push', 'export', 'import'] as const;
+export const TEAM_COMMANDS = ['join', 'status', 'pull', 'push', 'export', 'import', 'server-config'] as const;
 
 export async function runTeamCommand(command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
   const known: readonly string[] = TEAM_COMMANDS;
@@ -94,6 +97,17 @@ export async function runTeamCommand(command: string | undefined, args: string[]
         const text = `${r.adopted} records adopted, ${r.present} already held, ${r.refused.length} refused${r.refused.map((x) => `\n  - bundle record ${x.at}: ${x.reason}`).join('')}.`;
         out({ ...r, head: vault.logHead() }, text);
         return r.refused.length === 0 ? 0 : 1;
+      }
+      case 'server-config': {
+        const users = teamServerUsers(vault.readState());
+        const config = teamServerConfig({
+          listen: '0.0.0.0:4222',
+          storeDir: '/var/lib/nats/jetstream',
+          tls: { certFile: '/etc/nats/tls/server.pem', keyFile: '/etc/nats/tls/server.key', caFile: '/etc/nats/tls/team-ca.pem', verify: false },
+          users,
+        });
+        out({ config, users: users.map(({ user, role, userId, name, partyId }) => ({ user, role, userId, name, partyId })) }, config.trimEnd());
+        return 0;
       }
       default:
         throw new CliUsageError(`Unknown command team ${command}.`);

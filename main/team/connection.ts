@@ -33,8 +33,20 @@ export async function connectTeam(options: TeamConnectOptions): Promise<NatsConn
       name: 'custos',
     });
   } catch (err) {
-    throw teamError(err, where, options.user, options.tls ?? null);
+    throw tls === undefined ? teamError(err, where, options.user, options.tls ?? null) : (handshakeReset(err, where, options.tls ?? null) ?? teamError(err, where, options.user, options.tls ?? null));
   }
+}
+
+/**
+ * A server that wants a client certificate may close the socket before its TLS alert is read (TLS 1.3 finishes the
+ * client's side of the handshake first): the client then sees a reset, not the alert. Said as the likely cause.
+ */
+function handshakeReset(err: unknown, where: string, tls: TeamTls | null): CustosError | null {
+  const e = err as { code?: unknown; message?: string };
+  if (e.code !== 'ECONNRESET' && !/ECONNRESET|socket hang up|before secure TLS connection/i.test(e.message ?? '')) return null;
+  return tls?.certFile === undefined
+    ? new CustosError('TEAM_TLS', `The team server ${where} closed the connection during the TLS handshake: it most likely asks for a client certificate and this console has none. Ask the server's administrator for one and join with --cert FILE --key FILE.`, undefined, 'certFile')
+    : new CustosError('TEAM_TLS', `The team server ${where} closed the connection during the TLS handshake: it most likely refused this console's client certificate ${tls.certFile} (not signed by the CA it trusts, expired or revoked). Check it with the server's administrator.`, undefined, 'certFile');
 }
 
 /**

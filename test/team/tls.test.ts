@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamServerUsers } from '../../main/team/server-users';
 import { parseTls, readTeamSettings, TEAM_FILE } from '../../main/team/settings';
 import { expectError } from '../vault/helpers';
 import { createStream, foundVault, need, teamConsole, userIdOf, type TeamConsole } from './helpers';
@@ -92,6 +93,30 @@ describe('the team server over TLS with a private CA (real nats-server)', () => 
     await c.join(mutual, users.b, mine, tls);
     expect(c.vault.logHead()).toEqual(founder.vault.logHead());
     expect(readTeamSettings(c.dir)?.tls).toEqual(tls);
+  });
+
+  it("runs the users `custos team server-config` gives (one per member's console), with client certificates required", async () => {
+    const founder = fresh('g0', ['alice', 'bob', 'carol']);
+    const itsPin = await foundVault(founder);
+    const rows = teamServerUsers(founder.vault.readState());
+    expect(rows.map((r) => `${r.role}:${r.user}`)).toEqual(['admin:custos-admin', 'console:console-alice', 'console:console-bob', 'console:console-carol']);
+    const password = (user: string) => `secret-of-${user}`;
+    const itServer = await startNatsServer({
+      users: rows.map((r) => ({ user: r.user, password: password(r.user), permissions: r.permissions })),
+      tls: { certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.ca, verify: true },
+    });
+    try {
+      const tls = { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey };
+      await createStream(itServer, { user: 'custos-admin', password: password('custos-admin') }, itsPin.vaultId, tls);
+      await founder.join(itServer, { user: 'console-alice', password: password('console-alice') }, undefined, tls);
+      const c = fresh('g');
+      await c.join(itServer, { user: 'console-bob', password: password('console-bob') }, itsPin, tls);
+      expect(c.vault.logHead()).toEqual(founder.vault.logHead());
+      // Bob's console user may not make streams: that is the administrator user's alone.
+      await expectError(createStream(itServer, { user: 'console-bob', password: password('console-bob') }, 'v-other', tls), 'TEAM_AUTH', /does not let user "console-bob"/);
+    } finally {
+      await itServer.stop();
+    }
   });
 
   it('names an unreadable TLS file and the option that gave it', async () => {
