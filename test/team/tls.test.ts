@@ -4,7 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../main/log';
 import { teamServerUsers } from '../../main/team/server-users';
+import { TeamService } from '../../main/team/service';
 import { parseTls, readTeamSettings, TEAM_FILE } from '../../main/team/settings';
 import { expectError } from '../vault/helpers';
 import { createStream, foundVault, need, teamConsole, userIdOf, type TeamConsole } from './helpers';
@@ -116,6 +118,21 @@ describe('the team server over TLS with a private CA (real nats-server)', () => 
       await expectError(createStream(itServer, { user: 'console-bob', password: password('console-bob') }, 'v-other', tls), 'TEAM_AUTH', /does not let user "console-bob"/);
     } finally {
       await itServer.stop();
+    }
+  });
+
+  it("joins from the console's team.join channel with the CA file, and puts a wrong CA next to its field", async () => {
+    const c = fresh('console');
+    const team = new TeamService({ dataDir: c.dir, store: c.store, vault: c.vault, log: silentLogger });
+    try {
+      const input = { server: server.url, user: users.b.user, password: users.b.password, vaultId: pin.vaultId, genesisAddress: pin.genesisAddress };
+      const refused = await expectError(team.join({ ...input, caFile: pki.otherCa }), 'TEAM_TLS', /not trusted/);
+      expect(refused.field).toBe('caFile');
+      const status = await team.join({ ...input, caFile: pki.ca });
+      expect(status).toMatchObject({ joined: true, connection: { state: 'connected' } });
+      expect(c.vault.logHead()).toEqual(a.vault.logHead());
+    } finally {
+      await team.close();
     }
   });
 
