@@ -102,7 +102,7 @@ export class SignerNode {
       const state = vault.readState();
       const owner = nodeOwner(state, keys.nodeId);
       await pin(o, gate, keys, settings, store, vault, state);
-      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(replicaDir, settings), reconnect: true });
+      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(replicaDir, settings), reconnect: true, tls: settings.tls });
       closers.unshift(() => nc.close());
       node = new SignerNode(o, keys, settings, store, vault, gate, pool, follower, nc, owner.partyId);
       await node.syncGate();

@@ -105,7 +105,7 @@ export class TeamNodes {
     const keys = this.keys();
     // The nodes answer only at the head they hold: the coordinator asks at the team's head, not at an older one.
     await this.o.vault.teamSync();
-    const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(this.o.dataDir, settings) });
+    const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(this.o.dataDir, settings), tls: settings.tls ?? null });
     try {
       return await work(keys, new NatsRelayTransport(nc));
     } finally {
