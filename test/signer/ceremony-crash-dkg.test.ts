@@ -168,7 +168,8 @@ describe('crashes mid-DKG through signer node processes', () => {
       },
     }).then(() => null, (err: unknown) => err as Error);
     console.info(`a DKG with a node killed mid-round aborted after ${Date.now() - started} ms (session 10 s): ${failure?.message}`);
-    expect(failure?.message).toMatch(/Bob's signer node \(party [0-9a-f]{64}\) did not answer/);
+    // Bob's node is named; on a loaded machine another node still in its round may be named beside it.
+    expect(failure?.message).toMatch(/^[^:]*: ((Alice|Carol)'s signer node \(party [0-9a-f]{64}\), )*Bob's signer node \(party [0-9a-f]{64}\)(, (Alice|Carol)'s signer node \(party [0-9a-f]{64}\))* did not answer/);
     expect(failure?.message).toMatch(/No key was recorded/);
     await procs.bob.kill();
     await expectNothingRecorded(walletId, before);
