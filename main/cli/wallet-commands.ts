@@ -14,7 +14,7 @@ import { attachFromSettings, type TeamSession } from '../team/team';
 import { connectTeam } from '../team/connection';
 import { readCredential } from '../team/settings';
 import { NatsRelayTransport } from '../relay';
-import { keygenWithNodes } from '../signer/keygen-coordinator';
+import { ceremonyWithNodes } from '../signer/ceremony-coordinator';
 import { openNodeKeys, NODE_KEYS_FILE } from '../signer/node-keys';
 import { verifyAddressOnDevice } from '../wallets/address-verification';
 import { WalletCeremonies } from '../wallets/ceremonies';
@@ -178,7 +178,7 @@ async function keygenByNodes(ctx: CliContext, vault: VaultService, team: TeamSes
   const settings = team.settings;
   const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
   try {
-    await keygenWithNodes(walletId, {
+    await ceremonyWithNodes(walletId, {
       vault,
       keys: openNodeKeys(nodeDir),
       transport: new NatsRelayTransport(nc),
