@@ -21,7 +21,7 @@ let signerNodes: ReturnType<typeof nodes>;
 let server: NatsServer;
 const pool = new DkgPool({ threads: 1 });
 let walletId: string;
-let made: TestNode[] = [];
+const made: TestNode[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer({ jetstream: false });
