@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import type { KeyRecord } from '../../crypto/governance';
+import { ceremonyPlan, type KeyRecord } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { policyDocument, validatePolicy } from '../../crypto/policy';
 import { walletOutputKeyAt } from '../../crypto/transfers/transaction';
@@ -19,6 +19,7 @@ import { NatsRelayTransport } from '../../main/relay';
 import { ceremonyWithNodes } from '../../main/signer/ceremony-coordinator';
 import { signWithNodes } from '../../main/signer/coordinator';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
+import { walletKeyFrom } from '../../main/signer/dkg-result';
 import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
 import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
 import { startNatsServer, type NatsServer } from '../team/nats-server';
@@ -211,6 +212,44 @@ describe('a wallet\'s refresh and reshare through signer node processes', () => 
         expect(shareFiles(who), who).toEqual(marks[who].files);
         expect(procs[who].child.exitCode).toBeNull();
       }
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
+
+  it('a compromised coordinator that ran the approved reshare gets no attestation of a record for another ceremony or other custodians', async () => {
+    const c = await asCoordinator();
+    try {
+      const state = h.vault.readState();
+      const at = head();
+      const ceremonyId = 'reshare-unattested';
+      const receivers = [party('alice'), party('bob'), party('dave')];
+      const expiresAt = Date.now() + 30_000;
+      for (const who of ['alice', 'bob', 'dave'] as const) {
+        await c.to(who, { kind: 'session/reshare', ceremonyId, walletId, ceremony: 'reshare', dealers: [party('alice'), party('bob')], receivers, threshold: 2, head: at, coordinatorUserId: erinId(), expiresAt });
+      }
+      const isResult = (m: ControlMessage): m is Extract<ControlMessage, { kind: 'session/keygen' }> => m.kind === 'session/keygen' && m.ceremonyId === ceremonyId;
+      await expect.poll(() => c.answers.filter(isResult).length, { timeout: 30_000 }).toBe(3);
+      const results = c.answers.filter(isResult);
+      const plan = ceremonyPlan(state, walletId);
+      if ('refused' in plan) throw new Error(plan.refused);
+      expect(new Set(results.map((r) => r.key.outputKey))).toEqual(new Set([plan.current!.key.outputKey]));
+      const key = walletKeyFrom(results[0]!.key, 3, plan.receivers, new Map(results.map((r) => [r.partyId, r.shareDigest])));
+      const honest = { type: 'wallet-key' as const, seq: at.seq + 1, vaultId: state.vaultId, walletId, proposalId: plan.wallet.pending!.proposalId, ceremony: 'reshare' as const, ceremonyId, createdAt: new Date().toISOString(), key };
+      const screens = procs.dave.screens();
+      const mark = procs.dave.events.length;
+      // Called a refresh in the record: not the reshare Dave's node ran.
+      await c.to('dave', { kind: 'session/attest', ceremonyId, coordinatorUserId: erinId(), record: { ...honest, ceremony: 'refresh' }, expiresAt: Date.now() + 20_000 });
+      expect((await procs.dave.waitFor((e) => e.event === 'refused' && e.ceremonyId === ceremonyId, 30_000, mark)).reason).toMatch(/is not the reshare reshare-unattested this node ran/);
+      expect(procs.dave.screens()).toBe(screens);
+      // Alice's node is asked with Carol named a custodian of the new key in Dave's place (a node attests once per ceremony).
+      const aliceScreens = procs.alice.screens();
+      const aliceMark = procs.alice.events.length;
+      const custodians = key.custodians.map((x) => (x.userId === h.ids.dave ? { userId: h.ids.carol, partyId: party('carol') } : x));
+      await c.to('alice', { kind: 'session/attest', ceremonyId, coordinatorUserId: erinId(), record: { ...honest, key: { ...key, custodians } }, expiresAt: Date.now() + 20_000 });
+      expect((await procs.alice.waitFor((e) => e.event === 'refused' && e.ceremonyId === ceremonyId, 30_000, aliceMark)).reason).toMatch(/holds another key than the one this node's reshare made, or other custodians/);
+      expect(procs.alice.screens()).toBe(aliceScreens);
+      for (const who of ['alice', 'dave'] as const) expect(procs[who].events.some((e) => e.event === 'attested' && e.ceremonyId === ceremonyId)).toBe(false);
     } finally {
       await c.close();
     }
