@@ -10,6 +10,7 @@ import { udevGuidance, udevRulesInstalled } from './platform/udev';
 import { Store } from './store';
 import { VaultService } from './vault';
 import { TeamService } from './team/service';
+import { TeamNodes } from './signer/team-nodes';
 import type { MpcHostClient } from './mpc/client';
 import { WalletCeremonies } from './wallets/ceremonies';
 import { keepHostSynced } from './wallets/host-anchor';
@@ -67,9 +68,11 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   try {
     store = Store.open(options.dataDir);
     vault = new VaultService({ store, devices, log: options.log });
+    // In a team, signings and key ceremonies go through the custodians' signer nodes (the MPC host takes no part).
+    const nodes = new TeamNodes({ dataDir: options.dataDir, vault });
     wallets = {
-      ceremonies: new WalletCeremonies({ vault, store, devices, host: options.mpc, log: options.log }),
-      transfers: new TransferService({ vault, store, devices, host: options.mpc }),
+      ceremonies: new WalletCeremonies({ vault, store, devices, host: options.mpc, nodes, log: options.log }),
+      transfers: new TransferService({ vault, store, devices, host: options.mpc, nodes }),
     };
     keepHostSynced(vault, store, options.mpc, (message, error) => options.log.warn(message, { error }));
     // A data folder joined to a team follows its log (adopting what the other consoles append); a single desk has no settings.

@@ -613,7 +613,45 @@ export interface TeamStatusView {
   refused: { streamSeq: number; reason: string; seenAt: string; excerpt: string | null }[];
   /** Signer nodes registered in the log, one per custodian who registered one. */
   nodes: SignerNodeView[];
+  /**
+   * The signer node this console coordinates with (its keys sign the session requests it sends): in a team, every
+   * signing and key ceremony goes through the custodians' nodes, and needs it. `problem` says why it cannot be used.
+   */
+  coordinator: { nodeDir: string | null; nodeId: string | null; user: UserRef | null; problem: string | null };
   checkedAt: string;
+}
+
+/** Which registered signer nodes answered a ping just now, ready and at this console's head. */
+export interface TeamPingView {
+  nodes: {
+    user: UserRef;
+    nodeId: string | null;
+    online: boolean;
+    /** The node's log head, when it answered. */
+    head: { seq: number; fingerprint: string } | null;
+    /** Null when online, ready and at this console's head; else why it cannot take part now, in words. */
+    problem: string | null;
+  }[];
+  checkedAt: string;
+}
+
+/** What a push published of the records the team log lacked, and the status after it. */
+export interface TeamPushView {
+  published: number;
+  status: TeamStatusView;
+}
+
+/** One custodian's signer node during a signing or key ceremony through the team's nodes (in progress events). */
+export interface NodeProgressView {
+  custodian: string;
+  /**
+   * ready / not-ready: its answer to the ping (not-ready: no answer, or not at this console's head); picked: it takes
+   * part; accepted / refused: its gate's answer, after its custodian's device; round: its message of `round` arrived;
+   * key: it reported its share of the new key; attested: its custodian's device attested the key.
+   */
+  state: 'ready' | 'not-ready' | 'picked' | 'accepted' | 'refused' | 'round' | 'key' | 'attested';
+  round: number | null;
+  detail: string | null;
 }
 
 /** What a catch-up adopted and refused, and the status after it. */
@@ -846,6 +884,15 @@ export const channels = {
    * adopts the vault named by `vaultId` and `genesisAddress` (given by the inviting administrator). `create` makes the
    * vault's stream, with a user the server lets create one.
    */
+  /**
+   * Sets the folder of this console's user's registered signer node (null clears it): its keys sign the session
+   * requests this console sends when it coordinates. Refused unless the folder holds node keys the log registers.
+   */
+  'team.setNode': { input: z.object({ nodeDir: z.string().trim().min(1).max(4096).nullable() }).strict() },
+  /** Pings the registered signer nodes: which are online, ready, and at this console's head. */
+  'team.ping': { input: empty },
+  /** Publishes the records this console holds that the team log lacks (made offline, or before it joined). */
+  'team.push': { input: empty },
   'team.join': {
     input: z
       .object({
@@ -941,6 +988,9 @@ export interface ChannelResults {
   'team.status': TeamStatusView;
   'team.pull': TeamPullView;
   'team.join': TeamStatusView;
+  'team.setNode': TeamStatusView;
+  'team.ping': TeamPingView;
+  'team.push': TeamPushView;
   'audit.list': { total: number; entries: AuditEntryView[] };
   'audit.verify': AuditVerification;
   /** The export as text, with the chain, and the procedure to check it offline in its header (CSV) or a field (JSON). */
@@ -959,8 +1009,11 @@ export interface EventPayloads {
   'devices.promptEnded': { promptId: string; outcome: 'approved' | 'rejected' | 'cancelled' };
   /** A key ceremony's progress: device steps (one per custodian) and the MPC host's steps. */
   'wallets.progress': WalletProgress;
-  /** Signing a transfer: each custodian's device, then the MPC host checking the evidence and signing. */
-  'transfers.progress': { requestId: string; message: string };
+  /**
+   * Signing a transfer: on a single desk each custodian's device, then the MPC host checking the evidence and signing;
+   * in a team each custodian's signer node (`node`: its answer, and each round it answered).
+   */
+  'transfers.progress': { requestId: string; message: string; node?: NodeProgressView };
   /** Something new waits for the person acting (announced once per item; the console also shows an OS notification). */
   'inbox.new': InboxItem[];
   /** Verify (a replay from genesis) is under way: about once a second. */
@@ -972,13 +1025,17 @@ export const EVENTS: EventName[] = ['vault.changed', 'devices.changed', 'devices
 export interface WalletProgress {
   walletId: string;
   ceremony: KeyCeremony;
-  /** 'devices': custodians' devices give their part; 'host': the MPC host runs the rounds; 'record': the outcome is recorded. */
-  stage: 'devices' | 'host' | 'record' | 'done' | 'failed';
+  /**
+   * 'devices': custodians' devices give their part; 'host': the MPC host runs the rounds; 'nodes': in a team, the
+   * custodians' signer nodes do (`node` says which and how far); 'record': the outcome is recorded.
+   */
+  stage: 'devices' | 'host' | 'nodes' | 'record' | 'done' | 'failed';
   /** A short step name (e.g. "round1", "seal") or the custodian being asked. */
   step: string;
   done: number;
   total: number;
   message: string;
+  node?: NodeProgressView;
 }
 
 // ---------------------------------------------------------------------------------------------------

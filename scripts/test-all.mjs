@@ -30,6 +30,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failedSteps = [];
+const failedTests = [];
 for (const step of steps) {
   process.stdout.write(`\n=== ${step.name}\n`);
   const started = Date.now();
@@ -41,6 +42,7 @@ for (const step of steps) {
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     if (r.numTotalTests === 0) failedSteps.push(`${step.name} (ran no test)`);
+    failedTests.push(...failuresIn(r));
   } else if (step.report) {
     failedSteps.push(`${step.name} (no report)`);
   }
@@ -48,8 +50,26 @@ for (const step of steps) {
   process.stdout.write(`=== ${step.name}: ${run.status === 0 ? 'ok' : 'FAILED'} in ${seconds}s\n`);
 }
 
+// CI keeps only the tail of the output: name each failed test, and the first line of why, next to the summary.
+if (failedTests.length) process.stdout.write(`\nFailed tests:\n${failedTests.map((t) => `  ${t}`).join('\n')}\n`);
 if (failedSteps.length) process.stdout.write(`\nFailed steps: ${[...new Set(failedSteps)].join(', ')}\n`);
 // A failed step that is not a test (typecheck, lint, build) counts as one failure, so the line never hides it.
 const stepFailures = failedSteps.filter((s) => !/unit|end-to-end/.test(s)).length;
 process.stdout.write(`\ntests: ${passed} passed, ${failed + stepFailures} failed, ${skipped} skipped\n`);
 process.exit(failedSteps.length || failed ? 1 : 0);
+
+/** `file > test: first line of the error` for each failed test, or each file that failed outside a test. */
+function failuresIn(report) {
+  const out = [];
+  for (const file of report.testResults ?? []) {
+    const name = path.relative(process.cwd(), file.name);
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of failed) out.push(`${name} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    if (!failed.length && file.status === 'failed') out.push(`${name}: ${firstLine(file.message)}`);
+  }
+  return out;
+}
+
+function firstLine(text) {
+  return String(text ?? '').split('\n').find((l) => l.trim())?.trim().slice(0, 300) ?? '';
+}

@@ -40,12 +40,17 @@ export interface CliContext {
   amount?: string;
   feeRate?: string;
   wallet?: string;
-  /** A signer node's folder (signer commands; transfer sign and wallet ceremony --nodes: the coordinating user's node, for its keys). */
+  /**
+   * A signer node's folder (signer commands; in a team, transfer sign and wallet ceremony: the coordinating user's node,
+   * for its keys, instead of the one `team node` set).
+   */
   nodeDir?: string;
-  /** transfer sign / wallet ceremony --nodes: sign, or run a DKG, with the custodians' signer nodes through the relay (team mode). */
+  /** transfer sign / wallet ceremony --nodes: says the signer nodes are meant (the only way in a team; refused on a single desk). */
   nodes?: boolean;
-  /** transfer sign / wallet ceremony --nodes: how long the signing, or the DKG and then its attestations, may take, in seconds. */
+  /** In a team, transfer sign / wallet ceremony: how long the signing, or the DKG and then its attestations, may take, in seconds. */
   timeout?: string;
+  /** team node --clear: forget the node this console coordinates with. */
+  clear?: boolean;
   /** Team commands' options: server URL(s), NATS user and password file, the vault and genesis to join, bundle seq. */
   server?: string;
   user?: string;

@@ -1,23 +1,19 @@
 // `custos demo --team`: the demo's team parts: a local nats-server, the vault joined to its team log, each custodian's
-// signer node folder and `custos signer start` process, and signings by those nodes through a share-less coordinator;
-// everything it starts is stopped at the end, on failure and on Ctrl-C.
+// signer node folder and `custos signer start` process (which then make the wallet's key and sign, through the same
+// services as the console's buttons, this console coordinating with no share); everything it starts is stopped at the
+// end, on failure and on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TransferView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
-import { NatsRelayTransport } from '../relay';
-import { signWithNodes, type CoordinatorEvent } from '../signer/coordinator';
 import { openNodeKeys, type NodeKeys } from '../signer/node-keys';
 import { replicaFolderOf } from '../signer/node';
-import { importNodeShares } from '../signer/node-share';
+import { setCoordinatorNode } from '../signer/team-nodes';
 import { Store } from '../store';
-import { connectTeam, type NatsConnection } from '../team/connection';
 import { startNatsServer, type NatsServer } from '../team/nats-server';
 import { attachFromSettings, joinTeam, type TeamSession } from '../team/team';
-import type { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
 
 /** How long a node process may take to start: tsx, its replica's catch-up, its gate pinned on its virtual Ledger. */
@@ -47,7 +43,6 @@ export class DemoTeam {
   private readonly nodes: DemoNode[] = [];
   private coordinator: { user: string; keys: NodeKeys } | null = null;
   private session: TeamSession | null = null;
-  private nc: NatsConnection | null = null;
   private closing: Promise<void> | null = null;
   private serverPid: number | null;
   private serverStopped = false;
@@ -108,10 +103,10 @@ export class DemoTeam {
 
   /**
    * Each custodian's node folder (`custos signer init`), registered on their own device (`signer register`), its replica
-   * joined to the team (`signer join`), and its own sealed share copied from this console (`signer import-share`); the
-   * coordinating user's folder (keys only: they sign its session requests).
+   * joined to the team (`signer join`); the coordinating user's folder (keys only: they sign its session requests), set
+   * as this console's node (`team node`). No share exists yet: the nodes make the wallet's key themselves.
    */
-  async setUpNodes(o: { store: Store; vault: VaultService; custodians: { name: string; deviceId: string }[]; coordinator: { name: string; deviceId: string }; genesis: string }): Promise<void> {
+  async setUpNodes(o: { dataDir: string; vault: VaultService; custodians: { name: string; deviceId: string }[]; coordinator: { name: string; deviceId: string }; genesis: string }): Promise<void> {
     const folder = (name: string) => path.join(this.root, name.toLowerCase());
     for (const who of [...o.custodians, o.coordinator]) {
       const keys = openNodeKeys(folder(who.name));
@@ -120,6 +115,8 @@ export class DemoTeam {
       if (who === o.coordinator) this.coordinator = { user: who.name, keys };
       else this.nodes.push({ custodian: who.name, nodeDir: folder(who.name), keys, child: null, events: [], exitCode: null, exitSignal: null });
     }
+    setCoordinatorNode(o.dataDir, o.vault, folder(o.coordinator.name));
+    this.say(`   this console coordinates with ${o.coordinator.name}'s node (custos team node --node-dir ${folder(o.coordinator.name)})`);
     const vaultId = o.vault.readState().vaultId;
     for (const node of this.nodes) {
       const replicaDir = replicaFolderOf(node.nodeDir);
@@ -128,8 +125,7 @@ export class DemoTeam {
       const replicaVault = new VaultService({ store: replica, devices: new DeviceManager() });
       try {
         const joined = await joinTeam(replicaDir, replica, replicaVault, { servers: [this.server.url], user: null, password: null, vaultId, genesisAddress: o.genesis });
-        const copied = importNodeShares({ nodeDir: node.nodeDir, nodeId: node.keys.nodeId, state: replicaVault.readState(), from: o.store });
-        this.say(`   ${node.custodian}'s replica adopted ${joined.adopted.adopted} records; share of party ${copied.map((c) => c.partyId).join(', ')} copied into its folder`);
+        this.say(`   ${node.custodian}'s replica adopted ${joined.adopted.adopted} records`);
       } finally {
         replicaVault.close();
         replica.close();
@@ -178,49 +174,13 @@ export class DemoTeam {
       const head = ready.head as { seq: number; fingerprint: string };
       this.say(`   ${node.custodian}'s signer node (pid ${node.child!.pid}) ready: party ${String(ready.partyId)}, its gate pinned on ${node.custodian}'s device, log head record ${head.seq} ${head.fingerprint}`);
     }
-    this.nc = await connectTeam({ servers: [this.server.url], user: null, password: null });
   }
 
-  /**
-   * Signs an allowed request with the custodians' node processes, this console coordinating with no share and no
-   * device. The nodes follow the log on their own: a node a record behind is waited for (a few tries), then named.
-   */
-  async sign(requestId: string, vault: VaultService, store: Store, transfers: TransferService): Promise<TransferView> {
-    if (this.nc === null || this.coordinator === null) throw new CustosError('INTERNAL', 'The signer nodes are not started.');
-    await vault.teamSync();
-    const head = vault.logHead()!;
-    this.say(`   this console's log head: record ${head.count - 1} ${head.fingerprint}; ${this.coordinator.user} coordinates (no share, no device)`);
-    const from = new Map(this.nodes.map((n) => [n, n.events.length]));
-    for (let attempt = 1; ; attempt++) {
-      const events: CoordinatorEvent[] = [];
-      try {
-        const signed = await signWithNodes(requestId, {
-          vault,
-          transfers,
-          keys: this.coordinator.keys,
-          transport: new NatsRelayTransport(this.nc),
-          sessionMs: 60_000,
-          onEvent: (e) => {
-            events.push(e);
-            if (e.type === 'status') this.say(`   ${e.custodian}'s signer node: ${e.head === null ? 'no answer' : `${e.ready ? 'ready' : 'not ready'} at record ${e.head.seq} ${e.head.fingerprint}`}`);
-            if (e.type === 'picked') this.say(`   ceremony ${e.ceremonyId}: ${e.custodians.join(' and ')}'s nodes picked`);
-            if (e.type === 'answer') this.say(`   ${e.custodian}'s signer node ${e.accepted ? `accepted: ${e.custodian} approved this use of their share on their own Ledger` : `refused: ${e.reason ?? ''}`}`);
-          },
-        });
-        const picked = events.find((e): e is Extract<CoordinatorEvent, { type: 'picked' }> => e.type === 'picked')!;
-        for (const node of this.nodes.filter((n) => picked.custodians.includes(n.custodian))) {
-          const done = await this.waitFor(node, (e) => e.requestId === requestId && (e.event === 'signed' || e.event === 'failed'), 30_000, from.get(node));
-          this.say(`   ${node.custodian}'s signer node (pid ${node.child?.pid ?? '?'}) ${done.event === 'signed' ? 'signed' : `failed (${String(done.reason)})`} ${requestId} with its one share (${(done.sessions as string[] | undefined)?.length ?? 0} session(s))`);
-        }
-        return signed;
-      } catch (err) {
-        // A node still adopting the last record answers at the previous head: nothing was sent to it; ask again.
-        const behind = err instanceof CustosError && err.code === 'DEVICE_NOT_FOUND' && /holds the log up to record/.test(err.message);
-        if (!(err instanceof CustosError)) throw new CustosError('TEAM_STREAM', `The signing of ${requestId} stopped: the team's server (${this.server.url}) is not answering (${(err as Error).message}). Nothing more was signed.`);
-        if (!behind || attempt >= 10) throw err;
-        this.say('   a node is still catching up with the log; asking again');
-        await new Promise((r) => setTimeout(r, 500));
-      }
+  /** Says what each picked node process did for `requestId` (from its own output): it signed with its one share. */
+  async signedBy(requestId: string, picked: readonly string[]): Promise<void> {
+    for (const node of this.nodes.filter((n) => picked.includes(n.custodian))) {
+      const done = await this.waitFor(node, (e) => e.requestId === requestId && (e.event === 'signed' || e.event === 'failed'), 30_000);
+      this.say(`   ${node.custodian}'s signer node (pid ${node.child?.pid ?? '?'}) ${done.event === 'signed' ? 'signed' : `failed (${String(done.reason)})`} ${requestId} with its one share (${(done.sessions as string[] | undefined)?.length ?? 0} session(s))`);
     }
   }
 
@@ -229,7 +189,6 @@ export class DemoTeam {
     this.closing ??= (async () => {
       process.off('SIGINT', this.onSignal);
       process.off('SIGTERM', this.onSignal);
-      await this.nc?.drain().catch(() => undefined);
       await Promise.all(this.nodes.map((n) => stopChild(n)));
       for (const n of this.nodes.filter((x) => x.child !== null)) this.say(`   ${n.custodian}'s signer node (pid ${n.child!.pid}) stopped (${n.exitSignal ?? `exit ${n.exitCode}`})`);
       await this.session?.close().catch(() => undefined);

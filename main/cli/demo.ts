@@ -13,6 +13,7 @@ import { DeviceManager } from '../devices/manager';
 import { hostClientFor } from '../mpc/launch-node';
 import { Store } from '../store';
 import { TransferService } from '../transfers/service';
+import { TeamNodes } from '../signer/team-nodes';
 import { VaultService } from '../vault';
 import { WalletCeremonies } from '../wallets/ceremonies';
 import { keepHostSynced } from '../wallets/host-anchor';
@@ -89,9 +90,16 @@ async function runFlow(ctx: CliContext, say: (line: string) => void, team: DemoT
   const client = host;
   const vault = new VaultService({ store, devices });
   keepHostSynced(vault, store, host, () => undefined);
-  const ceremonies = new WalletCeremonies({ vault, store, devices, host });
+  // In a team (--team), key ceremonies and signings go through the custodians' signer nodes, as the console's buttons do.
+  const nodes = new TeamNodes({ dataDir, vault, sessionMs: 60_000 });
+  const ceremonies = new WalletCeremonies({ vault, store, devices, host, nodes });
   ceremonies.on('progress', (p) => p.stage !== 'host' && say(`   [${p.stage}] ${p.message}`));
-  const transfers = new TransferService({ vault, store, devices, host });
+  const transfers = new TransferService({ vault, store, devices, host, nodes });
+  const picked = new Map<string, string[]>();
+  transfers.on('progress', ({ requestId, message, node }) => {
+    say(`   ${message}`);
+    if (node?.state === 'picked') picked.set(requestId, [...(picked.get(requestId) ?? []), node.custodian]);
+  });
   const ids: Partial<Record<Person, string>> = {};
   const approveBy = async (proposalId: string, ...who: Person[]) => {
     for (const w of who) await vault.approve({ proposalId, deviceId: device[w] });
@@ -122,23 +130,20 @@ async function runFlow(ctx: CliContext, say: (line: string) => void, team: DemoT
     if (team !== null) {
       step(`The vault joins its team: its log on nats-server (${team.url}), the stream created`);
       await team.join(dataDir, store, vault);
+      step("Signer nodes: each custodian's own node folder, registered on their device, its replica joined to the team, and `custos signer start`");
+      const genesis = vault.readState().users.find((u) => u.id === ids.Alice)!.identityAddress;
+      const custodians = (['Alice', 'Bob', 'Carol'] as const).map((name) => ({ name, deviceId: device[name] }));
+      await team.setUpNodes({ dataDir, vault, custodians, coordinator: { name: 'Olivia', deviceId: device.Olivia }, genesis });
+      await team.startNodes(Object.fromEntries(Object.entries(PEOPLE).map(([name, p]) => [name, p.phrase])));
     }
 
-    step('A 2-of-3 Taproot wallet on regtest, created by DKG among Alice, Bob and Carol');
+    step(`A 2-of-3 Taproot wallet on regtest, created by DKG among Alice, Bob and Carol${team === null ? '' : "'s signer nodes (each keeps its own share)"}`);
     const created = await vault.proposeWallet({ name: 'Cold BTC', network: 'regtest', threshold: 2, custodianIds: [ids.Alice!, ids.Bob!, ids.Carol!], deviceId: device.Alice });
     await approveBy(created.id, 'Bob', 'Carol');
     const walletId = vault.readState().wallets[0]!.id;
     await ceremonies.run(walletId);
     const wallet = walletView(vault.readState(), vault.wallet(walletId).wallet);
     say(`   output key ${wallet.outputKey}\n   receive descriptor ${wallet.descriptors!.receive}\n   first address ${wallet.address}`);
-
-    if (team !== null) {
-      step("Signer nodes: each custodian's own node folder, registered on their device, its replica joined to the team, its own share copied in, and `custos signer start`");
-      const genesis = vault.readState().users.find((u) => u.id === ids.Alice)!.identityAddress;
-      const custodians = (['Alice', 'Bob', 'Carol'] as const).map((name) => ({ name, deviceId: device[name] }));
-      await team.setUpNodes({ store, vault, custodians, coordinator: { name: 'Olivia', deviceId: device.Olivia }, genesis });
-      await team.startNodes(Object.fromEntries(Object.entries(PEOPLE).map(([name, p]) => [name, p.phrase])));
-    }
 
     step('A whitelist and a policy adopted by the administrators');
     const exchange = address('0a');
@@ -187,7 +192,8 @@ async function runFlow(ctx: CliContext, say: (line: string) => void, team: DemoT
         return;
       }
       for (const who of approvals) await transfers.approve({ requestId: request.id, deviceId: device[who] });
-      const signed = team === null ? await transfers.sign(request.id, (m) => say(`   ${m}`)) : await team.sign(request.id, vault, store, transfers);
+      const signed = await transfers.sign(request.id);
+      await team?.signedBy(request.id, picked.get(request.id) ?? []);
       const prevouts = verifyTransaction(signed.signed!.tx, signed.signed!.psbt!);
       say(`   signed: txid ${signed.signed!.txid}\n   ${signed.signed!.tx}`);
       signedTransfers.push({ hex: signed.signed!.tx, txid: signed.signed!.txid, prevouts });

@@ -42,10 +42,11 @@ Vault (each acting command signs on the acting person's device; --virtual needs 
 Wallets (FROST keys made by DKG in the MPC host; each share sealed to its custodian's device):
   wallet create --name N --threshold T --custodians a,b,c [--network regtest|signet|testnet|mainnet]
                                                 propose a wallet; its DKG runs once approved (at once with --devices)
-  wallet ceremony <wallet>                      run the key ceremony the wallet owes (DKG, refresh, reshare)
-  wallet ceremony <wallet> --nodes --node-dir D [--timeout S]
-                                                in a team: a new wallet's DKG run by every approved custodian's signer
-                                                node, each keeping its own sealed share (none is written here)
+  wallet ceremony <wallet> [--node-dir D] [--timeout S]
+                                                run the key ceremony the wallet owes (DKG, refresh, reshare); in a team
+                                                (the only way there): a new wallet's DKG run by every approved
+                                                custodian's signer node, each keeping its own sealed share (none is
+                                                written here); D: your registered node (default: custos team node)
   wallet list | wallet show <wallet>
   wallet balance <wallet>                       its coins' total, what open requests hold, what is free, and the
                                                 velocity its policy has used in each window
@@ -65,10 +66,10 @@ Transfers (requests under the wallet's policy; the only way anything is signed):
                                                 the acting person's decision, signed on their device
   transfer sign <R-n> [--out FILE]              an allowed request signed by t custodians' devices (--devices) and the
                                                 MPC host, which checks the evidence itself; --out: the signed PSBT
-  transfer sign <R-n> --nodes --node-dir D [--custodians a,b] [--timeout S]
-                                                in a team: signed by t custodians' signer nodes through the relay; this
-                                                console holds no share and asks no device (D: the coordinating user's
-                                                registered node folder, for its keys)
+  transfer sign <R-n> [--node-dir D] [--custodians a,b] [--timeout S]
+                                                in a team (the only way there): signed by t custodians' signer nodes
+                                                through the relay; this console holds no share and asks no device
+                                                (D: your registered node, for its keys; default: custos team node)
   psbt import <wallet> --psbt FILE|BASE64       a PSBT made elsewhere becomes a request (the operator's device signs it)
   psbt sign <wallet> --psbt FILE|BASE64 [--out FILE]
                                                 no request carries this PSBT: import it (as psbt import) and say what it
@@ -87,6 +88,8 @@ Team log (the vault's signed log replicated on a NATS JetStream server; without 
                                                 adopt the log of vault ID whose genesis administrator is ADDR
   team status                                   server, connection, local head, stream's last entry, lag, refusals
   team pull | team push                         adopt what others appended | publish local records the stream lacks
+  team node [--node-dir D | --clear]            the signer node this console coordinates with (its keys sign the
+                                                session requests of its signings and key ceremonies)
   team export --after N --out FILE              records after seq N as a bundle file (an air-gapped console)
   team import FILE [--genesis ADDR]             adopt a bundle's records, each checked (ADDR for an empty folder)
 MPC host:
@@ -164,6 +167,7 @@ function parseCli(argv: string[]) {
       vault: { type: 'string' },
       genesis: { type: 'string' },
       create: { type: 'boolean', default: false },
+      clear: { type: 'boolean', default: false },
       team: { type: 'boolean', default: false },
       after: { type: 'string' },
     },
@@ -220,6 +224,7 @@ export async function main(argv: string[]): Promise<number> {
     vault: values.vault,
     genesis: values.genesis,
     create: values.create ?? false,
+    clear: values.clear ?? false,
     after: values.after,
     team: values.team ?? false,
     out: (line) => process.stdout.write(line + '\n'),

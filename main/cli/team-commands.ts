@@ -1,15 +1,18 @@
-// `custos team join|status|pull|push|export|import`: the vault's team log (NATS JetStream) and bundle files.
+// `custos team join|status|pull|push|node|export|import`: the vault's team log (NATS JetStream), the signer node this
+// console coordinates with, and bundle files.
 import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { Store } from '../store';
 import { exportBundle, importBundle } from '../team/bundle';
-import { isServerUrl } from '../team/settings';
+import { coordinatorView, setCoordinatorNode } from '../signer/team-nodes';
+import { isServerUrl, readTeamSettings } from '../team/settings';
 import { attachFromSettings, joinTeam, teamStatus, type TeamSession } from '../team/team';
 import { VaultService } from '../vault';
 import { type CliContext, CliUsageError } from './context';
 
-export const TEAM_COMMANDS = ['join', 'status', 'pull', 'push', 'export', 'import'] as const;
+export const TEAM_COMMANDS = ['join', 'status', 'pull', 'push', 'node', 'export', 'import'] as const;
 
 export async function runTeamCommand(command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
   const known: readonly string[] = TEAM_COMMANDS;
@@ -72,6 +75,14 @@ export async function runTeamCommand(command: string | undefined, args: string[]
         const r = await vault.teamPush();
         out({ ...r, head: vault.logHead() }, `${r.published} local records published; the stream is at entry ${r.cursor}.`);
         return 0;
+      }
+      case 'node': {
+        // Without --node-dir it says which node is set; --clear forgets it.
+        if (readTeamSettings(ctx.dataDir) === null) throw new CustosError('TEAM_STREAM', `${ctx.dataDir} is not joined to a team: run custos team join --server URL first.`);
+        if (ctx.nodeDir !== undefined || ctx.clear === true) setCoordinatorNode(ctx.dataDir, vault, ctx.clear === true ? null : path.resolve(ctx.nodeDir!));
+        const c = coordinatorView(ctx.dataDir, vault);
+        out(c, c.problem === null ? `This console coordinates with ${c.user!.name}'s signer node ${c.nodeId} in ${c.nodeDir}.` : c.problem);
+        return c.problem === null ? 0 : 1;
       }
       case 'export': {
         const after = Number(required(ctx.after, '--after', 'the seq the bundle starts after (-1 for the whole log)'));

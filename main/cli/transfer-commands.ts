@@ -12,13 +12,8 @@ import { TransferService } from '../transfers/service';
 import { whatItNeeds } from '../transfers/views';
 import { VaultService } from '../vault';
 import { attachFromSettings, type TeamSession } from '../team/team';
-import { connectTeam } from '../team/connection';
-import { readCredential } from '../team/settings';
-import { NatsRelayTransport } from '../relay';
-import { signWithNodes } from '../signer/coordinator';
-import { openNodeKeys, NODE_KEYS_FILE } from '../signer/node-keys';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { readTeamSettings } from '../team/settings';
+import { teamNodes } from './signer-nodes';
 import { syncHost } from '../wallets/host-anchor';
 import { type CliContext, CliUsageError } from './context';
 import { addCustodianDevices, openVaultDevices, type VaultDevices } from './vault-devices';
@@ -56,17 +51,19 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
       const given = devices as VaultDevices | null;
       return { manager, actor: given?.actor ?? (() => { throw new CliUsageError("--mnemonic: no request carries this PSBT yet, and making one needs the operator's device (--virtual --mnemonic \"<operator's phrase>\")."); }) };
     };
-    const byNodes = name === 'transfer sign' && ctx.nodes === true;
-    if (ctx.nodes === true && !byNodes) throw new CliUsageError('--nodes: only transfer sign takes it.');
+    if (ctx.nodes === true && name !== 'transfer sign') throw new CliUsageError('--nodes: only transfer sign takes it.');
+    // In a team a request is signed by the custodians' signer nodes: this console coordinates, and opens no device.
+    const inTeam = readTeamSettings(ctx.dataDir) !== null;
+    if (ctx.nodes === true && !inTeam) throw new CliUsageError('--nodes: this console is a single desk (not joined to a team); sign without --nodes.');
+    const byNodes = name === 'transfer sign' && inTeam;
     // `psbt sign` imports a PSBT no request carries yet: then it needs the operator's device (USB: the first Ledger).
-    // Signing through the nodes asks no device here: the coordinator opens none.
     const opened = byNodes
       ? { manager: (manager = new DeviceManager()), actor: () => { throw new CliUsageError('signing through the nodes asks no device here'); } }
       : await open(ACTING.has(name) || (name === 'psbt sign' && (ctx.mnemonic !== undefined || !ctx.virtual)));
     const vault = new VaultService({ store, devices: opened.manager });
     // In a team, each change is published to the team log first (connecting at the first append: reads stay offline).
     team = attachFromSettings(ctx.dataDir, vault);
-    const transfers = new TransferService({ vault, store, devices: opened.manager, host });
+    const transfers = new TransferService({ vault, store, devices: opened.manager, host, nodes: teamNodes(ctx, vault) });
     transfers.on('progress', ({ message }) => ctx.err(`  ${message}`));
     const out = (value: unknown, text: string) => ctx.out(ctx.json ? JSON.stringify(value) : text);
     /** The host times approvals (delays) by when it first sees them: it gets the log after every change. */
@@ -85,11 +82,8 @@ export async function runTransferCommand(group: 'transfer' | 'psbt', command: st
     };
     const sign = async (view: TransferView): Promise<number> => {
       refuseUnsignable(view);
-      // One way to sign per mode: the MPC host on a single desk, the custodians' signer nodes in a team.
-      if (team !== null && !byNodes) throw new CliUsageError(`This console is in a team: its requests are signed by the custodians' signer nodes. Run: custos transfer sign ${view.id} --nodes --node-dir <your registered node folder>`);
-      if (team === null && byNodes) throw new CliUsageError('--nodes: this console is a single desk (not joined to a team); sign without --nodes.');
-      const signed = byNodes && team !== null ? await signByNodes(ctx, store, vault, transfers, team, view.id) : await transfers.sign(view.id, (m) => ctx.err(`  ${m}`));
-      return printSigned(ctx, signed);
+      // One way to sign per mode, chosen by the transfer service: the MPC host on a single desk, the nodes in a team.
+      return printSigned(ctx, await transfers.sign(view.id));
     };
     const requestId = (ref: string | undefined) => parse(channels['transfers.get'].input, { requestId: required(ref, '<request>', 'the request id (R-n)') }).requestId;
 
@@ -213,37 +207,3 @@ function readPsbtArg(ref: string): Uint8Array {
   }
 }
 
-/**
- * `transfer sign --nodes`: this console coordinates (it holds no share and asks no device): it catches up with the team
- * log, then the custodians' signer nodes sign through the relay, and the request is recorded as signed here.
- */
-async function signByNodes(ctx: CliContext, store: Store, vault: VaultService, transfers: TransferService, team: TeamSession, requestId: string): Promise<TransferView> {
-  const nodeDir = ctx.nodeDir;
-  if (nodeDir === undefined || !existsSync(path.join(nodeDir, NODE_KEYS_FILE))) {
-    throw new CliUsageError("--node-dir: give your registered signer node's folder (its keys sign this console's session requests).");
-  }
-  const timeout = ctx.timeout === undefined ? undefined : Number(ctx.timeout);
-  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 1 || timeout > 900)) throw new CliUsageError('--timeout: seconds, from 1 to 900.');
-  const keys = openNodeKeys(nodeDir);
-  await vault.teamSync();
-  const settings = team.settings;
-  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
-  try {
-    const only = ctx.custodians?.split(',').map((s) => s.trim()).filter(Boolean);
-    return await signWithNodes(requestId, {
-      vault,
-      transfers,
-      keys,
-      transport: new NatsRelayTransport(nc),
-      ...(only === undefined ? {} : { only }),
-      ...(timeout === undefined ? {} : { sessionMs: timeout * 1000 }),
-      onEvent: (e) => {
-        if (e.type === 'status') ctx.err(`  ${e.custodian}'s signer node: ${e.head === null ? 'no answer' : e.ready ? `ready at record ${e.head.seq}` : `not ready (${e.problem ?? ''})`}`);
-        if (e.type === 'picked') ctx.err(`  ceremony ${e.ceremonyId}: signing with ${e.custodians.join(', ')}'s nodes`);
-        if (e.type === 'answer') ctx.err(`  ${e.custodian}'s signer node ${e.accepted ? 'accepted (its custodian approved on their device)' : `refused: ${e.reason ?? ''}`}`);
-      },
-    });
-  } finally {
-    await nc.drain().catch(() => undefined);
-  }
-}

@@ -1,7 +1,6 @@
 // `custos wallet …`: wallets by proposal, their key ceremonies with custodians' devices, addresses and descriptors, on the
 // same services as the console. (Signing is a transfer request's: `custos transfer` and `custos psbt`.)
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { formatBtc } from '../../crypto/amounts';
 import { channels, WALLET_NETWORKS, type ProposalView, type WalletFundsView, type WalletView } from '../../preload/contract';
 import { DeviceManager } from '../devices/manager';
@@ -11,15 +10,12 @@ import { Store } from '../store';
 import { TransferService } from '../transfers/service';
 import { VaultService } from '../vault';
 import { attachFromSettings, type TeamSession } from '../team/team';
-import { connectTeam } from '../team/connection';
-import { readCredential } from '../team/settings';
-import { NatsRelayTransport } from '../relay';
-import { ceremonyWithNodes } from '../signer/ceremony-coordinator';
-import { openNodeKeys, NODE_KEYS_FILE } from '../signer/node-keys';
+import { readTeamSettings } from '../team/settings';
 import { verifyAddressOnDevice } from '../wallets/address-verification';
 import { WalletCeremonies } from '../wallets/ceremonies';
 import { walletAddresses, walletView } from '../wallets/views';
 import { type CliContext, CliUsageError } from './context';
+import { teamNodes } from './signer-nodes';
 import { addCustodianDevices, openVaultDevices } from './vault-devices';
 
 export const WALLET_COMMANDS = ['create', 'list', 'show', 'balance', 'address', 'verify-address', 'descriptor', 'refresh', 'reshare', 'ceremony'] as const;
@@ -33,12 +29,15 @@ export async function runWalletCommand(command: string | undefined, args: string
   if (command === undefined || !known.includes(command)) throw new CliUsageError(`Unknown wallet command "${command ?? ''}": use ${known.join(', ')}.`);
   mkdirSync(ctx.dataDir, { recursive: true });
   const store = Store.open(ctx.dataDir);
-  const byNodes = command === 'ceremony' && ctx.nodes === true;
-  if (ctx.nodes === true && !byNodes) throw new CliUsageError('--nodes: of the wallet commands, only wallet ceremony takes it.');
+  if (ctx.nodes === true && command !== 'ceremony') throw new CliUsageError('--nodes: of the wallet commands, only wallet ceremony takes it.');
+  // In a team a key ceremony is run by the custodians' signer nodes: this console coordinates, asks no device and
+  // starts no MPC host (it holds no share).
+  const inTeam = readTeamSettings(ctx.dataDir) !== null;
+  if (ctx.nodes === true && !inTeam) throw new CliUsageError('--nodes: this console is a single desk (not joined to a team); run the ceremony without --nodes.');
+  const byNodes = command === 'ceremony' && inTeam;
   const devices = PROPOSING.has(command) ? await openVaultDevices(ctx, { allowNewPhrase: false, newUser: false }) : null;
-  // A DKG through the nodes asks no device and starts no MPC host here: the coordinator holds no share.
   const manager = devices?.manager ?? (ctx.virtual || byNodes ? new DeviceManager() : await usbManager(ctx));
-  const client = USING_HOST.has(command) && !byNodes ? hostClientFor(ctx.dataDir) : null;
+  const client = USING_HOST.has(command) ? hostClientFor(ctx.dataDir) : null;
   let team: TeamSession | null = null;
   try {
     if (ctx.virtual) addCustodianDevices(ctx, manager);
@@ -51,7 +50,8 @@ export async function runWalletCommand(command: string | undefined, args: string
     const wallet = (ref: string | undefined): string => resolveWallet(vault, ref);
     const show = (id: string): WalletView => walletView(state(), vault.wallet(id).wallet);
     const ceremony = async (id: string): Promise<WalletView> => {
-      const ceremonies = new WalletCeremonies({ vault, store, devices: manager, host: host! });
+      // One way per mode, chosen by the ceremonies service: the MPC host on a single desk, the nodes in a team.
+      const ceremonies = new WalletCeremonies({ vault, store, devices: manager, host: host!, nodes: teamNodes(ctx, vault) });
       ceremonies.on('progress', (p) => ctx.err(`  [${p.stage}] ${p.message}${p.total > 1 && p.stage === 'host' ? ` (${p.done}/${p.total})` : ''}`));
       await ceremonies.run(id);
       return show(id);
@@ -141,14 +141,11 @@ export async function runWalletCommand(command: string | undefined, args: string
       }
       case 'wallet ceremony': {
         const id = wallet(args[0]);
-        if (team === null && byNodes) throw new CliUsageError('--nodes: this console is a single desk (not joined to a team); run the ceremony without --nodes.');
-        if (byNodes && team !== null) {
-          await keygenByNodes(ctx, vault, team, id);
-          const w = show(id);
+        const w = await ceremony(id);
+        if (byNodes) {
           out({ ...w, sealedSharesHere: false }, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}), attested by every custodian on their own node; each sealed share stays on its custodian's node (none is kept here). Address ${w.address}`);
           return 0;
         }
-        const w = await ceremony(id);
         out(w, `${w.name}: key version ${w.keyVersion} recorded (${w.threshold} of ${w.custodians.length}). Address ${w.address}`);
         return 0;
       }
@@ -163,38 +160,6 @@ export async function runWalletCommand(command: string | undefined, args: string
   }
 }
 
-/**
- * `wallet ceremony --nodes`: this console coordinates a new wallet's DKG (it holds no share and asks no device): every
- * approved custodian's signer node runs its party and keeps its share; the key is recorded with their attestations.
- */
-async function keygenByNodes(ctx: CliContext, vault: VaultService, team: TeamSession, walletId: string): Promise<void> {
-  const nodeDir = ctx.nodeDir;
-  if (nodeDir === undefined || !existsSync(path.join(nodeDir, NODE_KEYS_FILE))) {
-    throw new CliUsageError("--node-dir: give your registered signer node's folder (its keys sign this console's session requests).");
-  }
-  const timeout = ctx.timeout === undefined ? undefined : Number(ctx.timeout);
-  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 1 || timeout > 900)) throw new CliUsageError('--timeout: seconds, from 1 to 900.');
-  await vault.teamSync();
-  const settings = team.settings;
-  const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(ctx.dataDir, settings) });
-  try {
-    await ceremonyWithNodes(walletId, {
-      vault,
-      keys: openNodeKeys(nodeDir),
-      transport: new NatsRelayTransport(nc),
-      ...(timeout === undefined ? {} : { sessionMs: timeout * 1000 }),
-      onEvent: (e) => {
-        if (e.type === 'status') ctx.err(`  ${e.custodian}'s signer node: ${e.head === null ? 'no answer' : e.ready ? `ready at record ${e.head.seq}` : `not ready (${e.problem ?? ''})`}`);
-        if (e.type === 'picked') ctx.err(`  ceremony ${e.ceremonyId}: a DKG with ${e.custodians.join(', ')}'s nodes`);
-        if (e.type === 'answer') ctx.err(`  ${e.custodian}'s signer node ${e.accepted ? 'accepted (its custodian approved on their device)' : `refused: ${e.reason ?? ''}`}`);
-        if (e.type === 'keygen') ctx.err(`  ${e.custodian}'s signer node made its share of key ${e.outputKey}`);
-        if (e.type === 'attested') ctx.err(`  ${e.custodian} attested the key on their device`);
-      },
-    });
-  } finally {
-    await nc.drain().catch(() => undefined);
-  }
-}
 
 /** A wallet's money as a person reads it: balance, what requests hold, what is free, and each velocity window. */
 function balanceText(name: string, funds: WalletFundsView): string {

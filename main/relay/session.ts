@@ -49,6 +49,8 @@ export type RelayEvent =
   | { type: 'refused'; code: RelayOpenErrorCode; claimedFrom: string | undefined; message: string }
   | { type: 'duplicate'; from: string; counter: number }
   | { type: 'round-verified'; round: number }
+  /** A member's ceremony message of `round` arrived (once per message, duplicates aside): who answered which round. */
+  | { type: 'received'; from: string; round: number }
   | { type: 'resent'; count: number };
 
 export type RelaySessionOptions<R> = {
@@ -406,6 +408,7 @@ export class RelaySession<R> {
     await this.ack(h.from, h.counter);
     if (this.phase !== 'running') return;
     if (h.kind === 'relay/echo') return this.onEcho(h, payload);
+    this.o.onEvent?.({ type: 'received', from: h.from, round: h.round });
     return this.onCeremonyMessage(h, payload, opened.evidence);
   }
 

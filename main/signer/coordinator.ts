@@ -10,7 +10,7 @@ import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { signingPlan } from '../../crypto/transfers/evidence';
 import type { TransferView } from '../../preload/contract';
 import { CustosError } from '../errors';
-import { RelaySession, RelaySessionError, SignDriver, type RelayTransport } from '../relay';
+import { RelaySession, RelaySessionError, SignDriver, type RelayEvent, type RelayTransport } from '../relay';
 import type { TransferService } from '../transfers/service';
 import { signRefusal } from '../transfers/permissions';
 import type { VaultService } from '../vault/service';
@@ -28,7 +28,9 @@ export type CoordinatorEvent =
   | { type: 'status'; custodian: string; partyId: string; ready: boolean; head: Head | null; problem: string | null }
   | { type: 'picked'; custodians: string[]; ceremonyId: string }
   | { type: 'answer'; custodian: string; accepted: boolean; reason: string | null }
-  | { type: 'session'; sessionId: string };
+  | { type: 'session'; sessionId: string }
+  /** A picked node's message of a signing round reached the coordinator. */
+  | { type: 'round'; custodian: string; round: number };
 
 export interface CoordinatorOptions {
   vault: VaultService;
@@ -91,7 +93,10 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
       const messages = inputs.map((i) => i.sighash);
       await o.onEvent?.({ type: 'session', sessionId });
       const driver = new SignDriver({ sessionId, self: null, signers, messages, publicPackage: child.groupKey.publicPackage }, null, randomBytes);
-      const session = new RelaySession({ vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
+      const onRelay = (e: RelayEvent) => {
+        if (e.type === 'received' && names.has(e.from)) void o.onEvent?.({ type: 'round', custodian: names.get(e.from)!, round: e.round });
+      };
+      const session = new RelaySession({ vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, onEvent: onRelay, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
       let result;
       try {
         result = await Promise.race([session.run(), inbox.refusal(ceremonyId, names, o)]);
@@ -113,7 +118,11 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
   }
 }
 
-/** The first t custodians (in the key's order) whose nodes answer a ping, ready and at this console's head. */
+/**
+ * The first t custodians (in the key's order) whose nodes answer a ping, ready and at this console's head. A node that
+ * answers a few records behind is still adopting what this console just appended: it is pinged again, for up to
+ * `CATCH_UP_MS`, before it is named as behind.
+ */
 export async function pick(
   o: Pick<CoordinatorOptions, 'pingMs' | 'onEvent'>,
   custodians: readonly UserState[],
@@ -125,21 +134,37 @@ export async function pick(
   nothing: string,
 ): Promise<UserState[]> {
   const waitMs = o.pingMs ?? DEFAULT_PING_MS;
-  const statuses = await ping(custodians, send, inbox, waitMs);
-  const chosen: UserState[] = [];
-  const why: string[] = [];
-  for (const u of custodians) {
-    const s = statuses.get(partyIdFor(u.id));
-    await o.onEvent?.({ type: 'status', custodian: u.name, partyId: partyIdFor(u.id), ready: s?.ready ?? false, head: s?.head ?? null, problem: s?.problem ?? null });
-    const problem = nodeProblem(u, s, head, waitMs);
-    if (problem !== null) why.push(problem);
-    else if (chosen.length < threshold) chosen.push(u);
+  const until = Date.now() + CATCH_UP_MS;
+  for (;;) {
+    const statuses = await ping(custodians, send, inbox, waitMs);
+    const chosen: UserState[] = [];
+    const why: string[] = [];
+    let behind = false;
+    for (const u of custodians) {
+      const s = statuses.get(partyIdFor(u.id));
+      const problem = nodeProblem(u, s, head, waitMs);
+      if (problem !== null) why.push(problem);
+      else if (chosen.length < threshold) chosen.push(u);
+      if (s?.ready === true && s.head.seq < head.seq) behind = true;
+    }
+    if (chosen.length < threshold && behind && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, CATCH_UP_RETRY_MS));
+      continue;
+    }
+    for (const u of custodians) {
+      const s = statuses.get(partyIdFor(u.id));
+      await o.onEvent?.({ type: 'status', custodian: u.name, partyId: partyIdFor(u.id), ready: nodeProblem(u, s, head, waitMs) === null, head: s?.head ?? null, problem: s?.problem ?? nodeProblem(u, s, head, waitMs) });
+    }
+    if (chosen.length < threshold) {
+      throw new CustosError('DEVICE_NOT_FOUND', `${what} needs ${threshold} custodians' signer nodes; ${chosen.length} answered ready at this console's head (${why.join('; ')}). ${nothing}`);
+    }
+    return chosen;
   }
-  if (chosen.length < threshold) {
-    throw new CustosError('DEVICE_NOT_FOUND', `${what} needs ${threshold} custodians' signer nodes; ${chosen.length} answered ready at this console's head (${why.join('; ')}). ${nothing}`);
-  }
-  return chosen;
 }
+
+/** How long nodes a few records behind are given to catch up before they are named (ms), and how often they are asked. */
+const CATCH_UP_MS = 10_000;
+const CATCH_UP_RETRY_MS = 250;
 
 type NodeStatus = Extract<ControlMessage, { kind: 'node/status' }>;
 

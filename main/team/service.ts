@@ -1,8 +1,9 @@
 // The team as the console shows and drives it: its status (with the signer nodes the log registers), a catch-up on
 // demand, joining from the console, and following the log once joined. The team logic itself stays in team.ts.
 import { nodeKeyFingerprint } from '../../crypto/governance';
-import type { SignerNodeView, TeamConnectionState, TeamPullView, TeamStatusView } from '../../preload/contract';
+import type { SignerNodeView, TeamConnectionState, TeamPingView, TeamPullView, TeamPushView, TeamStatusView } from '../../preload/contract';
 import { CustosError } from '../errors';
+import { coordinatorView, setCoordinatorNode, TeamNodes } from '../signer/team-nodes';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { VaultService } from '../vault';
@@ -87,6 +88,30 @@ export class TeamService {
     return this.status();
   }
 
+  /** Sets (null: clears) the folder of this console's user's registered signer node, once it checks out. */
+  async setNode(nodeDir: string | null): Promise<TeamStatusView> {
+    if (readTeamSettings(this.options.dataDir) === null) throw notShared();
+    setCoordinatorNode(this.options.dataDir, this.options.vault, nodeDir);
+    return this.status();
+  }
+
+  /** Which registered signer nodes answer now, ready and at this console's head. */
+  async ping(): Promise<TeamPingView> {
+    if (readTeamSettings(this.options.dataDir) === null) throw notShared();
+    const rows = await new TeamNodes({ dataDir: this.options.dataDir, vault: this.options.vault }).ping();
+    return {
+      nodes: rows.map((r) => ({ user: { id: r.user, name: r.name }, nodeId: r.nodeId, online: r.online, head: r.head, problem: r.problem })),
+      checkedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Publishes the records this console holds that the team log lacks. */
+  async push(): Promise<TeamPushView> {
+    if (readTeamSettings(this.options.dataDir) === null) throw notShared();
+    const report = await this.options.vault.teamPush();
+    return { published: report.published, status: await this.status() };
+  }
+
   async close(): Promise<void> {
     const following = this.following;
     this.following = null;
@@ -111,6 +136,7 @@ export class TeamService {
       refusedCount: s.refused,
       refused: s.refusals.map((r) => ({ ...r })),
       nodes,
+      coordinator: s.team ? coordinatorView(this.options.dataDir, this.options.vault) : { nodeDir: null, nodeId: null, user: null, problem: null },
       checkedAt: new Date().toISOString(),
     };
   }

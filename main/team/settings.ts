@@ -21,6 +21,12 @@ export interface TeamSettings {
   /** The vault this console follows and the genesis administrator it accepts (given out of band). */
   readonly vaultId: string;
   readonly genesisAddress: string;
+  /**
+   * The folder of this console's user's registered signer node (absolute), whose keys sign the session requests this
+   * console sends when it coordinates a signing or a key ceremony; null until set (`custos team node`, the Team screen).
+   * Older files without it read as null.
+   */
+  readonly nodeDir: string | null;
 }
 
 export const teamFile = (dataDir: string): string => path.join(dataDir, TEAM_FILE);
@@ -42,12 +48,14 @@ export function readTeamSettings(dataDir: string): TeamSettings | null {
   if (s.credentialFile !== null && typeof s.credentialFile !== 'string') throw badSettings(file, '"credentialFile" must be a file name or null');
   if (typeof s.vaultId !== 'string' || !VAULT_ID.test(s.vaultId)) throw badSettings(file, '"vaultId" is not a vault id');
   if (typeof s.genesisAddress !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(s.genesisAddress)) throw badSettings(file, '"genesisAddress" is not an address');
-  return { version: 1, servers: s.servers as string[], user: s.user as string | null, credentialFile: s.credentialFile as string | null, vaultId: s.vaultId, genesisAddress: s.genesisAddress };
+  const nodeDir = s.nodeDir ?? null;
+  if (nodeDir !== null && (typeof nodeDir !== 'string' || !path.isAbsolute(nodeDir))) throw badSettings(file, '"nodeDir" must be an absolute folder path or null');
+  return { version: 1, servers: s.servers as string[], user: s.user as string | null, credentialFile: s.credentialFile as string | null, vaultId: s.vaultId, genesisAddress: s.genesisAddress, nodeDir };
 }
 
 /** Writes the settings, and the password (if any) to its own file readable by this user only. */
-export function writeTeamSettings(dataDir: string, settings: Omit<TeamSettings, 'version' | 'credentialFile'>, password: string | null): TeamSettings {
-  const full: TeamSettings = { version: 1, ...settings, credentialFile: password === null ? null : CREDENTIAL_FILE };
+export function writeTeamSettings(dataDir: string, settings: Omit<TeamSettings, 'version' | 'credentialFile' | 'nodeDir'> & { nodeDir?: string | null }, password: string | null): TeamSettings {
+  const full: TeamSettings = { version: 1, ...settings, nodeDir: settings.nodeDir ?? null, credentialFile: password === null ? null : CREDENTIAL_FILE };
   if (password !== null) {
     const file = path.join(dataDir, CREDENTIAL_FILE);
     writeFileSync(file, password, { mode: 0o600 });
@@ -55,6 +63,15 @@ export function writeTeamSettings(dataDir: string, settings: Omit<TeamSettings, 
   }
   writeFileSync(teamFile(dataDir), JSON.stringify(full, null, 2) + '\n');
   return full;
+}
+
+/** Sets (or clears, with null) the signer node folder this console coordinates with; the rest stays as it is. */
+export function setTeamNodeDir(dataDir: string, nodeDir: string | null): TeamSettings {
+  const settings = readTeamSettings(dataDir);
+  if (settings === null) throw new CustosError('TEAM_STREAM', 'This vault is not shared with a team: join a team first (custos team join, or Team on the console).');
+  const next: TeamSettings = { ...settings, nodeDir: nodeDir === null ? null : path.resolve(nodeDir) };
+  writeFileSync(teamFile(dataDir), JSON.stringify(next, null, 2) + '\n');
+  return next;
 }
 
 /** The password the settings point to, or null. */

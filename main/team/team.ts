@@ -59,7 +59,7 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
   if (local !== null && (local.vaultId !== vaultId || local.adminAddress.toLowerCase() !== genesisAddress.toLowerCase())) {
     throw new CustosError('TEAM_STREAM', `This data folder holds vault ${local.vaultId} founded by ${local.adminAddress}, not vault ${vaultId} by ${genesisAddress}. Nothing was joined.`);
   }
-  const settings: TeamSettings = { version: 1, servers: input.servers, user: input.user, credentialFile: null, vaultId, genesisAddress };
+  const settings: TeamSettings = { version: 1, servers: input.servers, user: input.user, credentialFile: null, vaultId, genesisAddress, nodeDir: null };
   const session = attach(settings, () => input.password, vault, { create: input.create ?? false });
   try {
     // Connects now: a wrong credential or a stream that is not this vault's is said before anything is consumed.

@@ -13,13 +13,14 @@ import { signedHistory, transferDecision } from '../../crypto/transfers/decision
 import { transferStatement } from '../../crypto/transfers/statements';
 import { parseWalletPath, walletKeyAt, walletOutputKeyAt } from '../../crypto/transfers/transaction';
 import { formatBtc } from '../../crypto/amounts';
-import type { BalancesView, PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WalletFundsView, WhitelistView } from '../../preload/contract';
+import type { BalancesView, EventPayloads, PolicyView, PsbtPreviewView, SimulationView, TransferView, UtxoView, WalletFundsView, WhitelistView } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError, fieldError } from '../errors';
 import type { Store, UtxoRow, VaultHeader } from '../store';
 import { randomIds, type IdGenerator } from '../vault/ids';
 import type { VaultService } from '../vault/service';
 import type { MpcHostClient } from '../mpc/client';
+import type { TeamNodes } from '../signer/team-nodes';
 import { ensureAnchored } from '../wallets/host-anchor';
 import { signingCustodians, signingShares } from '../wallets/signing-shares';
 import { storeLog } from '../wallets/store-log';
@@ -34,15 +35,18 @@ export interface TransferServiceOptions {
   store: Store;
   devices: DeviceManager;
   host: MpcHostClient;
+  /** In a team, the custodians' signer nodes: the one way a request is signed there. */
+  nodes?: TeamNodes;
   clock?: () => Date;
   ids?: IdGenerator;
 }
 
-export class TransferService extends EventEmitter<{ progress: [{ requestId: string; message: string }] }> {
+export class TransferService extends EventEmitter<{ progress: [EventPayloads['transfers.progress']] }> {
   private readonly vault: VaultService;
   private readonly store: Store;
   private readonly devices: DeviceManager;
   private readonly host: MpcHostClient;
+  private readonly nodes: TeamNodes | null;
   private readonly clock: () => Date;
   private readonly ids: IdGenerator;
   /** Final PSBTs of signed requests, by request id (they never change). */
@@ -54,6 +58,7 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
     this.store = options.store;
     this.devices = options.devices;
     this.host = options.host;
+    this.nodes = options.nodes ?? null;
     this.clock = options.clock ?? (() => new Date());
     this.ids = options.ids ?? randomIds;
   }
@@ -468,10 +473,20 @@ export class TransferService extends EventEmitter<{ progress: [{ requestId: stri
   // Signing
 
   /**
-   * Asks t custodians' devices to open their shares, then the MPC host to sign. Main checks the decision first only to
-   * say early and clearly why not; the host checks everything again from the signed log, whatever main says.
+   * Signs an allowed request, one way per mode. On a single desk: t custodians' devices open their shares, then the MPC
+   * host signs; main checks the decision first only to say early and clearly why not, the host checks everything again
+   * from the signed log, whatever main says. In a team: t custodians' signer nodes sign (each checks the evidence from
+   * its own replica, with its custodian's device) and the console's MPC host takes no part; without a node to
+   * coordinate with, nothing is signed.
    */
   async sign(requestId: string, report: (message: string) => void = () => {}): Promise<TransferView> {
+    if (this.vault.inTeam()) {
+      if (this.nodes === null) throw new CustosError('RULE_VIOLATION', "This console is in a team: its requests are signed by the custodians' signer nodes, and this console was started without a way to reach them. Nothing was signed.");
+      return this.nodes.sign(requestId, this, ({ message, node }) => {
+        report(message);
+        this.emit('progress', { requestId, message, ...(node === null ? {} : { node }) });
+      });
+    }
     const onProgress = (message: string): void => {
       report(message);
       this.emit('progress', { requestId, message });

@@ -186,6 +186,11 @@ export class LogWriter {
     this.replication = replication;
   }
 
+  /** Whether this console is in team mode (attached to its team's log, even if the settings cannot be used). */
+  inTeam(): boolean {
+    return this.replication !== null;
+  }
+
   /**
    * Appends one record: the guard, then `plan` (built on the verified state), its draft checked, the devices' statements,
    * the replay of the signed record, and the commit. In team mode the record is first brought up to the stream's head

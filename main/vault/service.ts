@@ -592,6 +592,11 @@ export class VaultService extends EventEmitter<VaultServiceEvents> {
     this.writer.replicate(replication);
   }
 
+  /** In a team, a key is made and used only by the custodians' signer nodes: the console's MPC host holds no part. */
+  inTeam(): boolean {
+    return this.writer.inTeam();
+  }
+
   /** Adopts (or refuses, keeping the reason) every stream entry this console has not consumed. */
   teamSync(): Promise<AdoptReport> {
     return this.writer.sync();

@@ -3,12 +3,13 @@
 import { EventEmitter } from 'node:events';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { ceremonyPlan, type CeremonyPlan, type GovernanceState, type UserState, type WalletState } from '../../crypto/governance';
-import type { WalletProgress } from '../../preload/contract';
+import type { NodeProgressView, WalletProgress } from '../../preload/contract';
 import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import { silentLogger, type Logger } from '../log';
 import type { MpcHostClient } from '../mpc/client';
 import type { KeyedOutcome } from '../mpc-host/signer-gate';
+import type { TeamNodes } from '../signer/team-nodes';
 import type { SealedShareRow, Store } from '../store';
 import type { IdGenerator } from '../vault/ids';
 import { randomIds } from '../vault/ids';
@@ -24,6 +25,8 @@ export interface WalletCeremoniesOptions {
   store: Store;
   devices: DeviceManager;
   host: MpcHostClient;
+  /** In a team, the custodians' signer nodes: the one way a key ceremony runs there. */
+  nodes?: TeamNodes;
   ids?: IdGenerator;
   log?: Logger;
 }
@@ -34,6 +37,7 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
   private readonly store: Store;
   private readonly devices: DeviceManager;
   private readonly host: MpcHostClient;
+  private readonly nodes: TeamNodes | null;
   private readonly ids: IdGenerator;
   private readonly log: Logger;
 
@@ -43,22 +47,36 @@ export class WalletCeremonies extends EventEmitter<{ progress: [WalletProgress] 
     this.store = options.store;
     this.devices = options.devices;
     this.host = options.host;
+    this.nodes = options.nodes ?? null;
     this.ids = options.ids ?? randomIds;
     this.log = options.log ?? silentLogger;
   }
 
   /**
-   * Runs the ceremony `walletId` owes; resolves with the wallet as recorded. Every custodian's device signs the use of
-   * their part first (the MPC host checks it), and every custodian of the new key attests it on their device after.
+   * Runs the ceremony `walletId` owes; resolves with the wallet as recorded. One way per mode. On a single desk every
+   * custodian's device signs the use of their part first (the MPC host checks it), and every custodian of the new key
+   * attests it on their device after. In a team the custodians' signer nodes run it, each with its custodian's device,
+   * and the console's MPC host takes no part.
    */
   async run(walletId: string): Promise<WalletState> {
     if (this.running.has(walletId)) throw new CustosError('RULE_VIOLATION', 'A key ceremony for this wallet is already running. Wait for it to finish.');
     let ceremony: WalletProgress['ceremony'] = 'dkg';
-    const emit = (stage: WalletProgress['stage'], step: string, done: number, total: number, message: string): void => {
-      this.emit('progress', { walletId, ceremony, stage, step, done, total, message });
+    const emit = (stage: WalletProgress['stage'], step: string, done: number, total: number, message: string, node?: NodeProgressView): void => {
+      this.emit('progress', { walletId, ceremony, stage, step, done, total, message, ...(node === undefined ? {} : { node }) });
     };
     this.running.add(walletId);
     try {
+      if (this.vault.inTeam()) {
+        if (this.nodes === null) throw new CustosError('RULE_VIOLATION', "This console is in a team: its key ceremonies are run by the custodians' signer nodes, and this console was started without a way to reach them. Nothing was changed.");
+        const { wallet, state } = this.vault.walletForChange(walletId);
+        const refusal = ceremonyRefusal(state, wallet);
+        if (refusal !== null) throw refusal;
+        const plan = ceremonyPlan(state, walletId);
+        if (!('refused' in plan)) ceremony = plan.ceremony;
+        const recorded = await this.nodes.ceremony(walletId, ({ message, node }) => emit('nodes', node?.state ?? 'nodes', 0, 0, message, node ?? undefined));
+        emit('done', 'done', 1, 1, `Key version ${recorded.key?.keyVersion ?? '?'} recorded, attested by every custodian on their own signer node`);
+        return recorded;
+      }
       const { wallet, state, header } = this.vault.walletForChange(walletId);
       const refusal = ceremonyRefusal(state, wallet);
       if (refusal !== null || wallet.pending === null) throw refusal;

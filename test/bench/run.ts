@@ -100,7 +100,8 @@ const history = sizes.length === 0 ? null : await historyBench(sizes);
 if (history) rows.push(...history.rows);
 // --no-team skips the team log rows (a nats-server on 127.0.0.1; skipped with a note when none is installed).
 if (!process.argv.includes('--no-team')) rows.push(...(await teamBench()).rows);
-// --no-relay skips the relay rows (signing and DKG through a nats-server on 127.0.0.1, with and without 50 ms per hop).
+// --no-relay skips the relay rows (signing and DKG with a process per party through a nats-server on 127.0.0.1, and
+// 2-of-3 signing with 50 ms per hop; RELAY_BENCH_ROUNDS sets the rounds per row, 5 by default).
 const relay = process.argv.includes('--no-relay') ? null : await relayRows();
 if (relay) rows.push(...relay.rows);
 const audit = rows.find((r) => r.name === 'audit chain verification');
@@ -135,7 +136,7 @@ const files = writeBenchJson(
       historySizes: sizes,
       transfers: transfers !== null,
       argv: process.argv.slice(2),
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(MPC|TRANSFER|HISTORY)_BENCH_/.test(k))),
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(MPC|TRANSFER|HISTORY|TEAM|RELAY)_BENCH_/.test(k))),
     },
     rows,
     targets,

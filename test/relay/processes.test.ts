@@ -10,6 +10,7 @@ import { ids } from '../frost/helpers';
 import { sighash } from './harness';
 import { startNatsServer, type NatsServer } from '../team/nats-server';
 import type { ChildJob, ChildReply } from './party-child';
+import { PartyPool } from './party-pool';
 
 const ENTRY = join(__dirname, 'party-child.ts');
 let server: NatsServer;
@@ -71,5 +72,26 @@ describe('relay parties in separate processes', () => {
     for (const r of [...dkg, ...sign]) expect((r as { unacknowledged: string[] }).unacknowledged).toEqual([]);
     const sig = ((sign[2] as { result: { signatures: Uint8Array[] } }).result.signatures)[0]!;
     expect(schnorr.verify(sig, messages[0]!, groupKey.outputKey)).toBe(true);
+  }, 60_000);
+
+  it('keeps warm party processes for the next ceremony (the bench pool): two DKGs on the same processes give two keys, then they all leave', async () => {
+    const parties = ids(3);
+    const pool = PartyPool.start(3);
+    try {
+      const keys: string[] = [];
+      for (const ceremonyId of ['warm-dkg-1', 'warm-dkg-2']) {
+        const expiresAt = Date.now() + 20_000;
+        await pool.open(parties.map((party) => ({ kind: 'dkg', url: server.url, members: parties, party, expiresAt, config: { ceremonyId, self: party, parties, threshold: 2 } })));
+        const replies = await pool.go(3);
+        expect(replies.map((r) => r.type)).toEqual(['done', 'done', 'done']);
+        const outputs = new Set(replies.map((r) => Buffer.from((r as { result: DkgResult }).result.groupKey.outputKey).toString('hex')));
+        expect(outputs.size).toBe(1);
+        keys.push(...outputs);
+      }
+      expect(new Set(keys).size).toBe(2);
+    } finally {
+      await pool.stop();
+    }
+    expect(pool.exited()).toBe(true);
   }, 60_000);
 });

@@ -24,6 +24,12 @@ import { destination, transferHarness, type TransferHarness } from '../transfers
 import { adopted } from '../wallets/helpers';
 import { PHRASES } from '../vault/phrases';
 import { custos, startNode, type NodeProcess } from './node-processes';
+import type { EventPayloads, WalletProgress } from '../../preload/contract';
+import { silentLogger } from '../../main/log';
+import { TeamNodes } from '../../main/signer/team-nodes';
+import { TeamService } from '../../main/team/service';
+import { TransferService } from '../../main/transfers/service';
+import { WalletCeremonies } from '../../main/wallets/ceremonies';
 
 type Who = 'alice' | 'bob' | 'carol';
 const CUSTODIANS: Who[] = ['alice', 'bob', 'carol'];
@@ -215,5 +221,82 @@ describe('a wallet\'s DKG through signer node processes', () => {
     } finally {
       await sub.close();
     }
+  }, 120_000);
+});
+
+describe("the console's own buttons in a team: through the nodes, or not at all", () => {
+  const services = (nodeDirGiven = false) => {
+    const nodes = new TeamNodes({ dataDir: h.dir, vault: h.vault, pingMs: 3_000, ...(nodeDirGiven ? { nodeDir: nodeDir('dave') } : {}) });
+    // Built as main/services.ts builds them for the console.
+    return {
+      transfers: new TransferService({ vault: h.vault, store: h.store, devices: h.devices, host: h.host, nodes }),
+      ceremonies: new WalletCeremonies({ vault: h.vault, store: h.store, devices: h.devices, host: h.host, nodes }),
+      team: new TeamService({ dataDir: h.dir, store: h.store, vault: h.vault, log: silentLogger }),
+    };
+  };
+  let requestId: string;
+
+  it('refuses to sign or run a key ceremony through its MPC host, and until a registered node of its user is set', async () => {
+    await h.vault.teamSync();
+    h.transfers.fund({ walletId: teamWallet, txid: 'db'.repeat(32), vout: 0, amount: '1500000', path: '0/0', label: 'made-up regtest prevout' });
+    requestId = (await h.transfers.create({ walletId: teamWallet, destination: destination('0d'), amount: '300000', feeRate: 2, deviceId: h.device.dave })).id;
+    await h.transfers.approve({ requestId, deviceId: h.device.erin });
+    const screens = Object.fromEntries(CUSTODIANS.map((w) => [w, procs[w].screens()]));
+    // A service built without the nodes (the single desk's wiring) signs nothing in a team: no second way.
+    await expect(h.transfers.sign(requestId)).rejects.toThrow(/in a team: its requests are signed by the custodians' signer nodes/);
+    const { transfers, ceremonies, team: teamService } = services();
+    await expect(transfers.sign(requestId)).rejects.toThrow(/Set your signer node's folder/);
+    await expect(ceremonies.run(pairWallet)).rejects.toThrow(/Set your signer node's folder/);
+    expect(h.vault.readState().transfers.find((t) => t.id === requestId)!.signed).toBeNull();
+    for (const w of CUSTODIANS) expect(procs[w].screens(), w).toBe(screens[w]);
+    // The node folder is checked before it is kept: keys there, registered in the log to an active user.
+    await expect(teamService.setNode(path.join(root, 'empty'))).rejects.toThrow(/holds no signer node keys/);
+    openNodeKeys(path.join(root, 'stranger'));
+    await expect(teamService.setNode(path.join(root, 'stranger'))).rejects.toThrow(/registered to no active user/);
+    expect((await teamService.status()).coordinator).toMatchObject({ nodeDir: null, problem: expect.stringMatching(/No signer node is set/) });
+    const set = await teamService.setNode(nodeDir('dave'));
+    expect(set.coordinator).toEqual({ nodeDir: nodeDir('dave'), nodeId: keys.dave.nodeId, user: { id: h.ids.dave, name: 'Dave' }, problem: null });
+  }, 60_000);
+
+  it('lists which registered nodes answer: the three custodians\' nodes online at its head, the coordinator\'s own (no process) not', async () => {
+    const ping = await services().team.ping();
+    const row = (who: string) => ping.nodes.find((n) => n.user.id === h.ids[who as Who | 'dave'])!;
+    for (const w of CUSTODIANS) expect(row(w), w).toMatchObject({ online: true, problem: null, head: { seq: h.vault.logHead()!.count - 1 } });
+    expect(row('dave')).toMatchObject({ online: false, problem: expect.stringMatching(/did not answer/) });
+  }, 60_000);
+
+  it('signs through two nodes when the Sign button calls it, each node\'s answer and rounds in its progress, no share here', async () => {
+    const { transfers } = services();
+    const progress: EventPayloads['transfers.progress'][] = [];
+    transfers.on('progress', (p) => progress.push(p));
+    const signed = await transfers.sign(requestId);
+    expect(signed.status).toBe('signed');
+    const rows = progress.flatMap((p) => (p.node === undefined ? [] : [p.node]));
+    const picked = rows.filter((r) => r.state === 'picked').map((r) => r.custodian);
+    expect(picked).toHaveLength(2);
+    for (const c of picked) {
+      expect(rows.some((r) => r.custodian === c && r.state === 'accepted'), c).toBe(true);
+      // The coordinator hears each picked node in each signing round: its commitments, then its signature share.
+      expect(new Set(rows.filter((r) => r.custodian === c && r.state === 'round').map((r) => r.round)), c).toEqual(new Set([1, 2]));
+    }
+    expect(progress.every((p) => p.requestId === requestId)).toBe(true);
+    expect(h.store.wallets.shares(teamWallet, 1)).toEqual([]);
+    const entry = h.store.audit.page({ offset: 0, limit: 50, action: 'transfer.signed' }).entries.find((e) => e.subject === requestId);
+    expect(entry?.actor).toBe('signer-nodes');
+  }, 120_000);
+
+  it('runs a key ceremony through the custodians\' nodes when its button calls it, each node\'s key and attestation in its progress', async () => {
+    const { ceremonies } = services();
+    const progress: WalletProgress[] = [];
+    ceremonies.on('progress', (p) => progress.push(p));
+    const wallet = await ceremonies.run(pairWallet);
+    expect(wallet.key?.keyVersion).toBe(1);
+    expect(h.store.wallets.shares(pairWallet, 1)).toEqual([]);
+    const rows = progress.flatMap((p) => (p.node === undefined ? [] : [p.node]));
+    for (const name of ['Alice', 'Bob']) {
+      expect(rows.filter((r) => r.custodian === name).map((r) => r.state), name).toEqual(expect.arrayContaining(['picked', 'accepted', 'key', 'attested']));
+    }
+    expect(rows.some((r) => r.custodian === 'Carol')).toBe(false);
+    expect(progress.at(-1)).toMatchObject({ stage: 'done', walletId: pairWallet });
   }, 120_000);
 });

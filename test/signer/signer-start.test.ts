@@ -110,7 +110,7 @@ describe('custos signer start: nodes as processes, a coordinator with no share',
     // The coordinator's process opened no device: no screen, no shared secret, no unseal secret.
     expect(out.err).not.toMatch(/virtual Ledger screen|Provide public secret key/);
     // The first two custodians in the key's order whose nodes answered signed, each after its own device; the third was not asked.
-    const picked = /signing with (\w+), (\w+)'s nodes/.exec(out.err)!.slice(1).map((n) => n.toLowerCase() as Who);
+    const picked = /: with (\w+), (\w+)'s signer nodes/.exec(out.err)!.slice(1).map((n) => n.toLowerCase() as Who);
     expect(new Set(picked).size).toBe(2);
     for (const who of picked) await procs[who].waitFor((e) => e.event === 'signed' && e.requestId === r1);
     const third = CUSTODIANS.find((w) => !picked.includes(w))!;
