@@ -453,6 +453,11 @@ export class SignerGate {
     return { state, plan, ceremony, current: plan.current.groupKey, own, dealer, receiver };
   }
 
+  /** Whether this signer's journal holds ceremony `ceremonyId` (it ran, or began, under this id: the id is spent). */
+  ranCeremony(ceremonyId: string): boolean {
+    return this.open().ceremonies.has(ceremonyId);
+  }
+
   /** This signer's log head: what a coordinator's must equal before a session starts. */
   head(): { seq: number; fingerprint: string } {
     return { seq: this.open().pinned.length - 1, fingerprint: this.fingerprint };

@@ -8,9 +8,15 @@ import { CustosError } from '../errors';
 import type { RelayTransport } from '../relay';
 import type { VaultService } from '../vault/service';
 import { controlDirectory, controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage, type Head } from './control';
-import { DEFAULT_SESSION_MS, headOf, Inbox, type CoordinatorEvent } from './coordinator';
+import { DEFAULT_SESSION_MS, headOf, Inbox, watchServer, type CoordinatorEvent } from './coordinator';
 import type { NodeKeys } from './node-keys';
 import { nodeOwner } from './node-share';
+
+/**
+ * How long after a step's expiry the coordinator still waits for the nodes' own reports: a node whose session expired
+ * says which party did not answer, which names the node that failed better than this coordinator's own timeout.
+ */
+export const REPORT_GRACE_MS = 3_000;
 
 export type KeygenEvent = CoordinatorEvent | { type: 'keygen'; custodian: string; outputKey: string } | { type: 'attested'; custodian: string };
 
@@ -32,6 +38,8 @@ export interface Coordination {
   me: { userId: string; name: string; partyId: string };
   sessionMs: number;
   inbox: Inbox;
+  /** Rejects once the team server is lost; `unreachable` turns what failed for that into TEAM_UNREACHABLE. */
+  server: ReturnType<typeof watchServer>;
   send: (to: string, message: ControlMessage, expiresAt: number) => Promise<void>;
   close: () => Promise<void>;
 }
@@ -47,19 +55,24 @@ export async function openCoordination(o: KeygenCoordinatorOptions): Promise<Coo
   const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
     void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
   });
+  const server = watchServer(sub);
   const send = (to: string, message: ControlMessage, expiresAt: number) => {
     const toKeys = controlDirectory(state).keysOf(to);
     if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
     return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
   };
-  return { state, head, me, sessionMs: o.sessionMs ?? DEFAULT_SESSION_MS, inbox, send, close: () => sub.close() };
+  const close = async () => {
+    server.done();
+    await sub.close();
+  };
+  return { state, head, me, sessionMs: o.sessionMs ?? DEFAULT_SESSION_MS, inbox, server, send, close };
 }
 
-/** The step's answers, unless a node refuses first (the refusal, in words); a later refusal is nobody's to hear. */
-export function untilRefused<T>(work: Promise<T>, refused: Promise<never>): Promise<T> {
+/** The step's answers, unless a node refuses first (the refusal, in words) or the server is lost; a later refusal is nobody's to hear. */
+export function untilRefused<T>(work: Promise<T>, refused: Promise<never>, lost: Promise<never>): Promise<T> {
   refused.catch(() => undefined);
   work.catch(() => undefined);
-  return Promise.race([work, refused]);
+  return Promise.race([work, refused, lost]);
 }
 
 /**
@@ -72,8 +85,9 @@ export async function gatherAttestations(o: KeygenCoordinatorOptions, c: Coordin
   const expiresAt = Date.now() + c.sessionMs;
   for (const p of names.keys()) await c.send(p, { kind: 'session/attest', ceremonyId: x.ceremonyId, coordinatorUserId: c.me.userId, record: x.unsigned, expiresAt }, expiresAt);
   const got = await untilRefused(
-    c.inbox.collect('session/attestation', x.ceremonyId, names, c.sessionMs, `The attestation of ${x.wallet.name}'s key`),
+    c.inbox.collect('session/attestation', x.ceremonyId, names, c.sessionMs, `The attestation of ${x.wallet.name}'s key`, 'No key was recorded.'),
     c.inbox.refusal(x.ceremonyId, names, o, 'attest the key', 'No key was recorded.', since),
+    c.server.lost,
   );
   const now = o.vault.readState();
   const statement = keyAttestationStatement(now, x.wallet, x.unsigned, (id) => now.users.find((u) => u.id === id)?.name ?? id);

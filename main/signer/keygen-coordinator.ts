@@ -6,10 +6,11 @@ import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import { ceremonyPlan, type UserState, type WalletState } from '../../crypto/governance';
 import { CustosError } from '../errors';
-import { gatherAttestations, openCoordination, untilRefused, type KeygenCoordinatorOptions } from './coordination';
+import { gatherAttestations, openCoordination, REPORT_GRACE_MS, untilRefused, type KeygenCoordinatorOptions } from './coordination';
 import { pick } from './coordinator';
 import { sameKey, walletKeyFrom } from './dkg-result';
 
+export { REPORT_GRACE_MS } from './coordination';
 export type { KeygenCoordinatorOptions, KeygenEvent } from './coordination';
 
 /** Runs the DKG `walletId` owes with every approved custodian's signer node and records the key they all attest. */
@@ -32,7 +33,11 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
     await o.onEvent?.({ type: 'picked', custodians: custodians.map((u) => u.name), ceremonyId });
     const dkgExpires = Date.now() + sessionMs;
     for (const p of names.keys()) await send(p, { kind: 'session/dkg', ceremonyId, walletId, head, coordinatorUserId: me.userId, expiresAt: dkgExpires }, dkgExpires);
-    const results = await untilRefused(inbox.collect('session/keygen', ceremonyId, names, sessionMs, `The DKG of ${wallet.name}`), inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'));
+    const results = await untilRefused(
+      inbox.collect('session/keygen', ceremonyId, names, dkgExpires - Date.now() + REPORT_GRACE_MS, `The DKG of ${wallet.name}`, 'No key was recorded.'),
+      inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'),
+      c.server.lost,
+    );
     // Every node must report one and the same key, with its own verifying share in it.
     const [first] = [...results.values()];
     const digests = new Map<string, string>();
@@ -45,6 +50,8 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
     }
     const key = walletKeyFrom(first!.key, plan.toKeyVersion, plan.receivers, digests);
     return await o.vault.recordAttestedKey({ walletId, proposalId, ceremony: 'dkg', ceremonyId, key, attest: (unsigned) => gatherAttestations(o, c, { wallet, ceremonyId, custodians, unsigned }) });
+  } catch (err) {
+    throw c.server.unreachable(err, `The DKG of ${wallet.name}`, 'No key was recorded; run the ceremony again once the server answers.');
   } finally {
     await c.close();
   }

@@ -33,6 +33,9 @@ export const replicaFolderOf = (nodeDir: string): string => path.join(nodeDir, R
 /** A session request may not ask a node to wait longer than this (a request is answered, or dropped, within it). */
 export const MAX_SESSION_MS = 15 * 60_000;
 
+/** How long a node's report of a failed session stays good to read (ms): its session's own expiry may have passed. */
+const REPORT_MS = 60_000;
+
 /** What the node says as it works: one JSON object per line (custos signer start writes them to stdout). */
 export type NodeEvent =
   | { event: 'ready'; nodeId: string; partyId: string; custodian: string; head: Head }
@@ -253,7 +256,8 @@ export class SignerNode {
       const reason = (err as Error).message;
       if (!accepted) return refuse(reason);
       this.emit({ event: 'failed', ceremonyId: m.ceremonyId, walletId: m.walletId, reason });
-      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, m.expiresAt).catch(() => undefined);
+      // A session that expired fails at its expiry: an answer carrying that expiry would be dropped unread.
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, Math.max(m.expiresAt, Date.now() + REPORT_MS)).catch(() => undefined);
     }
   }
 
@@ -322,7 +326,12 @@ export class SignerNode {
   private async onAttest(m: Extract<ControlMessage, { kind: 'session/attest' }>, reply: (m: ControlMessage, expiresAt: number) => Promise<void>, refuse: (reason: string) => Promise<void>): Promise<void> {
     try {
       const mine = this.dkgs.get(m.ceremonyId);
-      if (mine === undefined) throw new GateRefusal(`this node ran no key ceremony ${m.ceremonyId} since it started: run the key ceremony again`);
+      if (mine === undefined) {
+        // The key a DKG made is kept in memory only until its attestation: a node restarted since cannot check a record
+        // against it (its sealed share opens only on its device, for a key the log records), so it attests nothing.
+        if (this.gate.ranCeremony(m.ceremonyId)) throw new GateRefusal(`this node was restarted after DKG ${m.ceremonyId} began, and no longer knows the key that DKG made: it attests no key it cannot check against its own share. Run the key ceremony again`);
+        throw new GateRefusal(`this node ran no key ceremony ${m.ceremonyId} since it started: run the key ceremony again`);
+      }
       if (mine.coordinatorUserId !== m.coordinatorUserId) throw new GateRefusal(`key ceremony ${m.ceremonyId} was coordinated by user ${mine.coordinatorUserId}, not ${m.coordinatorUserId}`);
       await this.vault.teamSync().catch(() => undefined);
       await this.syncGate();

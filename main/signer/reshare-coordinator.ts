@@ -6,7 +6,7 @@ import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import { ceremonyPlan, type UserState, type WalletState } from '../../crypto/governance';
 import { CustosError } from '../errors';
-import { gatherAttestations, openCoordination, untilRefused, type KeygenCoordinatorOptions } from './coordination';
+import { gatherAttestations, openCoordination, REPORT_GRACE_MS, untilRefused, type KeygenCoordinatorOptions } from './coordination';
 import { pick } from './coordinator';
 import { sameKey, walletKeyFrom } from './dkg-result';
 
@@ -39,7 +39,11 @@ export async function reshareWithNodes(walletId: string, o: KeygenCoordinatorOpt
     const expiresAt = Date.now() + sessionMs;
     const request = { ceremonyId, walletId, ceremony, dealers: dealers.map((u) => partyIdFor(u.id)), receivers: plan.receivers.map((r) => r.partyId), threshold: plan.threshold, head, coordinatorUserId: me.userId, expiresAt };
     for (const p of everyone.keys()) await send(p, { kind: 'session/reshare', ...request }, expiresAt);
-    const results = await untilRefused(inbox.collect('session/keygen', ceremonyId, receiving, sessionMs, what), inbox.refusal(ceremonyId, everyone, o, `take part in the ${ceremony}`, 'No key was recorded.'));
+    const results = await untilRefused(
+      inbox.collect('session/keygen', ceremonyId, receiving, expiresAt - Date.now() + REPORT_GRACE_MS, what, 'No key was recorded.'),
+      inbox.refusal(ceremonyId, everyone, o, `take part in the ${ceremony}`, 'No key was recorded.'),
+      c.server.lost,
+    );
     // Every receiver must report one and the same key, the wallet's own (a refresh or reshare keeps the key and its address).
     const [first] = [...results.values()];
     const digests = new Map<string, string>();
@@ -56,6 +60,8 @@ export async function reshareWithNodes(walletId: string, o: KeygenCoordinatorOpt
     }
     const key = walletKeyFrom(first!.key, plan.toKeyVersion, plan.receivers, digests);
     return await o.vault.recordAttestedKey({ walletId, proposalId, ceremony, ceremonyId, key, attest: (unsigned) => gatherAttestations(o, c, { wallet, ceremonyId, custodians: receivers, unsigned }) });
+  } catch (err) {
+    throw c.server.unreachable(err, `The ${ceremony} of ${wallet.name}`, 'No key was recorded; run the ceremony again once the server answers.');
   } finally {
     await c.close();
   }

@@ -14,7 +14,7 @@ import type { VaultService } from '../vault/service';
 import { pingNodes, signWithNodes, type CoordinatorEvent, type NodeStatusRow } from './coordinator';
 import { ceremonyWithNodes } from './ceremony-coordinator';
 import type { KeygenEvent } from './coordination';
-import { NODE_KEYS_FILE, openNodeKeys, readNodePublic, type NodeKeys } from './node-keys';
+import { coordinatorKeys, NODE_KEYS_FILE, readNodePublic, type NodeKeys } from './node-keys';
 import { nodeOwner } from './node-share';
 
 export interface TeamNodesOptions {
@@ -90,7 +90,7 @@ export class TeamNodes {
     if (!existsSync(path.join(nodeDir, NODE_KEYS_FILE))) {
       throw new CustosError('BAD_INPUT', `The folder ${nodeDir} holds no signer node keys (${NODE_KEYS_FILE}): give the folder of your node (custos signer init made it). Nothing was signed.`, undefined, 'nodeDir');
     }
-    const keys = openNodeKeys(nodeDir);
+    const keys = coordinatorKeys(nodeDir);
     registeredAs(this.o.vault.readState(), keys, nodeDir);
     return keys;
   }
