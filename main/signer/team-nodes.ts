@@ -12,7 +12,8 @@ import { readCredential, readTeamSettings, setTeamNodeDir } from '../team/settin
 import type { TransferService } from '../transfers/service';
 import type { VaultService } from '../vault/service';
 import { pingNodes, signWithNodes, type CoordinatorEvent, type NodeStatusRow } from './coordinator';
-import { keygenWithNodes, type KeygenEvent } from './keygen-coordinator';
+import { ceremonyWithNodes } from './ceremony-coordinator';
+import type { KeygenEvent } from './coordination';
 import { coordinatorKeys, NODE_KEYS_FILE, readNodePublic, type NodeKeys } from './node-keys';
 import { nodeOwner } from './node-share';
 
@@ -59,7 +60,7 @@ export class TeamNodes {
   /** Runs the key ceremony `walletId` owes with its custodians' signer nodes, and records the key they attest. */
   ceremony(walletId: string, tell: (news: NodeNews) => void): Promise<WalletState> {
     return this.withRelay((keys, transport) =>
-      keygenWithNodes(walletId, {
+      ceremonyWithNodes(walletId, {
         vault: this.o.vault,
         keys,
         transport,
