@@ -163,9 +163,12 @@ describe("team.json's tls field", () => {
     try {
       const old = { version: 1, servers: ['nats://127.0.0.1:4222'], user: null, credentialFile: null, vaultId: 'v-1', genesisAddress: '0x' + '11'.repeat(20) };
       writeFileSync(path.join(c.dir, TEAM_FILE), JSON.stringify(old));
-      expect(readTeamSettings(c.dir)).toEqual(old);
+      // Read as no TLS and no coordinating node (the fields came later).
+      expect(readTeamSettings(c.dir)).toEqual({ ...old, nodeDir: null });
       writeFileSync(path.join(c.dir, TEAM_FILE), JSON.stringify({ ...old, tls: { keyFile: '/k' } }));
       expect(() => readTeamSettings(c.dir)).toThrow(/cannot be used: "tls.certFile" and "tls.keyFile" go together/);
+      writeFileSync(path.join(c.dir, TEAM_FILE), JSON.stringify({ ...old, nodeDir: 'relative/node' }));
+      expect(() => readTeamSettings(c.dir)).toThrow(/cannot be used: "nodeDir" must be an absolute folder path/);
     } finally {
       void c.close();
     }
