@@ -168,7 +168,7 @@ describe('a wallet\'s DKG through signer node processes', () => {
       const record = JSON.parse(h.store.records.all().map((r) => r.body).find((b) => b.includes('"wallet-key"') && b.includes(teamWallet))!) as KeyRecord;
       const { attestations: _a, ...unsigned } = record;
       await to('bob', { kind: 'session/attest', ceremonyId: 'dkg-never-ran', coordinatorUserId: h.ids.dave, record: { ...unsigned, ceremonyId: 'dkg-never-ran' }, expiresAt: Date.now() + 20_000 });
-      expect((await procs.bob.waitFor((e) => e.event === 'refused' && e.ceremonyId === 'dkg-never-ran', 30_000, marks.bob.events)).reason).toMatch(/ran no DKG dkg-never-ran/);
+      expect((await procs.bob.waitFor((e) => e.event === 'refused' && e.ceremonyId === 'dkg-never-ran', 30_000, marks.bob.events)).reason).toMatch(/ran no key ceremony dkg-never-ran/);
       for (const who of CUSTODIANS) {
         expect(procs[who].screens(), who).toBe(marks[who].screens);
         expect(procs[who].events.slice(marks[who].events).filter((e) => e.event === 'accepted-dkg' || e.event === 'attested')).toEqual([]);
