@@ -884,11 +884,6 @@ export const channels = {
   /** Catches up with the team's log now (the console also follows it on its own). */
   'team.pull': { input: empty },
   /**
-   * Joins the team's log on its server: a console with a vault publishes it there (or finds it), an empty data folder
-   * adopts the vault named by `vaultId` and `genesisAddress` (given by the inviting administrator). `create` makes the
-   * vault's stream, with a user the server lets create one.
-   */
-  /**
    * Sets the folder of this console's user's registered signer node (null clears it): its keys sign the session
    * requests this console sends when it coordinates. Refused unless the folder holds node keys the log registers.
    */
@@ -897,6 +892,11 @@ export const channels = {
   'team.ping': { input: empty },
   /** Publishes the records this console holds that the team log lacks (made offline, or before it joined). */
   'team.push': { input: empty },
+  /**
+   * Joins the team's log on its server: a console with a vault publishes it there (or finds it), an empty data folder
+   * adopts the vault named by `vaultId` and `genesisAddress` (given by the inviting administrator). `create` makes the
+   * vault's stream, with a user the server lets create one.
+   */
   'team.join': {
     input: z
       .object({
