@@ -11,7 +11,6 @@ import { partyIdFor } from '../../crypto/frost/party-id';
 import type { KeyRecord } from '../../crypto/governance';
 import { NatsRelayTransport, relaySubject } from '../../main/relay';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
-import { pingNodes } from '../../main/signer/coordinator';
 import { keygenWithNodes, type KeygenEvent } from '../../main/signer/keygen-coordinator';
 import { gateFolderOf } from '../../main/signer/node-keys';
 import type { NatsServer } from '../team/nats-server';
@@ -22,8 +21,7 @@ import { startNode } from './node-processes';
 import { CUSTODIANS, signerTeam, type Who } from './signer-team';
 
 const nodes = signerTeam('custos-crash-dkg-');
-const { nodeDir, keys, procs } = nodes;
-const connection = () => nodes.connection();
+const { nodeDir, keys, procs, connection, caughtUp, nodesAtHead } = nodes;
 let server: NatsServer;
 let h: TransferHarness;
 const wallets = {} as Record<'nodeKill' | 'restart' | 'serverKill', string>;
@@ -86,20 +84,6 @@ async function keygenSucceeds(walletId: string): Promise<void> {
     expect(bytesToHex(sha256(hexToBytes(sealed)))).toBe(records[0]!.key.shareDigests.find((d) => d.partyId === party)!.digest);
   }
   expect(h.vault.verify().status).toBe('ok');
-}
-
-/** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
-async function caughtUp(): Promise<void> {
-  await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
-}
-
-/** Every node answers a ping, ready at the console's head (so holds every record the console holds, the same ones). */
-async function nodesAtHead(): Promise<void> {
-  await caughtUp();
-  const transport = new NatsRelayTransport(await connection());
-  await expect
-    .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
-    .toEqual([null, null, null]);
 }
 
 describe('crashes mid-DKG through signer node processes', () => {

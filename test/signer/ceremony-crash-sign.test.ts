@@ -8,7 +8,7 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsRelayTransport } from '../../main/relay';
-import { pingNodes, signWithNodes } from '../../main/signer/coordinator';
+import { signWithNodes } from '../../main/signer/coordinator';
 import { Store } from '../../main/store';
 import { freePort, type NatsServer } from '../team/nats-server';
 import type { TransferHarness } from '../transfers/helpers';
@@ -16,8 +16,7 @@ import { custos, REPO } from './node-processes';
 import { CUSTODIANS, signerTeam, type Who } from './signer-team';
 
 const nodes = signerTeam('custos-crash-sign-');
-const { root, nodeDir, keys, procs } = nodes;
-const connection = () => nodes.connection();
+const { root, nodeDir, keys, procs, connection, nodesAtHead } = nodes;
 let server: NatsServer;
 let h: TransferHarness;
 const requests: string[] = [];
@@ -42,20 +41,6 @@ afterAll(() => nodes.close());
 /** The log's records, as stored: every body, in seq order. */
 const bodies = (store: Store) => store.records.all().map((r) => r.body);
 const signedRecords = (store: Store, requestId: string) => bodies(store).filter((b) => b.includes('"transfer-signed"') && b.includes(`"${requestId}"`));
-
-/** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
-async function caughtUp(): Promise<void> {
-  await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
-}
-
-/** Every node answers a ping, ready at the console's head: it holds the very records the console holds. */
-async function nodesAtHead(): Promise<void> {
-  await caughtUp();
-  const transport = new NatsRelayTransport(await connection());
-  await expect
-    .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
-    .toEqual([null, null, null]);
-}
 
 /** The relay session subjects some connection still listens on (control subjects aside): a session left open leaks one. */
 async function sessionSubscriptions(): Promise<string[]> {

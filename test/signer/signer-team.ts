@@ -1,11 +1,14 @@
 // Test part for a vault in a team with three signer node processes: a nats-server, the console's harness joined to the
-// team, Alice's, Bob's and Carol's nodes joined and running, Dave's node keys to coordinate; and the teardown of it all.
+// team, Alice's, Bob's and Carol's nodes joined and running, Dave's node keys to coordinate; waits on the console and
+// the nodes catching up; and the teardown of it all.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { partyIdFor } from '../../crypto/frost/party-id';
+import { NatsRelayTransport } from '../../main/relay';
+import { pingNodes } from '../../main/signer/coordinator';
 import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
 import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
 import { startNatsServer, type NatsServer, type NatsServerOptions } from '../team/nats-server';
@@ -33,6 +36,10 @@ export interface SignerTeam {
   start(options?: { reconnect?: boolean; importShares?: boolean }): Promise<void>;
   /** A connection of the test's own (closed by `close`); no reconnect, as the CLI's coordinator has none. */
   connection(): Promise<NatsConnection>;
+  /** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
+  caughtUp(): Promise<void>;
+  /** Every node answers a ping, ready at the console's head: it holds the very records the console holds. */
+  nodesAtHead(): Promise<void>;
   /** Kills the nodes, closes the connections, the team session, the harness and the server, removes the folders. */
   close(): Promise<void>;
 }
@@ -50,6 +57,15 @@ export function signerTeam(prefix: string): SignerTeam {
   const opened = () => {
     if (server === undefined || h === undefined) throw new Error('signerTeam: open() first');
     return { server, h };
+  };
+  const connection = async () => {
+    const nc = await connect({ servers: opened().server.url, reconnect: false });
+    connections.push(nc);
+    return nc;
+  };
+  const caughtUp = async () => {
+    const { h } = opened();
+    await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
   };
   return {
     root,
@@ -85,10 +101,15 @@ export function signerTeam(prefix: string): SignerTeam {
       for (const who of CUSTODIANS) procs[who] = startNode(who, nodeDir(who), PHRASES[who]);
       await Promise.all(CUSTODIANS.map((who) => procs[who].waitFor((e) => e.event === 'ready', 90_000)));
     },
-    async connection() {
-      const nc = await connect({ servers: opened().server.url, reconnect: false });
-      connections.push(nc);
-      return nc;
+    connection,
+    caughtUp,
+    async nodesAtHead() {
+      const { h } = opened();
+      await caughtUp();
+      const transport = new NatsRelayTransport(await connection());
+      await expect
+        .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
+        .toEqual([null, null, null]);
     },
     async close() {
       for (const p of Object.values(procs)) await p.kill();
