@@ -3,78 +3,39 @@
 // SIGKILLed mid-DKG. Each ceremony aborts naming what failed, records no key, and a new one then records it once.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import type { KeyRecord } from '../../crypto/governance';
 import { NatsRelayTransport, relaySubject } from '../../main/relay';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
-import { pingNodes } from '../../main/signer/coordinator';
 import { keygenWithNodes, type KeygenEvent } from '../../main/signer/keygen-coordinator';
-import { gateFolderOf, openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
-import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
-import { startNatsServer, type NatsServer } from '../team/nats-server';
-import { transferHarness, type TransferHarness } from '../transfers/helpers';
+import { gateFolderOf } from '../../main/signer/node-keys';
+import type { NatsServer } from '../team/nats-server';
+import type { TransferHarness } from '../transfers/helpers';
 import { adopted } from '../wallets/helpers';
 import { PHRASES } from '../vault/phrases';
-import { custos, startNode, type NodeProcess } from './node-processes';
+import { startNode } from './node-processes';
+import { CUSTODIANS, signerTeam, type Who } from './signer-team';
 
-type Who = 'alice' | 'bob' | 'carol';
-const CUSTODIANS: Who[] = ['alice', 'bob', 'carol'];
-
+const nodes = signerTeam('custos-crash-dkg-');
+const { nodeDir, keys, procs, connection, caughtUp, nodesAtHead } = nodes;
 let server: NatsServer;
 let h: TransferHarness;
-let team: TeamSession | null = null;
-const root = mkdtempSync(path.join(tmpdir(), 'custos-crash-dkg-'));
-const nodeDir = (who: string) => path.join(root, who);
-const keys = {} as Record<Who | 'dave', NodeKeys>;
-const procs = {} as Record<Who, NodeProcess>;
 const wallets = {} as Record<'nodeKill' | 'restart' | 'serverKill', string>;
-const open: NatsConnection[] = [];
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  h = await transferHarness();
+  ({ server, h } = await nodes.open());
   for (const [slot, name] of [['nodeKill', 'Crash A'], ['restart', 'Crash B'], ['serverKill', 'Crash C']] as const) {
     await adopted(h, () => h.vault.proposeWallet({ name, network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol], deviceId: h.device.alice }));
     wallets[slot] = h.vault.readState().wallets.find((w) => w.name === name)!.id;
   }
-  for (const who of [...CUSTODIANS, 'dave'] as const) {
-    keys[who] = openNodeKeys(nodeDir(who));
-    await h.vault.registerNode({ nodeId: keys[who].nodeId, signingKey: keys[who].signingKey, hpkeKey: keys[who].hpkeKey, deviceId: h.device[who] });
-  }
-  await joinTeam(h.dir, h.store, h.vault, { servers: [server.url], user: null, password: null, create: true });
-  team = attachFromSettings(h.dir, h.vault, { reconnect: true });
-  const state = h.vault.readState();
-  const genesis = state.users.find((u) => u.id === h.ids.alice)!.identityAddress;
-  await Promise.all(
-    CUSTODIANS.map(async (who) => {
-      const joined = await custos('signer', 'join', '--node-dir', nodeDir(who), '--server', server.url, '--vault', state.vaultId, '--genesis', genesis, '--json');
-      expect(joined.code, joined.out + joined.err).toBe(0);
-    }),
-  );
-  for (const who of CUSTODIANS) procs[who] = startNode(who, nodeDir(who), PHRASES[who]);
-  await Promise.all(CUSTODIANS.map((who) => procs[who].waitFor((e) => e.event === 'ready', 90_000)));
+  await nodes.start({ reconnect: true });
 }, 240_000);
 
-afterAll(async () => {
-  for (const p of Object.values(procs)) await p.kill();
-  for (const nc of open) await nc.close().catch(() => undefined);
-  await team?.close();
-  await h?.close();
-  await server?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-/** A connection of the test's own (closed after the suite); no reconnect, as the CLI's coordinator has none. */
-async function connection(): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, reconnect: false });
-  open.push(nc);
-  return nc;
-}
+afterAll(() => nodes.close());
 
 /** Resolves once `cond` holds, checked every 10 ms (a state no event announces: a file another process appends to). */
 async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -123,20 +84,6 @@ async function keygenSucceeds(walletId: string): Promise<void> {
     expect(bytesToHex(sha256(hexToBytes(sealed)))).toBe(records[0]!.key.shareDigests.find((d) => d.partyId === party)!.digest);
   }
   expect(h.vault.verify().status).toBe('ok');
-}
-
-/** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
-async function caughtUp(): Promise<void> {
-  await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
-}
-
-/** Every node answers a ping, ready at the console's head (so holds every record the console holds, the same ones). */
-async function nodesAtHead(): Promise<void> {
-  await caughtUp();
-  const transport = new NatsRelayTransport(await connection());
-  await expect
-    .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
-    .toEqual([null, null, null]);
 }
 
 describe('crashes mid-DKG through signer node processes', () => {

@@ -3,100 +3,44 @@
 // process) SIGKILLed once they accepted. Nothing is recorded signed, no record is lost, the nodes give the session up
 // by its expiry, and a new coordinator then gets the request signed, recorded once.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsRelayTransport } from '../../main/relay';
-import { pingNodes, signWithNodes } from '../../main/signer/coordinator';
-import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
+import { signWithNodes } from '../../main/signer/coordinator';
 import { Store } from '../../main/store';
-import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
-import { freePort, startNatsServer, type NatsServer } from '../team/nats-server';
-import { transferHarness, type TransferHarness } from '../transfers/helpers';
-import { PHRASES } from '../vault/phrases';
-import { custos, REPO, startNode, type NodeProcess } from './node-processes';
+import { freePort, type NatsServer } from '../team/nats-server';
+import type { TransferHarness } from '../transfers/helpers';
+import { custos, REPO } from './node-processes';
+import { CUSTODIANS, signerTeam, type Who } from './signer-team';
 
-type Who = 'alice' | 'bob' | 'carol';
-const CUSTODIANS: Who[] = ['alice', 'bob', 'carol'];
-
+const nodes = signerTeam('custos-crash-sign-');
+const { root, nodeDir, keys, procs, connection, nodesAtHead } = nodes;
 let server: NatsServer;
 let h: TransferHarness;
-let team: TeamSession | null = null;
-const root = mkdtempSync(path.join(tmpdir(), 'custos-crash-sign-'));
-const nodeDir = (who: string) => path.join(root, who);
-const keys = {} as Record<Who | 'dave', NodeKeys>;
-const procs = {} as Record<Who, NodeProcess>;
 const requests: string[] = [];
-const open: NatsConnection[] = [];
 /** The server's monitoring endpoint (which subscriptions each connection holds). */
 let monitor = '';
 
 beforeAll(async () => {
   const httpPort = await freePort();
   monitor = `http://127.0.0.1:${httpPort}`;
-  server = await startNatsServer({ config: `http: "127.0.0.1:${httpPort}"` });
-  h = await transferHarness();
+  ({ server, h } = await nodes.open({ config: `http: "127.0.0.1:${httpPort}"` }));
   for (let i = 0; i < 2; i++) {
     const id = (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '400000', feeRate: 2, deviceId: h.device.dave })).id;
     await h.transfers.approve({ requestId: id, deviceId: h.device.erin });
     requests.push(id);
   }
-  for (const who of [...CUSTODIANS, 'dave'] as const) {
-    keys[who] = openNodeKeys(nodeDir(who));
-    await h.vault.registerNode({ nodeId: keys[who].nodeId, signingKey: keys[who].signingKey, hpkeKey: keys[who].hpkeKey, deviceId: h.device[who] });
-  }
-  await joinTeam(h.dir, h.store, h.vault, { servers: [server.url], user: null, password: null, create: true });
-  team = attachFromSettings(h.dir, h.vault, { reconnect: true });
-  const state = h.vault.readState();
-  const genesis = state.users.find((u) => u.id === h.ids.alice)!.identityAddress;
-  await Promise.all(
-    CUSTODIANS.map(async (who) => {
-      const joined = await custos('signer', 'join', '--node-dir', nodeDir(who), '--server', server.url, '--vault', state.vaultId, '--genesis', genesis, '--json');
-      expect(joined.code, joined.out + joined.err).toBe(0);
-      const imported = await custos('signer', 'import-share', '--node-dir', nodeDir(who), '--data-dir', h.dir, '--json');
-      expect(imported.code, imported.out + imported.err).toBe(0);
-    }),
-  );
-  for (const who of CUSTODIANS) procs[who] = startNode(who, nodeDir(who), PHRASES[who]);
-  await Promise.all(CUSTODIANS.map((who) => procs[who].waitFor((e) => e.event === 'ready', 90_000)));
+  await nodes.start({ reconnect: true, importShares: true });
 }, 240_000);
 
-afterAll(async () => {
-  for (const p of Object.values(procs)) await p.kill();
-  for (const nc of open) await nc.close().catch(() => undefined);
-  await team?.close();
-  await h?.close();
-  await server?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function connection(): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, reconnect: false });
-  open.push(nc);
-  return nc;
-}
+afterAll(() => nodes.close());
 
 
 /** The log's records, as stored: every body, in seq order. */
 const bodies = (store: Store) => store.records.all().map((r) => r.body);
 const signedRecords = (store: Store, requestId: string) => bodies(store).filter((b) => b.includes('"transfer-signed"') && b.includes(`"${requestId}"`));
-
-/** The console caught up with the team log: after a server restart its connection may still be reconnecting. */
-async function caughtUp(): Promise<void> {
-  await expect.poll(() => h.vault.teamSync().then(() => true, () => false), { timeout: 60_000, interval: 500 }).toBe(true);
-}
-
-/** Every node answers a ping, ready at the console's head: it holds the very records the console holds. */
-async function nodesAtHead(): Promise<void> {
-  await caughtUp();
-  const transport = new NatsRelayTransport(await connection());
-  await expect
-    .poll(async () => (await pingNodes({ vault: h.vault, keys: keys.dave, transport, pingMs: 3_000 })).filter((r) => r.name !== 'Dave').map((r) => r.problem), { timeout: 60_000, interval: 500 })
-    .toEqual([null, null, null]);
-}
 
 /** The relay session subjects some connection still listens on (control subjects aside): a session left open leaks one. */
 async function sessionSubscriptions(): Promise<string[]> {
