@@ -2,15 +2,15 @@
 // channel to the nodes at this console's head, a step's answers unless a node refuses first, and the custodians'
 // attestations of the key record gathered from their own nodes and checked before anything is appended.
 import { partyIdFor } from '../../crypto/frost/party-id';
-import { keyAttestationStatement, type GovernanceState, type KeyRecord, type UserState, type WalletState } from '../../crypto/governance';
+import { keyAttestationStatement, type KeyRecord, type UserState, type WalletState } from '../../crypto/governance';
 import { verifyStatement } from '../../crypto/statements';
 import { CustosError } from '../errors';
 import type { RelayTransport } from '../relay';
 import type { VaultService } from '../vault/service';
-import { controlDirectory, controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage, type Head } from './control';
-import { DEFAULT_SESSION_MS, headOf, Inbox, watchServer, type CoordinatorEvent } from './coordinator';
+import { openCoordination, type Coordination, type CoordinatorEvent } from './coordinator';
+
+export { openCoordination, type Coordination };
 import type { NodeKeys } from './node-keys';
-import { nodeOwner } from './node-share';
 
 /**
  * How long after a step's expiry the coordinator still waits for the nodes' own reports: a node whose session expired
@@ -31,42 +31,6 @@ export interface KeygenCoordinatorOptions {
   onEvent?: (e: KeygenEvent) => void | Promise<void>;
 }
 
-/** One coordination with the nodes: the state and head it started at, who this console speaks as, and its inbox. */
-export interface Coordination {
-  state: GovernanceState;
-  head: Head;
-  me: { userId: string; name: string; partyId: string };
-  sessionMs: number;
-  inbox: Inbox;
-  /** Rejects once the team server is lost; `unreachable` turns what failed for that into TEAM_UNREACHABLE. */
-  server: ReturnType<typeof watchServer>;
-  send: (to: string, message: ControlMessage, expiresAt: number) => Promise<void>;
-  close: () => Promise<void>;
-}
-
-/** Opens the coordinator's control channel (its answers go to the inbox) at this console's state and head. */
-export async function openCoordination(o: KeygenCoordinatorOptions): Promise<Coordination> {
-  const state = o.vault.readState();
-  const me = nodeOwner(state, o.keys.nodeId);
-  const head = headOf(o.vault);
-  const vaultId = state.vaultId;
-  const myAddress = coordinatorAddress(me.userId);
-  const inbox = new Inbox();
-  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
-    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
-  });
-  const server = watchServer(sub);
-  const send = (to: string, message: ControlMessage, expiresAt: number) => {
-    const toKeys = controlDirectory(state).keysOf(to);
-    if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
-    return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
-  };
-  const close = async () => {
-    server.done();
-    await sub.close();
-  };
-  return { state, head, me, sessionMs: o.sessionMs ?? DEFAULT_SESSION_MS, inbox, server, send, close };
-}
 
 /** The step's answers, unless a node refuses first (the refusal, in words) or the server is lost; a later refusal is nobody's to hear. */
 export function untilRefused<T>(work: Promise<T>, refused: Promise<never>, lost: Promise<never>): Promise<T> {

@@ -5,7 +5,7 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { deriveChildKey } from '../../crypto/frost/hd';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import type { UserState } from '../../crypto/governance';
+import type { GovernanceState, UserState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { signingPlan } from '../../crypto/transfers/evidence';
 import type { TransferView } from '../../preload/contract';
@@ -59,22 +59,9 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
   const wallet = state.wallets.find((w) => w.id === plan.walletId);
   const key = wallet?.key;
   if (wallet === undefined || key == null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
-  const me = nodeOwner(state, o.keys.nodeId);
-  const head = headOf(o.vault);
-  const vaultId = state.vaultId;
-  const myAddress = coordinatorAddress(me.userId);
-  const inbox = new Inbox();
-  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
-    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
-  });
-  const server = watchServer(sub);
+  const { head, me, inbox, server, send, close } = await openCoordination(o);
   let signatures: { index: number; signature: Uint8Array }[];
   try {
-    const send = (to: string, message: ControlMessage, expiresAt: number) => {
-      const toKeys = controlDirectory(state).keysOf(to);
-      if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
-      return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
-    };
     const custodians = key.custodians
       .map((c) => state.users.find((u) => u.id === c.userId))
       .filter((u): u is UserState => u?.status === 'active' && (o.only === undefined || o.only.some((x) => x === u.id || x.toLowerCase() === u.name.toLowerCase())));
@@ -98,7 +85,7 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
       const onRelay = (e: RelayEvent) => {
         if (e.type === 'received' && names.has(e.from)) void o.onEvent?.({ type: 'round', custodian: names.get(e.from)!, round: e.round });
       };
-      const session = new RelaySession({ vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, onEvent: onRelay, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
+      const session = new RelaySession({ vaultId: state.vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, onEvent: onRelay, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
       let result;
       try {
         result = await Promise.race([session.run(), inbox.refusal(ceremonyId, names, o), server.lost]);
@@ -117,11 +104,47 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
   } catch (err) {
     throw server.unreachable(err, `The signing of ${requestId}`, 'Nothing was recorded as signed; sign again once the server answers.');
   } finally {
-    server.done();
-    await sub.close();
+    await close();
   }
   // Recorded after the relay is let go: the one writer says itself if the team log cannot be reached.
   return await o.transfers.recordSigned(requestId, { ruleId: plan.ruleId, signatures: signatures.sort((a, b) => a.index - b.index) }, 'signer-nodes');
+}
+
+/** One coordination with the nodes: the state and head it started at, who this console speaks as, and its inbox. */
+export interface Coordination {
+  state: GovernanceState;
+  head: Head;
+  me: { userId: string; name: string; partyId: string };
+  sessionMs: number;
+  inbox: Inbox;
+  /** Rejects once the team server is lost; `unreachable` turns what failed for that into TEAM_UNREACHABLE. */
+  server: ReturnType<typeof watchServer>;
+  send: (to: string, message: ControlMessage, expiresAt: number) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** Opens the coordinator's control channel (its answers go to the inbox) at this console's state and head. */
+export async function openCoordination(o: Pick<CoordinatorOptions, 'vault' | 'keys' | 'transport' | 'sessionMs'>): Promise<Coordination> {
+  const state = o.vault.readState();
+  const me = nodeOwner(state, o.keys.nodeId);
+  const head = headOf(o.vault);
+  const vaultId = state.vaultId;
+  const myAddress = coordinatorAddress(me.userId);
+  const inbox = new Inbox();
+  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
+    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
+  });
+  const server = watchServer(sub);
+  const send = (to: string, message: ControlMessage, expiresAt: number) => {
+    const toKeys = controlDirectory(state).keysOf(to);
+    if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
+    return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
+  };
+  const close = async () => {
+    server.done();
+    await sub.close();
+  };
+  return { state, head, me, sessionMs: o.sessionMs ?? DEFAULT_SESSION_MS, inbox, server, send, close };
 }
 
 /**
@@ -234,18 +257,9 @@ export interface NodeStatusRow {
 
 /** Which of the vault's registered signer nodes are online, ready and at this console's head (`custos signer ping`). */
 export async function pingNodes(o: { vault: VaultService; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
-  const state = o.vault.readState();
-  const me = nodeOwner(state, o.keys.nodeId);
-  const head = headOf(o.vault);
-  const myAddress = coordinatorAddress(me.userId);
-  const inbox = new Inbox();
-  const sub = await o.transport.subscribe(controlRoute(state.vaultId, myAddress), (bytes) => {
-    void openControl(bytes, { vaultId: state.vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
-  });
+  const { state, head, inbox, send, close } = await openCoordination(o);
   try {
     const users = state.users.filter((u) => u.status === 'active' && u.node !== undefined);
-    const send = (to: string, message: ControlMessage, expiresAt: number) =>
-      sendControl({ transport: o.transport, vaultId: state.vaultId, keys: o.keys.transport, from: myAddress, to, toKeys: controlDirectory(state).keysOf(to)!, message, expiresAt });
     const waitMs = o.pingMs ?? DEFAULT_PING_MS;
     const statuses = await ping(users, send, inbox, waitMs);
     return users.map((u) => {
@@ -253,7 +267,7 @@ export async function pingNodes(o: { vault: VaultService; keys: NodeKeys; transp
       return { user: u.id, name: u.name, partyId: partyIdFor(u.id), nodeId: u.node?.nodeId ?? null, online: s !== undefined, head: s?.head ?? null, problem: nodeProblem(u, s, head, waitMs) };
     });
   } finally {
-    await sub.close();
+    await close();
   }
 }
 
