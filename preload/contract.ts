@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'TEAM_UNREACHABLE',
   'TEAM_AUTH',
   'TEAM_STREAM',
+  'TEAM_TLS',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -582,9 +583,10 @@ export interface DeviceMember {
 /**
  * How this console reaches its team's server, as it was when the status was read: 'single-desk' (not shared),
  * 'connected', 'unreachable' (the server is down or out of reach), 'wrong-credential' (it refused the user or
- * password), or 'stream-problem' (it answered, but its log is missing, misconfigured or not this vault's).
+ * password), 'tls-problem' (its certificate is not trusted, or it wants or refused a client certificate), or
+ * 'stream-problem' (it answered, but its log is missing, misconfigured or not this vault's).
  */
-export type TeamConnectionState = 'single-desk' | 'connected' | 'unreachable' | 'wrong-credential' | 'stream-problem';
+export type TeamConnectionState = 'single-desk' | 'connected' | 'unreachable' | 'wrong-credential' | 'tls-problem' | 'stream-problem';
 
 /** A custodian's signer node as the log registers it (their device signed its keys). Whether it is online is not known here. */
 export interface SignerNodeView {
@@ -719,6 +721,8 @@ const jsonDocument = z.string().min(2).max(1_000_000);
 const actingDevice = { deviceId };
 
 /** One or more team server addresses, comma-separated: nats://host:4222 or tls://host:4222. */
+const tlsFile = z.string().trim().min(1, 'a file path').max(4096);
+
 const teamServers = z
   .string()
   .trim()
@@ -888,11 +892,6 @@ export const channels = {
   /** Catches up with the team's log now (the console also follows it on its own). */
   'team.pull': { input: empty },
   /**
-   * Joins the team's log on its server: a console with a vault publishes it there (or finds it), an empty data folder
-   * adopts the vault named by `vaultId` and `genesisAddress` (given by the inviting administrator). `create` makes the
-   * vault's stream, with a user the server lets create one.
-   */
-  /**
    * Sets the folder of this console's user's registered signer node (null clears it): its keys sign the session
    * requests this console sends when it coordinates. Refused unless the folder holds node keys the log registers.
    */
@@ -901,6 +900,11 @@ export const channels = {
   'team.ping': { input: empty },
   /** Publishes the records this console holds that the team log lacks (made offline, or before it joined). */
   'team.push': { input: empty },
+  /**
+   * Joins the team's log on its server: a console with a vault publishes it there (or finds it), an empty data folder
+   * adopts the vault named by `vaultId` and `genesisAddress` (given by the inviting administrator). `create` makes the
+   * vault's stream, with a user the server lets create one.
+   */
   'team.join': {
     input: z
       .object({
@@ -910,9 +914,14 @@ export const channels = {
         vaultId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, "a vault id: letters, digits, '-' and '_', up to 64").optional(),
         genesisAddress: z.string().trim().regex(/^0x[0-9a-fA-F]{40}$/, 'an address: 0x and 40 hex digits').optional(),
         create: z.boolean().optional(),
+        /** TLS files from the server's administrator: the team's private CA, this console's certificate and its key (PEM paths). */
+        caFile: tlsFile.optional(),
+        certFile: tlsFile.optional(),
+        keyFile: tlsFile.optional(),
       })
       .strict()
       .refine((j) => j.user === undefined || j.password !== undefined, { message: 'is needed with a user', path: ['password'] })
+      .refine((j) => (j.certFile === undefined) === (j.keyFile === undefined), { message: 'and the client certificate go together', path: ['keyFile'] })
       .refine((j) => (j.vaultId === undefined) === (j.genesisAddress === undefined), { message: 'and the vault id are given together (both from the administrator who invited you)', path: ['genesisAddress'] }),
   },
 

@@ -1,5 +1,6 @@
 // What a key ceremony's progress events add up to: each stage's state and steps, for the progress view (pure, no store).
 import type { KeyCeremony, WalletProgress } from '../preload/contract';
+import { nodeRows, nodeRowTone, nodeRowWords } from './node-progress';
 
 export const CEREMONY_NAMES: Record<KeyCeremony, string> = {
   dkg: 'Key generation',
@@ -14,7 +15,7 @@ export const CEREMONY_ABOUT: Record<KeyCeremony, string> = {
   reshare: 'The key is dealt anew to the new custodians and threshold: the addresses stay, and the shares of anyone removed become useless.',
 };
 
-export type StageName = 'devices' | 'host' | 'record';
+export type StageName = 'devices' | 'host' | 'nodes' | 'record';
 export type StepState = 'waiting' | 'active' | 'done' | 'failed';
 
 export interface StepSummary {
@@ -47,14 +48,25 @@ const STAGES: { stage: StageName; label: string }[] = [
   { stage: 'record', label: 'Recording the key' },
 ];
 
-/** `ended`: how the run ended as far as the console knows (an event, or main's answer to the call), else null. */
+// In a team the custodians' signer nodes run the ceremony (each with its custodian's device): the console's devices
+// and MPC host take no part, and the nodes' coordinator records the key they attest.
+const TEAM_STAGES: { stage: StageName; label: string }[] = [
+  { stage: 'nodes', label: "Custodians' signer nodes" },
+  { stage: 'record', label: 'Recording the key' },
+];
+
+/**
+ * `ended`: how the run ended as far as the console knows (an event, or main's answer to the call), else null. A run
+ * is told as a team's once an event of the 'nodes' stage arrived (main sends only those in a team).
+ */
 export function summariseProgress(events: readonly WalletProgress[], running: boolean, ended: 'done' | 'failed' | null): ProgressSummary {
   const outcome: ProgressSummary['outcome'] = ended ?? (running || events.length ? 'running' : 'idle');
+  const stagesOfRun = events.some((e) => e.stage === 'nodes') ? TEAM_STAGES : STAGES;
   // The stage in hand: where the last step-bearing event was (a failure is reported as its own stage).
   const lastWork = [...events].reverse().find((e) => e.stage !== 'done' && e.stage !== 'failed');
-  const current = STAGES.findIndex((s) => s.stage === (lastWork?.stage ?? 'devices'));
+  const current = stagesOfRun.findIndex((s) => s.stage === (lastWork?.stage ?? stagesOfRun[0]?.stage));
 
-  const stages = STAGES.map(({ stage, label }, index): StageSummary => {
+  const stages = stagesOfRun.map(({ stage, label }, index): StageSummary => {
     const mine = events.filter((e) => e.stage === stage);
     let state: StepState;
     if (outcome === 'done') state = 'done';
@@ -76,6 +88,7 @@ export function summariseProgress(events: readonly WalletProgress[], running: bo
       // The row names the step already, and main's message often repeats it ("Bob: approve on your Ledger").
       latest.set(e.step, e.message.startsWith(`${e.step}: `) ? e.message.slice(e.step.length + 2) : e.message);
     }
+    if (stage === 'nodes') return { stage, label, state, done: 0, total: 0, steps: nodeSteps(mine, state), note };
     const steps = order.map((step, i): StepSummary => {
       const isLast = i === order.length - 1;
       // The last step of a stage in hand is the one going (or the one that failed), unless the stage's note closed it.
@@ -93,4 +106,17 @@ export function summariseProgress(events: readonly WalletProgress[], running: bo
   // An ended run is described by its ending event only: the last step's words would say it is still going.
   const ending = outcome === 'done' || outcome === 'failed' ? events.find((e) => e.stage === outcome) : events.at(-1);
   return { outcome, message: ending?.message ?? null, stages };
+}
+
+/**
+ * The nodes' stage: one row per custodian's node with its last state in words (its rounds answered too). A refusal
+ * or no answer is marked failed, an attestation done; the others follow the stage.
+ */
+function nodeSteps(events: readonly WalletProgress[], stage: StepState): StepSummary[] {
+  const rows = nodeRows(events.flatMap((e) => (e.node ? [e.node] : [])));
+  return rows.map((r): StepSummary => {
+    const tone = nodeRowTone(r);
+    const state: StepState = tone === 'bad' ? 'failed' : tone === 'good' || stage === 'done' ? 'done' : stage === 'active' ? 'active' : 'waiting';
+    return { step: `${r.custodian}'s node`, message: nodeRowWords(r), state };
+  });
 }

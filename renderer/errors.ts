@@ -51,6 +51,7 @@ const ADVICE: Record<ErrorCode, ErrorAdvice> = {
   STORE_ERROR: { action: 'Check the disk (space, permissions), then try again; nothing was changed', severity: 'error' },
   TEAM_UNREACHABLE: { action: "Check the network and that the team's server is running, then try again", severity: 'warning' },
   TEAM_AUTH: { action: "Check the team credential with your server's administrator (user, password file, permissions)", severity: 'error' },
+  TEAM_TLS: { action: "Check the TLS files (the team's CA, your client certificate and key) with your server's administrator", severity: 'error' },
   TEAM_STREAM: { action: "Check the vault id and genesis administrator you were given: the team's log is not this vault's", severity: 'error' },
 };
 

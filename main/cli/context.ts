@@ -55,6 +55,10 @@ export interface CliContext {
   server?: string;
   user?: string;
   passwordFile?: string;
+  /** team join / signer join: TLS files (the team's private CA; this console's client certificate and key). */
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
   vault?: string;
   genesis?: string;
   create?: boolean;

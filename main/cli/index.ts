@@ -87,14 +87,19 @@ Policies and whitelists (documents in JSON; a proposal is signed on an administr
   whitelist propose --file FILE                 a new whitelist (no "id") or a new version of one
 Team log (the vault's signed log replicated on a NATS JetStream server; without it, the single desk):
   team join --server URL [--user U --password-file F] [--vault ID --genesis ADDR] [--create]
+            [--ca FILE] [--cert FILE --key FILE]
                                                 publish this vault's log to its team stream, or (an empty folder)
-                                                adopt the log of vault ID whose genesis administrator is ADDR
+                                                adopt the log of vault ID whose genesis administrator is ADDR;
+                                                --ca: the team's private CA (PEM) that signed the server's certificate,
+                                                --cert/--key: this console's client certificate, if the server asks
   team status                                   server, connection, local head, stream's last entry, lag, refusals
   team pull | team push                         adopt what others appended | publish local records the stream lacks
   team node [--node-dir D | --clear]            the signer node this console coordinates with (its keys sign the
                                                 session requests of its signings and key ceremonies)
   team export --after N --out FILE              records after seq N as a bundle file (an air-gapped console)
   team import FILE [--genesis ADDR]             adopt a bundle's records, each checked (ADDR for an empty folder)
+  team server-config                            a nats-server config for IT: JetStream, TLS with the team's CA, and
+                                                a user per member's console and signer node with its permissions
 MPC host:
   mpc ping [--json]                             start the MPC host process and check it answers
 Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md):
@@ -102,6 +107,7 @@ Signer nodes (a custodian's own MPC party on their own machine; see docs/team.md
   signer register --node-dir D                  the acting custodian's device registers the node's keys in the log
                                                 (it shows the fingerprint: compare it with what init printed)
   signer join --node-dir D --server URL --vault ID --genesis ADDR [--user U --password-file F]
+              [--ca FILE] [--cert FILE --key FILE]
                                                 the node's replica (D/replica) joins the team log
   signer import-share --node-dir D --data-dir C copy the node's custodian's sealed shares from the console C that ran
                                                 the key ceremony (each checked against the log's digest)
@@ -167,6 +173,9 @@ function parseCli(argv: string[]) {
       server: { type: 'string' },
       user: { type: 'string' },
       'password-file': { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
       vault: { type: 'string' },
       genesis: { type: 'string' },
       create: { type: 'boolean', default: false },
@@ -224,6 +233,9 @@ export async function main(argv: string[]): Promise<number> {
     server: values.server,
     user: values.user,
     passwordFile: values['password-file'],
+    caFile: values.ca,
+    certFile: values.cert,
+    keyFile: values.key,
     vault: values.vault,
     genesis: values.genesis,
     create: values.create ?? false,

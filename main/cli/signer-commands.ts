@@ -110,7 +110,7 @@ async function pingFromConsole(nodeDir: string, ctx: CliContext): Promise<number
   try {
     if (team === null) throw new CustosError('TEAM_STREAM', `${ctx.dataDir} is not joined to a team: signer nodes are reached through the team's server.`);
     await vault.teamSync();
-    const nc = await connectTeam({ servers: team.settings.servers, user: team.settings.user, password: readCredential(ctx.dataDir, team.settings) });
+    const nc = await connectTeam({ servers: team.settings.servers, user: team.settings.user, password: readCredential(ctx.dataDir, team.settings), tls: team.settings.tls });
     try {
       const rows = await pingNodes({ vault, keys, transport: new NatsRelayTransport(nc) });
       if (ctx.json) ctx.out(JSON.stringify({ nodes: rows }));

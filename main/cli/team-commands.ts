@@ -1,5 +1,5 @@
-// `custos team join|status|pull|push|node|export|import`: the vault's team log (NATS JetStream), the signer node this
-// console coordinates with, and bundle files.
+// `custos team join|status|pull|push|node|export|import|server-config`: the vault's team log (NATS JetStream), the
+// signer node this console coordinates with, bundle files, and the server's config for IT.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeviceManager } from '../devices/manager';
@@ -7,12 +7,14 @@ import { CustosError } from '../errors';
 import { Store } from '../store';
 import { exportBundle, importBundle } from '../team/bundle';
 import { coordinatorView, setCoordinatorNode } from '../signer/team-nodes';
+import { teamServerConfig } from '../team/server-config';
+import { teamServerUsers } from '../team/server-users';
 import { isServerUrl, readTeamSettings } from '../team/settings';
 import { attachFromSettings, joinTeam, teamStatus, type TeamSession } from '../team/team';
 import { VaultService } from '../vault';
 import { type CliContext, CliUsageError } from './context';
 
-export const TEAM_COMMANDS = ['join', 'status', 'pull', 'push', 'node', 'export', 'import'] as const;
+export const TEAM_COMMANDS = ['join', 'status', 'pull', 'push', 'node', 'export', 'import', 'server-config'] as const;
 
 export async function runTeamCommand(command: string | undefined, args: string[], ctx: CliContext): Promise<number> {
   const known: readonly string[] = TEAM_COMMANDS;
@@ -35,10 +37,17 @@ export async function runTeamCommand(command: string | undefined, args: string[]
         for (const s of servers) if (!isServerUrl(s)) throw new CliUsageError(`--server: "${s}" is not a nats:// or tls:// URL.`);
         if (ctx.user !== undefined && ctx.passwordFile === undefined) throw new CliUsageError('--password-file: the file holding the password of --user is required.');
         const password = ctx.passwordFile === undefined ? null : readPassword(ctx.passwordFile);
+        const { caFile, certFile, keyFile } = ctx;
+        if ((certFile === undefined) !== (keyFile === undefined)) throw new CliUsageError("--cert and --key go together: the client certificate and its private key, both from the server's administrator.");
+        const tls = caFile === undefined && certFile === undefined ? null : {
+          ...(caFile === undefined ? {} : { caFile: path.resolve(caFile) }),
+          ...(certFile === undefined || keyFile === undefined ? {} : { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) }),
+        };
         const result = await joinTeam(ctx.dataDir, store, vault, {
           servers,
           user: ctx.user ?? null,
           password,
+          tls,
           ...(ctx.vault === undefined ? {} : { vaultId: ctx.vault }),
           ...(ctx.genesis === undefined ? {} : { genesisAddress: ctx.genesis }),
           create: ctx.create ?? false,
@@ -97,6 +106,17 @@ export async function runTeamCommand(command: string | undefined, args: string[]
         const text = `${r.adopted} records adopted, ${r.present} already held, ${r.refused.length} refused${r.refused.map((x) => `\n  - bundle record ${x.at}: ${x.reason}`).join('')}.`;
         out({ ...r, head: vault.logHead() }, text);
         return r.refused.length === 0 ? 0 : 1;
+      }
+      case 'server-config': {
+        const users = teamServerUsers(vault.readState());
+        const config = teamServerConfig({
+          listen: '0.0.0.0:4222',
+          storeDir: '/var/lib/nats/jetstream',
+          tls: { certFile: '/etc/nats/tls/server.pem', keyFile: '/etc/nats/tls/server.key', caFile: '/etc/nats/tls/team-ca.pem', verify: false },
+          users,
+        });
+        out({ config, users: users.map(({ user, role, userId, name, partyId }) => ({ user, role, userId, name, partyId })) }, config.trimEnd());
+        return 0;
       }
       default:
         throw new CliUsageError(`Unknown command team ${command}.`);

@@ -2,8 +2,9 @@
 // records in the log this signer pinned itself, from a vault anchor a person confirmed on a device, and every share is
 // opened only with its custodian's device-signed statement of that very use. Nothing main says stands in for either.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { entropyFromDevice } from '../../crypto/frost/entropy';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { sameBytes } from '../../crypto/frost/curve';
+import { entropyFromDevice, lengthPrefixed } from '../../crypto/frost/entropy';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import type { GroupKey, PartyId, Rng } from '../../crypto/frost/types';
 import { wipeBytes } from '../../crypto/frost/wipe';
@@ -16,8 +17,8 @@ import { runDkg } from './ceremonies/dkg';
 import type { DkgPool } from './dkg-pool';
 import { runReshare } from './ceremonies/reshare';
 import { runSign } from './ceremonies/sign';
-import { DkgDriver, SignDriver, type CeremonyDriver } from '../relay/drivers';
-import { openChildShare, sealShare } from './ceremonies/shares';
+import { DkgDriver, ReshareDriver, SignDriver, type CeremonyDriver } from '../relay/drivers';
+import { openChildShare, sealShare, unsealShare } from './ceremonies/shares';
 import { wipeShare } from '../../crypto/frost/wipe';
 import { CeremonyFault, type CeremonyEnv, type Progress } from './ceremonies/common';
 import { HostJournal } from './journal';
@@ -95,6 +96,17 @@ export interface KeyedOutcome {
   keyVersion: number;
   groupKey: GroupKey;
   shares: SealedShare[];
+}
+
+/** A refresh or reshare as a coordinator asks a node for it: every field is checked against the node's own log. */
+export interface ReshareRequest {
+  ceremonyId: string;
+  walletId: string;
+  ceremony: 'refresh' | 'reshare';
+  dealers: PartyId[];
+  receivers: PartyId[];
+  threshold: number;
+  head: { seq: number; fingerprint: string };
 }
 
 type Report = (p: Progress) => void;
@@ -340,6 +352,111 @@ export class SignerGate {
     if (me === undefined) throw new GateRefusal(`${own.name} is not among the approved custodians of ${plan.wallet.name}; this node takes no part in its DKG`);
     this.freshCeremony(input.ceremonyId);
     return { state, plan, own, me };
+  }
+
+  /**
+   * A signer node's part of the refresh or reshare its wallet owes: only the one the administrators approved in this
+   * node's own log (its dealers among the key's current custodians, its receivers and threshold exactly the approved
+   * ones). A dealer brings its own current share only, opened with its custodian's device secret after their device
+   * signed this very use; a node that only receives brings none. The new key must be the wallet's key unchanged; a
+   * receiver's new share is sealed to its own custodian's device under the new key version, and only then returned.
+   */
+  reshareAsParty(
+    input: ReshareRequest & { self: UnsealingParty | null },
+    run: RunParty,
+    report: Report,
+  ): Promise<{ ceremony: 'refresh' | 'reshare'; keyVersion: number; partyId: PartyId; groupKey: GroupKey; sealed: Uint8Array | null }> {
+    return this.exclusive(async () => {
+      const { state, plan, ceremony, current, own, dealer, receiver } = this.resharePartyChecks(input);
+      const self = input.self;
+      if (dealer) {
+        if (self === null || self.partyId !== own.partyId) throw new GateRefusal(`${own.name} deals in this ${ceremony}: this node brings ${own.name}'s own current share, and no other party's`);
+        this.checkUses(state, plan.wallet, { ceremony, ceremonyId: input.ceremonyId }, [self]);
+      } else if (self !== null) {
+        throw new GateRefusal(`${own.name} only receives in this ${ceremony}: this node opens no share for it`);
+      }
+      const ctx = { ceremonyId: input.ceremonyId, walletId: plan.wallet.id };
+      // A dealer's randomness and sealing mix its device's secret in, as the single-desk host's reshare does.
+      const deviceEntropy = dealer ? entropyFromDevice((self as UnsealingParty).unsealSecret, 'dealer', input.ceremonyId, own.partyId) : null;
+      try {
+        this.open().append([{ kind: 'ceremony', ceremonyId: input.ceremonyId, walletId: plan.wallet.id, ceremony, at: this.options.now() }]);
+        report({ step: 'unseal', done: 0, total: 1 });
+        const share = dealer ? unsealShare({ partyId: own.partyId, sealed: (self as UnsealingParty).sealed.slice(), unsealSecret: (self as UnsealingParty).unsealSecret.slice() }, { ...ctx, keyVersion: plan.fromKeyVersion }, current.publicPackage) : null;
+        report({ step: 'collect', done: 0, total: 1 });
+        // The driver owns the old share from here and wipes it however the session ends.
+        const driver = new ReshareDriver(
+          { ceremonyId: input.ceremonyId, mode: ceremony, self: own.partyId, current, dealers: [...input.dealers], receivers: plan.receivers.map((r) => r.partyId), threshold: plan.threshold },
+          share,
+          deviceEntropy === null ? null : { rng: this.options.rng, deviceEntropy },
+        );
+        const out = await run(driver);
+        try {
+          if (!sameBytes(out.groupKey.outputKey, current.outputKey) || !sameBytes(out.groupKey.internalKey, current.internalKey) || !sameBytes(out.groupKey.chainCode, current.chainCode)) {
+            throw new GateRefusal(`the ${ceremony} of ${plan.wallet.name} ended with another key than the wallet's; this node sealed nothing`);
+          }
+          if (!receiver) return { ceremony, keyVersion: plan.toKeyVersion, partyId: own.partyId, groupKey: out.groupKey, sealed: null };
+          if (out.share === null) throw new GateRefusal(`the ${ceremony} of ${plan.wallet.name} ended without a new share for ${own.name}; this node sealed nothing`);
+          report({ step: 'seal', done: 0, total: 1 });
+          const me = plan.receivers.find((r) => r.partyId === own.partyId)!;
+          const entropy = deviceEntropy ?? receiverEntropy(out.share);
+          try {
+            const sealed = sealShare(out.share, me.encryptionKey, { ...ctx, keyVersion: plan.toKeyVersion }, this.options.rng, entropy);
+            return { ceremony, keyVersion: plan.toKeyVersion, partyId: own.partyId, groupKey: out.groupKey, sealed };
+          } finally {
+            if (entropy !== deviceEntropy) wipeBytes(entropy);
+          }
+        } finally {
+          if (out.share !== null) wipeShare(out.share);
+        }
+      } finally {
+        if (deviceEntropy !== null) wipeBytes(deviceEntropy);
+      }
+    });
+  }
+
+  /**
+   * Every check of reshareAsParty that needs no device, run before a node asks its own device for anything: a ceremony
+   * the node's log does not owe, other dealers, receivers or threshold than approved, another head, a party not in it,
+   * or a ceremony id already run never reach the device. Says whether this node deals (it opens its share) and receives.
+   */
+  checkReshareAsParty(input: ReshareRequest): Promise<{ partyId: PartyId; custodian: string; walletId: string; ceremony: 'refresh' | 'reshare'; dealer: boolean; receiver: boolean; keyVersion: number }> {
+    return this.exclusive(async () => {
+      const { plan, ceremony, own, dealer, receiver } = this.resharePartyChecks(input);
+      return { partyId: own.partyId, custodian: own.name, walletId: plan.wallet.id, ceremony, dealer, receiver, keyVersion: plan.toKeyVersion };
+    });
+  }
+
+  /** The checks of a party's refresh or reshare before any device is asked: the approved ceremony, exactly, from this node's own log. */
+  private resharePartyChecks(input: ReshareRequest) {
+    const state = this.pinnedState();
+    this.sameHead(input.head);
+    const plan = ceremonyPlan(state, input.walletId);
+    if ('refused' in plan) throw new GateRefusal(plan.refused);
+    const ceremony = plan.ceremony;
+    if (ceremony === 'dkg' || plan.current === null) throw new GateRefusal(`wallet ${plan.wallet.name} owes a DKG, not a ${input.ceremony}`);
+    if (input.ceremony !== ceremony) throw new GateRefusal(`wallet ${plan.wallet.name} owes a ${ceremony} the administrators approved, not a ${input.ceremony}`);
+    const name = plan.wallet.name;
+    const approved = plan.receivers.map((r) => r.partyId);
+    sameParties(input.receivers, approved, `the ${ceremony} of ${name} gives new shares to exactly its ${approved.length} approved custodians (parties ${approved.join(', ')}), not to parties ${input.receivers.join(', ') || 'none'}`);
+    if (new Set(input.receivers).size !== input.receivers.length) throw new GateRefusal(`a receiver is named twice in the ${ceremony} of ${name}`);
+    if (input.threshold !== plan.threshold) throw new GateRefusal(`the ${ceremony} of ${name} was approved with threshold ${plan.threshold}, not ${input.threshold}`);
+    const dealers = new Set(input.dealers);
+    if (dealers.size !== input.dealers.length) throw new GateRefusal(`a dealer is named twice in the ${ceremony} of ${name}`);
+    const allowed = new Set(plan.dealers);
+    const outsider = input.dealers.find((d) => !allowed.has(d));
+    if (outsider !== undefined) throw new GateRefusal(`party ${outsider} holds no share of ${name} that may deal`);
+    if (dealers.size < plan.dealersNeeded) throw new GateRefusal(`the ${ceremony} of ${name} needs ${plan.dealersNeeded} dealers; ${dealers.size} are named`);
+    const own = this.ownParty(state);
+    const dealer = dealers.has(own.partyId);
+    const receiver = approved.includes(own.partyId);
+    if (!dealer && !receiver) throw new GateRefusal(`${own.name} neither deals nor receives in the ${ceremony} of ${name}; this node takes no part in it`);
+    this.freshCeremony(input.ceremonyId);
+    return { state, plan, ceremony, current: plan.current.groupKey, own, dealer, receiver };
+  }
+
+  /** Whether this signer's journal holds ceremony `ceremonyId` (it ran, or began, under this id: the id is spent). */
+  ranCeremony(ceremonyId: string): boolean {
+    return this.open().ceremonies.has(ceremonyId);
   }
 
   /** This signer's log head: what a coordinator's must equal before a session starts. */
@@ -681,6 +798,14 @@ function byPath<T extends { path: number[] }>(inputs: readonly T[]): T[][] {
   const groups = new Map<string, T[]>();
   for (const i of inputs) groups.set(i.path.join('/'), [...(groups.get(i.path.join('/')) ?? []), i]);
   return [...groups.values()];
+}
+
+/**
+ * What a node that only receives mixes into the sealing of its new share, having no device secret in the ceremony: the
+ * new share itself (hashed under its own label), which whoever predicts a broken host RNG still does not know.
+ */
+function receiverEntropy(share: { signingShare: Uint8Array }): Uint8Array {
+  return sha256(lengthPrefixed(utf8ToBytes('custos/reshare/receiver-seal/v1'), share.signingShare));
 }
 
 function requireWallet(state: GovernanceState, walletId: string): WalletState {

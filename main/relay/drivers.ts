@@ -29,6 +29,11 @@ export interface CeremonyDriver<R> {
   secretFields(message: CeremonyMessage): Uint8Array[];
   /** Ends the ceremony and wipes its nonces, shares and secrets; the driver answers nothing afterwards. */
   abort(reason: string): void;
+  /**
+   * Runs right before one of this party's messages leaves (a message held for the echo check runs it once released,
+   * one that never leaves never does); a throw keeps the message from leaving and ends the session.
+   */
+  beforeSend?(message: CeremonyMessage): void;
 }
 
 export type SignResult = { signatures: Uint8Array[] | null };
@@ -52,7 +57,10 @@ export class SignDriver implements CeremonyDriver<SignResult> {
     private readonly config: SigningConfig,
     private share: SecretShare | null,
     private readonly rng: Rng,
-    /** `beforeShare` runs once this signer's signature share is made and before it leaves (a signer node journals it). */
+    /**
+     * `beforeShare` runs before this signer's signature share leaves (a signer node journals it): when the session sends
+     * it, not when it is made, so a share held for the echo check of a coordinator that died never burns the request.
+     */
     private readonly hooks: { beforeShare?: () => void } = {},
   ) {
     this.sessionId = config.sessionId;
@@ -76,15 +84,17 @@ export class SignDriver implements CeremonyDriver<SignResult> {
     if (this.state === null) throw new Error('signing session not started');
     const r = signStep(this.state, message);
     this.state = r.state;
-    const shares = r.outbox.filter((m) => m.kind === 'sign/share').length;
-    if (shares > 0) this.hooks.beforeShare?.();
-    this.sharesMade += shares;
+    this.sharesMade += r.outbox.filter((m) => m.kind === 'sign/share').length;
     if (this.finished) this.wipe();
     return r.outbox;
   }
 
   get finished(): boolean {
     return this.state?.public.phase === 'done';
+  }
+
+  beforeSend(message: CeremonyMessage): void {
+    if (message.kind === 'sign/share') this.hooks.beforeShare?.();
   }
 
   result(): SignResult {

@@ -8,5 +8,5 @@ export type { RelayRoute, RelaySubscription, RelayTransport } from './transport'
 export { NatsRelayTransport } from './nats-transport';
 export { BUNDLE_FORMAT, FileRelayTransport, RelayBundleError, RelayCourier, decodeBundle, encodeBundle } from './file-transport';
 export type { BundleEntry } from './file-transport';
-export { relayAuthorizationConfig, relayPartyPermissions } from './permissions';
-export type { NatsPermissions, RelayUser } from './permissions';
+export { consolePermissions, relayCoordinatorPermissions, relayPartyPermissions, signerNodePermissions, teamAdminPermissions, teamLogPermissions } from './permissions';
+export type { NatsPermissions } from './permissions';

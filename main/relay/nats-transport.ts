@@ -13,7 +13,13 @@ export class NatsRelayTransport implements RelayTransport {
       },
     });
     // The server has the interest once a round trip is done: what others publish afterwards reaches us.
-    await this.nc.flush();
+    try {
+      await this.nc.flush();
+    } catch (err) {
+      // Nobody holds this subscription: left registered, a reconnecting client would subscribe it again, for ever.
+      sub.unsubscribe();
+      throw err;
+    }
     return {
       closed: sub.closed,
       close: async () => {

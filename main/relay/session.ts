@@ -244,6 +244,13 @@ export class RelaySession<R> {
   }
 
   private async send(m: CeremonyMessage): Promise<void> {
+    try {
+      // Here, past the echo check, the message leaves: what must be on disk before it does is written now, or it stays.
+      this.o.driver.beforeSend?.(m);
+    } catch (err) {
+      this.wipeMessage(m);
+      throw err;
+    }
     const plaintext = encodePayload(m);
     this.wipeMessage(m);
     try {

@@ -22,6 +22,7 @@ export type ControlMessage =
   | { kind: 'session/request'; ceremonyId: string; requestId: string; signers: string[]; head: Head; coordinatorUserId: string; expiresAt: number }
   | { kind: 'session/answer'; ceremonyId: string; accepted: boolean; reason: string | null }
   | { kind: 'session/dkg'; ceremonyId: string; walletId: string; head: Head; coordinatorUserId: string; expiresAt: number }
+  | { kind: 'session/reshare'; ceremonyId: string; walletId: string; ceremony: 'refresh' | 'reshare'; dealers: string[]; receivers: string[]; threshold: number; head: Head; coordinatorUserId: string; expiresAt: number }
   | { kind: 'session/keygen'; ceremonyId: string; walletId: string; partyId: string; key: PublicKeyResult; shareDigest: string }
   | { kind: 'session/attest'; ceremonyId: string; coordinatorUserId: string; record: Omit<KeyRecord, 'attestations'>; expiresAt: number }
   | { kind: 'session/attestation'; ceremonyId: string; signature: string };
@@ -145,6 +146,24 @@ function checkMessage(kind: string, body: unknown, expiresAt: number): ControlMe
     case 'session/dkg':
       if (!Number.isSafeInteger(o.expiresAt) || o.expiresAt !== expiresAt) bad('expiry is not the one its envelope carries');
       return { kind, ceremonyId: str('ceremonyId', CEREMONY), walletId: str('walletId', ID), head: head(o.head), coordinatorUserId: str('coordinatorUserId', ID), expiresAt };
+    case 'session/reshare': {
+      if (!Number.isSafeInteger(o.expiresAt) || o.expiresAt !== expiresAt) bad('expiry is not the one its envelope carries');
+      const parties = (k: string): string[] => (Array.isArray(o[k]) && (o[k] as unknown[]).length <= 255 && (o[k] as unknown[]).every((s) => typeof s === 'string' && PARTY.test(s)) ? [...(o[k] as string[])] : bad(`${k} are not party ids`));
+      const ceremony = o.ceremony === 'refresh' || o.ceremony === 'reshare' ? o.ceremony : bad('ceremony is neither refresh nor reshare');
+      const threshold = Number.isSafeInteger(o.threshold) && (o.threshold as number) >= 1 && (o.threshold as number) <= 255 ? (o.threshold as number) : bad('threshold is not a number of custodians');
+      return {
+        kind,
+        ceremonyId: str('ceremonyId', CEREMONY),
+        walletId: str('walletId', ID),
+        ceremony,
+        dealers: parties('dealers'),
+        receivers: parties('receivers'),
+        threshold,
+        head: head(o.head),
+        coordinatorUserId: str('coordinatorUserId', ID),
+        expiresAt,
+      };
+    }
     case 'session/keygen':
       return { kind, ceremonyId: str('ceremonyId', CEREMONY), walletId: str('walletId', ID), partyId: str('partyId', PARTY), key: publicKey(o.key, bad), shareDigest: str('shareDigest', HEX64) };
     case 'session/attest': {

@@ -5,12 +5,12 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { deriveChildKey } from '../../crypto/frost/hd';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import type { UserState } from '../../crypto/governance';
+import type { GovernanceState, UserState } from '../../crypto/governance';
 import { groupKeyOf } from '../../crypto/governance/wallet-key';
 import { signingPlan } from '../../crypto/transfers/evidence';
 import type { TransferView } from '../../preload/contract';
 import { CustosError } from '../errors';
-import { RelaySession, RelaySessionError, SignDriver, type RelayEvent, type RelayTransport } from '../relay';
+import { RelaySession, RelaySessionError, SignDriver, type RelayEvent, type RelaySubscription, type RelayTransport } from '../relay';
 import type { TransferService } from '../transfers/service';
 import { signRefusal } from '../transfers/permissions';
 import type { VaultService } from '../vault/service';
@@ -59,20 +59,9 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
   const wallet = state.wallets.find((w) => w.id === plan.walletId);
   const key = wallet?.key;
   if (wallet === undefined || key == null) throw new CustosError('RULE_VIOLATION', 'The wallet has no key.');
-  const me = nodeOwner(state, o.keys.nodeId);
-  const head = headOf(o.vault);
-  const vaultId = state.vaultId;
-  const myAddress = coordinatorAddress(me.userId);
-  const inbox = new Inbox();
-  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
-    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
-  });
+  const { head, me, inbox, server, send, close } = await openCoordination(o);
+  let signatures: { index: number; signature: Uint8Array }[];
   try {
-    const send = (to: string, message: ControlMessage, expiresAt: number) => {
-      const toKeys = controlDirectory(state).keysOf(to);
-      if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
-      return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
-    };
     const custodians = key.custodians
       .map((c) => state.users.find((u) => u.id === c.userId))
       .filter((u): u is UserState => u?.status === 'active' && (o.only === undefined || o.only.some((x) => x === u.id || x.toLowerCase() === u.name.toLowerCase())));
@@ -84,7 +73,7 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
     for (const p of signers) await send(p, { kind: 'session/request', ceremonyId, requestId, signers, head, coordinatorUserId: me.userId, expiresAt }, expiresAt);
     const names = new Map(picked.map((u) => [partyIdFor(u.id), u.name]));
     const root = groupKeyOf(key);
-    const signatures: { index: number; signature: Uint8Array }[] = [];
+    signatures = [];
     // One session per wallet path, in the order the nodes' gates run them (the request's inputs, grouped by path).
     for (const inputs of byPath(plan.inputs)) {
       const path = inputs[0]!.path;
@@ -96,10 +85,10 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
       const onRelay = (e: RelayEvent) => {
         if (e.type === 'received' && names.has(e.from)) void o.onEvent?.({ type: 'round', custodian: names.get(e.from)!, round: e.round });
       };
-      const session = new RelaySession({ vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, onEvent: onRelay, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
+      const session = new RelaySession({ vaultId: state.vaultId, keys: o.keys.transport, directory: transportDirectory(state, me.userId), transport: o.transport, driver, expiresAt, context: head.fingerprint, onEvent: onRelay, ...(o.resendMs === undefined ? {} : { resendMs: o.resendMs }) });
       let result;
       try {
-        result = await Promise.race([session.run(), inbox.refusal(ceremonyId, names, o)]);
+        result = await Promise.race([session.run(), inbox.refusal(ceremonyId, names, o), server.lost]);
       } catch (err) {
         throw sessionFailure(err, names, requestId);
       } finally {
@@ -112,10 +101,80 @@ export async function signWithNodes(requestId: string, o: CoordinatorOptions): P
         signatures.push({ index: inputs[k]!.index, signature: sig });
       });
     }
-    return await o.transfers.recordSigned(requestId, { ruleId: plan.ruleId, signatures: signatures.sort((a, b) => a.index - b.index) }, 'signer-nodes');
+  } catch (err) {
+    throw server.unreachable(err, `The signing of ${requestId}`, 'Nothing was recorded as signed; sign again once the server answers.');
   } finally {
-    await sub.close();
+    await close();
   }
+  // Recorded after the relay is let go: the one writer says itself if the team log cannot be reached.
+  return await o.transfers.recordSigned(requestId, { ruleId: plan.ruleId, signatures: signatures.sort((a, b) => a.index - b.index) }, 'signer-nodes');
+}
+
+/** One coordination with the nodes: the state and head it started at, who this console speaks as, and its inbox. */
+export interface Coordination {
+  state: GovernanceState;
+  head: Head;
+  me: { userId: string; name: string; partyId: string };
+  sessionMs: number;
+  inbox: Inbox;
+  /** Rejects once the team server is lost; `unreachable` turns what failed for that into TEAM_UNREACHABLE. */
+  server: ReturnType<typeof watchServer>;
+  send: (to: string, message: ControlMessage, expiresAt: number) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** Opens the coordinator's control channel (its answers go to the inbox) at this console's state and head. */
+export async function openCoordination(o: Pick<CoordinatorOptions, 'vault' | 'keys' | 'transport' | 'sessionMs'>): Promise<Coordination> {
+  const state = o.vault.readState();
+  const me = nodeOwner(state, o.keys.nodeId);
+  const head = headOf(o.vault);
+  const vaultId = state.vaultId;
+  const myAddress = coordinatorAddress(me.userId);
+  const inbox = new Inbox();
+  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
+    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
+  });
+  const server = watchServer(sub);
+  const send = (to: string, message: ControlMessage, expiresAt: number) => {
+    const toKeys = controlDirectory(state).keysOf(to);
+    if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
+    return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
+  };
+  const close = async () => {
+    server.done();
+    await sub.close();
+  };
+  return { state, head, me, sessionMs: o.sessionMs ?? DEFAULT_SESSION_MS, inbox, server, send, close };
+}
+
+/**
+ * Watches the coordinator's control subscription: it ends without the coordinator closing it only when the connection to
+ * the team server is lost (a server down or restarted, a network cut). A ceremony then stops at once, saying so, rather
+ * than waiting for its expiry and blaming the nodes.
+ */
+export function watchServer(sub: RelaySubscription): { lost: Promise<never>; done(): void; unreachable(err: unknown, what: string, nothing: string): unknown } {
+  let finished = false;
+  let lostAt: Error | null = null;
+  const lost = new Promise<never>((_, reject) => {
+    void sub.closed.then((err) => {
+      if (finished) return;
+      lostAt = err instanceof Error ? err : new Error('the connection closed');
+      reject(lostAt);
+    });
+  });
+  lost.catch(() => undefined);
+  return {
+    lost,
+    done: () => {
+      finished = true;
+    },
+    // Whatever failed once the connection was gone (a publish on a closed connection, a session cut off) failed for that.
+    unreachable: (err, what, nothing) => {
+      const cause = lostAt ?? ((err as Error | null)?.name === 'ClosedConnectionError' ? (err as Error) : null);
+      if (cause === null) return err;
+      return new CustosError('TEAM_UNREACHABLE', `${what} stopped: the team server is unreachable (the connection to it was lost: ${cause.message}). ${nothing}`);
+    },
+  };
 }
 
 /**
@@ -198,18 +257,9 @@ export interface NodeStatusRow {
 
 /** Which of the vault's registered signer nodes are online, ready and at this console's head (`custos signer ping`). */
 export async function pingNodes(o: { vault: VaultService; keys: NodeKeys; transport: RelayTransport; pingMs?: number }): Promise<NodeStatusRow[]> {
-  const state = o.vault.readState();
-  const me = nodeOwner(state, o.keys.nodeId);
-  const head = headOf(o.vault);
-  const myAddress = coordinatorAddress(me.userId);
-  const inbox = new Inbox();
-  const sub = await o.transport.subscribe(controlRoute(state.vaultId, myAddress), (bytes) => {
-    void openControl(bytes, { vaultId: state.vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
-  });
+  const { state, head, inbox, send, close } = await openCoordination(o);
   try {
     const users = state.users.filter((u) => u.status === 'active' && u.node !== undefined);
-    const send = (to: string, message: ControlMessage, expiresAt: number) =>
-      sendControl({ transport: o.transport, vaultId: state.vaultId, keys: o.keys.transport, from: myAddress, to, toKeys: controlDirectory(state).keysOf(to)!, message, expiresAt });
     const waitMs = o.pingMs ?? DEFAULT_PING_MS;
     const statuses = await ping(users, send, inbox, waitMs);
     return users.map((u) => {
@@ -217,7 +267,7 @@ export async function pingNodes(o: { vault: VaultService; keys: NodeKeys; transp
       return { user: u.id, name: u.name, partyId: partyIdFor(u.id), nodeId: u.node?.nodeId ?? null, online: s !== undefined, head: s?.head ?? null, problem: nodeProblem(u, s, head, waitMs) };
     });
   } finally {
-    await sub.close();
+    await close();
   }
 }
 
@@ -247,7 +297,7 @@ export class Inbox {
   }
 
   /** Every one of `from`'s results of `kind` for `ceremonyId`; rejects after `ms` naming who did not answer. */
-  collect<K extends Result['kind']>(kind: K, ceremonyId: string, from: ReadonlyMap<string, string>, ms: number, what: string): Promise<Map<string, Extract<Result, { kind: K }>>> {
+  collect<K extends Result['kind']>(kind: K, ceremonyId: string, from: ReadonlyMap<string, string>, ms: number, what: string, nothing: string): Promise<Map<string, Extract<Result, { kind: K }>>> {
     return new Promise((resolve, reject) => {
       const got = () => new Map([...from.keys()].flatMap((p) => {
         const r = this.results.get(`${kind}/${ceremonyId}/${p}`);
@@ -257,7 +307,7 @@ export class Inbox {
         this.waiters.delete(check);
         const have = got();
         const missing = [...from].filter(([p]) => !have.has(p)).map(([p, name]) => `${name}'s signer node (party ${p})`);
-        reject(new CustosError('MPC_PROTOCOL', `${what} timed out: ${missing.join(', ')} did not answer (a node down, or a faulty relay).`));
+        reject(new CustosError('MPC_PROTOCOL', `${what} timed out: ${missing.join(', ')} did not answer (a node down, or a faulty relay). ${nothing}`));
       }, ms);
       // A step a refusal ended keeps no process alive for its timer.
       timer.unref?.();
@@ -291,18 +341,25 @@ export class Inbox {
     });
   }
 
-  /** Rejects when a picked node refuses the ceremony (its reason in words); never resolves otherwise. */
+  /**
+   * Rejects when a picked node refuses the ceremony, or stops it after accepting (a node's session that failed, e.g. a
+   * party that did not answer), with its reason in words, other nodes named; never resolves otherwise.
+   */
   refusal(ceremonyId: string, names: ReadonlyMap<string, string>, o: Pick<CoordinatorOptions, 'onEvent'>, refusedTo = 'sign', nothing = 'Nothing was signed.', since = 0): Promise<never> {
     return new Promise((_, reject) => {
+      // A node answers at most twice per step: its acceptance, then maybe its failure.
       const told = new Set<string>();
       const check = () => {
         for (const a of this.answers.slice(since)) {
-          if (a.message.ceremonyId !== ceremonyId || !names.has(a.from) || told.has(a.from)) continue;
-          told.add(a.from);
+          const k = `${a.from}/${a.message.accepted}`;
+          if (a.message.ceremonyId !== ceremonyId || !names.has(a.from) || told.has(k)) continue;
+          told.add(k);
           void o.onEvent?.({ type: 'answer', custodian: names.get(a.from)!, accepted: a.message.accepted, reason: a.message.reason });
           if (!a.message.accepted) {
             this.waiters.delete(check);
-            reject(new CustosError('POLICY_DENIED', `${names.get(a.from)}'s signer node refused to ${refusedTo}: ${a.message.reason ?? 'no reason given'}. ${nothing}`));
+            const reason = namedParties(a.message.reason ?? 'no reason given', names);
+            const stopped = told.has(`${a.from}/true`);
+            reject(new CustosError(stopped ? 'MPC_PROTOCOL' : 'POLICY_DENIED', stopped ? `${names.get(a.from)}'s signer node stopped: ${reason}. ${nothing}` : `${names.get(a.from)}'s signer node refused to ${refusedTo}: ${reason}. ${nothing}`));
           }
         }
       };
@@ -310,6 +367,13 @@ export class Inbox {
       check();
     });
   }
+}
+
+/** A node's words with each party id it names said as whose signer node it is (a person knows custodians, not party ids). */
+export function namedParties(text: string, names: ReadonlyMap<string, string>): string {
+  let out = text.replace(/\bpart(?:y|ies) (?=[0-9a-f]{64})/g, '');
+  for (const [p, name] of names) out = out.split(p).join(`${name}'s signer node (party ${p})`);
+  return out;
 }
 
 function sessionFailure(err: unknown, names: ReadonlyMap<string, string>, requestId: string): Error {

@@ -1,9 +1,10 @@
-// A DKG through signer nodes, its public side: the key a node reports (never its share), the wallet-key record the
-// coordinator builds from every node's report, and what a node checks in that record before its device attests it.
+// A key ceremony through signer nodes (DKG, refresh, reshare), its public side: the key a node reports (never its share),
+// the wallet-key record the coordinator builds from every node's report, and what a node checks in that record before
+// its device attests it.
 import { canonicalize } from '../../crypto/canonical';
 import { compareIds } from '../../crypto/frost/check';
 import type { GroupKey } from '../../crypto/frost/types';
-import { ceremonyPlan, type GovernanceState, type KeyRecord, type WalletKey } from '../../crypto/governance';
+import { ceremonyPlan, type GovernanceState, type KeyCeremony, type KeyRecord, type WalletKey } from '../../crypto/governance';
 import { groupKeyHex } from '../wallets/keys';
 import type { Head, PublicKeyResult } from './control';
 
@@ -37,9 +38,10 @@ export function walletKeyFrom(key: PublicKeyResult, keyVersion: number, custodia
   };
 }
 
-/** What a node remembers of a DKG it ran, until its custodian attests the key. */
+/** What a node remembers of a key ceremony it received a share in, until its custodian attests the key. */
 export interface NodeDkg {
   ceremonyId: string;
+  ceremony: KeyCeremony;
   walletId: string;
   partyId: string;
   keyVersion: number;
@@ -50,19 +52,20 @@ export interface NodeDkg {
 
 /**
  * The wallet-key record a node's device may attest, rebuilt from its checked fields only, or why not in words: it must
- * be the DKG this node ran (its key, its own sealed share's digest, the one kept in its folder), the one its wallet
+ * be the ceremony this node ran (its key, its own sealed share's digest, the one kept in its folder), the one its wallet
  * still owes in this node's log (proposal, approved custodians, threshold), placed right after this node's head.
  */
 export function attestable(o: { record: Omit<KeyRecord, 'attestations'>; state: GovernanceState; head: Head; mine: NodeDkg; keptDigest: string | null }): { record: Omit<KeyRecord, 'attestations'> } | { refused: string } {
   const r = o.record;
   const refused = (why: string) => ({ refused: `the key record to attest ${why}; this node's device attests nothing` });
   if (r.vaultId !== o.state.vaultId) return refused(`is for vault ${String(r.vaultId)}, not this node's`);
-  if (r.walletId !== o.mine.walletId || r.ceremony !== 'dkg' || r.ceremonyId !== o.mine.ceremonyId) return refused(`is not the DKG ${o.mine.ceremonyId} this node ran`);
+  const what = o.mine.ceremony === 'dkg' ? 'DKG' : o.mine.ceremony;
+  if (r.walletId !== o.mine.walletId || r.ceremony !== o.mine.ceremony || r.ceremonyId !== o.mine.ceremonyId) return refused(`is not the ${what} ${o.mine.ceremonyId} this node ran`);
   if (r.basis !== undefined || r.seq !== o.head.seq + 1) return refused(`is placed at record ${String(r.seq)}, and this node holds the log up to record ${o.head.seq}`);
   if (typeof r.createdAt !== 'string' || Number.isNaN(Date.parse(r.createdAt))) return refused('has no creation time');
   const plan = ceremonyPlan(o.state, o.mine.walletId);
   if ('refused' in plan) return refused(`is for a wallet that owes no ceremony (${plan.refused})`);
-  if (plan.ceremony !== 'dkg' || plan.wallet.pending?.proposalId !== r.proposalId) return refused(`does not fulfil the DKG the wallet owes (proposal ${plan.wallet.pending?.proposalId ?? 'none'})`);
+  if (plan.ceremony !== o.mine.ceremony || plan.toKeyVersion !== o.mine.keyVersion || plan.wallet.pending?.proposalId !== r.proposalId) return refused(`does not fulfil the ${what} the wallet owes (proposal ${plan.wallet.pending?.proposalId ?? 'none'})`);
   const k = r.key;
   // The record came over the wire: its fields are whatever the coordinator sent until checked here.
   const digests: unknown = k.shareDigests;
@@ -75,11 +78,11 @@ export function attestable(o: { record: Omit<KeyRecord, 'attestations'>; state: 
   }
   if (k.threshold !== plan.threshold) return refused(`has threshold ${String(k.threshold)}, the proposal ${plan.threshold}`);
   // The whole key as this node's DKG made it, with the approved custodians: any other field is another key.
-  if (canonicalize(k) !== canonicalize(rebuilt)) return refused('holds another key than the one this node\'s DKG made, or other custodians');
+  if (canonicalize(k) !== canonicalize(rebuilt)) return refused(`holds another key than the one this node's ${what} made, or other custodians`);
   const own = k.shareDigests.find((d) => d.partyId === o.mine.partyId)?.digest;
-  if (own !== o.mine.shareDigest) return refused('holds another digest of this node\'s sealed share than the share its DKG sealed');
-  if (o.keptDigest !== o.mine.shareDigest) return refused('is for a sealed share this node no longer keeps in its folder (another DKG of the wallet replaced it)');
-  return { record: { type: 'wallet-key', seq: r.seq, vaultId: r.vaultId, walletId: r.walletId, proposalId: r.proposalId, ceremony: 'dkg', ceremonyId: r.ceremonyId, createdAt: r.createdAt, key: rebuilt } };
+  if (own !== o.mine.shareDigest) return refused(`holds another digest of this node's sealed share than the share its ${what} sealed`);
+  if (o.keptDigest !== o.mine.shareDigest) return refused(`is for a sealed share this node no longer keeps in its folder (another ${what} of the wallet replaced it)`);
+  return { record: { type: 'wallet-key', seq: r.seq, vaultId: r.vaultId, walletId: r.walletId, proposalId: r.proposalId, ceremony: o.mine.ceremony, ceremonyId: r.ceremonyId, createdAt: r.createdAt, key: rebuilt } };
 }
 
 function publicPart(k: PublicKeyResult): PublicKeyResult {

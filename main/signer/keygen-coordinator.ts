@@ -4,29 +4,14 @@
 // attestation from their node, and appends it through the one writer. No sealed share is written to this console's store.
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { partyIdFor } from '../../crypto/frost/party-id';
-import { ceremonyPlan, keyAttestationStatement, type UserState, type WalletState } from '../../crypto/governance';
-import { verifyStatement } from '../../crypto/statements';
+import { ceremonyPlan, type UserState, type WalletState } from '../../crypto/governance';
 import { CustosError } from '../errors';
-import type { RelayTransport } from '../relay';
-import type { VaultService } from '../vault/service';
-import { controlDirectory, controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from './control';
-import { DEFAULT_SESSION_MS, headOf, Inbox, pick, type CoordinatorEvent } from './coordinator';
+import { gatherAttestations, openCoordination, REPORT_GRACE_MS, untilRefused, type KeygenCoordinatorOptions } from './coordination';
+import { pick } from './coordinator';
 import { sameKey, walletKeyFrom } from './dkg-result';
-import type { NodeKeys } from './node-keys';
-import { nodeOwner } from './node-share';
 
-export type KeygenEvent = CoordinatorEvent | { type: 'keygen'; custodian: string; outputKey: string } | { type: 'attested'; custodian: string };
-
-export interface KeygenCoordinatorOptions {
-  vault: VaultService;
-  /** The coordinating user's registered node keys: the coordinator's messages are signed with them. */
-  keys: NodeKeys;
-  transport: RelayTransport;
-  pingMs?: number;
-  /** How long the DKG may take, and then the attestations (each), device confirmations on the nodes included (ms). */
-  sessionMs?: number;
-  onEvent?: (e: KeygenEvent) => void | Promise<void>;
-}
+export { REPORT_GRACE_MS } from './coordination';
+export type { KeygenCoordinatorOptions, KeygenEvent } from './coordination';
 
 /** Runs the DKG `walletId` owes with every approved custodian's signer node and records the key they all attest. */
 export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOptions): Promise<WalletState> {
@@ -35,26 +20,12 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
   if (wallet === undefined) throw new CustosError('NOT_FOUND', `There is no wallet ${walletId}. List the wallets to find its id.`);
   const plan = ceremonyPlan(state, walletId);
   if ('refused' in plan) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} cannot run a key ceremony: ${plan.refused}.`);
-  if (plan.ceremony !== 'dkg' || wallet.pending === null) {
-    throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${plan.ceremony}; through signer nodes only a new wallet's DKG runs so far.`);
-  }
+  if (plan.ceremony !== 'dkg' || wallet.pending === null) throw new CustosError('RULE_VIOLATION', `The wallet ${wallet.name} owes a ${plan.ceremony}, not a DKG: run it with ceremonyWithNodes.`);
   const proposalId = wallet.pending.proposalId;
-  const me = nodeOwner(state, o.keys.nodeId);
-  const head = headOf(o.vault);
-  const vaultId = state.vaultId;
-  const myAddress = coordinatorAddress(me.userId);
-  const sessionMs = o.sessionMs ?? DEFAULT_SESSION_MS;
-  const inbox = new Inbox();
-  const sub = await o.transport.subscribe(controlRoute(vaultId, myAddress), (bytes) => {
-    void openControl(bytes, { vaultId, me: myAddress, keys: o.keys.transport, state, now: Date.now() }).then((m) => inbox.take(m), () => undefined);
-  });
+  const c = await openCoordination(o);
   try {
-    const send = (to: string, message: ControlMessage, expiresAt: number) => {
-      const toKeys = controlDirectory(state).keysOf(to);
-      if (toKeys === null) throw new CustosError('RULE_VIOLATION', `Party ${to} has no registered signer node.`);
-      return sendControl({ transport: o.transport, vaultId, keys: o.keys.transport, from: myAddress, to, toKeys, message, expiresAt });
-    };
-    const custodians = plan.receivers.map((r) => state.users.find((u) => u.id === r.userId)).filter((u): u is UserState => u !== undefined);
+    const { inbox, send, head, sessionMs, me } = c;
+    const custodians = plan.receivers.map((r) => c.state.users.find((u) => u.id === r.userId)).filter((u): u is UserState => u !== undefined);
     // A DKG needs every approved custodian: each node's party holds a share of the key from its first round.
     await pick(o, custodians, plan.receivers.length, head, send, inbox, `The DKG of ${wallet.name}`, 'No key was made.');
     const ceremonyId = `dkg-${bytesToHex(randomBytes(8))}`;
@@ -62,7 +33,11 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
     await o.onEvent?.({ type: 'picked', custodians: custodians.map((u) => u.name), ceremonyId });
     const dkgExpires = Date.now() + sessionMs;
     for (const p of names.keys()) await send(p, { kind: 'session/dkg', ceremonyId, walletId, head, coordinatorUserId: me.userId, expiresAt: dkgExpires }, dkgExpires);
-    const results = await untilRefused(inbox.collect('session/keygen', ceremonyId, names, sessionMs, `The DKG of ${wallet.name}`), inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'));
+    const results = await untilRefused(
+      inbox.collect('session/keygen', ceremonyId, names, dkgExpires - Date.now() + REPORT_GRACE_MS, `The DKG of ${wallet.name}`, 'No key was recorded.'),
+      inbox.refusal(ceremonyId, names, o, 'take part in the DKG', 'No key was recorded.'),
+      c.server.lost,
+    );
     // Every node must report one and the same key, with its own verifying share in it.
     const [first] = [...results.values()];
     const digests = new Map<string, string>();
@@ -74,38 +49,10 @@ export async function keygenWithNodes(walletId: string, o: KeygenCoordinatorOpti
       await o.onEvent?.({ type: 'keygen', custodian: names.get(party)!, outputKey: r.key.outputKey });
     }
     const key = walletKeyFrom(first!.key, plan.toKeyVersion, plan.receivers, digests);
-    return await o.vault.recordAttestedKey({
-      walletId,
-      proposalId,
-      ceremony: 'dkg',
-      ceremonyId,
-      key,
-      attest: async (unsigned) => {
-        const since = inbox.mark();
-        const expiresAt = Date.now() + sessionMs;
-        for (const p of names.keys()) await send(p, { kind: 'session/attest', ceremonyId, coordinatorUserId: me.userId, record: unsigned, expiresAt }, expiresAt);
-        const got = await untilRefused(inbox.collect('session/attestation', ceremonyId, names, sessionMs, `The attestation of ${wallet.name}'s key`), inbox.refusal(ceremonyId, names, o, 'attest the key', 'No key was recorded.', since));
-        // Checked here to name a custodian whose device did not sign this very statement (replay checks them all again).
-        const now = o.vault.readState();
-        const statement = keyAttestationStatement(now, wallet, unsigned, (id) => now.users.find((u) => u.id === id)?.name ?? id);
-        const signatures = new Map<string, string>();
-        for (const u of custodians) {
-          const signature = got.get(partyIdFor(u.id))!.signature;
-          if (!verifyStatement(statement, signature, u.identityAddress)) throw new CustosError('POLICY_DENIED', `${u.name}'s signer node answered an attestation their device did not sign for this key. No key was recorded.`);
-          signatures.set(u.id, signature);
-          await o.onEvent?.({ type: 'attested', custodian: u.name });
-        }
-        return signatures;
-      },
-    });
+    return await o.vault.recordAttestedKey({ walletId, proposalId, ceremony: 'dkg', ceremonyId, key, attest: (unsigned) => gatherAttestations(o, c, { wallet, ceremonyId, custodians, unsigned }) });
+  } catch (err) {
+    throw c.server.unreachable(err, `The DKG of ${wallet.name}`, 'No key was recorded; run the ceremony again once the server answers.');
   } finally {
-    await sub.close();
+    await c.close();
   }
-}
-
-/** The step's answers, unless a node refuses first (the refusal, in words); a later refusal is nobody's to hear. */
-function untilRefused<T>(work: Promise<T>, refused: Promise<never>): Promise<T> {
-  refused.catch(() => undefined);
-  work.catch(() => undefined);
-  return Promise.race([work, refused]);
 }

@@ -42,6 +42,14 @@ export function openNodeKeys(nodeDir: string): NodeKeys {
   return keys;
 }
 
+/**
+ * A node's keys as a console that coordinates with them reads them: the key file alone, never the node's journal, which
+ * the node process may be writing at that moment. What the keys are worth is checked against the log's registration.
+ */
+export function coordinatorKeys(nodeDir: string): NodeKeys {
+  return readKeys(path.join(nodeDir, NODE_KEYS_FILE), null);
+}
+
 /** The public half, as a console registers it: nothing secret. */
 export function publicNodeKey(keys: NodeKeys): NodeKey & { fingerprint: string } {
   return { nodeId: keys.nodeId, signingKey: keys.signingKey, hpkeKey: keys.hpkeKey, fingerprint: keys.fingerprint };
@@ -55,7 +63,7 @@ function keysOf(nodeId: string, seed: Uint8Array): NodeKeys {
   return { nodeId, signingKey, hpkeKey, transport, fingerprint: nodeKeyFingerprint({ signingKey, hpkeKey }) };
 }
 
-function readKeys(file: string, nodeId: string): NodeKeys {
+function readKeys(file: string, nodeId: string | null): NodeKeys {
   let parsed: { v?: unknown; nodeId?: unknown; seed?: unknown };
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
@@ -64,8 +72,9 @@ function readKeys(file: string, nodeId: string): NodeKeys {
   }
   const hex32 = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
   if (parsed.v !== 1 || !hex32(parsed.seed)) throw new CustosError('TAMPERING_DETECTED', `${file} is not a signer node key file of this version.`);
-  if (parsed.nodeId !== nodeId) throw new CustosError('TAMPERING_DETECTED', `${file} belongs to node ${String(parsed.nodeId)}, but this folder's journal is node ${nodeId}: the folder was mixed with another. Move it aside and make a new node.`);
-  return keysOf(nodeId, hexToBytes(parsed.seed as string));
+  if (nodeId === null && (typeof parsed.nodeId !== 'string' || !/^[0-9a-f]{16}$/.test(parsed.nodeId))) throw new CustosError('TAMPERING_DETECTED', `${file} names no node id.`);
+  if (nodeId !== null && parsed.nodeId !== nodeId) throw new CustosError('TAMPERING_DETECTED', `${file} belongs to node ${String(parsed.nodeId)}, but this folder's journal is node ${nodeId}: the folder was mixed with another. Move it aside and make a new node.`);
+  return keysOf(parsed.nodeId as string, hexToBytes(parsed.seed as string));
 }
 
 function writeSecretFile(file: string, text: string): void {

@@ -1,7 +1,7 @@
 // A signer node at work (`custos signer start`): its replica follows the team log, its gate is pinned by its own
 // custodian's device and kept synced from the replica, and it answers control messages on the relay: a status ping, and
-// session requests (a transfer's signing, a wallet's DKG and the key's attestation), each checked by its own gate or
-// against its own DKG before its own device is asked anything.
+// session requests (a transfer's signing, a wallet's DKG, refresh or reshare, and the key's attestation), each checked
+// by its own gate or against its own ceremony before its own device is asked anything.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import type { DeviceManager } from '../devices/manager';
 import { CustosError } from '../errors';
 import type { Logger } from '../log';
 import { DkgPool } from '../mpc-host/dkg-pool';
-import { GateRefusal, SignerGate, type RunParty } from '../mpc-host/signer-gate';
+import { GateRefusal, SignerGate, type RunParty, type UnsealingParty } from '../mpc-host/signer-gate';
 import { NatsRelayTransport, RelaySession, type RelaySubscription } from '../relay';
 import { Store } from '../store';
 import { headOf } from '../store/log-head';
@@ -33,13 +33,18 @@ export const replicaFolderOf = (nodeDir: string): string => path.join(nodeDir, R
 /** A session request may not ask a node to wait longer than this (a request is answered, or dropped, within it). */
 export const MAX_SESSION_MS = 15 * 60_000;
 
+/** How long a node's report of a failed session stays good to read (ms): its session's own expiry may have passed. */
+const REPORT_MS = 60_000;
+
 /** What the node says as it works: one JSON object per line (custos signer start writes them to stdout). */
 export type NodeEvent =
   | { event: 'ready'; nodeId: string; partyId: string; custodian: string; head: Head }
   | { event: 'refused'; from: string | null; ceremonyId: string | null; reason: string }
   | { event: 'accepted'; ceremonyId: string; requestId: string; signers: string[] }
   | { event: 'accepted-dkg'; ceremonyId: string; walletId: string; parties: string[] }
+  | { event: 'accepted-reshare'; ceremonyId: string; walletId: string; ceremony: 'refresh' | 'reshare'; dealer: boolean; receiver: boolean }
   | { event: 'keygen'; ceremonyId: string; walletId: string; outputKey: string; shareDigest: string }
+  | { event: 'reshared'; ceremonyId: string; walletId: string; ceremony: 'refresh' | 'reshare'; keyVersion: number; outputKey: string; shareDigest: string | null }
   | { event: 'attested'; ceremonyId: string; walletId: string; outputKey: string }
   | { event: 'signed'; ceremonyId: string; requestId: string; sessions: string[] }
   | { event: 'failed'; ceremonyId: string; requestId?: string; walletId?: string; reason: string }
@@ -59,7 +64,7 @@ export interface SignerNodeOptions {
 
 export class SignerNode {
   private readonly seen = new Set<string>();
-  /** The DKGs this node ran, by ceremony id, until its custodian attests the key (kept in memory: a restart forgets them). */
+  /** The key ceremonies this node got a new share in, by ceremony id, until its custodian attests the key (kept in memory: a restart forgets them). */
   private readonly dkgs = new Map<string, NodeDkg>();
   private subscription: RelaySubscription | null = null;
   private stopping: Promise<void> | null = null;
@@ -99,7 +104,7 @@ export class SignerNode {
       const state = vault.readState();
       const owner = nodeOwner(state, keys.nodeId);
       await pin(o, gate, keys, settings, store, vault, state);
-      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(replicaDir, settings), reconnect: true });
+      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(replicaDir, settings), reconnect: true, tls: settings.tls });
       closers.unshift(() => nc.close());
       node = new SignerNode(o, keys, settings, store, vault, gate, pool, follower, nc, owner.partyId);
       await node.syncGate();
@@ -165,10 +170,10 @@ export class SignerNode {
       await reply({ kind: 'node/status', nonce: message.nonce, nodeId: this.keys.nodeId, partyId: this.partyId, head: this.gate.head(), ready, problem: status.problem }, Date.now() + 60_000);
       return;
     }
-    if (message.kind !== 'session/request' && message.kind !== 'session/dkg' && message.kind !== 'session/attest') {
+    if (message.kind !== 'session/request' && message.kind !== 'session/dkg' && message.kind !== 'session/reshare' && message.kind !== 'session/attest') {
       throw new CustosError('BAD_INPUT', `a ${message.kind} message from ${from}, which a signer node does not take`);
     }
-    // A ceremony id is handled once per step (its DKG, then its attestation).
+    // A ceremony id is handled once per step (its DKG, refresh or reshare, then its attestation).
     const once = `${message.kind === 'session/attest' ? 'attest' : 'run'}/${message.ceremonyId}`;
     if (this.seen.has(once)) return;
     this.seen.add(once);
@@ -179,6 +184,7 @@ export class SignerNode {
     const problem = requestProblem(from, message, Date.now());
     if (problem !== null) return refuse(problem);
     if (message.kind === 'session/dkg') return this.onDkg(transport, message, reply, refuse);
+    if (message.kind === 'session/reshare') return this.onReshare(transport, message, reply, refuse);
     if (message.kind === 'session/attest') return this.onAttest(message, reply, refuse);
     let secret: Uint8Array | null = null;
     try {
@@ -242,7 +248,7 @@ export class SignerNode {
       const out = await this.gate.keygenAsParty({ ceremonyId: m.ceremonyId, walletId: wallet.id, useSignature, head: m.head }, run, () => undefined);
       // Kept before the key is reported: a key the log records always has this node's share beside it.
       keepNodeShare({ nodeDir: this.o.nodeDir, walletId: wallet.id, keyVersion: out.keyVersion, partyId: out.partyId, sealed: bytesToHex(out.sealed) });
-      const dkg: NodeDkg = { ceremonyId: m.ceremonyId, walletId: wallet.id, partyId: out.partyId, keyVersion: out.keyVersion, coordinatorUserId: m.coordinatorUserId, key: publicKeyOf(out.groupKey), shareDigest: bytesToHex(sha256(out.sealed)) };
+      const dkg: NodeDkg = { ceremonyId: m.ceremonyId, ceremony: 'dkg', walletId: wallet.id, partyId: out.partyId, keyVersion: out.keyVersion, coordinatorUserId: m.coordinatorUserId, key: publicKeyOf(out.groupKey), shareDigest: bytesToHex(sha256(out.sealed)) };
       this.dkgs.set(m.ceremonyId, dkg);
       this.emit({ event: 'keygen', ceremonyId: m.ceremonyId, walletId: wallet.id, outputKey: dkg.key.outputKey, shareDigest: dkg.shareDigest });
       await reply({ kind: 'session/keygen', ceremonyId: m.ceremonyId, walletId: wallet.id, partyId: out.partyId, key: dkg.key, shareDigest: dkg.shareDigest }, m.expiresAt);
@@ -250,7 +256,65 @@ export class SignerNode {
       const reason = (err as Error).message;
       if (!accepted) return refuse(reason);
       this.emit({ event: 'failed', ceremonyId: m.ceremonyId, walletId: m.walletId, reason });
+      // A session that expired fails at its expiry: an answer carrying that expiry would be dropped unread.
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, Math.max(m.expiresAt, Date.now() + REPORT_MS)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A refresh or reshare the coordinator asks for: every gate check that needs no device first (the wallet owes exactly
+   * this ceremony, with these dealers, receivers and threshold, and this node takes part in it; the heads are equal).
+   * A dealer's custodian then signs the ceremony's use statement on their device and opens their own current share; a
+   * node that only receives asks its device nothing now. The node runs its one party with the others' nodes; a
+   * receiver keeps its new sealed share in its folder and reports the key (the wallet's, unchanged) to the coordinator.
+   */
+  private async onReshare(
+    transport: NatsRelayTransport,
+    m: Extract<ControlMessage, { kind: 'session/reshare' }>,
+    reply: (m: ControlMessage, expiresAt: number) => Promise<void>,
+    refuse: (reason: string) => Promise<void>,
+  ): Promise<void> {
+    let accepted = false;
+    let secret: Uint8Array | null = null;
+    const request = { ceremonyId: m.ceremonyId, walletId: m.walletId, ceremony: m.ceremony, dealers: m.dealers, receivers: m.receivers, threshold: m.threshold, head: m.head };
+    try {
+      await this.vault.teamSync().catch(() => undefined);
+      await this.syncGate();
+      const checked = await this.gate.checkReshareAsParty(request);
+      const now = this.state();
+      const wallet = now.wallets.find((w) => w.id === checked.walletId);
+      const user = now.users.find((u) => u.id === nodeOwner(now, this.keys.nodeId).userId);
+      if (wallet === undefined || user === undefined) throw new GateRefusal(`this node's replica does not hold wallet ${m.walletId} as its gate does; it catches up first`);
+      let self: UnsealingParty | null = null;
+      if (checked.dealer) {
+        const sealed = nodeSealedShare({ nodeDir: this.o.nodeDir, nodeId: this.keys.nodeId, state: now, walletId: wallet.id, replica: this.store });
+        const useSignature = await this.vault.signOnDevice(this.o.deviceId, this.o.identityPath, shareUseStatement(now, wallet, user, { ceremony: checked.ceremony, ceremonyId: m.ceremonyId }), user.identityAddress);
+        secret = await unsealSecret(this.o.devices, this.o.deviceId, this.o.identityPath, sealed, `${user.name}: "Provide public secret key" opens your key share of ${wallet.name} for its ${checked.ceremony}, which you just approved on your Ledger, and for nothing else.`);
+        self = { partyId: this.partyId, sealed, unsealSecret: secret, useSignature };
+      }
+      accepted = true;
+      this.emit({ event: 'accepted-reshare', ceremonyId: m.ceremonyId, walletId: wallet.id, ceremony: checked.ceremony, dealer: checked.dealer, receiver: checked.receiver });
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: true, reason: null }, m.expiresAt);
+      const run = this.runParty(transport, now, null, m.head.fingerprint, m.expiresAt);
+      const out = await this.gate.reshareAsParty({ ...request, self }, run, () => undefined);
+      const key = publicKeyOf(out.groupKey);
+      if (out.sealed === null) {
+        this.emit({ event: 'reshared', ceremonyId: m.ceremonyId, walletId: wallet.id, ceremony: out.ceremony, keyVersion: out.keyVersion, outputKey: key.outputKey, shareDigest: null });
+        return;
+      }
+      // Kept before the key is reported: a key the log records always has this node's share beside it.
+      keepNodeShare({ nodeDir: this.o.nodeDir, walletId: wallet.id, keyVersion: out.keyVersion, partyId: out.partyId, sealed: bytesToHex(out.sealed) });
+      const mine: NodeDkg = { ceremonyId: m.ceremonyId, ceremony: out.ceremony, walletId: wallet.id, partyId: out.partyId, keyVersion: out.keyVersion, coordinatorUserId: m.coordinatorUserId, key, shareDigest: bytesToHex(sha256(out.sealed)) };
+      this.dkgs.set(m.ceremonyId, mine);
+      this.emit({ event: 'reshared', ceremonyId: m.ceremonyId, walletId: wallet.id, ceremony: out.ceremony, keyVersion: out.keyVersion, outputKey: key.outputKey, shareDigest: mine.shareDigest });
+      await reply({ kind: 'session/keygen', ceremonyId: m.ceremonyId, walletId: wallet.id, partyId: out.partyId, key, shareDigest: mine.shareDigest }, m.expiresAt);
+    } catch (err) {
+      const reason = (err as Error).message;
+      if (!accepted) return refuse(reason);
+      this.emit({ event: 'failed', ceremonyId: m.ceremonyId, walletId: m.walletId, reason });
       await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, m.expiresAt).catch(() => undefined);
+    } finally {
+      secret?.fill(0);
     }
   }
 
@@ -262,8 +326,13 @@ export class SignerNode {
   private async onAttest(m: Extract<ControlMessage, { kind: 'session/attest' }>, reply: (m: ControlMessage, expiresAt: number) => Promise<void>, refuse: (reason: string) => Promise<void>): Promise<void> {
     try {
       const mine = this.dkgs.get(m.ceremonyId);
-      if (mine === undefined) throw new GateRefusal(`this node ran no DKG ${m.ceremonyId} since it started: run the key ceremony again`);
-      if (mine.coordinatorUserId !== m.coordinatorUserId) throw new GateRefusal(`DKG ${m.ceremonyId} was coordinated by user ${mine.coordinatorUserId}, not ${m.coordinatorUserId}`);
+      if (mine === undefined) {
+        // The key a DKG made is kept in memory only until its attestation: a node restarted since cannot check a record
+        // against it (its sealed share opens only on its device, for a key the log records), so it attests nothing.
+        if (this.gate.ranCeremony(m.ceremonyId)) throw new GateRefusal(`this node was restarted after DKG ${m.ceremonyId} began, and no longer knows the key that DKG made: it attests no key it cannot check against its own share. Run the key ceremony again`);
+        throw new GateRefusal(`this node ran no key ceremony ${m.ceremonyId} since it started: run the key ceremony again`);
+      }
+      if (mine.coordinatorUserId !== m.coordinatorUserId) throw new GateRefusal(`key ceremony ${m.ceremonyId} was coordinated by user ${mine.coordinatorUserId}, not ${m.coordinatorUserId}`);
       await this.vault.teamSync().catch(() => undefined);
       await this.syncGate();
       const state = this.state();

@@ -12,8 +12,9 @@ import { readCredential, readTeamSettings, setTeamNodeDir } from '../team/settin
 import type { TransferService } from '../transfers/service';
 import type { VaultService } from '../vault/service';
 import { pingNodes, signWithNodes, type CoordinatorEvent, type NodeStatusRow } from './coordinator';
-import { keygenWithNodes, type KeygenEvent } from './keygen-coordinator';
-import { NODE_KEYS_FILE, openNodeKeys, readNodePublic, type NodeKeys } from './node-keys';
+import { ceremonyWithNodes } from './ceremony-coordinator';
+import type { KeygenEvent } from './coordination';
+import { coordinatorKeys, NODE_KEYS_FILE, readNodePublic, type NodeKeys } from './node-keys';
 import { nodeOwner } from './node-share';
 
 export interface TeamNodesOptions {
@@ -59,7 +60,7 @@ export class TeamNodes {
   /** Runs the key ceremony `walletId` owes with its custodians' signer nodes, and records the key they attest. */
   ceremony(walletId: string, tell: (news: NodeNews) => void): Promise<WalletState> {
     return this.withRelay((keys, transport) =>
-      keygenWithNodes(walletId, {
+      ceremonyWithNodes(walletId, {
         vault: this.o.vault,
         keys,
         transport,
@@ -89,7 +90,7 @@ export class TeamNodes {
     if (!existsSync(path.join(nodeDir, NODE_KEYS_FILE))) {
       throw new CustosError('BAD_INPUT', `The folder ${nodeDir} holds no signer node keys (${NODE_KEYS_FILE}): give the folder of your node (custos signer init made it). Nothing was signed.`, undefined, 'nodeDir');
     }
-    const keys = openNodeKeys(nodeDir);
+    const keys = coordinatorKeys(nodeDir);
     registeredAs(this.o.vault.readState(), keys, nodeDir);
     return keys;
   }
@@ -105,7 +106,7 @@ export class TeamNodes {
     const keys = this.keys();
     // The nodes answer only at the head they hold: the coordinator asks at the team's head, not at an older one.
     await this.o.vault.teamSync();
-    const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(this.o.dataDir, settings) });
+    const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(this.o.dataDir, settings), tls: settings.tls ?? null });
     try {
       return await work(keys, new NatsRelayTransport(nc));
     } finally {

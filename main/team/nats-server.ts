@@ -1,11 +1,13 @@
 // A local nats-server for the demo's team mode and the tests (team log and relay): 127.0.0.1, a free port, a temp
-// JetStream store, optional users with permissions; SIGKILL and restart on the same port and store.
+// JetStream store, optional users with permissions, optional TLS; SIGKILL and restart on the same port and store.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CustosError } from '../errors';
+import { consolePermissions, teamAdminPermissions, type NatsPermissions } from '../relay/permissions';
+import { teamServerConfig, type TeamServerTls } from './server-config';
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
 
@@ -37,11 +39,17 @@ export interface NatsServerOptions {
   readonly vaultId?: string;
   readonly admin?: NatsUser;
   readonly consoles?: readonly NatsUser[];
+  /** More users of the account, each with its permission set (main/relay/permissions.ts: a coordinating console, a node). */
+  readonly users?: readonly (NatsUser & { readonly permissions: NatsPermissions })[];
   /** More config text (e.g. the relay's per-party `authorization` block, main/relay/permissions.ts); used alone, without users. */
   readonly config?: string;
   /** JetStream on (default) or off (the relay needs core subjects only). */
   readonly jetstream?: boolean;
+  /** TLS only (the server's URL is then tls://): its certificate and key, and with `verify` the CA its clients' certificates must come from. */
+  readonly tls?: NatsServerTls;
 }
+
+export type NatsServerTls = TeamServerTls;
 
 /** A free TCP port on 127.0.0.1 (the OS picks; released before nats-server binds it). */
 export function freePort(): Promise<number> {
@@ -57,31 +65,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-const quote = (s: string) => JSON.stringify(s);
-
 /**
- * The permissions the team log needs (README "Running the team server" repeats them): a console publishes records to
- * `custos.log.<vault>` and reads the stream by STREAM.INFO and STREAM.MSG.GET; it may not create, update, delete or
- * purge a stream, nor delete a message. Replies come on `_INBOX.>`; it may listen on the log's subject (new entries).
+ * The test server's config: 127.0.0.1 only, and the users with the permission sets of main/relay/permissions.ts: `admin`
+ * may create and inspect streams; a console may append to and read its vault's log, never change or delete a stream.
  */
 export function natsConfig(port: number, storeDir: string, options: NatsServerOptions): string {
-  const lines = [`listen: "127.0.0.1:${port}"`];
-  if (options.jetstream !== false) lines.push(`jetstream { store_dir: ${quote(storeDir)} }`);
-  if (options.config !== undefined) lines.push(options.config);
-  if (options.admin === undefined && (options.consoles ?? []).length === 0) return lines.join('\n') + '\n';
-  const vault = options.vaultId ?? '*';
-  const stream = options.vaultId === undefined ? '*' : `CUSTOS_LOG_${options.vaultId}`;
-  const users: string[] = [];
-  if (options.admin !== undefined) {
-    users.push(`{ user: ${quote(options.admin.user)}, password: ${quote(options.admin.password)}, permissions: { publish: { allow: ["$JS.API.>", "custos.log.>"] }, subscribe: { allow: ["_INBOX.>", "custos.log.>"] } } }`);
-  }
-  for (const c of options.consoles ?? []) {
-    const publish = [`custos.log.${vault}`, '$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.GET.${stream}`].map(quote).join(', ');
-    const deny = ['$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'].map(quote).join(', ');
-    users.push(`{ user: ${quote(c.user)}, password: ${quote(c.password)}, permissions: { publish: { allow: [${publish}], deny: [${deny}] }, subscribe: { allow: ["_INBOX.>", ${quote(`custos.log.${vault}`)}] } } }`);
-  }
-  lines.push(`accounts { CUSTOS { jetstream: enabled, users: [\n  ${users.join(',\n  ')}\n] } }`);
-  return lines.join('\n') + '\n';
+  const users = [
+    ...(options.admin === undefined ? [] : [{ ...options.admin, permissions: teamAdminPermissions() }]),
+    ...(options.consoles ?? []).map((c) => ({ ...c, permissions: consolePermissions(options.vaultId ?? '*') })),
+    ...(options.users ?? []),
+  ];
+  return teamServerConfig({
+    listen: `127.0.0.1:${port}`,
+    storeDir: options.jetstream === false ? null : storeDir,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    users,
+    ...(options.config === undefined ? {} : { extra: options.config }),
+  });
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -111,7 +111,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     throw err;
   }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${port}`,
     port,
     storeDir,
     get pid() {

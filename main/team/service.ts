@@ -27,6 +27,10 @@ export interface TeamJoinInput {
   readonly vaultId?: string;
   readonly genesisAddress?: string;
   readonly create?: boolean;
+  /** TLS files (paths): the team's private CA; this console's client certificate and its key. */
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 export class TeamService {
@@ -78,6 +82,10 @@ export class TeamService {
         ...(input.vaultId === undefined ? {} : { vaultId: input.vaultId }),
         ...(input.genesisAddress === undefined ? {} : { genesisAddress: input.genesisAddress }),
         create: input.create ?? false,
+        tls: input.caFile === undefined && input.certFile === undefined ? null : {
+          ...(input.caFile === undefined ? {} : { caFile: input.caFile }),
+          ...(input.certFile === undefined || input.keyFile === undefined ? {} : { certFile: input.certFile, keyFile: input.keyFile }),
+        },
       });
     } catch (err) {
       throw joinRefusal(err, input);
@@ -163,6 +171,7 @@ function connectionState(s: TeamStatus): TeamConnectionState {
   if (s.connected) return 'connected';
   if (s.errorCode === 'TEAM_UNREACHABLE') return 'unreachable';
   if (s.errorCode === 'TEAM_AUTH') return 'wrong-credential';
+  if (s.errorCode === 'TEAM_TLS') return 'tls-problem';
   return 'stream-problem';
 }
 

@@ -27,7 +27,21 @@ export interface TeamSettings {
    * Older files without it read as null.
    */
   readonly nodeDir: string | null;
+  /**
+   * TLS beyond the system's CAs (absolute paths, read at each connection so IT can renew them in place): the private CA
+   * that signed the server's certificate, and this console's client certificate and key when the server asks for one.
+   * Absent or null: the system's CAs, no client certificate. Optional so the team.json files written before stay valid.
+   */
+  readonly tls?: TeamTls | null;
 }
+
+export interface TeamTls {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+const TLS_FIELDS = ['caFile', 'certFile', 'keyFile'] as const;
 
 export const teamFile = (dataDir: string): string => path.join(dataDir, TEAM_FILE);
 
@@ -48,14 +62,37 @@ export function readTeamSettings(dataDir: string): TeamSettings | null {
   if (s.credentialFile !== null && typeof s.credentialFile !== 'string') throw badSettings(file, '"credentialFile" must be a file name or null');
   if (typeof s.vaultId !== 'string' || !VAULT_ID.test(s.vaultId)) throw badSettings(file, '"vaultId" is not a vault id');
   if (typeof s.genesisAddress !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(s.genesisAddress)) throw badSettings(file, '"genesisAddress" is not an address');
+  const tls = s.tls === undefined || s.tls === null ? null : parseTls(s.tls, (why) => badSettings(file, why));
   const nodeDir = s.nodeDir ?? null;
   if (nodeDir !== null && (typeof nodeDir !== 'string' || !path.isAbsolute(nodeDir))) throw badSettings(file, '"nodeDir" must be an absolute folder path or null');
-  return { version: 1, servers: s.servers as string[], user: s.user as string | null, credentialFile: s.credentialFile as string | null, vaultId: s.vaultId, genesisAddress: s.genesisAddress, nodeDir };
+  return { version: 1, servers: s.servers as string[], user: s.user as string | null, credentialFile: s.credentialFile as string | null, vaultId: s.vaultId, genesisAddress: s.genesisAddress, nodeDir, ...(tls === null ? {} : { tls }) };
+}
+
+/**
+ * TLS settings checked field by field: only caFile, certFile and keyFile, each a file path, a certificate with its key.
+ * `refuse` turns the reason (which names the field) into the caller's error.
+ */
+export function parseTls(raw: unknown, refuse: (why: string) => Error): TeamTls | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw refuse('"tls" must be an object with caFile, certFile and keyFile (each optional), or null');
+  const t = raw as Record<string, unknown>;
+  const unknown = Object.keys(t).filter((k) => !(TLS_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw refuse(`"tls" has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')} (only caFile, certFile and keyFile)`);
+  const out: { caFile?: string; certFile?: string; keyFile?: string } = {};
+  for (const f of TLS_FIELDS) {
+    const v = t[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v.trim() === '') throw refuse(`"tls.${f}" must be a file path`);
+    out[f] = v;
+  }
+  if ((out.certFile === undefined) !== (out.keyFile === undefined)) throw refuse('"tls.certFile" and "tls.keyFile" go together (a client certificate and its private key)');
+  return Object.keys(out).length === 0 ? null : out;
 }
 
 /** Writes the settings, and the password (if any) to its own file readable by this user only. */
 export function writeTeamSettings(dataDir: string, settings: Omit<TeamSettings, 'version' | 'credentialFile' | 'nodeDir'> & { nodeDir?: string | null }, password: string | null): TeamSettings {
-  const full: TeamSettings = { version: 1, ...settings, nodeDir: settings.nodeDir ?? null, credentialFile: password === null ? null : CREDENTIAL_FILE };
+  const { tls, ...rest } = settings;
+  // Without TLS settings the file is what it was before the field existed.
+  const full: TeamSettings = { version: 1, ...rest, nodeDir: settings.nodeDir ?? null, credentialFile: password === null ? null : CREDENTIAL_FILE, ...(tls === undefined || tls === null ? {} : { tls }) };
   if (password !== null) {
     const file = path.join(dataDir, CREDENTIAL_FILE);
     writeFileSync(file, password, { mode: 0o600 });

@@ -1,5 +1,6 @@
 // A console in its team: join (settings written once the stream and its genesis check out), attach on every start
 // from the settings, and the status a person reads (server, connection, heads, lag, refused entries).
+import path from 'node:path';
 import type { ErrorCode } from '../../preload/contract';
 import { CustosError } from '../errors';
 import type { Logger } from '../log';
@@ -9,7 +10,7 @@ import type { VaultService } from '../vault';
 import type { AdoptReport, PushReport } from '../vault/log-writer';
 import { connectTeam, type NatsConnection } from './connection';
 import { Follower } from './follower';
-import { readCredential, readTeamSettings, writeTeamSettings, type TeamSettings, VAULT_ID } from './settings';
+import { readCredential, readTeamSettings, writeTeamSettings, type TeamSettings, type TeamTls, VAULT_ID } from './settings';
 import { TeamStream } from './stream';
 
 /**
@@ -30,6 +31,8 @@ export interface JoinInput {
   readonly servers: readonly string[];
   readonly user: string | null;
   readonly password: string | null;
+  /** A private CA and a client certificate (kept as absolute paths in team.json; read at each connection). */
+  readonly tls?: TeamTls | null;
   /** Needed for an empty data folder (given out of band by the inviting administrator); checked against a vault. */
   readonly vaultId?: string;
   readonly genesisAddress?: string;
@@ -59,7 +62,8 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
   if (local !== null && (local.vaultId !== vaultId || local.adminAddress.toLowerCase() !== genesisAddress.toLowerCase())) {
     throw new CustosError('TEAM_STREAM', `This data folder holds vault ${local.vaultId} founded by ${local.adminAddress}, not vault ${vaultId} by ${genesisAddress}. Nothing was joined.`);
   }
-  const settings: TeamSettings = { version: 1, servers: input.servers, user: input.user, credentialFile: null, vaultId, genesisAddress, nodeDir: null };
+  const tls = absoluteTls(input.tls ?? null);
+  const settings: TeamSettings = { version: 1, servers: input.servers, user: input.user, credentialFile: null, vaultId, genesisAddress, nodeDir: null, tls };
   const session = attach(settings, () => input.password, vault, { create: input.create ?? false });
   try {
     // Connects now: a wrong credential or a stream that is not this vault's is said before anything is consumed.
@@ -70,7 +74,7 @@ export async function joinTeam(dataDir: string, store: Store, vault: VaultServic
       throw new CustosError('TEAM_STREAM', `The team log holds no genesis of vault ${vaultId} by ${genesisAddress}${refused === '' ? ' (it is empty)' : ` (${refused})`}. Check the vault id and address you were given; nothing was joined.`);
     }
     const pushed = await vault.teamPush();
-    const written = writeTeamSettings(dataDir, { servers: input.servers, user: input.user, vaultId, genesisAddress }, input.password);
+    const written = writeTeamSettings(dataDir, { servers: input.servers, user: input.user, vaultId, genesisAddress, tls }, input.password);
     return { settings: written, adopted, pushed };
   } catch (err) {
     vault.replicate(null);
@@ -139,7 +143,7 @@ function attach(settings: TeamSettings, password: () => string | null, vault: Va
     // A connection the server dropped (restarted, crashed) is made again at the next use.
     if (opened !== null && (await opened.catch(() => null))?.nc.isClosed() === true) opened = null;
     opened ??= (async () => {
-      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: password(), reconnect: options.reconnect });
+      const nc = await connectTeam({ servers: settings.servers, user: settings.user, password: password(), reconnect: options.reconnect, tls: settings.tls });
       try {
         return { nc, stream: await TeamStream.open(nc, settings.vaultId, { create: options.create, user: settings.user }) };
       } catch (err) {
@@ -211,7 +215,7 @@ export async function teamStatus(dataDir: string, store: Store, vault: VaultServ
   if (settings === null) return { team: false, connected: false, error: null, errorCode: null, streamLastSeq: null, lag: null, ...base };
   let nc: NatsConnection | null = null;
   try {
-    nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(dataDir, settings), timeoutMs: 3_000 });
+    nc = await connectTeam({ servers: settings.servers, user: settings.user, password: readCredential(dataDir, settings), timeoutMs: 3_000, tls: settings.tls });
     const stream = await TeamStream.open(nc, settings.vaultId, { create: false, user: settings.user });
     const d = await stream.describe();
     return { team: true, connected: true, error: null, errorCode: null, streamLastSeq: d.lastSeq, lag: d.lastSeq - cursor, ...base };
@@ -220,6 +224,16 @@ export async function teamStatus(dataDir: string, store: Store, vault: VaultServ
   } finally {
     await nc?.close();
   }
+}
+
+/** TLS file paths as absolute paths: the settings are read later from another working directory (a node, the app). */
+function absoluteTls(tls: TeamTls | null): TeamTls | null {
+  if (tls === null) return null;
+  return {
+    ...(tls.caFile === undefined ? {} : { caFile: path.resolve(tls.caFile) }),
+    ...(tls.certFile === undefined ? {} : { certFile: path.resolve(tls.certFile) }),
+    ...(tls.keyFile === undefined ? {} : { keyFile: path.resolve(tls.keyFile) }),
+  };
 }
 
 function localGenesis(store: Store): { vaultId: string; adminAddress: string } | null {

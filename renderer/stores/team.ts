@@ -1,8 +1,9 @@
 // The team domain: this console's view of the vault's shared log (server, connection, heads, lag, refused entries,
-// registered signer nodes), a catch-up on demand, and joining a team. Main decides; this store shows what it answers.
+// registered signer nodes), a catch-up on demand, joining a team, and the signer node this console coordinates with
+// (setting it, pinging the nodes, publishing local records). Main decides; this store shows what it answers.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { ChannelInput, TeamStatusView } from '../../preload/contract';
+import type { ChannelInput, TeamPingView, TeamStatusView } from '../../preload/contract';
 import { call, on } from '../api';
 import { useAlertsStore } from './alerts';
 
@@ -18,6 +19,13 @@ export const useTeamStore = defineStore('team', () => {
   const joining = ref(false);
   /** What the last "Catch up now" did, in words, until the next one. */
   const pullOutcome = ref<string | null>(null);
+  const settingNode = ref(false);
+  const pinging = ref(false);
+  const pushing = ref(false);
+  /** The registered signer nodes' answers to the last "Check signer nodes", until the next one. */
+  const ping = ref<TeamPingView | null>(null);
+  /** What the last "Publish local records" did, in words, until the next one. */
+  const pushOutcome = ref<string | null>(null);
 
   let off: (() => void) | null = null;
   let pending: Promise<void> | null = null;
@@ -77,10 +85,46 @@ export const useTeamStore = defineStore('team', () => {
     }
   }
 
+  /** Sets (null: clears) this console's signer node folder; a refusal is thrown for the field to show. */
+  async function setNode(nodeDir: string | null): Promise<TeamStatusView> {
+    settingNode.value = true;
+    try {
+      status.value = await call('team.setNode', { nodeDir });
+      return status.value;
+    } finally {
+      settingNode.value = false;
+    }
+  }
+
+  /** Asks which registered signer nodes answer now; a refusal (no node set, say) is thrown for the section to show. */
+  async function pingNodes(): Promise<TeamPingView> {
+    pinging.value = true;
+    try {
+      ping.value = await call('team.ping');
+      return ping.value;
+    } finally {
+      pinging.value = false;
+    }
+  }
+
+  async function push(): Promise<void> {
+    pushing.value = true;
+    pushOutcome.value = null;
+    try {
+      const r = await call('team.push');
+      status.value = r.status;
+      pushOutcome.value = r.published === 0 ? 'Published 0 records: the team log already holds every record this console has.' : `Published ${r.published === 1 ? '1 record' : `${r.published} records`} the team log lacked.`;
+    } catch (err) {
+      alerts.report('Publishing local records to the team log', err);
+    } finally {
+      pushing.value = false;
+    }
+  }
+
   function stop(): void {
     off?.();
     off = null;
   }
 
-  return { status, loaded, loading, pulling, joining, pullOutcome, load, pull, join, stop };
+  return { status, loaded, loading, pulling, joining, pullOutcome, settingNode, pinging, pushing, ping, pushOutcome, load, pull, join, setNode, pingNodes, push, stop };
 });

@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { PsbtPreviewView, TransferStatus, TransferView } from '../../preload/contract';
 import { call, on } from '../api';
+import { foldNodeProgress, type NodeRow } from '../node-progress';
 import { useAlertsStore } from './alerts';
 import { useVaultStore } from './vault';
 
@@ -29,6 +30,8 @@ export interface SigningRun {
   screensDone: number;
   /** The latest step main reported (transfers.progress), if any. */
   message?: string;
+  /** In a team: each custodian's signer node, its latest state and the rounds it answered (empty on a single desk). */
+  nodes: NodeRow[];
   /** How it ended; null while it goes. */
   ended: 'signed' | 'failed' | null;
 }
@@ -80,9 +83,13 @@ export const useTransfersStore = defineStore('transfers', () => {
         const opened = secretPrompts.delete(promptId);
         if (opened && signing.value && !signing.value.ended && outcome === 'approved') signing.value.screensDone++;
       }),
-      // Main's own account of the signing: whose device is asked, then what the MPC host is doing.
-      on('transfers.progress', ({ requestId, message }) => {
-        if (signing.value && !signing.value.ended && signing.value.requestId === requestId) signing.value.message = message;
+      // Main's own account of the signing: whose device is asked, then what the MPC host is doing; in a team, what
+      // each custodian's signer node answered.
+      on('transfers.progress', ({ requestId, message, node }) => {
+        const run = signing.value;
+        if (!run || run.ended || run.requestId !== requestId) return;
+        run.message = message;
+        if (node) run.nodes = foldNodeProgress(run.nodes, node);
       }),
     ];
   }
@@ -201,12 +208,13 @@ export const useTransfersStore = defineStore('transfers', () => {
 
   /**
    * Signs an allowed request: the custodians' devices each open their share (the prompt dialog shows each screen),
-   * then the MPC host checks the evidence and signs. Answers the signed request, or null after reporting.
+   * then the MPC host checks the evidence and signs; in a team, t custodians' signer nodes sign, each with its
+   * custodian's device. Answers the signed request, or null after reporting.
    */
   async function sign(requestId: string): Promise<TransferView | null> {
     if (signing.value && !signing.value.ended) return null;
     subscribe();
-    const run: SigningRun = { requestId, startedAt: Date.now(), screensDone: 0, ended: null };
+    const run: SigningRun = { requestId, startedAt: Date.now(), screensDone: 0, nodes: [], ended: null };
     signing.value = run;
     const end = (how: 'signed' | 'failed') => {
       if (signing.value?.requestId === requestId) signing.value = { ...signing.value, ended: how };

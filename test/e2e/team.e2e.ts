@@ -1,7 +1,9 @@
 // The Team screen in Chromium against the browser host and a real nats-server: a single desk says its vault is not
 // shared and offers the join form (a server that is down is said beside its field); an empty console joins a team's
 // vault from the form (a wrong password beside its field), then shows the same log head as the console it joined, and
-// follows it by itself: a signer node registered on the other console appears without a click. axe-core on each view.
+// follows it by itself: a signer node registered on the other console appears without a click; it sets its own signer
+// node (a folder without keys refused beside the field), checks the nodes and publishes. On a server that lets the
+// relay through, a node run as `custos signer start` answers the check. axe-core on each view.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { VaultService } from '../../main/vault';
 import { createStream, foundVault, need, teamConsole, type TeamConsole } from '../team/helpers';
 import { freePort, startNatsServer, type NatsServer } from '../team/nats-server';
 import { PHRASES } from '../vault/phrases';
+import { custos, startNode, type NodeProcess } from '../signer/node-processes';
 import { axeViolations, describeViolations } from './axe';
 import { nav } from './console-steps';
 import { startHarness, type Harness } from './harness';
@@ -116,11 +119,15 @@ describe('the Team screen of a single desk', () => {
 
 describe('an empty console joining a team from the Team screen', () => {
   let h: Harness;
+  let carolNode = '';
   beforeAll(async () => {
+    carolNode = path.join(mkdtempSync(path.join(tmpdir(), 'custos-e2e-carol-')), 'node');
+    mkdirSync(carolNode);
     h = await startHarness();
   }, 120_000);
   afterAll(async () => {
     await h?.close();
+    if (carolNode) rmSync(path.dirname(carolNode), { recursive: true, force: true });
   });
 
   it('joins with what it was given (a wrong password said beside it) and shows the head every console of the team shows', async () => {
@@ -175,6 +182,78 @@ describe('an empty console joining a team from the Team screen', () => {
     }
   });
 
+  it("sets this console's signer node: none at first, a folder without keys refused beside the field, a registered node's folder shown with its custodian", async () => {
+    const { page } = h;
+    const mine = page.getByRole('region', { name: 'Your signer node' });
+    await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
+    const form = mine.getByRole('form', { name: 'Signer node folder' });
+    const field = form.getByRole('textbox', { name: /^Node folder/ });
+    // Without a node of its own the console cannot ask the others: said in the section, nothing listed.
+    const nodes = page.getByRole('region', { name: 'Signer nodes' });
+    await nodes.getByRole('button', { name: 'Check signer nodes' }).click();
+    await nodes.getByRole('alert').filter({ hasText: "Set your signer node's folder" }).waitFor();
+    expect(await nodes.getByRole('table', { name: 'Signer nodes just now' }).count()).toBe(0);
+    await check(page);
+
+    const empty = mkdtempSync(path.join(tmpdir(), 'custos-e2e-empty-'));
+    try {
+      await field.fill(empty);
+      await form.getByRole('button', { name: 'Set node folder' }).click();
+      const problem = form.getByRole('alert').and(page.locator('[data-field="nodeDir"]'));
+      await problem.filter({ hasText: 'holds no signer node keys' }).waitFor();
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(await field.getAttribute('aria-describedby')).toBe(await problem.getAttribute('id'));
+      await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
+      await check(page);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+
+    // Carol's node, registered on the other console with her device: this console adopts the record, then takes the folder.
+    const keys = publicNodeKey(openNodeKeys(carolNode));
+    await a.vault.registerNode({ nodeId: keys.nodeId, signingKey: keys.signingKey, hpkeKey: keys.hpkeKey, deviceId: need(a, 'carol') });
+    await page.getByRole('table', { name: 'Signer nodes' }).getByRole('row').filter({ hasText: keys.nodeId }).waitFor();
+    await field.fill(carolNode);
+    await form.getByRole('button', { name: 'Set node folder' }).click();
+    await mine.getByTestId('coordinator-user').filter({ hasText: 'Carol' }).waitFor();
+    expect(await mine.getByTestId('coordinator-folder').textContent()).toBe(carolNode);
+    await mine.getByText(keys.nodeId).waitFor();
+    expect(await mine.getByTestId('coordinator-problem').count()).toBe(0);
+    expect(await nodes.getByRole('alert').count()).toBe(0);
+    await mine.getByRole('button', { name: 'Clear' }).waitFor();
+    await check(page);
+  });
+
+  it('checks the signer nodes: a registered node with no process running is listed as not online, with why', async () => {
+    const { page } = h;
+    const nodes = page.getByRole('region', { name: 'Signer nodes' });
+    await nodes.getByRole('button', { name: 'Check signer nodes' }).click();
+    const answers = nodes.getByRole('table', { name: 'Signer nodes just now' });
+    const carol = answers.getByRole('row').filter({ hasText: 'Carol' });
+    await carol.getByText('Not online').waitFor();
+    await carol.getByText("Carol's signer node did not answer").waitFor();
+    await answers.getByRole('row').filter({ hasText: 'Bob' }).getByText('Not online').waitFor();
+    await check(page);
+    await checkDarkAndNarrow(page);
+  });
+
+  it('publishes local records: none when the team log holds every record of this console', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Publish local records' }).click();
+    await page.getByRole('status').filter({ hasText: 'Published 0 records' }).waitFor();
+    await check(page);
+    expect(h.consoleErrors).toEqual([]);
+  });
+
+  it("clears this console's signer node: it says again that none is set", async () => {
+    const { page } = h;
+    const mine = page.getByRole('region', { name: 'Your signer node' });
+    await mine.getByRole('button', { name: 'Clear' }).click();
+    await mine.getByTestId('coordinator-problem').filter({ hasText: 'No signer node is set' }).waitFor();
+    expect(await mine.getByTestId('coordinator-folder').count()).toBe(0);
+    await check(page);
+  });
+
   it('lists an entry a hostile writer published as refused, with its entry number and reason, after Catch up now', async () => {
     const { page } = h;
     const nc = await connectTeam({ servers: [server.url], user: users.a.user, password: users.a.password });
@@ -197,6 +276,71 @@ describe('an empty console joining a team from the Team screen', () => {
     await page.getByRole('region', { name: 'Log head' }).getByLabel(`head fingerprint ${a.vault.logHead()?.fingerprint ?? ''}`).waitFor();
     await check(page);
     await checkDarkAndNarrow(page);
+    expect(h.consoleErrors).toEqual([]);
+  });
+});
+
+describe("a team whose server lets the relay through: a custodian's signer node process answers the console's check", () => {
+  // Its own server without users: the relay's subjects need permissions the console users above do not have.
+  let open: NatsServer;
+  let c: TeamConsole;
+  let h: Harness;
+  let node: NodeProcess | null = null;
+  const root = mkdtempSync(path.join(tmpdir(), 'custos-e2e-nodes-'));
+  const folder = (who: string) => path.join(root, who);
+  beforeAll(async () => {
+    open = await startNatsServer();
+    c = teamConsole('c', ['alice', 'bob', 'carol']);
+    const vault = await foundVault(c);
+    await createStream(open, null, vault.vaultId);
+    // Bob's node coordinates from the console (no process); Carol's runs as `custos signer start`.
+    for (const who of ['bob', 'carol'] as const) {
+      mkdirSync(folder(who));
+      const keys = publicNodeKey(openNodeKeys(folder(who)));
+      await c.vault.registerNode({ nodeId: keys.nodeId, signingKey: keys.signingKey, hpkeKey: keys.hpkeKey, deviceId: need(c, who) });
+    }
+    await c.join(open, null);
+    c.attach();
+    const joined = await custos('signer', 'join', '--node-dir', folder('carol'), '--server', open.url, '--vault', vault.vaultId, '--genesis', vault.genesisAddress, '--json');
+    expect(joined.code, joined.out + joined.err).toBe(0);
+    node = startNode('carol', folder('carol'), PHRASES.carol);
+    h = await startHarness();
+    const { page } = h;
+    await nav(page, 'Team').click();
+    const form = page.getByRole('form', { name: 'Join a team' });
+    await form.getByRole('textbox', { name: 'Server address' }).fill(open.url);
+    await form.getByRole('textbox', { name: 'Vault id' }).fill(vault.vaultId);
+    await form.getByRole('textbox', { name: "Genesis administrator's address" }).fill(vault.genesisAddress);
+    await form.getByRole('button', { name: 'Join the team' }).click();
+    await page.getByRole('region', { name: 'Your signer node' }).waitFor();
+    await node.waitFor((e) => e.event === 'ready', 90_000);
+  }, 180_000);
+  afterAll(async () => {
+    await node?.kill();
+    await h?.close();
+    await c?.close();
+    await open?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("lists Carol's running node as online at the console's head, and Bob's, with no process, as not online", async () => {
+    const { page } = h;
+    const mine = page.getByRole('region', { name: 'Your signer node' });
+    const form = mine.getByRole('form', { name: 'Signer node folder' });
+    await form.getByRole('textbox', { name: /^Node folder/ }).fill(folder('bob'));
+    await form.getByRole('button', { name: 'Set node folder' }).click();
+    await mine.getByTestId('coordinator-user').filter({ hasText: 'Bob' }).waitFor();
+
+    const nodes = page.getByRole('region', { name: 'Signer nodes' });
+    await nodes.getByRole('button', { name: 'Check signer nodes' }).click();
+    const answers = nodes.getByRole('table', { name: 'Signer nodes just now' });
+    const carolRow = answers.getByRole('row').filter({ hasText: 'Carol' });
+    await carolRow.getByText('Online', { exact: true }).waitFor();
+    await carolRow.getByText(`seq ${(c.vault.logHead()?.count ?? 0) - 1}`).waitFor();
+    await carolRow.getByText("None: ready, at this console's head").waitFor();
+    await answers.getByRole('row').filter({ hasText: 'Bob' }).getByText('Not online').waitFor();
+    await check(page);
+    await h.screenshot('team-signer-nodes.png');
     expect(h.consoleErrors).toEqual([]);
   });
 });

@@ -36,6 +36,11 @@ afterAll(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
+/** A restarted host compiles its entry under tsx before it says ready: seconds on a loaded machine. */
+const READY_MS = 60_000;
+/** A test that restarts the host (each restart a new process under tsx) a few times. */
+const RESTARTS_MS = 120_000;
+
 function start(): RawHost {
   return startRawHost({ env: { ...process.env, CUSTOS_MPC_HOST_DATA: folder, CUSTOS_MPC_HOST_QUIET: '1', CUSTOS_MPC_HOST_CHECKPOINT_EVERY: '1' } });
 }
@@ -271,7 +276,7 @@ describe('a local attacker on the signer folder', () => {
     await host.exited;
     edit();
     host = start();
-    await host.next((m) => m.type === 'ready');
+    await host.next((m) => m.type === 'ready', READY_MS);
   }
 
   it('a journal cut short (its last entries removed) makes the signer refuse everything until a person resolves it', async () => {
@@ -285,7 +290,7 @@ describe('a local attacker on the signer folder', () => {
     await refused(sign(requestId, await consentingSigners(h, requestId)), 'TAMPERING_DETECTED', /cut short.*signs nothing until a person resolves it/s);
     await restart(() => writeFileSync(file, original));
     expect((await send({ type: 'signer.status' })).reply).toMatchObject({ problem: null });
-  });
+  }, RESTARTS_MS);
 
   it('a deleted journal (its ledger of signed requests with it) is noticed: nothing is signed until a person resolves it', async () => {
     const file = path.join(folder, 'journal.jsonl');
@@ -305,7 +310,7 @@ describe('a local attacker on the signer folder', () => {
       writeFileSync(headFile, head);
     });
     expect((await send({ type: 'signer.status' })).reply).toMatchObject({ problem: null });
-  });
+  }, RESTARTS_MS);
 });
 
 describe("a local attacker on the signer's checkpoint", () => {
@@ -315,7 +320,7 @@ describe("a local attacker on the signer's checkpoint", () => {
     await host.exited;
     edit();
     host = start();
-    await host.next((m) => m.type === 'ready');
+    await host.next((m) => m.type === 'ready', READY_MS);
   }
   const status = async () => (await send({ type: 'signer.status' })).reply;
   /** A request the restarted signer must sign (with the records it lacks) for the folder to count as working. */
@@ -346,7 +351,7 @@ describe("a local attacker on the signer's checkpoint", () => {
     await restart(() => writeFileSync(checkpoint(), original));
     expect((await status()).problem).toBeNull();
     await signs();
-  });
+  }, RESTARTS_MS);
 
   it('a checkpoint made for another head (its digests recomputed to match) is refused', async () => {
     const read = readCheckpoint(folder);
@@ -370,7 +375,7 @@ describe("a local attacker on the signer's checkpoint", () => {
     await restart(() => writeFileSync(checkpoint(), original));
     expect((await status()).problem).toBeNull();
     await signs();
-  });
+  }, RESTARTS_MS);
 
   it('a deleted checkpoint costs a full replay of the journal, said in the status, and the signer signs as before', async () => {
     await restart(() => unlinkSync(checkpoint()));
@@ -381,7 +386,7 @@ describe("a local attacker on the signer's checkpoint", () => {
     await signs();
     await restart();
     expect(await status()).toMatchObject({ problem: null, notice: null });
-  });
+  }, RESTARTS_MS);
 
   it('killed with SIGKILL while it writes checkpoints, the signer starts again on the last whole one and loses nothing', async () => {
     for (let round = 0; round < 6; round++) {
@@ -396,7 +401,7 @@ describe("a local attacker on the signer's checkpoint", () => {
       process.kill(host.handle.pid!, 'SIGKILL');
       await host.exited;
       host = start();
-      await host.next((m) => m.type === 'ready');
+      await host.next((m) => m.type === 'ready', READY_MS);
       // Ready, nothing half-written read (a temporary file is removed, never trusted), and no record lost that it took.
       const after = await status();
       expect(after, `round ${round}`).toMatchObject({ problem: null });
@@ -406,7 +411,7 @@ describe("a local attacker on the signer's checkpoint", () => {
     const synced = (await send({ type: 'log.sync', ...tail(h.records()) })).reply;
     expect(synced).toMatchObject({ type: 'log.synced', seq: h.records().length - 1 });
     await signs();
-  });
+  }, 3 * RESTARTS_MS);
 });
 
 describe('a compromised main against a reshare the administrators approved', () => {

@@ -46,11 +46,12 @@ describe('control messages', () => {
     expect((await open(await sealed(answer, alice, bob, false))).message).toEqual(answer);
   });
 
-  it('the DKG kinds open as sent: the request, a node\'s public result, the record to attest, the attestation', async () => {
+  it('the DKG and reshare kinds open as sent: the requests, a node\'s public result, the record to attest, the attestation', async () => {
     const expiresAt = Date.now() + 60_000;
     const key = { threshold: 2, internalKey: '02'.repeat(33), outputKey: '03'.repeat(32), chainCode: '04'.repeat(32), commitments: ['02'.repeat(33), '03'.repeat(33)], verifyingShares: [{ partyId: partyIdFor(alice.id), key: '02'.repeat(33) }] };
     const messages: ControlMessage[] = [
       { kind: 'session/dkg', ceremonyId: 'dkg-1', walletId: 'w-1', head, coordinatorUserId: dave.id, expiresAt },
+      { kind: 'session/reshare', ceremonyId: 'reshare-1', walletId: 'w-1', ceremony: 'reshare', dealers: [partyIdFor(alice.id), partyIdFor(bob.id)], receivers: [partyIdFor(bob.id), partyIdFor(dave.id)], threshold: 2, head, coordinatorUserId: dave.id, expiresAt },
       { kind: 'session/keygen', ceremonyId: 'dkg-1', walletId: 'w-1', partyId: partyIdFor(alice.id), key, shareDigest: 'cd'.repeat(32) },
       { kind: 'session/attestation', ceremonyId: 'dkg-1', signature: '0x' + '1b'.repeat(65) },
     ];
@@ -66,9 +67,9 @@ describe('control messages', () => {
     expect((await open(t.sent[0]!.bytes)).message).toEqual(attest);
   });
 
-  it('a DKG kind with any other body is opened or refused as a control message, never another error', async () => {
+  it('a DKG or reshare kind with any other body is opened or refused as a control message, never another error', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('session/dkg', 'session/keygen', 'session/attest', 'session/attestation'), fc.jsonValue(), fc.dictionary(fc.constantFrom('ceremonyId', 'walletId', 'partyId', 'key', 'shareDigest', 'record', 'signature', 'head', 'coordinatorUserId', 'expiresAt'), fc.jsonValue()), async (kind, any, fields) => {
+      fc.asyncProperty(fc.constantFrom('session/dkg', 'session/reshare', 'session/keygen', 'session/attest', 'session/attestation'), fc.jsonValue(), fc.dictionary(fc.constantFrom('ceremonyId', 'walletId', 'ceremony', 'dealers', 'receivers', 'threshold', 'partyId', 'key', 'shareDigest', 'record', 'signature', 'head', 'coordinatorUserId', 'expiresAt'), fc.jsonValue()), async (kind, any, fields) => {
         const expiresAt = Date.now() + 60_000;
         const header = { v: 1, vaultId: VAULT, sessionId: 'control', kind, round: 0, from: coordinatorAddress(dave.id), to: partyIdFor(bob.id), counter: 1, expiresAt };
         for (const body of [any, { ceremonyId: 'dkg-1', ...fields }]) {
@@ -97,6 +98,17 @@ describe('control messages', () => {
     const body = encodePayload({ ceremonyId: 'c-1', requestId: 'R-1', signers: [], head, coordinatorUserId: dave.id, expiresAt: Date.now() + 10_000_000 });
     const envelope = encodeEnvelope(await sealEnvelope(header, body, dave.keys, bob.keys.hpkeKey));
     await expect(open(envelope)).rejects.toThrow(/expiry is not the one its envelope carries/);
+    // A reshare request that names no ceremony the log knows, or a receiver that is no party id.
+    const reshare = { kind: 'session/reshare', ceremonyId: 'reshare-1', walletId: 'w-1', ceremony: 'reshare', dealers: [partyIdFor(alice.id)], receivers: [partyIdFor(bob.id)], threshold: 2, head, coordinatorUserId: dave.id };
+    const signed = async (body: Record<string, unknown>) => {
+      const at = Date.now() + 60_000;
+      const h = { ...header, kind: 'session/reshare', expiresAt: at };
+      return open(encodeEnvelope(await sealEnvelope(h, encodePayload({ ...body, expiresAt: at }), dave.keys, bob.keys.hpkeKey)));
+    };
+    expect((await signed(reshare)).message).toMatchObject({ kind: 'session/reshare', ceremony: 'reshare', threshold: 2 });
+    await expect(signed({ ...reshare, ceremony: 'dkg' })).rejects.toThrow(/ceremony is neither refresh nor reshare/);
+    await expect(signed({ ...reshare, receivers: ['bob'] })).rejects.toThrow(/receivers are not party ids/);
+    await expect(signed({ ...reshare, threshold: 0 })).rejects.toThrow(/threshold/);
   });
 
   it('refuses random bytes and any changed byte with a relay or control refusal, never another error', async () => {

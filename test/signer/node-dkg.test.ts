@@ -3,10 +3,9 @@
 // the nodes then sign a transfer with no import-share; a node asked for a DKG its log does not owe it refuses unasked.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Transaction } from '@scure/btc-signer';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost/party-id';
@@ -17,13 +16,11 @@ import { walletOutputKeyAt } from '../../crypto/transfers/transaction';
 import { NatsRelayTransport } from '../../main/relay';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
 import { walletKeyFrom } from '../../main/signer/dkg-result';
-import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
-import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
-import { startNatsServer, type NatsServer } from '../team/nats-server';
-import { destination, transferHarness, type TransferHarness } from '../transfers/helpers';
+import { openNodeKeys } from '../../main/signer/node-keys';
+import { destination, type TransferHarness } from '../transfers/helpers';
 import { adopted } from '../wallets/helpers';
-import { PHRASES } from '../vault/phrases';
-import { custos, startNode, type NodeProcess } from './node-processes';
+import { custos } from './node-processes';
+import { CUSTODIANS, signerTeam, type Who } from './signer-team';
 import type { EventPayloads, WalletProgress } from '../../preload/contract';
 import { silentLogger } from '../../main/log';
 import { TeamNodes } from '../../main/signer/team-nodes';
@@ -31,57 +28,27 @@ import { TeamService } from '../../main/team/service';
 import { TransferService } from '../../main/transfers/service';
 import { WalletCeremonies } from '../../main/wallets/ceremonies';
 
-type Who = 'alice' | 'bob' | 'carol';
-const CUSTODIANS: Who[] = ['alice', 'bob', 'carol'];
-
-let server: NatsServer;
+const nodes = signerTeam('custos-node-dkg-');
+const { root, nodeDir, keys, procs } = nodes;
 let h: TransferHarness;
-let team: TeamSession | null = null;
 let nc: NatsConnection;
-const root = mkdtempSync(path.join(tmpdir(), 'custos-node-dkg-'));
-const nodeDir = (who: string) => path.join(root, who);
-const keys = {} as Record<Who | 'dave', NodeKeys>;
-const procs = {} as Record<Who, NodeProcess>;
 /** A new 2-of-3 wallet owing its DKG, and a 2-of-2 one of Alice and Bob only (Carol's node has no part in it). */
 let teamWallet: string;
 let pairWallet: string;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  h = await transferHarness();
+  ({ h } = await nodes.open());
   await adopted(h, () => h.vault.proposeWallet({ name: 'Team BTC', network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob, h.ids.carol], deviceId: h.device.alice }));
   await adopted(h, () => h.vault.proposeWallet({ name: 'Pair BTC', network: 'regtest', threshold: 2, custodianIds: [h.ids.alice, h.ids.bob], deviceId: h.device.alice }));
   const wallets = h.vault.readState().wallets;
   teamWallet = wallets.find((w) => w.name === 'Team BTC')!.id;
   pairWallet = wallets.find((w) => w.name === 'Pair BTC')!.id;
-  for (const who of [...CUSTODIANS, 'dave'] as const) {
-    keys[who] = openNodeKeys(nodeDir(who));
-    await h.vault.registerNode({ nodeId: keys[who].nodeId, signingKey: keys[who].signingKey, hpkeKey: keys[who].hpkeKey, deviceId: h.device[who] });
-  }
-  await joinTeam(h.dir, h.store, h.vault, { servers: [server.url], user: null, password: null, create: true });
-  team = attachFromSettings(h.dir, h.vault);
-  const state = h.vault.readState();
-  const genesis = state.users.find((u) => u.id === h.ids.alice)!.identityAddress;
   // Each node joins the team log; no share is imported from anywhere.
-  await Promise.all(
-    CUSTODIANS.map(async (who) => {
-      const joined = await custos('signer', 'join', '--node-dir', nodeDir(who), '--server', server.url, '--vault', state.vaultId, '--genesis', genesis, '--json');
-      expect(joined.code, joined.out + joined.err).toBe(0);
-    }),
-  );
-  for (const who of CUSTODIANS) procs[who] = startNode(who, nodeDir(who), PHRASES[who]);
-  await Promise.all(CUSTODIANS.map((who) => procs[who].waitFor((e) => e.event === 'ready', 90_000)));
-  nc = await connect({ servers: server.url, reconnect: false });
+  await nodes.start();
+  nc = await nodes.connection();
 }, 240_000);
 
-afterAll(async () => {
-  for (const p of Object.values(procs)) await p.kill();
-  await nc?.drain().catch(() => undefined);
-  await team?.close();
-  await h?.close();
-  await server?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => nodes.close());
 
 const head = () => ({ seq: h.vault.logHead()!.count - 1, fingerprint: h.vault.logHead()!.fingerprint });
 
@@ -168,7 +135,7 @@ describe('a wallet\'s DKG through signer node processes', () => {
       const record = JSON.parse(h.store.records.all().map((r) => r.body).find((b) => b.includes('"wallet-key"') && b.includes(teamWallet))!) as KeyRecord;
       const { attestations: _a, ...unsigned } = record;
       await to('bob', { kind: 'session/attest', ceremonyId: 'dkg-never-ran', coordinatorUserId: h.ids.dave, record: { ...unsigned, ceremonyId: 'dkg-never-ran' }, expiresAt: Date.now() + 20_000 });
-      expect((await procs.bob.waitFor((e) => e.event === 'refused' && e.ceremonyId === 'dkg-never-ran', 30_000, marks.bob.events)).reason).toMatch(/ran no DKG dkg-never-ran/);
+      expect((await procs.bob.waitFor((e) => e.event === 'refused' && e.ceremonyId === 'dkg-never-ran', 30_000, marks.bob.events)).reason).toMatch(/ran no key ceremony dkg-never-ran/);
       for (const who of CUSTODIANS) {
         expect(procs[who].screens(), who).toBe(marks[who].screens);
         expect(procs[who].events.slice(marks[who].events).filter((e) => e.event === 'accepted-dkg' || e.event === 'attested')).toEqual([]);

@@ -3,10 +3,9 @@
 // the pick and its session is named and the two others sign; hostile and forged session requests never reach a device.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Transaction } from '@scure/btc-signer';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partyIdFor } from '../../crypto/frost/party-id';
@@ -16,72 +15,35 @@ import { walletOutputKeyAt } from '../../crypto/transfers/transaction';
 import { NatsRelayTransport } from '../../main/relay';
 import { controlRoute, coordinatorAddress, openControl, sendControl, type ControlMessage } from '../../main/signer/control';
 import { signWithNodes, type CoordinatorEvent } from '../../main/signer/coordinator';
-import { openNodeKeys, type NodeKeys } from '../../main/signer/node-keys';
+import type { NodeKeys } from '../../main/signer/node-keys';
 import { nodeSealedShare } from '../../main/signer/node-share';
 import { Store } from '../../main/store';
-import { attachFromSettings, joinTeam, type TeamSession } from '../../main/team/team';
-import { startNatsServer, type NatsServer } from '../team/nats-server';
-import { transferHarness, type TransferHarness } from '../transfers/helpers';
-import { PHRASES } from '../vault/phrases';
-import { custos, startNode, type NodeProcess } from './node-processes';
+import type { TransferHarness } from '../transfers/helpers';
+import { custos } from './node-processes';
+import { CUSTODIANS, signerTeam, type Who } from './signer-team';
 
-type Who = 'alice' | 'bob' | 'carol';
-const CUSTODIANS: Who[] = ['alice', 'bob', 'carol'];
-
-let server: NatsServer;
+const nodes = signerTeam('custos-signer-start-');
+const { root, nodeDir, keys, procs } = nodes;
 let h: TransferHarness;
-let team: TeamSession | null = null;
 let nc: NatsConnection;
-const root = mkdtempSync(path.join(tmpdir(), 'custos-signer-start-'));
-const nodeDir = (who: string) => path.join(root, who);
-const keys = {} as Record<Who | 'dave', NodeKeys>;
-const procs = {} as Record<Who, NodeProcess>;
 const requests: string[] = [];
 /** The nodes still running after the kill test. */
 let alive: Who[] = [...CUSTODIANS];
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  h = await transferHarness();
+  ({ h } = await nodes.open());
   // Three small requests, each allowed (one approver); R-3 is left pending: the log does not allow it yet.
   for (let i = 0; i < 3; i++) {
     const id = (await h.transfers.create({ walletId: h.walletId, destination: h.elsewhere, amount: '400000', feeRate: 2, deviceId: h.device.dave })).id;
     if (i < 2) await h.transfers.approve({ requestId: id, deviceId: h.device.erin });
     requests.push(id);
   }
-  // Each custodian's node folder and Dave's (he coordinates: his node keys sign the session requests), registered on
-  // each one's own device.
-  for (const who of [...CUSTODIANS, 'dave'] as const) {
-    keys[who] = openNodeKeys(nodeDir(who));
-    await h.vault.registerNode({ nodeId: keys[who].nodeId, signingKey: keys[who].signingKey, hpkeKey: keys[who].hpkeKey, deviceId: h.device[who] });
-  }
-  await joinTeam(h.dir, h.store, h.vault, { servers: [server.url], user: null, password: null, create: true });
-  team = attachFromSettings(h.dir, h.vault);
-  const state = h.vault.readState();
-  const genesis = state.users.find((u) => u.id === h.ids.alice)!.identityAddress;
   // Each node's replica joins the team log, and takes its custodian's sealed share from the console that ran the DKG.
-  await Promise.all(
-    CUSTODIANS.map(async (who) => {
-      const joined = await custos('signer', 'join', '--node-dir', nodeDir(who), '--server', server.url, '--vault', state.vaultId, '--genesis', genesis, '--json');
-      expect(joined.code, joined.out + joined.err).toBe(0);
-      const imported = await custos('signer', 'import-share', '--node-dir', nodeDir(who), '--data-dir', h.dir, '--json');
-      expect(imported.code, imported.out + imported.err).toBe(0);
-      expect(JSON.parse(imported.out).copied).toEqual([{ walletId: h.walletId, keyVersion: 1, partyId: partyIdFor(h.ids[who]) }]);
-    }),
-  );
-  for (const who of CUSTODIANS) procs[who] = startNode(who, nodeDir(who), PHRASES[who]);
-  await Promise.all(CUSTODIANS.map((who) => procs[who].waitFor((e) => e.event === 'ready', 90_000)));
-  nc = await connect({ servers: server.url, reconnect: false });
+  await nodes.start({ importShares: true });
+  nc = await nodes.connection();
 }, 240_000);
 
-afterAll(async () => {
-  for (const p of Object.values(procs)) await p.kill();
-  await nc?.drain().catch(() => undefined);
-  await team?.close();
-  await h?.close();
-  await server?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => nodes.close());
 
 /** The recorded transaction's key-path signatures verify under the wallet's keys, over the request's sighashes. */
 function expectSignedAndValid(requestId: string): void {

@@ -31,6 +31,9 @@ const json = async (dir: string, ...args: string[]): Promise<Record<string, unkn
   return JSON.parse(r.out) as Record<string, unknown>;
 };
 const alice = ['--virtual', '--mnemonic', PHRASES.alice];
+// Each test below runs five to nine CLI processes through tsx: up to 17 s each at load 20 on 2 cores. A test's
+// timeout allows 40 s per process it runs.
+const perProcess = (n: number): number => n * 40_000;
 
 describe('custos team (CLI, real nats-server)', () => {
   let server: NatsServer;
@@ -66,7 +69,7 @@ describe('custos team (CLI, real nats-server)', () => {
     const status = await custos(folder('p'), 'team', 'status');
     expect(status.code).toBe(0);
     expect(status.out).toMatch(new RegExp(`Vault ${vaultId} on ${server.url}: connected[\\s\\S]*local head: seq 2, [0-9a-f]{64}[\\s\\S]*last entry 3; consumed 3; lag 0[\\s\\S]*refused entries: 0`));
-  });
+   }, perProcess(9));
 
   it('a console whose own records the team log does not hold, where it holds others, is told it cannot join', async () => {
     await json(folder('r'), 'team', 'join', '--server', server.url, '--vault', vaultId, '--genesis', genesis);
@@ -80,7 +83,7 @@ describe('custos team (CLI, real nats-server)', () => {
     const status = await json(folder('r'), 'team', 'status');
     expect(status).toMatchObject({ refused: 1, refusals: [{ streamSeq: 4, reason: expect.stringMatching(/own record 3, which the team log does not hold/) }] });
     expect(JSON.parse(again.out)).toMatchObject({ error: { code: 'TEAM_STREAM', message: expect.stringMatching(/records from 3 on cannot join the team log: it already holds another valid record 3 \(stream entry 4\).*nothing was published/) } });
-  });
+   }, perProcess(5));
 
   it('exports records after a seq as a bundle, and an air-gapped console imports it, each record checked', async () => {
     const file = path.join(root, 'bundle.json');
@@ -92,5 +95,5 @@ describe('custos team (CLI, real nats-server)', () => {
     expect(imported).toMatchObject({ adopted: 4, present: 0, refused: [], headMatches: true });
     expect(await json(folder('s'), 'team', 'import', file)).toMatchObject({ adopted: 0, present: 4 });
     expect((await json(folder('s'), 'audit', 'verify', '--full')).status).toBe('ok');
-  });
+   }, perProcess(5));
 });

@@ -7,6 +7,7 @@ import { DeviceManager } from '../../main/devices/manager';
 import { Store } from '../../main/store';
 import { connectTeam } from '../../main/team/connection';
 import { attachFromSettings, joinTeam, type JoinResult, type TeamSession } from '../../main/team/team';
+import type { TeamTls } from '../../main/team/settings';
 import { TeamStream } from '../../main/team/stream';
 import { VaultService } from '../../main/vault';
 import { PHRASES, type Person } from '../vault/helpers';
@@ -22,7 +23,7 @@ export interface TeamConsole {
   /** Screens each device showed (each a statement its person signed). */
   readonly prompts: Partial<Record<Person, number>>;
   session: TeamSession | null;
-  join(server: NatsServer, user: NatsUser | null, pin?: { vaultId: string; genesisAddress: string }): Promise<JoinResult>;
+  join(server: NatsServer, user: NatsUser | null, pin?: { vaultId: string; genesisAddress: string }, tls?: TeamTls): Promise<JoinResult>;
   /** Attaches from the data folder's team settings (what a restart does). */
   attach(): void;
   signatures(): number;
@@ -56,11 +57,12 @@ export function teamConsole(name: string, people: readonly Person[]): TeamConsol
     device,
     prompts,
     session: null,
-    async join(server, user, pin) {
+    async join(server, user, pin, tls) {
       return joinTeam(dir, c.store, c.vault, {
         servers: [server.url],
         user: user?.user ?? null,
         password: user?.password ?? null,
+        tls: tls ?? null,
         ...(pin === undefined ? {} : { vaultId: pin.vaultId, genesisAddress: pin.genesisAddress }),
       });
     },
@@ -90,8 +92,8 @@ export async function foundVault(c: TeamConsole): Promise<{ vaultId: string; gen
 }
 
 /** The stream made by the server's administrator user (consoles may not create streams). */
-export async function createStream(server: NatsServer, admin: NatsUser | null, vaultId: string): Promise<void> {
-  const nc = await connectTeam({ servers: [server.url], user: admin?.user ?? null, password: admin?.password ?? null });
+export async function createStream(server: NatsServer, admin: NatsUser | null, vaultId: string, tls?: TeamTls): Promise<void> {
+  const nc = await connectTeam({ servers: [server.url], user: admin?.user ?? null, password: admin?.password ?? null, tls: tls ?? null });
   try {
     await TeamStream.open(nc, vaultId, { create: true, user: admin?.user ?? null });
   } finally {
