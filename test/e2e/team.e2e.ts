@@ -278,6 +278,25 @@ describe('an empty console joining a team from the Team screen', () => {
     await checkDarkAndNarrow(page);
     expect(h.consoleErrors).toEqual([]);
   });
+
+  it("shows the vault's mode from its signed log: a single desk offering the proposal, then team mode once the administrators move it", async () => {
+    const { page } = h;
+    const mode = page.getByRole('region', { name: "The vault's mode" });
+    await mode.getByText('Single desk', { exact: true }).waitFor();
+    await mode.getByRole('button', { name: 'Propose team mode' }).waitFor();
+    await check(page);
+    // The administrators move it on the other console; this one follows the log and says so.
+    const p = await a.vault.proposeTeamMode({ deviceId: need(a, 'alice') });
+    // A quorum of two besides the proposer.
+    await a.vault.approve({ proposalId: p.id, deviceId: need(a, 'bob') });
+    await a.vault.approve({ proposalId: p.id, deviceId: need(a, 'carol') });
+    const since = a.vault.teamModeRecord();
+    expect(since).toEqual(expect.any(Number));
+    await mode.getByText(`since record ${since}`, { exact: false }).waitFor();
+    expect(await mode.getByRole('button', { name: 'Propose team mode' }).count()).toBe(0);
+    await check(page);
+    expect(h.consoleErrors).toEqual([]);
+  });
 });
 
 describe("a team whose server lets the relay through: a custodian's signer node process answers the console's check", () => {
