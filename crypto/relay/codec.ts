@@ -74,6 +74,8 @@ export function encodePayload(value: unknown): Uint8Array {
       for (const k of keys) {
         const item = (v as Record<string, unknown>)[k];
         if (item === undefined) throw new PayloadCodecError(`${path}.${k} is undefined (omit the key instead)`);
+        // The decoder refuses it (it would set a prototype): nothing is sent that no party can read.
+        if (k === '__proto__') throw new PayloadCodecError(`${path} has the key __proto__, which a relay payload cannot carry`);
         const kb = utf8ToBytes(k);
         push(u32(kb.length));
         push(kb);

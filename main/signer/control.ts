@@ -3,7 +3,7 @@
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { partyIdFor } from '../../crypto/frost/party-id';
 import type { GovernanceState, KeyRecord } from '../../crypto/governance';
-import { decodePayload, encodePayload, openEnvelope, RELAY_PROTOCOL_VERSION, sealEnvelope, encodeEnvelope, type TransportKeys, type TransportPublicKeys } from '../../crypto/relay';
+import { decodePayload, encodePayload, openEnvelope, PayloadCodecError, RELAY_PROTOCOL_VERSION, sealEnvelope, encodeEnvelope, type TransportKeys, type TransportPublicKeys } from '../../crypto/relay';
 import type { RelayRoute, RelayTransport } from '../relay/transport';
 import { transportDirectory } from './directory';
 
@@ -95,6 +95,10 @@ export async function openControl(bytes: Uint8Array, o: { vaultId: string; me: s
   let body: unknown;
   try {
     body = decodePayload(opened.plaintext);
+  } catch (err) {
+    // A registered sender's payload that does not decode is a refused control message like any other, in words.
+    if (err instanceof PayloadCodecError) throw new ControlError(`a control message whose payload cannot be read: ${err.message}`);
+    throw err;
   } finally {
     opened.plaintext.fill(0);
   }

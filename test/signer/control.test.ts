@@ -88,6 +88,20 @@ describe('control messages', () => {
     );
   });
 
+  it('a payload whose map holds the key __proto__ is not sent, and when a registered sender crafts one it is refused in words', async () => {
+    // Found by the property above (seed -487141004): the decoder refused it with an error no caller expected.
+    expect(() => encodePayload(JSON.parse('{"__proto__": null}'))).toThrow(/key __proto__, which a relay payload cannot carry/);
+    const payload = encodePayload({ ceremonyId: 'dkg-1', __proto_x: null });
+    const at = payload.findIndex((_, i) => new TextDecoder().decode(payload.subarray(i, i + 9)) === '__proto_x');
+    payload[at + 8] = '_'.charCodeAt(0);
+    const expiresAt = Date.now() + 60_000;
+    const header = { v: 1, vaultId: VAULT, sessionId: 'control', kind: 'session/dkg', round: 0, from: coordinatorAddress(dave.id), to: partyIdFor(bob.id), counter: 1, expiresAt };
+    const envelope = encodeEnvelope(await sealEnvelope(header, payload, dave.keys, bob.keys.hpkeKey));
+    const err = await open(envelope).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ControlError);
+    expect(String(err)).toMatch(/payload cannot be read: a map key is __proto__/);
+  });
+
   it('is refused for another recipient, from keys the log did not register, or when a request’s expiry differs from its envelope’s', async () => {
     const bytes = await sealed({ kind: 'node/ping', nonce: '0'.repeat(32) }, dave, bob);
     await expect(open(bytes, alice)).rejects.toThrow(/addressed to/);
