@@ -312,7 +312,8 @@ export class SignerNode {
       const reason = (err as Error).message;
       if (!accepted) return refuse(reason);
       this.emit({ event: 'failed', ceremonyId: m.ceremonyId, walletId: m.walletId, reason });
-      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, m.expiresAt).catch(() => undefined);
+      // As a DKG's: a session that expired fails at its expiry, and an answer carrying that expiry would be dropped.
+      await reply({ kind: 'session/answer', ceremonyId: m.ceremonyId, accepted: false, reason }, Math.max(m.expiresAt, Date.now() + REPORT_MS)).catch(() => undefined);
     } finally {
       secret?.fill(0);
     }
